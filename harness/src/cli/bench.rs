@@ -1,0 +1,62 @@
+//! `wasmgate bench`: throughput, harness overhead and parallel scaling, all
+//! measured side by side in one run on the same seeds.
+
+use super::EngineOpts;
+use crate::campaign::{CampaignOptions, run as run_campaign};
+use crate::profile::Profile;
+use crate::report::SeedRange;
+use anyhow::Result;
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug)]
+pub struct Opts {
+    /// Seeds per measurement.
+    #[arg(long, default_value = "0..300")]
+    seeds: SeedRange,
+    /// Generation profile.
+    #[arg(long, value_enum, default_value_t = Profile::Default)]
+    profile: Profile,
+    /// Job counts to compare.
+    #[arg(long, value_delimiter = ',', default_value = "1,2")]
+    jobs: Vec<usize>,
+    #[command(flatten)]
+    engines: EngineOpts,
+    /// Scratch folder for the measured runs' reports.
+    #[arg(long, default_value = "reports/bench")]
+    out: PathBuf,
+}
+
+pub fn run(opts: Opts) -> Result<i32> {
+    println!(
+        "bench: profile {}, seeds {}, engines {}",
+        opts.profile,
+        opts.seeds,
+        opts.engines.names().join(",")
+    );
+    println!(
+        "{:>5}  {:>9}  {:>11}  {:>13}  {:>9}",
+        "jobs", "wall s", "cases/s", "overhead %", "speedup"
+    );
+    let mut base: Option<f64> = None;
+    for &jobs in &opts.jobs {
+        let campaign = CampaignOptions {
+            profile: opts.profile,
+            seeds: opts.seeds,
+            jobs,
+            engines: opts.engines.names(),
+            out: opts.out.join(format!("jobs-{jobs}")),
+            name: format!("bench-jobs-{jobs}"),
+            progress: None,
+        };
+        let (_, cost) = run_campaign(&campaign)?;
+        let wall = cost.wall.as_secs_f64();
+        let rate = cost.cases as f64 / wall;
+        // Share of the available thread time (wall × jobs) not spent inside an
+        // engine's compile, instantiate or call.
+        let overhead = 100.0 * (1.0 - cost.engine_us as f64 / 1e6 / (wall * jobs as f64));
+        let speedup = base.map(|b| rate / b).unwrap_or(1.0);
+        base.get_or_insert(rate);
+        println!("{jobs:>5}  {wall:>9.2}  {rate:>11.1}  {overhead:>13.1}  {speedup:>8.2}x");
+    }
+    Ok(0)
+}

@@ -1,0 +1,82 @@
+//! Command-line interface: one file per subcommand, each an `Opts` and a `run`.
+
+mod bench;
+mod engines;
+mod repro;
+mod run;
+mod selftest;
+
+use crate::report::exit;
+use clap::{Parser, Subcommand};
+
+/// Differential and conformance testing of WebAssembly runtimes.
+#[derive(Parser, Debug)]
+#[command(name = "wasmgate", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Generate seeded modules, run them on every engine and report divergences.
+    Run(run::Opts),
+    /// List the engine configurations in this build.
+    Engines(engines::Opts),
+    /// Re-run a finding from its bundle (or a profile and seed) and show what each engine did.
+    Repro(repro::Opts),
+    /// Prove the gate can fail: inject a faulty engine and check it is caught and blamed.
+    Selftest(selftest::Opts),
+    /// Measure throughput, harness overhead and parallel scaling.
+    Bench(bench::Opts),
+}
+
+/// Parses arguments, runs the subcommand and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { exit::USAGE } else { exit::AGREE };
+        }
+    };
+    let result = match cli.command {
+        Command::Run(o) => run::run(o),
+        Command::Engines(o) => engines::run(o),
+        Command::Repro(o) => repro::run(o),
+        Command::Selftest(o) => selftest::run(o),
+        Command::Bench(o) => bench::run(o),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            exit::USAGE
+        }
+    }
+}
+
+/// Options shared by every subcommand that runs engines.
+#[derive(clap::Args, Debug, Clone)]
+pub struct EngineOpts {
+    /// Engines to run, comma-separated (default: every engine in this build).
+    /// `mutant:ENGINE:OP` adds a fault-injecting copy of ENGINE.
+    #[arg(long, env = "WASMGATE_ENGINES", value_delimiter = ',')]
+    pub engines: Vec<String>,
+}
+
+impl EngineOpts {
+    /// The engine names to use.
+    pub fn names(&self) -> Vec<String> {
+        if self.engines.is_empty() {
+            crate::engines::default_names()
+        } else {
+            self.engines.clone()
+        }
+    }
+}
+
+/// Number of worker threads when `--jobs` is not given: one per core.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}

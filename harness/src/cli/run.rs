@@ -1,0 +1,119 @@
+//! `wasmgate run`: the main job.
+
+use super::{EngineOpts, default_jobs};
+use crate::campaign::{CampaignOptions, run as run_campaign};
+use crate::profile::Profile;
+use crate::report::{Report, SeedRange};
+use anyhow::Result;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+/// Seeds a default run covers: about a minute on two cores.
+pub const DEFAULT_SEEDS: &str = "0..1000";
+
+#[derive(clap::Args, Debug)]
+pub struct Opts {
+    /// Generation profile.
+    #[arg(long, value_enum, default_value_t = Profile::Default, env = "WASMGATE_PROFILE")]
+    profile: Profile,
+    /// Seeds to run, START..END (end exclusive).
+    #[arg(long, default_value = DEFAULT_SEEDS, env = "WASMGATE_SEEDS")]
+    seeds: SeedRange,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', env = "WASMGATE_JOBS")]
+    jobs: Option<usize>,
+    #[command(flatten)]
+    engines: EngineOpts,
+    /// Report folder (default: reports/<run name>).
+    #[arg(long, env = "WASMGATE_OUT")]
+    out: Option<PathBuf>,
+    /// Run name (default: run-<UTC time>).
+    #[arg(long)]
+    name: Option<String>,
+    /// No progress lines.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+}
+
+pub fn run(opts: Opts) -> Result<i32> {
+    let name = opts.name.clone().unwrap_or_else(default_run_name);
+    let out = opts
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports").join(&name));
+    let every = if std::io::stderr().is_terminal() {
+        Duration::from_secs(2)
+    } else {
+        Duration::from_secs(10)
+    };
+    let campaign = CampaignOptions {
+        profile: opts.profile,
+        seeds: opts.seeds,
+        jobs: opts.jobs.unwrap_or_else(default_jobs),
+        engines: opts.engines.names(),
+        out: out.clone(),
+        name,
+        progress: (!opts.quiet).then_some(every),
+    };
+    eprintln!(
+        "wasmgate: running {} seeds ({}) of profile {} on {} engines with {} jobs",
+        campaign.seeds.len(),
+        campaign.seeds,
+        campaign.profile,
+        campaign.engines.len(),
+        campaign.jobs
+    );
+    let (report, _) = run_campaign(&campaign)?;
+    print_summary(&report, &out);
+    Ok(report.exit_code())
+}
+
+/// `run-YYYY-MM-DDTHH-MM-SSZ`, safe as a folder name.
+pub fn default_run_name() -> String {
+    let t = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    format!("run-{}", t.replace(':', "-"))
+}
+
+/// The closing lines of a run: counts, findings and where the report is.
+pub fn print_summary(report: &Report, out: &std::path::Path) {
+    let s = &report.summary;
+    println!(
+        "wasmgate: {} cases on {} engines in {:.1}s: {} agreed, {} diverged, {} inconclusive, {} generation errors",
+        s.cases,
+        report.engines.len(),
+        report.run.wall_ms as f64 / 1000.0,
+        s.agreed,
+        s.diverged,
+        s.inconclusive,
+        s.generation_errors
+    );
+    let skipped: Vec<String> = s
+        .skipped
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(e, n)| format!("{e} {n}"))
+        .collect();
+    if !skipped.is_empty() {
+        println!(
+            "skipped (module needs a feature the engine lacks): {}",
+            skipped.join(", ")
+        );
+    }
+    for (reason, n) in &s.inconclusive_reasons {
+        println!("inconclusive: {n} × {reason}");
+    }
+    for f in &report.findings {
+        println!(
+            "finding {} ({} at {}; blamed {}): {} case(s), first seed {}",
+            f.signature,
+            f.kind,
+            f.step,
+            f.blamed.join(", "),
+            f.count,
+            f.seeds.first().copied().unwrap_or_default()
+        );
+        println!("  reproduce: wasmgate repro {}", out.join(&f.bundle).display());
+    }
+    println!("report: {}", out.join("report.json").display());
+}

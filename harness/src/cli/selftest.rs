@@ -1,0 +1,104 @@
+//! `wasmgate selftest`: the gate must be able to fail.
+
+use super::default_jobs;
+use crate::bundle::ReproBundle;
+use crate::campaign::{CampaignOptions, run as run_campaign, run_case};
+use crate::compare::Verdict;
+use crate::engines;
+use crate::profile::Profile;
+use crate::report::{SeedRange, exit};
+use anyhow::Result;
+use std::path::PathBuf;
+
+/// The fault injected by default: wasmi with every `i32.add` off by one bit.
+pub const DEFAULT_MUTANT: &str = "mutant:wasmi:i32.add";
+
+#[derive(clap::Args, Debug)]
+pub struct Opts {
+    /// Seeds of the short campaign.
+    #[arg(long, default_value = "0..150")]
+    seeds: SeedRange,
+    /// The injected faulty engine.
+    #[arg(long, default_value = DEFAULT_MUTANT)]
+    mutant: String,
+    /// Worker threads.
+    #[arg(long, short = 'j', env = "WASMGATE_JOBS")]
+    jobs: Option<usize>,
+    /// Report folder.
+    #[arg(long, default_value = "reports/selftest")]
+    out: PathBuf,
+}
+
+pub fn run(opts: Opts) -> Result<i32> {
+    let mut names = engines::default_names();
+    names.push(opts.mutant.clone());
+    let mutant = engines::resolve(&opts.mutant)?.info().name.clone();
+    let campaign = CampaignOptions {
+        profile: Profile::Default,
+        seeds: opts.seeds,
+        jobs: opts.jobs.unwrap_or_else(default_jobs),
+        engines: names,
+        out: opts.out.clone(),
+        name: "selftest".into(),
+        progress: None,
+    };
+    eprintln!(
+        "selftest: {} seeds with {} injected among {} engines",
+        opts.seeds.len(),
+        mutant,
+        campaign.engines.len()
+    );
+    let (report, _) = run_campaign(&campaign)?;
+    let caught: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.majority && f.blamed == [mutant.clone()])
+        .collect();
+    let wrongly_blamed: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.blamed.iter().any(|b| b != &mutant) && f.blamed.contains(&mutant))
+        .collect();
+    let Some(first) = caught.first() else {
+        println!(
+            "selftest FAILED: {mutant} was never blamed alone ({} findings)",
+            report.findings.len()
+        );
+        return Ok(exit::FINDINGS);
+    };
+    let cases: u64 = caught.iter().map(|f| f.count).sum();
+    println!(
+        "selftest: {mutant} caught in {cases} case(s) under {} signature(s); first at seed {} ({})",
+        caught.len(),
+        first.seeds[0],
+        first.kind
+    );
+    if !wrongly_blamed.is_empty() {
+        println!(
+            "selftest FAILED: {} finding(s) blamed {mutant} together with a real engine",
+            wrongly_blamed.len()
+        );
+        return Ok(exit::FINDINGS);
+    }
+    // The bundle must replay: same engines, same verdict.
+    let bundle = ReproBundle::load(&opts.out.join(&first.bundle))?;
+    let names: Vec<String> = bundle.engines.iter().map(|e| e.name.clone()).collect();
+    let (_, verdict) = run_case(&engines::resolve_all(&names)?, &bundle.case);
+    match verdict {
+        Verdict::Diverge(d) if d.signature == first.signature => {
+            println!(
+                "selftest: bundle {} replays with signature {}",
+                first.bundle, d.signature
+            );
+            println!("selftest passed");
+            Ok(exit::AGREE)
+        }
+        other => {
+            println!(
+                "selftest FAILED: bundle {} did not replay the divergence: {other:?}",
+                first.bundle
+            );
+            Ok(exit::FINDINGS)
+        }
+    }
+}

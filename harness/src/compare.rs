@@ -1,0 +1,464 @@
+//! Comparison: every rule that decides whether engines agree lives here.
+//!
+//! Each engine's outcome becomes a sequence of observations (compile,
+//! instantiate, then one per call). Sequences are compared step by step:
+//! - values bitwise, except that every NaN equals every NaN (payloads are
+//!   non-deterministic in the spec);
+//! - traps by normalised kind, never by message; rejection and instantiation
+//!   failure must agree as well;
+//! - state (exported globals, memory digests) after every step;
+//! - an engine that exhausts a resource (stack, fuel, memory, time) makes the
+//!   rest of the case *inconclusive*: the spec lets that happen anywhere;
+//! - an engine that cannot perform a call (unsupported signature) drops out
+//!   from that step on.
+//!
+//! At the first step where observations differ, engines are grouped by what
+//! they observed; a strict largest group is the majority and everyone else is
+//! blamed; without one, all are blamed. The divergence gets a stable signature
+//! (blamed engines × kind × class) used for deduplication.
+
+use crate::case::TestCase;
+use crate::execute::{CallResult, EngineOutcome, Phase, State, Status};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use wasmgate_runners::{Failure, TrapKind, Val};
+
+/// What sort of disagreement a divergence is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DivergenceKind {
+    /// Some engines accept the module, some reject it.
+    Validation,
+    /// Instantiation succeeds on some engines and fails (or fails differently) on others.
+    Instantiation,
+    /// One engine returns where another traps.
+    ReturnVsTrap,
+    /// Different trap kinds.
+    Trap,
+    /// Different returned values.
+    Value,
+    /// Same results, different exported globals afterwards.
+    Global,
+    /// Same results and globals, different memory contents afterwards.
+    Memory,
+    /// An engine reports an error that is neither a trap nor exhaustion.
+    Error,
+    /// An engine panicked.
+    Crash,
+}
+
+impl DivergenceKind {
+    /// The kebab-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            DivergenceKind::Validation => "validation",
+            DivergenceKind::Instantiation => "instantiation",
+            DivergenceKind::ReturnVsTrap => "return-vs-trap",
+            DivergenceKind::Trap => "trap",
+            DivergenceKind::Value => "value",
+            DivergenceKind::Global => "global",
+            DivergenceKind::Memory => "memory",
+            DivergenceKind::Error => "error",
+            DivergenceKind::Crash => "crash",
+        }
+    }
+}
+
+impl fmt::Display for DivergenceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Engines that observed the same thing at the divergent step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    pub engines: Vec<String>,
+    pub observed: String,
+}
+
+/// The first point at which engines disagree, and who is to blame.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Divergence {
+    /// Human-readable step: `compile`, `instantiate` or `call N "export"(args)`.
+    pub step: String,
+    pub kind: DivergenceKind,
+    /// Largest group first.
+    pub groups: Vec<Group>,
+    /// Engines outside the majority (all of them when there is no majority).
+    pub blamed: Vec<String>,
+    /// Whether a strict majority exists.
+    pub majority: bool,
+    /// Stable dedup key: `kind-xxxxxxxx`.
+    pub signature: String,
+    /// What the signature is made of.
+    pub signature_text: String,
+}
+
+/// The result of comparing all engines on one case.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "verdict", rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Every participating engine observed the same thing at every step.
+    Agree { engines: usize },
+    /// Engines disagree.
+    Diverge(Divergence),
+    /// Nothing wrong seen, but the case could not be compared to the end.
+    /// `reason` is a short category (counted in reports), `at` the step.
+    Inconclusive { reason: String, at: Option<String> },
+}
+
+impl Verdict {
+    /// The divergence, if any.
+    pub fn divergence(&self) -> Option<&Divergence> {
+        match self {
+            Verdict::Diverge(d) => Some(d),
+            _ => None,
+        }
+    }
+}
+
+/// One comparable observation (already normalised).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Obs {
+    Accepted,
+    Rejected,
+    Instantiated(State),
+    InstantiateFailed(Option<TrapKind>),
+    Returned(Vec<Val>, State),
+    Trapped(TrapKind, State),
+    Errored(State),
+    Crashed,
+    /// Resource exhaustion: the rest of the case is inconclusive.
+    Exhausted(String),
+    /// The engine cannot perform this step: it drops out.
+    Unsupported,
+}
+
+const CANONICAL_F32_NAN: u32 = 0x7fc0_0000;
+const CANONICAL_F64_NAN: u64 = 0x7ff8_0000_0000_0000;
+
+fn norm_val(v: &Val) -> Val {
+    match *v {
+        Val::F32(b) if f32::from_bits(b).is_nan() => Val::F32(CANONICAL_F32_NAN),
+        Val::F64(b) if f64::from_bits(b).is_nan() => Val::F64(CANONICAL_F64_NAN),
+        other => other,
+    }
+}
+
+fn norm_state(s: &State) -> State {
+    State {
+        globals: s.globals.iter().map(|(n, v)| (n.clone(), norm_val(v))).collect(),
+        memories: s.memories.clone(),
+    }
+}
+
+fn failure_obs(f: &Failure, state: State) -> Obs {
+    match f {
+        Failure::Trap { trap, .. } => Obs::Trapped(*trap, state),
+        Failure::Exhausted { resource, .. } => Obs::Exhausted(resource.to_string()),
+        Failure::Unsupported { .. } => Obs::Unsupported,
+        Failure::Error { .. } => Obs::Errored(state),
+    }
+}
+
+/// The observation sequence of one engine, or `None` if it did not take part.
+fn observations(o: &EngineOutcome) -> Option<Vec<Obs>> {
+    let mut obs = Vec::new();
+    match &o.status {
+        Status::Skipped { .. } => return None,
+        Status::Rejected { .. } => obs.push(Obs::Rejected),
+        Status::InstantiateFailed { failure } => {
+            obs.push(Obs::Accepted);
+            obs.push(match failure {
+                Failure::Trap { trap, .. } => Obs::InstantiateFailed(Some(*trap)),
+                Failure::Exhausted { resource, .. } => Obs::Exhausted(resource.to_string()),
+                Failure::Unsupported { .. } => Obs::Unsupported,
+                Failure::Error { .. } => Obs::InstantiateFailed(None),
+            });
+        }
+        Status::Ran | Status::Crashed { .. } => {
+            if let Status::Crashed {
+                phase: Phase::Compile,
+                ..
+            } = o.status
+            {
+                obs.push(Obs::Crashed);
+                return Some(obs);
+            }
+            obs.push(Obs::Accepted);
+            match &o.initial {
+                Some(state) => obs.push(Obs::Instantiated(norm_state(state))),
+                None => {
+                    obs.push(Obs::Crashed);
+                    return Some(obs);
+                }
+            }
+            for call in &o.calls {
+                let state = norm_state(&call.state);
+                obs.push(match &call.result {
+                    CallResult::Returned(values) => {
+                        Obs::Returned(values.iter().map(norm_val).collect(), state)
+                    }
+                    CallResult::Failed(f) => failure_obs(f, state),
+                });
+            }
+            if matches!(o.status, Status::Crashed { .. }) {
+                obs.push(Obs::Crashed);
+            }
+        }
+    }
+    Some(obs)
+}
+
+fn step_name(case: &TestCase, step: usize) -> String {
+    match step {
+        0 => "compile".to_string(),
+        1 => "instantiate".to_string(),
+        n => match case.calls.get(n - 2) {
+            Some(call) => format!("call {} {call}", n - 2),
+            None => format!("call {}", n - 2),
+        },
+    }
+}
+
+/// Compares every engine's outcome for `case`.
+pub fn compare(case: &TestCase, outcomes: &[EngineOutcome]) -> Verdict {
+    let mut active: Vec<(&str, Vec<Obs>)> = outcomes
+        .iter()
+        .filter_map(|o| observations(o).map(|obs| (o.engine.as_str(), obs)))
+        .collect();
+    let participants = active.len();
+    if participants < 2 {
+        return Verdict::Inconclusive {
+            reason: format!("{participants} engine(s) ran the case; need two"),
+            at: None,
+        };
+    }
+    let steps = active.iter().map(|(_, o)| o.len()).max().unwrap_or(0);
+    for step in 0..steps {
+        let at = |obs: &Vec<Obs>| obs.get(step).cloned();
+        if let Some((name, Some(Obs::Exhausted(what)))) = active
+            .iter()
+            .map(|(n, o)| (n, at(o)))
+            .find(|(_, o)| matches!(o, Some(Obs::Exhausted(_))))
+        {
+            return Verdict::Inconclusive {
+                reason: format!("{name} exhausted {what}"),
+                at: Some(step_name(case, step)),
+            };
+        }
+        active.retain(|(_, o)| !matches!(at(o), Some(Obs::Unsupported)));
+        if active.len() < 2 {
+            return Verdict::Inconclusive {
+                reason: "fewer than two engines could perform a step".to_string(),
+                at: Some(step_name(case, step)),
+            };
+        }
+        let mut groups: Vec<(Option<Obs>, Vec<&str>)> = Vec::new();
+        for (name, obs) in &active {
+            let o = at(obs);
+            match groups.iter_mut().find(|(g, _)| *g == o) {
+                Some((_, members)) => members.push(name),
+                None => groups.push((o, vec![name])),
+            }
+        }
+        if groups.len() > 1 {
+            return Verdict::Diverge(divergence(case, step, groups));
+        }
+    }
+    Verdict::Agree {
+        engines: active.len(),
+    }
+}
+
+fn kind_of(step: usize, a: &Option<Obs>, b: &Option<Obs>) -> DivergenceKind {
+    use Obs::*;
+    match (a, b) {
+        (Some(Crashed), _) | (_, Some(Crashed)) | (None, _) | (_, None) => DivergenceKind::Crash,
+        _ if step == 0 => DivergenceKind::Validation,
+        (Some(Instantiated(x)), Some(Instantiated(y))) => state_kind(x, y),
+        _ if step == 1 => DivergenceKind::Instantiation,
+        (Some(Errored(_)), _) | (_, Some(Errored(_))) => DivergenceKind::Error,
+        (Some(Returned(..)), Some(Trapped(..))) | (Some(Trapped(..)), Some(Returned(..))) => {
+            DivergenceKind::ReturnVsTrap
+        }
+        (Some(Trapped(x, sx)), Some(Trapped(y, sy))) => {
+            if x != y {
+                DivergenceKind::Trap
+            } else {
+                state_kind(sx, sy)
+            }
+        }
+        (Some(Returned(x, sx)), Some(Returned(y, sy))) => {
+            if x != y {
+                DivergenceKind::Value
+            } else {
+                state_kind(sx, sy)
+            }
+        }
+        _ => DivergenceKind::Error,
+    }
+}
+
+fn state_kind(a: &State, b: &State) -> DivergenceKind {
+    if a.globals != b.globals {
+        DivergenceKind::Global
+    } else {
+        DivergenceKind::Memory
+    }
+}
+
+fn describe(o: &Option<Obs>, kind: DivergenceKind, majority: &Option<Obs>) -> String {
+    let state_diff = |s: &State| -> String {
+        let base = match majority {
+            Some(Obs::Instantiated(m) | Obs::Returned(_, m) | Obs::Trapped(_, m) | Obs::Errored(m)) => {
+                Some(m)
+            }
+            _ => None,
+        };
+        match kind {
+            DivergenceKind::Global => {
+                let globals: Vec<String> = s
+                    .globals
+                    .iter()
+                    .filter(|g| base.is_none_or(|b| !b.globals.contains(g)))
+                    .map(|(n, v)| format!("global {n:?}={}", v.pretty()))
+                    .collect();
+                globals.join(" ")
+            }
+            _ => {
+                let mems: Vec<String> = s
+                    .memories
+                    .iter()
+                    .map(|m| format!("memory {:?} {}B xxh3:{}", m.name, m.size, &m.digest[..12]))
+                    .collect();
+                mems.join(" ")
+            }
+        }
+    };
+    let with_state = |head: String, s: &State| match kind {
+        DivergenceKind::Global | DivergenceKind::Memory => format!("{head}; {}", state_diff(s)),
+        _ => head,
+    };
+    match o {
+        None => "no observation".to_string(),
+        Some(Obs::Accepted) => "compiled".to_string(),
+        Some(Obs::Rejected) => "rejected".to_string(),
+        Some(Obs::Instantiated(s)) => with_state("instantiated".to_string(), s),
+        Some(Obs::InstantiateFailed(Some(t))) => format!("instantiation trapped: {t}"),
+        Some(Obs::InstantiateFailed(None)) => "instantiation failed".to_string(),
+        Some(Obs::Returned(v, s)) => {
+            let vals: Vec<String> = v.iter().map(|v| v.pretty()).collect();
+            with_state(format!("returned [{}]", vals.join(", ")), s)
+        }
+        Some(Obs::Trapped(t, s)) => with_state(format!("trap {t}"), s),
+        Some(Obs::Errored(s)) => with_state("error".to_string(), s),
+        Some(Obs::Crashed) => "crashed".to_string(),
+        Some(Obs::Exhausted(what)) => format!("exhausted {what}"),
+        Some(Obs::Unsupported) => "unsupported".to_string(),
+    }
+}
+
+fn divergence(case: &TestCase, step: usize, mut groups: Vec<(Option<Obs>, Vec<&str>)>) -> Divergence {
+    // Largest group first; ties broken by the first engine's name for stability.
+    for (_, members) in groups.iter_mut() {
+        members.sort();
+    }
+    groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.1.cmp(&b.1)));
+    let majority = groups[0].1.len() > groups[1].1.len();
+    let mut blamed: Vec<String> = groups
+        .iter()
+        .skip(if majority { 1 } else { 0 })
+        .flat_map(|(_, m)| m.iter().map(|s| s.to_string()))
+        .collect();
+    blamed.sort();
+    let reference = &groups[0].0;
+    let kind = groups[1..]
+        .iter()
+        .map(|(o, _)| kind_of(step, reference, o))
+        .min_by_key(|k| if *k == DivergenceKind::Crash { 0 } else { 1 })
+        .unwrap_or(DivergenceKind::Error);
+    let class = class_of(case, step, kind, &groups);
+    let signature_text = format!("{}|{kind}|{class}", blamed.join("+"));
+    let signature = format!(
+        "{kind}-{:08x}",
+        xxhash_rust::xxh3::xxh3_64(signature_text.as_bytes()) as u32
+    );
+    let out_groups = groups
+        .iter()
+        .map(|(o, m)| Group {
+            engines: m.iter().map(|s| s.to_string()).collect(),
+            observed: describe(o, kind, reference),
+        })
+        .collect();
+    Divergence {
+        step: step_name(case, step),
+        kind,
+        groups: out_groups,
+        blamed,
+        majority,
+        signature,
+        signature_text,
+    }
+}
+
+/// The class part of a signature: what distinguishes one bug from another
+/// beyond who and what kind, without naming things that change between
+/// generated modules (export names, values).
+fn class_of(
+    case: &TestCase,
+    step: usize,
+    kind: DivergenceKind,
+    groups: &[(Option<Obs>, Vec<&str>)],
+) -> String {
+    let signature = || {
+        case.calls
+            .get(step.wrapping_sub(2))
+            .map(|c| c.results.iter().map(|t| t.name()).collect::<Vec<_>>().join(","))
+            .map(|r| format!("->{r}"))
+            .unwrap_or_default()
+    };
+    match kind {
+        DivergenceKind::Trap | DivergenceKind::ReturnVsTrap | DivergenceKind::Instantiation => {
+            let mut traps: Vec<String> = groups
+                .iter()
+                .filter_map(|(o, _)| match o {
+                    Some(Obs::Trapped(t, _)) | Some(Obs::InstantiateFailed(Some(t))) => Some(t.to_string()),
+                    _ => None,
+                })
+                .collect();
+            traps.sort();
+            traps.dedup();
+            format!(
+                "{}{}",
+                signature(),
+                if traps.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", traps.join("/"))
+                }
+            )
+        }
+        DivergenceKind::Value => signature(),
+        DivergenceKind::Global => {
+            let fuel = groups.iter().any(|(o, _)| match o {
+                Some(Obs::Returned(_, s) | Obs::Trapped(_, s) | Obs::Instantiated(s)) => {
+                    s.globals.iter().any(|(n, _)| n == crate::generate::FUEL_GLOBAL)
+                }
+                _ => false,
+            });
+            if fuel {
+                "globals(fuel)".into()
+            } else {
+                "globals".into()
+            }
+        }
+        DivergenceKind::Crash => match step {
+            0 => "compile".into(),
+            1 => "instantiate".into(),
+            _ => "call".into(),
+        },
+        _ => String::new(),
+    }
+}

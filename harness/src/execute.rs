@@ -1,0 +1,220 @@
+//! Running one case on one engine: compile → instantiate → each call in order,
+//! recording results, state and per-phase timings. Panics inside an engine are
+//! caught and recorded as a crash with everything observed up to that point.
+
+use crate::case::TestCase;
+use crate::generate::FUEL_GLOBAL;
+use crate::module_info;
+use serde::{Deserialize, Serialize};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Instant;
+use wasmgate_runners::{Engine, Failure, Instance, Val};
+
+/// Microseconds spent in each engine phase.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timings {
+    pub compile_us: u64,
+    pub instantiate_us: u64,
+    pub execute_us: u64,
+}
+
+impl Timings {
+    /// Total engine time.
+    pub fn total_us(&self) -> u64 {
+        self.compile_us + self.instantiate_us + self.execute_us
+    }
+
+    /// Adds another set of timings to this one.
+    pub fn add(&mut self, other: &Timings) {
+        self.compile_us += other.compile_us;
+        self.instantiate_us += other.instantiate_us;
+        self.execute_us += other.execute_us;
+    }
+}
+
+/// A digest of one exported memory.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct MemoryDigest {
+    pub name: String,
+    /// Size in bytes.
+    pub size: usize,
+    /// xxh3-128 of the contents, hex.
+    pub digest: String,
+}
+
+/// Observable state: every exported global and a digest of every exported memory.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct State {
+    pub globals: Vec<(String, Val)>,
+    pub memories: Vec<MemoryDigest>,
+}
+
+/// What one call did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CallResult {
+    Returned(Vec<Val>),
+    Failed(Failure),
+}
+
+/// One call's result and the state after it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallRecord {
+    pub result: CallResult,
+    pub state: State,
+}
+
+/// A phase of running a case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    Compile,
+    Instantiate,
+    /// The call with this index into the case's calls.
+    Call(usize),
+}
+
+/// How far an engine got with a case.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum Status {
+    /// Compiled, instantiated and made every call.
+    Ran,
+    /// Not run: the module needs a feature the engine lacks.
+    Skipped { reason: String },
+    /// Compilation (validation) failed.
+    Rejected { message: String },
+    /// Instantiation failed (start function trapped, segment out of bounds, …).
+    InstantiateFailed { failure: Failure },
+    /// The engine panicked during `phase`; `calls` holds what it did before.
+    Crashed { message: String, phase: Phase },
+}
+
+/// Everything one engine did with one case.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineOutcome {
+    pub engine: String,
+    #[serde(flatten)]
+    pub status: Status,
+    /// State right after instantiation.
+    pub initial: Option<State>,
+    pub calls: Vec<CallRecord>,
+    pub timings: Timings,
+}
+
+impl EngineOutcome {
+    fn new(engine: &str, status: Status) -> Self {
+        EngineOutcome {
+            engine: engine.to_string(),
+            status,
+            initial: None,
+            calls: Vec::new(),
+            timings: Timings::default(),
+        }
+    }
+}
+
+/// Why `engine` should not run `case`, if it lacks a feature the module uses.
+pub fn skip_reason(engine: &dyn Engine, case: &TestCase) -> Option<String> {
+    if !case.valid {
+        return None;
+    }
+    module_info::validate(&case.wasm, &engine.info().features)
+        .err()
+        .map(|e| format!("module needs a feature {} lacks ({e})", engine.info().name))
+}
+
+/// Runs `case` on `engine`.
+pub fn execute(engine: &dyn Engine, case: &TestCase) -> EngineOutcome {
+    let name = &engine.info().name;
+    if let Some(reason) = skip_reason(engine, case) {
+        return EngineOutcome::new(name, Status::Skipped { reason });
+    }
+    let mut outcome = EngineOutcome::new(name, Status::Ran);
+    let mut phase = Phase::Compile;
+    if let Err(panic) = catch_unwind(AssertUnwindSafe(|| run(engine, case, &mut outcome, &mut phase))) {
+        outcome.status = Status::Crashed {
+            message: panic_message(panic.as_ref()),
+            phase,
+        };
+    }
+    outcome
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "engine panicked".to_string()
+    }
+}
+
+fn elapsed_us(start: Instant) -> u64 {
+    start.elapsed().as_micros() as u64
+}
+
+fn run(engine: &dyn Engine, case: &TestCase, outcome: &mut EngineOutcome, phase: &mut Phase) {
+    let start = Instant::now();
+    let compiled = engine.compile(&case.wasm);
+    outcome.timings.compile_us = elapsed_us(start);
+    let compiled = match compiled {
+        Ok(c) => c,
+        Err(message) => {
+            outcome.status = Status::Rejected { message };
+            return;
+        }
+    };
+    *phase = Phase::Instantiate;
+    let start = Instant::now();
+    let instance = compiled.instantiate();
+    outcome.timings.instantiate_us = elapsed_us(start);
+    let mut instance = match instance {
+        Ok(i) => i,
+        Err(failure) => {
+            outcome.status = Status::InstantiateFailed { failure };
+            return;
+        }
+    };
+    outcome.initial = Some(read_state(instance.as_mut(), case));
+    for (index, call) in case.calls.iter().enumerate() {
+        *phase = Phase::Call(index);
+        if let Some(fuel) = case.refuel {
+            instance.set_global(FUEL_GLOBAL, Val::I32(fuel as i32));
+        }
+        let start = Instant::now();
+        let result = instance.call(&call.export, &call.args, &call.results);
+        outcome.timings.execute_us += elapsed_us(start);
+        let result = match result {
+            Ok(values) => CallResult::Returned(values),
+            Err(failure) => CallResult::Failed(failure),
+        };
+        let state = read_state(instance.as_mut(), case);
+        outcome.calls.push(CallRecord { result, state });
+    }
+}
+
+fn read_state(instance: &mut dyn Instance, case: &TestCase) -> State {
+    let globals = case
+        .globals
+        .iter()
+        .filter_map(|g| instance.global(g).map(|v| (g.clone(), v)))
+        .collect();
+    let memories = case
+        .memories
+        .iter()
+        .filter_map(|m| {
+            let mut digest = None;
+            instance.memory(m, &mut |bytes| {
+                digest = Some(MemoryDigest {
+                    name: m.clone(),
+                    size: bytes.len(),
+                    digest: format!("{:032x}", xxhash_rust::xxh3::xxh3_128(bytes)),
+                })
+            });
+            digest
+        })
+        .collect();
+    State { globals, memories }
+}

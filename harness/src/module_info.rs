@@ -1,0 +1,141 @@
+//! What the harness needs to know about a module: its exports, and whether it
+//! validates under a given feature set (the referee for "this engine lacks a feature").
+
+use anyhow::{Result, anyhow};
+use serde::{Deserialize, Serialize};
+use wasmgate_runners::{Feature, ValType};
+use wasmparser::{Validator, WasmFeatures, types::EntityType};
+
+/// An exported function and its signature.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportedFunc {
+    pub name: String,
+    pub params: Vec<ValType>,
+    pub results: Vec<ValType>,
+}
+
+/// The observable surface of a module.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ModuleInfo {
+    /// Exported functions whose signatures the harness can call.
+    pub funcs: Vec<ExportedFunc>,
+    /// Exported functions the harness cannot call (types it cannot build), by name.
+    pub uncallable: Vec<String>,
+    /// Exported globals of a type the harness can read.
+    pub globals: Vec<String>,
+    /// Exported memories.
+    pub memories: Vec<String>,
+}
+
+/// The wasmparser feature set for a list of features (plus the MVP floor).
+pub fn wasm_features(features: &[Feature]) -> WasmFeatures {
+    let mut set = WasmFeatures::MVP;
+    for f in features {
+        set |= match f {
+            Feature::MutableGlobal => WasmFeatures::MUTABLE_GLOBAL,
+            Feature::SaturatingFloatToInt => WasmFeatures::SATURATING_FLOAT_TO_INT,
+            Feature::SignExtension => WasmFeatures::SIGN_EXTENSION,
+            Feature::MultiValue => WasmFeatures::MULTI_VALUE,
+            Feature::BulkMemory => WasmFeatures::BULK_MEMORY,
+            Feature::ReferenceTypes => WasmFeatures::REFERENCE_TYPES,
+            Feature::Simd => WasmFeatures::SIMD,
+            Feature::RelaxedSimd => WasmFeatures::RELAXED_SIMD,
+            Feature::TailCall => WasmFeatures::TAIL_CALL,
+            Feature::ExtendedConst => WasmFeatures::EXTENDED_CONST,
+            Feature::MultiMemory => WasmFeatures::MULTI_MEMORY,
+            Feature::Memory64 => WasmFeatures::MEMORY64,
+            Feature::WideArithmetic => WasmFeatures::WIDE_ARITHMETIC,
+            Feature::Exceptions => WasmFeatures::EXCEPTIONS,
+            Feature::Threads => WasmFeatures::THREADS,
+        };
+    }
+    set
+}
+
+/// Validates `wasm` with exactly `features` enabled.
+pub fn validate(wasm: &[u8], features: &[Feature]) -> Result<()> {
+    Validator::new_with_features(wasm_features(features))
+        .validate_all(wasm)
+        .map(|_| ())
+        .map_err(|e| anyhow!("{e}"))
+}
+
+fn val_type(ty: wasmparser::ValType) -> Option<ValType> {
+    Some(match ty {
+        wasmparser::ValType::I32 => ValType::I32,
+        wasmparser::ValType::I64 => ValType::I64,
+        wasmparser::ValType::F32 => ValType::F32,
+        wasmparser::ValType::F64 => ValType::F64,
+        wasmparser::ValType::V128 => ValType::V128,
+        wasmparser::ValType::Ref(r) if r == wasmparser::RefType::FUNCREF => ValType::FuncRef,
+        wasmparser::ValType::Ref(r) if r == wasmparser::RefType::EXTERNREF => ValType::ExternRef,
+        wasmparser::ValType::Ref(_) => return None,
+    })
+}
+
+/// Validates `wasm` with every feature the harness knows and lists its exports.
+pub fn inspect(wasm: &[u8]) -> Result<ModuleInfo> {
+    let types = Validator::new_with_features(wasm_features(&Feature::ALL))
+        .validate_all(wasm)
+        .map_err(|e| anyhow!("invalid module: {e}"))?;
+    let types = types.as_ref();
+    let mut info = ModuleInfo::default();
+    for (name, entity) in types.core_exports().into_iter().flatten() {
+        match entity {
+            EntityType::Func(id) => {
+                let func = types[id].unwrap_func();
+                let params: Option<Vec<_>> = func.params().iter().map(|t| val_type(*t)).collect();
+                let results: Option<Vec<_>> = func.results().iter().map(|t| val_type(*t)).collect();
+                match (params, results) {
+                    (Some(params), Some(results)) => info.funcs.push(ExportedFunc {
+                        name: name.to_string(),
+                        params,
+                        results,
+                    }),
+                    _ => info.uncallable.push(name.to_string()),
+                }
+            }
+            EntityType::Global(g) if val_type(g.content_type).is_some() => {
+                info.globals.push(name.to_string())
+            }
+            EntityType::Memory(_) => info.memories.push(name.to_string()),
+            _ => {}
+        }
+    }
+    Ok(info)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_exports_with_signatures() {
+        let wasm = wat::parse_str(
+            r#"(module
+                (memory (export "mem") 1 2)
+                (global (export "g") (mut i64) (i64.const 3))
+                (func (export "add") (param i32 f64) (result i32 funcref) (local.get 0) (ref.null func)))"#,
+        )
+        .unwrap();
+        let info = inspect(&wasm).unwrap();
+        assert_eq!(info.memories, vec!["mem"]);
+        assert_eq!(info.globals, vec!["g"]);
+        assert_eq!(
+            info.funcs,
+            vec![ExportedFunc {
+                name: "add".into(),
+                params: vec![ValType::I32, ValType::F64],
+                results: vec![ValType::I32, ValType::FuncRef],
+            }]
+        );
+    }
+
+    #[test]
+    fn feature_gated_validation() {
+        let wasm = wat::parse_str(r#"(module (func (result i32) (i32.const 1) (i32.extend8_s)))"#).unwrap();
+        assert!(validate(&wasm, &[]).is_err());
+        assert!(validate(&wasm, &[Feature::SignExtension]).is_ok());
+        assert!(inspect(b"\0asm\x01\0\0\0\x01").is_err());
+    }
+}

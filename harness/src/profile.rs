@@ -1,0 +1,106 @@
+//! Generation profiles: which wasm features a generated module may use and how
+//! large it may be. Each profile is defined once here and appears as the
+//! `--profile` flag, in report headers and in every bundle's origin.
+
+use serde::{Deserialize, Serialize};
+use wasmgate_runners::Feature;
+
+/// A named wasm-smith configuration for differential testing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Profile {
+    /// WebAssembly 1.0 (plus exportable mutable globals).
+    Mvp,
+    /// MVP plus the finished proposals every engine supports: multi-value, bulk
+    /// memory, reference types, sign extension, saturating conversions.
+    Default,
+    /// `default` plus 128-bit SIMD (relaxed SIMD stays off: it is non-deterministic).
+    Simd,
+}
+
+/// Fuel each call starts with; see [`crate::generate`] for how it is enforced.
+pub const CALL_FUEL: u32 = 1_000;
+
+impl Profile {
+    /// Every profile, in order.
+    pub const ALL: [Profile; 3] = [Profile::Mvp, Profile::Default, Profile::Simd];
+
+    /// The name used on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Mvp => "mvp",
+            Profile::Default => "default",
+            Profile::Simd => "simd",
+        }
+    }
+
+    /// The wasm features a module of this profile may use.
+    pub fn features(self) -> Vec<Feature> {
+        let mut features = vec![Feature::MutableGlobal];
+        if self != Profile::Mvp {
+            features.extend([
+                Feature::MultiValue,
+                Feature::BulkMemory,
+                Feature::ReferenceTypes,
+                Feature::SignExtension,
+                Feature::SaturatingFloatToInt,
+            ]);
+        }
+        if self == Profile::Simd {
+            features.push(Feature::Simd);
+        }
+        features
+    }
+
+    /// The wasm-smith configuration for this profile.
+    pub fn smith_config(self) -> wasm_smith::Config {
+        let has = |f| self.features().contains(&f);
+        wasm_smith::Config {
+            // Differential settings: deterministic results, everything observable.
+            canonicalize_nans: true,
+            export_everything: true,
+            allow_start_export: true,
+            max_imports: 0,
+            min_funcs: 1,
+            max_funcs: 12,
+            max_instructions: 120,
+            max_globals: 12,
+            max_data_segments: 8,
+            max_element_segments: 8,
+            max_elements: 32,
+            max_memories: 1,
+            min_memories: 0,
+            max_memory32_bytes: 4 * 65536,
+            memory_max_size_required: true,
+            max_tables: if has(Feature::ReferenceTypes) { 2 } else { 1 },
+            max_table_elements: 64,
+            table_max_size_required: true,
+            max_type_size: 200,
+            generate_custom_sections: false,
+            // Feature gates.
+            multi_value_enabled: has(Feature::MultiValue),
+            bulk_memory_enabled: has(Feature::BulkMemory),
+            reference_types_enabled: has(Feature::ReferenceTypes),
+            sign_extension_ops_enabled: has(Feature::SignExtension),
+            saturating_float_to_int_enabled: has(Feature::SaturatingFloatToInt),
+            simd_enabled: has(Feature::Simd),
+            relaxed_simd_enabled: false,
+            tail_call_enabled: false,
+            threads_enabled: false,
+            shared_everything_threads_enabled: false,
+            exceptions_enabled: false,
+            gc_enabled: false,
+            memory64_enabled: false,
+            custom_page_sizes_enabled: false,
+            wide_arithmetic_enabled: false,
+            extended_const_enabled: false,
+            ..wasm_smith::Config::default()
+        }
+    }
+}
+
+impl std::fmt::Display for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}

@@ -1,0 +1,263 @@
+//! The report model (what CI reads) and its renderings. `report.json` is the
+//! canonical form; `summary.md` is rendered from the same [`Report`].
+
+use crate::compare::{DivergenceKind, Group};
+use crate::execute::Timings;
+use crate::profile::Profile;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use wasmgate_runners::EngineInfo;
+
+/// Version of the report schema; bumped (with a README changelog line) on any
+/// change a consumer could notice.
+pub const REPORT_SCHEMA_VERSION: u32 = 1;
+
+/// Exit codes, as documented in the README.
+pub mod exit {
+    /// Every engine agreed on every case.
+    pub const AGREE: i32 = 0;
+    /// At least one finding.
+    pub const FINDINGS: i32 = 1;
+    /// Bad usage, configuration or input.
+    pub const USAGE: i32 = 2;
+}
+
+/// The tool that wrote a report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+impl Default for Tool {
+    fn default() -> Self {
+        Tool {
+            name: "wasmgate".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        }
+    }
+}
+
+/// The parameters of a run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunInfo {
+    pub name: String,
+    pub profile: Profile,
+    /// Seeds `start..end` (end exclusive).
+    pub seeds: SeedRange,
+    pub generator_version: String,
+    pub jobs: usize,
+    pub started_at: String,
+    pub wall_ms: u64,
+}
+
+/// A half-open range of seeds, written `start..end`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeedRange {
+    pub start: u64,
+    pub end: u64,
+}
+
+impl SeedRange {
+    /// Number of seeds.
+    pub fn len(&self) -> u64 {
+        self.end.saturating_sub(self.start)
+    }
+
+    /// Whether the range is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl std::fmt::Display for SeedRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}..{}", self.start, self.end)
+    }
+}
+
+impl std::str::FromStr for SeedRange {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("invalid seed range `{s}`: expected START..END, e.g. 0..2000");
+        let (a, b) = s.split_once("..").ok_or_else(bad)?;
+        let start: u64 = a.trim().parse().map_err(|_| bad())?;
+        let end: u64 = b.trim().parse().map_err(|_| bad())?;
+        if end < start {
+            return Err(format!("invalid seed range `{s}`: end is before start"));
+        }
+        Ok(SeedRange { start, end })
+    }
+}
+
+/// Counts over all cases of a run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub cases: u64,
+    pub agreed: u64,
+    pub diverged: u64,
+    pub inconclusive: u64,
+    /// Seeds for which no module could be generated.
+    pub generation_errors: u64,
+    /// Distinct divergence signatures.
+    pub unique_findings: u64,
+    /// Per engine: cases skipped because the module needs a feature it lacks.
+    pub skipped: BTreeMap<String, u64>,
+    /// Why cases were inconclusive, with counts.
+    pub inconclusive_reasons: BTreeMap<String, u64>,
+}
+
+/// One distinct divergence (deduplicated by signature).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub signature: String,
+    pub signature_text: String,
+    pub kind: DivergenceKind,
+    pub blamed: Vec<String>,
+    pub majority: bool,
+    /// The step and groups of the representative (lowest) seed.
+    pub step: String,
+    pub groups: Vec<Group>,
+    /// How many cases hit this signature, and which seeds.
+    pub count: u64,
+    pub seeds: Vec<u64>,
+    /// Bundle folder of the representative seed, relative to the report.
+    pub bundle: String,
+}
+
+/// Engine time per engine, summed over the run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineTimings {
+    pub cases: u64,
+    #[serde(flatten)]
+    pub timings: Timings,
+}
+
+/// A complete run report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub run: RunInfo,
+    pub engines: Vec<EngineInfo>,
+    pub summary: Summary,
+    pub findings: Vec<Finding>,
+    pub timings: BTreeMap<String, EngineTimings>,
+}
+
+impl Report {
+    /// The exit code a CI gate should use for this report.
+    pub fn exit_code(&self) -> i32 {
+        if self.findings.is_empty() {
+            exit::AGREE
+        } else {
+            exit::FINDINGS
+        }
+    }
+
+    /// The Markdown summary (for CI step summaries and humans).
+    pub fn to_markdown(&self) -> String {
+        let s = &self.summary;
+        let mut md = String::new();
+        let status = if self.findings.is_empty() {
+            "✅ all engines agree"
+        } else {
+            "❌ engines diverge"
+        };
+        let _ = writeln!(md, "# wasmgate run `{}`: {status}\n", self.run.name);
+        let _ = writeln!(
+            md,
+            "Profile `{}`, seeds `{}`, generator `{}`.\n",
+            self.run.profile, self.run.seeds, self.run.generator_version
+        );
+        let _ = writeln!(
+            md,
+            "| cases | agreed | diverged | inconclusive | generation errors | unique findings |"
+        );
+        let _ = writeln!(md, "|---:|---:|---:|---:|---:|---:|");
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {} |\n",
+            s.cases, s.agreed, s.diverged, s.inconclusive, s.generation_errors, s.unique_findings
+        );
+        let _ = writeln!(md, "## Engines\n");
+        let _ = writeln!(md, "| engine | version | skipped cases | features |");
+        let _ = writeln!(md, "|---|---|---:|---|");
+        for e in &self.engines {
+            let features: Vec<&str> = e.features.iter().map(|f| f.name()).collect();
+            let skipped = s.skipped.get(&e.name).copied().unwrap_or(0);
+            let _ = writeln!(
+                md,
+                "| `{}` | {} | {skipped} | {} |",
+                e.name,
+                e.version,
+                features.join(", ")
+            );
+        }
+        if !self.findings.is_empty() {
+            let _ = writeln!(md, "\n## Findings\n");
+            for f in &self.findings {
+                let who = if f.majority {
+                    "blamed"
+                } else {
+                    "no majority; involved"
+                };
+                let _ = writeln!(
+                    md,
+                    "### `{}` — {} divergence, {who}: {}\n",
+                    f.signature,
+                    f.kind,
+                    f.blamed
+                        .iter()
+                        .map(|b| format!("`{b}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                let seeds: Vec<String> = f.seeds.iter().take(10).map(|s| s.to_string()).collect();
+                let more = if f.seeds.len() > 10 {
+                    format!(" (+{} more)", f.seeds.len() - 10)
+                } else {
+                    String::new()
+                };
+                let _ = writeln!(
+                    md,
+                    "- hit by {} case(s): seeds {}{more}",
+                    f.count,
+                    seeds.join(", ")
+                );
+                let _ = writeln!(md, "- at `{}`", f.step);
+                for g in &f.groups {
+                    let _ = writeln!(md, "  - {}: {}", g.engines.join(", "), g.observed);
+                }
+                let _ = writeln!(md, "- reproduce: `wasmgate repro {}`\n", f.bundle);
+            }
+        }
+        if !s.inconclusive_reasons.is_empty() {
+            let _ = writeln!(md, "\n## Inconclusive cases\n");
+            for (reason, n) in &s.inconclusive_reasons {
+                let _ = writeln!(md, "- {n} × {reason}");
+            }
+        }
+        if !self.timings.is_empty() {
+            let _ = writeln!(md, "\n## Engine time\n");
+            let _ = writeln!(
+                md,
+                "| engine | cases | compile ms | instantiate ms | execute ms |"
+            );
+            let _ = writeln!(md, "|---|---:|---:|---:|---:|");
+            for (name, t) in &self.timings {
+                let _ = writeln!(
+                    md,
+                    "| `{name}` | {} | {} | {} | {} |",
+                    t.cases,
+                    t.timings.compile_us / 1000,
+                    t.timings.instantiate_us / 1000,
+                    t.timings.execute_us / 1000
+                );
+            }
+        }
+        md
+    }
+}

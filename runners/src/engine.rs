@@ -1,0 +1,248 @@
+//! The `Engine` trait every runtime adapter implements, and the outcome model
+//! that all engines' native errors are normalised into.
+
+use crate::value::{Val, ValType};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A WebAssembly feature (finished proposal) an engine may support.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Feature {
+    MutableGlobal,
+    SaturatingFloatToInt,
+    SignExtension,
+    MultiValue,
+    BulkMemory,
+    ReferenceTypes,
+    Simd,
+    RelaxedSimd,
+    TailCall,
+    ExtendedConst,
+    MultiMemory,
+    Memory64,
+    WideArithmetic,
+    Exceptions,
+    Threads,
+}
+
+impl Feature {
+    /// Every feature, in a stable order.
+    pub const ALL: [Feature; 15] = [
+        Feature::MutableGlobal,
+        Feature::SaturatingFloatToInt,
+        Feature::SignExtension,
+        Feature::MultiValue,
+        Feature::BulkMemory,
+        Feature::ReferenceTypes,
+        Feature::Simd,
+        Feature::RelaxedSimd,
+        Feature::TailCall,
+        Feature::ExtendedConst,
+        Feature::MultiMemory,
+        Feature::Memory64,
+        Feature::WideArithmetic,
+        Feature::Exceptions,
+        Feature::Threads,
+    ];
+
+    /// The proposal's usual kebab-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Feature::MutableGlobal => "mutable-global",
+            Feature::SaturatingFloatToInt => "saturating-float-to-int",
+            Feature::SignExtension => "sign-extension",
+            Feature::MultiValue => "multi-value",
+            Feature::BulkMemory => "bulk-memory",
+            Feature::ReferenceTypes => "reference-types",
+            Feature::Simd => "simd",
+            Feature::RelaxedSimd => "relaxed-simd",
+            Feature::TailCall => "tail-call",
+            Feature::ExtendedConst => "extended-const",
+            Feature::MultiMemory => "multi-memory",
+            Feature::Memory64 => "memory64",
+            Feature::WideArithmetic => "wide-arithmetic",
+            Feature::Exceptions => "exceptions",
+            Feature::Threads => "threads",
+        }
+    }
+}
+
+impl fmt::Display for Feature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What an engine says about itself.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineInfo {
+    /// Configuration name, e.g. `wasmtime-cranelift`.
+    pub name: String,
+    /// Version of the runtime crate (or binary) behind it.
+    pub version: String,
+    /// The wasm features this configuration supports and has enabled.
+    pub features: Vec<Feature>,
+}
+
+impl EngineInfo {
+    /// Whether the engine supports `feature`.
+    pub fn supports(&self, feature: Feature) -> bool {
+        self.features.contains(&feature)
+    }
+}
+
+/// A trap, mapped from each engine's own trap codes into one vocabulary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TrapKind {
+    Unreachable,
+    MemoryOutOfBounds,
+    TableOutOfBounds,
+    IndirectCallToNull,
+    BadSignature,
+    IntegerOverflow,
+    IntegerDivisionByZero,
+    BadConversionToInteger,
+    NullReference,
+    UnalignedAtomic,
+    UncaughtException,
+    /// A trap the adapter could not classify; the message is in the outcome.
+    Unknown,
+}
+
+impl TrapKind {
+    /// The kebab-case name used in reports and bundles.
+    pub fn name(self) -> &'static str {
+        match self {
+            TrapKind::Unreachable => "unreachable",
+            TrapKind::MemoryOutOfBounds => "memory-out-of-bounds",
+            TrapKind::TableOutOfBounds => "table-out-of-bounds",
+            TrapKind::IndirectCallToNull => "indirect-call-to-null",
+            TrapKind::BadSignature => "bad-signature",
+            TrapKind::IntegerOverflow => "integer-overflow",
+            TrapKind::IntegerDivisionByZero => "integer-division-by-zero",
+            TrapKind::BadConversionToInteger => "bad-conversion-to-integer",
+            TrapKind::NullReference => "null-reference",
+            TrapKind::UnalignedAtomic => "unaligned-atomic",
+            TrapKind::UncaughtException => "uncaught-exception",
+            TrapKind::Unknown => "unknown",
+        }
+    }
+}
+
+impl fmt::Display for TrapKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A resource the spec lets an engine run out of at an implementation-defined point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Exhaustion {
+    StackOverflow,
+    Fuel,
+    Memory,
+    Timeout,
+}
+
+impl fmt::Display for Exhaustion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Exhaustion::StackOverflow => "stack-overflow",
+            Exhaustion::Fuel => "fuel",
+            Exhaustion::Memory => "memory",
+            Exhaustion::Timeout => "timeout",
+        })
+    }
+}
+
+/// Why a call (or an instantiation) did not return values.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Failure {
+    /// A WebAssembly trap.
+    Trap { trap: TrapKind, message: String },
+    /// A resource the spec leaves implementation-defined ran out.
+    Exhausted { resource: Exhaustion, message: String },
+    /// The engine cannot perform this operation (e.g. a signature its API can't call).
+    Unsupported { message: String },
+    /// Any other engine error (link error, host error, internal error).
+    Error { message: String },
+}
+
+impl Failure {
+    /// A trap with a message.
+    pub fn trap(trap: TrapKind, message: impl Into<String>) -> Self {
+        Failure::Trap {
+            trap,
+            message: message.into(),
+        }
+    }
+
+    /// An exhausted resource with a message.
+    pub fn exhausted(resource: Exhaustion, message: impl Into<String>) -> Self {
+        Failure::Exhausted {
+            resource,
+            message: message.into(),
+        }
+    }
+
+    /// Any other error.
+    pub fn error(message: impl Into<String>) -> Self {
+        Failure::Error {
+            message: message.into(),
+        }
+    }
+
+    /// An operation the engine cannot perform.
+    pub fn unsupported(message: impl Into<String>) -> Self {
+        Failure::Unsupported {
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Trap { trap, message } => write!(f, "trap {trap}: {message}"),
+            Failure::Exhausted { resource, message } => {
+                write!(f, "exhausted {resource}: {message}")
+            }
+            Failure::Unsupported { message } => write!(f, "unsupported: {message}"),
+            Failure::Error { message } => write!(f, "error: {message}"),
+        }
+    }
+}
+
+/// One WebAssembly runtime configuration under test.
+pub trait Engine: Send + Sync {
+    /// Name, version and supported features.
+    fn info(&self) -> &EngineInfo;
+
+    /// Validates and compiles `wasm`; an `Err` means the engine rejects the module.
+    fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Compiled>, String>;
+}
+
+/// A compiled module, ready to be instantiated.
+pub trait Compiled {
+    /// Instantiates the module with no imports (running its start function).
+    fn instantiate(&self) -> Result<Box<dyn Instance>, Failure>;
+}
+
+/// A live module instance with its own store.
+pub trait Instance {
+    /// Calls the exported function `name` with `args`; `results` is its result types.
+    fn call(&mut self, name: &str, args: &[Val], results: &[ValType]) -> Result<Vec<Val>, Failure>;
+
+    /// Reads the exported global `name`.
+    fn global(&mut self, name: &str) -> Option<Val>;
+
+    /// Writes the exported mutable global `name`; returns false if it is not there.
+    fn set_global(&mut self, name: &str, value: Val) -> bool;
+
+    /// Hands the bytes of the exported memory `name` to `visit`; false if absent.
+    fn memory(&mut self, name: &str, visit: &mut dyn FnMut(&[u8])) -> bool;
+}

@@ -1,0 +1,21 @@
+//! Engines under test for wasmgate: the [`Engine`] trait, the value and outcome
+//! model every engine's results are normalised into, and one adapter per runtime
+//! configuration, each behind its own cargo feature.
+//!
+//! This crate knows nothing about seeds, reports or CI; the harness drives it.
+
+pub mod engine;
+pub mod limits;
+pub mod registry;
+pub mod value;
+pub mod versions;
+
+#[cfg(any(feature = "wasmer-cranelift", feature = "wasmer-singlepass"))]
+pub mod wasmer_engine;
+#[cfg(feature = "wasmi")]
+pub mod wasmi_engine;
+#[cfg(feature = "wasmtime-cranelift")]
+pub mod wasmtime_engine;
+
+pub use engine::{Compiled, Engine, EngineInfo, Exhaustion, Failure, Feature, Instance, TrapKind};
+pub use value::{Val, ValType};

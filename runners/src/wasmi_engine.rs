@@ -1,0 +1,196 @@
+//! wasmi adapter: the interpreter, eagerly compiled so that validation errors
+//! surface at compile time like in the other engines.
+
+use crate::engine::{Compiled, Engine, EngineInfo, Exhaustion, Failure, Feature, Instance, TrapKind};
+use crate::limits;
+use crate::value::{Val, ValType};
+use wasmi::{CompilationMode, Config, Linker, Store, StoreLimits, StoreLimitsBuilder, TrapCode};
+
+/// The wasmi interpreter.
+pub struct WasmiEngine {
+    engine: wasmi::Engine,
+    info: EngineInfo,
+}
+
+impl WasmiEngine {
+    /// Builds the engine with every finished proposal wasmi implements.
+    pub fn new() -> Self {
+        let mut config = Config::default();
+        config
+            .compilation_mode(CompilationMode::Eager)
+            // wasmi's default depth (1000) is shallower than other engines' native
+            // stacks; a deeper limit keeps recursive cases comparable.
+            .set_max_recursion_depth(limits::WASMI_RECURSION_DEPTH)
+            .wasm_sign_extension(true)
+            .wasm_saturating_float_to_int(true)
+            .wasm_multi_value(true)
+            .wasm_multi_memory(true)
+            .wasm_bulk_memory(true)
+            .wasm_reference_types(true)
+            .wasm_tail_call(true)
+            .wasm_extended_const(true)
+            .wasm_memory64(true)
+            .wasm_wide_arithmetic(true)
+            .wasm_simd(true)
+            .wasm_relaxed_simd(false);
+        let features = vec![
+            Feature::MutableGlobal,
+            Feature::SaturatingFloatToInt,
+            Feature::SignExtension,
+            Feature::MultiValue,
+            Feature::BulkMemory,
+            Feature::ReferenceTypes,
+            Feature::Simd,
+            Feature::TailCall,
+            Feature::ExtendedConst,
+            Feature::MultiMemory,
+            Feature::Memory64,
+            Feature::WideArithmetic,
+        ];
+        let info = EngineInfo {
+            name: "wasmi".into(),
+            version: crate::versions::WASMI.into(),
+            features,
+        };
+        WasmiEngine {
+            engine: wasmi::Engine::new(&config),
+            info,
+        }
+    }
+}
+
+impl Default for WasmiEngine {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Engine for WasmiEngine {
+    fn info(&self) -> &EngineInfo {
+        &self.info
+    }
+
+    fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Compiled>, String> {
+        let module = wasmi::Module::new(&self.engine, wasm).map_err(|e| e.to_string())?;
+        Ok(Box::new(WasmiModule {
+            engine: self.engine.clone(),
+            module,
+        }))
+    }
+}
+
+struct WasmiModule {
+    engine: wasmi::Engine,
+    module: wasmi::Module,
+}
+
+impl Compiled for WasmiModule {
+    fn instantiate(&self) -> Result<Box<dyn Instance>, Failure> {
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(limits::MEMORY_BYTES)
+            .table_elements(limits::TABLE_ELEMENTS)
+            .build();
+        let mut store = Store::new(&self.engine, limits);
+        store.limiter(|l| l as &mut StoreLimits);
+        let linker = Linker::<StoreLimits>::new(&self.engine);
+        let instance = linker
+            .instantiate_and_start(&mut store, &self.module)
+            .map_err(failure)?;
+        Ok(Box::new(WasmiInstance { store, instance }))
+    }
+}
+
+struct WasmiInstance {
+    store: Store<StoreLimits>,
+    instance: wasmi::Instance,
+}
+
+impl Instance for WasmiInstance {
+    fn call(&mut self, name: &str, args: &[Val], results: &[ValType]) -> Result<Vec<Val>, Failure> {
+        let func = self
+            .instance
+            .get_func(&self.store, name)
+            .ok_or_else(|| Failure::error(format!("no exported function `{name}`")))?;
+        let args: Vec<wasmi::Val> = args.iter().map(|v| to_native(*v)).collect();
+        let mut out = vec![wasmi::Val::I32(0); results.len()];
+        func.call(&mut self.store, &args, &mut out).map_err(failure)?;
+        Ok(out.iter().map(from_native).collect())
+    }
+
+    fn global(&mut self, name: &str) -> Option<Val> {
+        let g = self.instance.get_global(&self.store, name)?;
+        Some(from_native(&g.get(&self.store)))
+    }
+
+    fn set_global(&mut self, name: &str, value: Val) -> bool {
+        match self.instance.get_global(&self.store, name) {
+            Some(g) => g.set(&mut self.store, to_native(value)).is_ok(),
+            None => false,
+        }
+    }
+
+    fn memory(&mut self, name: &str, visit: &mut dyn FnMut(&[u8])) -> bool {
+        match self.instance.get_memory(&self.store, name) {
+            Some(m) => {
+                visit(m.data(&self.store));
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+fn to_native(v: Val) -> wasmi::Val {
+    match v {
+        Val::I32(x) => wasmi::Val::I32(x),
+        Val::I64(x) => wasmi::Val::I64(x),
+        Val::F32(b) => wasmi::Val::F32(wasmi::F32::from_bits(b)),
+        Val::F64(b) => wasmi::Val::F64(wasmi::F64::from_bits(b)),
+        Val::V128(b) => wasmi::Val::V128(wasmi::V128::from(b)),
+        Val::FuncRef { .. } => wasmi::Val::FuncRef(wasmi::Nullable::Null),
+        Val::ExternRef { .. } => wasmi::Val::ExternRef(wasmi::Nullable::Null),
+    }
+}
+
+fn from_native(v: &wasmi::Val) -> Val {
+    match v {
+        wasmi::Val::I32(x) => Val::I32(*x),
+        wasmi::Val::I64(x) => Val::I64(*x),
+        wasmi::Val::F32(f) => Val::F32(f.to_bits()),
+        wasmi::Val::F64(f) => Val::F64(f.to_bits()),
+        wasmi::Val::V128(b) => Val::V128(b.as_u128()),
+        wasmi::Val::FuncRef(r) => Val::FuncRef { null: r.is_null() },
+        wasmi::Val::ExternRef(r) => Val::ExternRef { null: r.is_null() },
+    }
+}
+
+fn failure(err: wasmi::Error) -> Failure {
+    let message = err.to_string();
+    // wasmi reports an element segment that does not fit its table as an
+    // instantiation error; the spec (and every other engine) calls it a trap.
+    if let wasmi::errors::ErrorKind::Instantiation(
+        wasmi::errors::InstantiationError::ElementSegmentDoesNotFit { .. },
+    ) = err.kind()
+    {
+        return Failure::trap(TrapKind::TableOutOfBounds, message);
+    }
+    let Some(code) = err.as_trap_code() else {
+        return Failure::error(message);
+    };
+    let kind = match code {
+        TrapCode::StackOverflow => return Failure::exhausted(Exhaustion::StackOverflow, message),
+        TrapCode::OutOfFuel => return Failure::exhausted(Exhaustion::Fuel, message),
+        TrapCode::GrowthOperationLimited => return Failure::exhausted(Exhaustion::Memory, message),
+        TrapCode::UnreachableCodeReached => TrapKind::Unreachable,
+        TrapCode::MemoryOutOfBounds => TrapKind::MemoryOutOfBounds,
+        TrapCode::TableOutOfBounds => TrapKind::TableOutOfBounds,
+        TrapCode::IndirectCallToNull => TrapKind::IndirectCallToNull,
+        TrapCode::IntegerDivisionByZero => TrapKind::IntegerDivisionByZero,
+        TrapCode::IntegerOverflow => TrapKind::IntegerOverflow,
+        TrapCode::BadConversionToInteger => TrapKind::BadConversionToInteger,
+        TrapCode::BadSignature => TrapKind::BadSignature,
+        #[allow(unreachable_patterns)]
+        _ => TrapKind::Unknown,
+    };
+    Failure::trap(kind, message)
+}

@@ -1,0 +1,193 @@
+//! wasmtime adapter: one `Engine` per code generator (cranelift, and later winch and pulley).
+
+use crate::engine::{Compiled, Engine, EngineInfo, Exhaustion, Failure, Feature, Instance, TrapKind};
+use crate::limits;
+use crate::value::{Val, ValType};
+use wasmtime::{Config, Store, StoreLimits, StoreLimitsBuilder, Trap};
+
+/// Which wasmtime code generator to use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    Cranelift,
+}
+
+/// wasmtime with one code generator.
+pub struct WasmtimeEngine {
+    engine: wasmtime::Engine,
+    info: EngineInfo,
+}
+
+impl WasmtimeEngine {
+    /// Builds the engine; fails only if wasmtime rejects its own configuration.
+    pub fn new(flavor: Flavor) -> Result<Self, String> {
+        let mut config = Config::new();
+        let name = match flavor {
+            Flavor::Cranelift => {
+                config.strategy(wasmtime::Strategy::Cranelift);
+                "wasmtime-cranelift"
+            }
+        };
+        config
+            .wasm_simd(true)
+            .wasm_relaxed_simd(false)
+            .wasm_reference_types(true)
+            .wasm_bulk_memory(true)
+            .wasm_multi_value(true)
+            .wasm_tail_call(true)
+            .wasm_multi_memory(true)
+            .wasm_memory64(true)
+            .wasm_extended_const(true)
+            .wasm_wide_arithmetic(true)
+            .max_wasm_stack(limits::WASM_STACK_BYTES);
+        let engine = wasmtime::Engine::new(&config).map_err(|e| format!("{e:#}"))?;
+        let features = vec![
+            Feature::MutableGlobal,
+            Feature::SaturatingFloatToInt,
+            Feature::SignExtension,
+            Feature::MultiValue,
+            Feature::BulkMemory,
+            Feature::ReferenceTypes,
+            Feature::Simd,
+            Feature::TailCall,
+            Feature::ExtendedConst,
+            Feature::MultiMemory,
+            Feature::Memory64,
+            Feature::WideArithmetic,
+        ];
+        let info = EngineInfo {
+            name: name.into(),
+            version: crate::versions::WASMTIME.into(),
+            features,
+        };
+        Ok(WasmtimeEngine { engine, info })
+    }
+}
+
+impl Engine for WasmtimeEngine {
+    fn info(&self) -> &EngineInfo {
+        &self.info
+    }
+
+    fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Compiled>, String> {
+        let module = wasmtime::Module::new(&self.engine, wasm).map_err(|e| format!("{e:#}"))?;
+        Ok(Box::new(WasmtimeModule {
+            engine: self.engine.clone(),
+            module,
+        }))
+    }
+}
+
+struct WasmtimeModule {
+    engine: wasmtime::Engine,
+    module: wasmtime::Module,
+}
+
+impl Compiled for WasmtimeModule {
+    fn instantiate(&self) -> Result<Box<dyn Instance>, Failure> {
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(limits::MEMORY_BYTES)
+            .table_elements(limits::TABLE_ELEMENTS)
+            .build();
+        let mut store = Store::new(&self.engine, limits);
+        store.limiter(|l| l as &mut StoreLimits);
+        let instance = wasmtime::Instance::new(&mut store, &self.module, &[]).map_err(failure)?;
+        Ok(Box::new(WasmtimeInstance { store, instance }))
+    }
+}
+
+struct WasmtimeInstance {
+    store: Store<StoreLimits>,
+    instance: wasmtime::Instance,
+}
+
+impl Instance for WasmtimeInstance {
+    fn call(&mut self, name: &str, args: &[Val], results: &[ValType]) -> Result<Vec<Val>, Failure> {
+        let func = self
+            .instance
+            .get_func(&mut self.store, name)
+            .ok_or_else(|| Failure::error(format!("no exported function `{name}`")))?;
+        let args: Vec<wasmtime::Val> = args.iter().map(|v| to_native(*v)).collect();
+        let mut out = vec![wasmtime::Val::I32(0); results.len()];
+        func.call(&mut self.store, &args, &mut out).map_err(failure)?;
+        out.iter().map(from_native).collect()
+    }
+
+    fn global(&mut self, name: &str) -> Option<Val> {
+        let g = self.instance.get_global(&mut self.store, name)?;
+        from_native(&g.get(&mut self.store)).ok()
+    }
+
+    fn set_global(&mut self, name: &str, value: Val) -> bool {
+        match self.instance.get_global(&mut self.store, name) {
+            Some(g) => g.set(&mut self.store, to_native(value)).is_ok(),
+            None => false,
+        }
+    }
+
+    fn memory(&mut self, name: &str, visit: &mut dyn FnMut(&[u8])) -> bool {
+        match self.instance.get_memory(&mut self.store, name) {
+            Some(m) => {
+                visit(m.data(&self.store));
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+fn to_native(v: Val) -> wasmtime::Val {
+    match v {
+        Val::I32(x) => wasmtime::Val::I32(x),
+        Val::I64(x) => wasmtime::Val::I64(x),
+        Val::F32(b) => wasmtime::Val::F32(b),
+        Val::F64(b) => wasmtime::Val::F64(b),
+        Val::V128(b) => wasmtime::Val::V128(b.into()),
+        // Only null references can be made without a host; the vector generator
+        // never produces non-null ones.
+        Val::FuncRef { .. } => wasmtime::Val::FuncRef(None),
+        Val::ExternRef { .. } => wasmtime::Val::ExternRef(None),
+    }
+}
+
+fn from_native(v: &wasmtime::Val) -> Result<Val, Failure> {
+    Ok(match v {
+        wasmtime::Val::I32(x) => Val::I32(*x),
+        wasmtime::Val::I64(x) => Val::I64(*x),
+        wasmtime::Val::F32(b) => Val::F32(*b),
+        wasmtime::Val::F64(b) => Val::F64(*b),
+        wasmtime::Val::V128(b) => Val::V128(b.as_u128()),
+        wasmtime::Val::FuncRef(f) => Val::FuncRef { null: f.is_none() },
+        wasmtime::Val::ExternRef(r) => Val::ExternRef { null: r.is_none() },
+        other => {
+            return Err(Failure::unsupported(format!(
+                "value of unsupported type {:?}",
+                other
+            )));
+        }
+    })
+}
+
+fn failure(err: wasmtime::Error) -> Failure {
+    let message = format!("{err:#}");
+    let Some(trap) = err.downcast_ref::<Trap>() else {
+        return Failure::error(message);
+    };
+    let kind = match trap {
+        Trap::StackOverflow => return Failure::exhausted(Exhaustion::StackOverflow, message),
+        Trap::OutOfFuel => return Failure::exhausted(Exhaustion::Fuel, message),
+        Trap::Interrupt => return Failure::exhausted(Exhaustion::Timeout, message),
+        Trap::AllocationTooLarge => return Failure::exhausted(Exhaustion::Memory, message),
+        Trap::MemoryOutOfBounds => TrapKind::MemoryOutOfBounds,
+        Trap::HeapMisaligned => TrapKind::UnalignedAtomic,
+        Trap::TableOutOfBounds => TrapKind::TableOutOfBounds,
+        Trap::IndirectCallToNull => TrapKind::IndirectCallToNull,
+        Trap::BadSignature => TrapKind::BadSignature,
+        Trap::IntegerOverflow => TrapKind::IntegerOverflow,
+        Trap::IntegerDivisionByZero => TrapKind::IntegerDivisionByZero,
+        Trap::BadConversionToInteger => TrapKind::BadConversionToInteger,
+        Trap::UnreachableCodeReached => TrapKind::Unreachable,
+        Trap::NullReference => TrapKind::NullReference,
+        _ => TrapKind::Unknown,
+    };
+    Failure::trap(kind, message)
+}
