@@ -5,7 +5,7 @@ use crate::bundle::ReproBundle;
 use crate::case::TestCase;
 use crate::compare::{Divergence, Verdict, compare};
 use crate::engines;
-use crate::execute::{Status, Timings, execute};
+use crate::execute::{CallResult, Status, Timings, execute};
 use crate::generate::GENERATOR_VERSION;
 use crate::profile::Profile;
 use crate::report::{
@@ -43,6 +43,22 @@ struct CaseResult {
     skipped: Vec<usize>,
     timings: Vec<Timings>,
     ran: Vec<bool>,
+    /// Calls made and calls that returned, on the first engine that ran.
+    calls: (u64, u64),
+}
+
+impl CaseResult {
+    /// A seed for which no case could be made.
+    fn failed(seed: u64, error: &anyhow::Error) -> Self {
+        CaseResult {
+            seed,
+            verdict: Err(format!("{error:#}")),
+            skipped: vec![],
+            timings: vec![],
+            ran: vec![],
+            calls: (0, 0),
+        }
+    }
 }
 
 /// Time spent, for the benchmark: engine phases vs everything else.
@@ -124,13 +140,7 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
                         .push(format!("{e:#}"));
-                    CaseResult {
-                        seed,
-                        verdict: Err(format!("{e:#}")),
-                        skipped: vec![],
-                        timings: vec![],
-                        ran: vec![],
-                    }
+                    CaseResult::failed(seed, &e)
                 });
                 if matches!(r.verdict, Ok(Verdict::Diverge(_))) {
                     diverged.fetch_add(1, Ordering::Relaxed);
@@ -212,13 +222,7 @@ fn run_seed(
     let case = match TestCase::generated(profile, seed) {
         Ok(c) => c,
         Err(e) => {
-            return Ok(CaseResult {
-                seed,
-                verdict: Err(format!("{e:#}")),
-                skipped: vec![],
-                timings: vec![],
-                ran: vec![],
-            });
+            return Ok(CaseResult::failed(seed, &e));
         }
     };
     let (outcomes, verdict) = run_case(engines, &case);
@@ -244,6 +248,18 @@ fn run_seed(
             .map(|o| !matches!(o.status, Status::Skipped { .. }))
             .collect(),
         timings: outcomes.iter().map(|o| o.timings).collect(),
+        calls: outcomes
+            .iter()
+            .find(|o| !matches!(o.status, Status::Skipped { .. }))
+            .map(|o| {
+                let returned = o
+                    .calls
+                    .iter()
+                    .filter(|c| matches!(c.result, CallResult::Returned(_)))
+                    .count();
+                (o.calls.len() as u64, returned as u64)
+            })
+            .unwrap_or_default(),
         verdict: Ok(verdict),
     })
 }
@@ -269,6 +285,8 @@ fn build_report(
     let mut ordered: Vec<&CaseResult> = results.iter().collect();
     ordered.sort_by_key(|r| r.seed);
     for r in ordered {
+        summary.calls += r.calls.0;
+        summary.calls_returned += r.calls.1;
         for &i in &r.skipped {
             *summary.skipped.entry(engines[i].info().name.clone()).or_default() += 1;
         }

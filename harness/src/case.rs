@@ -69,6 +69,10 @@ pub struct TestCase {
     pub memories: Vec<String>,
     /// If set, the fuel global is refilled to this value before each call.
     pub refuel: Option<u32>,
+    /// An upper bound on the features the module uses, when known (generated
+    /// cases: the profile's), which spares validating it per engine.
+    #[serde(default)]
+    pub features: Option<Vec<wasmgate_runners::Feature>>,
     /// Whether the module validates with every feature the harness knows;
     /// engines lacking a feature are only skipped for valid modules.
     pub valid: bool,
@@ -83,7 +87,9 @@ impl TestCase {
             seed,
             generator_version: GENERATOR_VERSION.to_string(),
         };
-        Ok(TestCase::from_module(origin, wasm, seed, CALLS_PER_EXPORT))
+        let mut case = TestCase::from_module(origin, wasm, seed, CALLS_PER_EXPORT);
+        case.features = Some(profile.features());
+        Ok(case)
     }
 
     /// A case for arbitrary module bytes: seeded calls to every export. An
@@ -102,6 +108,7 @@ impl TestCase {
             globals: info.globals,
             memories: info.memories,
             refuel,
+            features: None,
             valid,
         }
     }

@@ -16,12 +16,15 @@ pub struct Timings {
     pub compile_us: u64,
     pub instantiate_us: u64,
     pub execute_us: u64,
+    /// Dropping the instance and compiled module (unmapping memories and code).
+    #[serde(default)]
+    pub teardown_us: u64,
 }
 
 impl Timings {
     /// Total engine time.
     pub fn total_us(&self) -> u64 {
-        self.compile_us + self.instantiate_us + self.execute_us
+        self.compile_us + self.instantiate_us + self.execute_us + self.teardown_us
     }
 
     /// Adds another set of timings to this one.
@@ -29,6 +32,7 @@ impl Timings {
         self.compile_us += other.compile_us;
         self.instantiate_us += other.instantiate_us;
         self.execute_us += other.execute_us;
+        self.teardown_us += other.teardown_us;
     }
 }
 
@@ -119,6 +123,12 @@ pub fn skip_reason(engine: &dyn Engine, case: &TestCase) -> Option<String> {
     if !case.valid {
         return None;
     }
+    // A generated module uses only its profile's features: no need to validate.
+    if let Some(used) = &case.features
+        && used.iter().all(|f| engine.info().supports(*f))
+    {
+        return None;
+    }
     module_info::validate(&case.wasm, &engine.info().features)
         .err()
         .map(|e| format!("module needs a feature {} lacks ({e})", engine.info().name))
@@ -193,6 +203,10 @@ fn run(engine: &dyn Engine, case: &TestCase, outcome: &mut EngineOutcome, phase:
         let state = read_state(instance.as_mut(), case);
         outcome.calls.push(CallRecord { result, state });
     }
+    let start = Instant::now();
+    drop(instance);
+    drop(compiled);
+    outcome.timings.teardown_us = elapsed_us(start);
 }
 
 fn read_state(instance: &mut dyn Instance, case: &TestCase) -> State {

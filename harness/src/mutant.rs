@@ -164,6 +164,9 @@ mod tests {
         assert!(corruption_for("i32.load").is_err());
         assert!(corruption_for("nop").is_err());
         assert!(corruption_for("v128.and").is_err());
-        assert!(matches!(corruption_for("i64.lt_s").unwrap()[1], Instruction::I32Xor));
+        assert!(matches!(
+            corruption_for("i64.lt_s").unwrap()[1],
+            Instruction::I32Xor
+        ));
     }
 }

@@ -103,6 +103,11 @@ pub struct Summary {
     pub generation_errors: u64,
     /// Distinct divergence signatures.
     pub unique_findings: u64,
+    /// Calls made (counted once per case, on the first engine that ran it), and
+    /// how many returned values rather than trapping: a measure of how much
+    /// behaviour the compared results actually cover.
+    pub calls: u64,
+    pub calls_returned: u64,
     /// Per engine: cases skipped because the module needs a feature it lacks.
     pub skipped: BTreeMap<String, u64>,
     /// Why cases were inconclusive, with counts.
@@ -182,6 +187,15 @@ impl Report {
             "| {} | {} | {} | {} | {} | {} |\n",
             s.cases, s.agreed, s.diverged, s.inconclusive, s.generation_errors, s.unique_findings
         );
+        if s.calls > 0 {
+            let _ = writeln!(
+                md,
+                "{} calls compared, {} ({:.0}%) returned values; the rest trapped.\n",
+                s.calls,
+                s.calls_returned,
+                100.0 * s.calls_returned as f64 / s.calls as f64
+            );
+        }
         let _ = writeln!(md, "## Engines\n");
         let _ = writeln!(md, "| engine | version | skipped cases | features |");
         let _ = writeln!(md, "|---|---|---:|---|");
@@ -231,7 +245,11 @@ impl Report {
                 for g in &f.groups {
                     let _ = writeln!(md, "  - {}: {}", g.engines.join(", "), g.observed);
                 }
-                let _ = writeln!(md, "- reproduce: `wasmgate repro {}`\n", f.bundle);
+                let _ = writeln!(
+                    md,
+                    "- reproduce from this folder: `wasmgate repro {}`\n",
+                    f.bundle
+                );
             }
         }
         if !s.inconclusive_reasons.is_empty() {
@@ -250,11 +268,12 @@ impl Report {
             for (name, t) in &self.timings {
                 let _ = writeln!(
                     md,
-                    "| `{name}` | {} | {} | {} | {} |",
+                    "| `{name}` | {} | {} | {} | {} | {} |",
                     t.cases,
                     t.timings.compile_us / 1000,
                     t.timings.instantiate_us / 1000,
-                    t.timings.execute_us / 1000
+                    t.timings.execute_us / 1000,
+                    t.timings.teardown_us / 1000
                 );
             }
         }

@@ -13,7 +13,11 @@ const KNOWN: [(&str, bool); 4] = [
 
 /// Names of every engine configuration this build can construct, in display order.
 pub fn names() -> Vec<&'static str> {
-    KNOWN.iter().filter(|(_, built)| *built).map(|(name, _)| *name).collect()
+    KNOWN
+        .iter()
+        .filter(|(_, built)| *built)
+        .map(|(name, _)| *name)
+        .collect()
 }
 
 /// Builds the engine configuration called `name`, or says why it can't.

@@ -23,6 +23,10 @@ pub enum Compiler {
 /// recycle the engine; modules keep the engine they were compiled with alive.
 const MODULES_PER_ENGINE: u64 = 64;
 
+/// The harness runs cases in parallel itself; wasmer's own compile thread pool
+/// would only oversubscribe the cores (and start threads on every engine recycle).
+const ONE_THREAD: std::num::NonZero<usize> = std::num::NonZero::new(1).unwrap();
+
 /// wasmer with one compiler.
 pub struct WasmerEngine {
     builder: fn() -> wasmer::Engine,
@@ -36,13 +40,17 @@ impl WasmerEngine {
         let (name, builder): (&str, fn() -> wasmer::Engine) = match compiler {
             #[cfg(feature = "wasmer-cranelift")]
             Compiler::Cranelift => ("wasmer-cranelift", || {
-                EngineBuilder::new(wasmer::sys::Cranelift::default())
+                let mut compiler = wasmer::sys::Cranelift::default();
+                compiler.num_threads(ONE_THREAD);
+                EngineBuilder::new(compiler)
                     .set_features(Some(features(true)))
                     .into()
             }),
             #[cfg(feature = "wasmer-singlepass")]
             Compiler::Singlepass => ("wasmer-singlepass", || {
-                EngineBuilder::new(wasmer::sys::Singlepass::default())
+                let mut compiler = wasmer::sys::Singlepass::default();
+                compiler.num_threads(ONE_THREAD);
+                EngineBuilder::new(compiler)
                     .set_features(Some(features(false)))
                     .into()
             }),

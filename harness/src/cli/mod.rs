@@ -2,6 +2,7 @@
 
 mod bench;
 mod engines;
+mod generate;
 mod repro;
 mod run;
 mod selftest;
@@ -25,6 +26,8 @@ enum Command {
     Engines(engines::Opts),
     /// Re-run a finding from its bundle (or a profile and seed) and show what each engine did.
     Repro(repro::Opts),
+    /// Write the module a profile and seed generate.
+    Gen(generate::Opts),
     /// Prove the gate can fail: inject a faulty engine and check it is caught and blamed.
     Selftest(selftest::Opts),
     /// Measure throughput, harness overhead and parallel scaling.
@@ -45,6 +48,7 @@ pub fn main() -> i32 {
         Command::Engines(o) => engines::run(o),
         Command::Repro(o) => repro::run(o),
         Command::Selftest(o) => selftest::run(o),
+        Command::Gen(o) => generate::run(o),
         Command::Bench(o) => bench::run(o),
     };
     match result {

@@ -14,12 +14,15 @@ use std::path::PathBuf;
 #[derive(clap::Args, Debug)]
 pub struct Opts {
     /// A bundle folder (or its bundle.json) written by `wasmgate run`.
-    #[arg(conflicts_with_all = ["profile", "seed"])]
+    #[arg(conflicts_with_all = ["profile", "seed", "wasm"])]
     bundle: Option<PathBuf>,
+    /// Run a module file (`.wasm` or `.wat`) with seeded calls to every export.
+    #[arg(long, conflicts_with_all = ["profile"])]
+    wasm: Option<PathBuf>,
     /// Regenerate the case from this profile …
     #[arg(long, value_enum, requires = "seed")]
     profile: Option<Profile>,
-    /// … and this seed.
+    /// … and this seed (with --wasm: the seed of the argument vectors).
     #[arg(long)]
     seed: Option<u64>,
     /// Engines (default: those named in the bundle, or every engine in this build).
@@ -29,6 +32,13 @@ pub struct Opts {
 
 pub fn run(opts: Opts) -> Result<i32> {
     let (case, default_engines) = match (&opts.bundle, opts.seed) {
+        _ if opts.wasm.is_some() => {
+            let path = opts.wasm.as_deref().unwrap_or_else(|| std::path::Path::new(""));
+            (
+                load_module(path, opts.seed.unwrap_or(0))?,
+                engines::default_names(),
+            )
+        }
         (Some(path), _) => {
             let bundle = ReproBundle::load(path)?;
             let names: Vec<String> = bundle.engines.iter().map(|e| e.name.clone()).collect();
@@ -38,7 +48,7 @@ pub fn run(opts: Opts) -> Result<i32> {
             TestCase::generated(opts.profile.unwrap_or(Profile::Default), seed)?,
             engines::default_names(),
         ),
-        (None, None) => bail!("give a bundle path, or --seed N (with --profile P)"),
+        (None, None) => bail!("give a bundle path, --wasm FILE, or --seed N (with --profile P)"),
     };
     let names = if opts.engines.engines.is_empty() {
         default_engines
@@ -52,4 +62,22 @@ pub fn run(opts: Opts) -> Result<i32> {
         Verdict::Diverge(_) => exit::FINDINGS,
         _ => exit::AGREE,
     })
+}
+
+/// Reads a module file as a test case; a file that is not a valid module is
+/// a usage error here, since there is nothing to compare engines on.
+pub fn load_module(path: &std::path::Path, vector_seed: u64) -> Result<TestCase> {
+    let wasm =
+        wat::parse_file(path).map_err(|e| anyhow::anyhow!("cannot read module {}: {e}", path.display()))?;
+    crate::module_info::inspect(&wasm)
+        .map_err(|e| anyhow::anyhow!("{} is not a valid WebAssembly module: {e}", path.display()))?;
+    let origin = crate::case::Origin::File {
+        path: path.display().to_string(),
+    };
+    Ok(TestCase::from_module(
+        origin,
+        wasm,
+        vector_seed,
+        crate::case::CALLS_PER_EXPORT,
+    ))
 }

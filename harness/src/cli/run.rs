@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 /// Seeds a default run covers: about a minute on two cores.
-pub const DEFAULT_SEEDS: &str = "0..1000";
+pub const DEFAULT_SEEDS: &str = "0..20000";
 
 #[derive(clap::Args, Debug)]
 pub struct Opts {
@@ -56,6 +56,7 @@ pub fn run(opts: Opts) -> Result<i32> {
         name,
         progress: (!opts.quiet).then_some(every),
     };
+    crate::engines::resolve_all(&campaign.engines)?;
     eprintln!(
         "wasmgate: running {} seeds ({}) of profile {} on {} engines with {} jobs",
         campaign.seeds.len(),

@@ -1,0 +1,39 @@
+//! `wasmgate gen`: write the module a seed generates, as binary or text.
+
+use crate::generate as generator;
+use crate::profile::Profile;
+use anyhow::{Context, Result};
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug)]
+pub struct Opts {
+    /// Generation profile.
+    #[arg(long, value_enum, default_value_t = Profile::Default)]
+    profile: Profile,
+    /// Seed.
+    #[arg(long)]
+    seed: u64,
+    /// Print the text format instead of the binary.
+    #[arg(long)]
+    wat: bool,
+    /// Output file (default: standard output).
+    #[arg(long, short = 'o')]
+    output: Option<PathBuf>,
+}
+
+pub fn run(opts: Opts) -> Result<i32> {
+    let wasm = generator::module(opts.profile, opts.seed)?;
+    let bytes = if opts.wat {
+        wasmprinter::print_bytes(&wasm)?.into_bytes()
+    } else {
+        wasm
+    };
+    match &opts.output {
+        Some(path) => {
+            std::fs::write(path, &bytes).with_context(|| format!("cannot write {}", path.display()))?
+        }
+        None => std::io::stdout().write_all(&bytes)?,
+    }
+    Ok(0)
+}

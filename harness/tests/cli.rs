@@ -1,0 +1,204 @@
+//! The `wasmgate` command end to end, as a user runs it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn wasmgate(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wasmgate"))
+        .args(args)
+        .output()
+        .expect("wasmgate runs")
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exited normally")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn report(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("report.json")).expect("report.json written")).unwrap()
+}
+
+#[test]
+fn run_writes_a_report_whose_counts_add_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let o = wasmgate(&["run", "--seeds", "0..300", "-q", "--out", out.to_str().unwrap()]);
+    assert!([0, 1].contains(&code(&o)), "{}", stderr(&o));
+    let r = report(&out);
+    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["engines"].as_array().unwrap().len(), 4);
+    let s = &r["summary"];
+    let n = |k: &str| s[k].as_u64().unwrap();
+    assert_eq!(n("cases"), 300);
+    assert_eq!(
+        n("agreed") + n("diverged") + n("inconclusive") + n("generation_errors"),
+        300
+    );
+    let findings = r["findings"].as_array().unwrap();
+    assert_eq!(findings.len() as u64, n("unique_findings"));
+    assert_eq!(code(&o) == 1, !findings.is_empty(), "exit code follows findings");
+    assert_eq!(
+        findings.iter().map(|f| f["count"].as_u64().unwrap()).sum::<u64>(),
+        n("diverged")
+    );
+    for f in findings {
+        let bundle = out.join(f["bundle"].as_str().unwrap());
+        let replay = wasmgate(&["repro", bundle.to_str().unwrap()]);
+        assert_eq!(code(&replay), 1, "finding {} replays", f["signature"]);
+    }
+    assert!(
+        std::fs::read_to_string(out.join("summary.md"))
+            .unwrap()
+            .contains("| cases | agreed |")
+    );
+}
+
+#[test]
+fn same_seeds_give_the_same_verdicts() {
+    let dir = tempfile::tempdir().unwrap();
+    let verdicts = |name: &str, jobs: &str| {
+        let out = dir.path().join(name);
+        let engines = "wasmtime-cranelift,wasmi,mutant:wasmi:i64.add";
+        let o = wasmgate(&[
+            "run",
+            "--seeds",
+            "0..400",
+            "-q",
+            "-j",
+            jobs,
+            "--engines",
+            engines,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!([0, 1].contains(&code(&o)), "{}", stderr(&o));
+        let r = report(&out);
+        (r["summary"].clone(), r["findings"].clone())
+    };
+    let (s1, f1) = verdicts("a", "1");
+    let (s2, f2) = verdicts("b", "2");
+    assert_eq!(s1, s2);
+    assert_eq!(f1, f2);
+}
+
+#[test]
+fn selftest_catches_and_blames_the_mutant() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = wasmgate(&["selftest", "--out", dir.path().to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(code(&o), 0, "{stdout}{}", stderr(&o));
+    assert!(stdout.contains("mutant:wasmi:i32.add caught"), "{stdout}");
+    assert!(stdout.contains("replays"), "{stdout}");
+}
+
+#[test]
+fn repro_of_a_seed_shows_every_engine_side_by_side() {
+    let o = wasmgate(&["repro", "--profile", "default", "--seed", "2"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let header = stdout
+        .lines()
+        .find(|l| l.starts_with("step"))
+        .expect("table header");
+    for engine in [
+        "wasmtime-cranelift",
+        "wasmer-cranelift",
+        "wasmer-singlepass",
+        "wasmi",
+    ] {
+        assert!(header.contains(engine), "{header}");
+    }
+    assert!(stdout.contains("verdict: all 4 engines agree"), "{stdout}");
+}
+
+#[test]
+fn a_divergent_module_file_exits_1_and_marks_the_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let wat = dir.path().join("add.wat");
+    std::fs::write(
+        &wat,
+        r#"(module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))"#,
+    )
+    .unwrap();
+    let o = wasmgate(&[
+        "repro",
+        "--wasm",
+        wat.to_str().unwrap(),
+        "--engines",
+        "wasmtime-cranelift,wasmi,mutant:wasmi:i32.add",
+    ]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("<<"), "{stdout}");
+    assert!(stdout.contains("blamed: mutant:wasmi:i32.add"), "{stdout}");
+}
+
+/// Bad input: one `error:` line (clap's usage errors add a usage hint) and exit 2.
+#[test]
+fn bad_input_is_one_clear_error_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let truncated = dir.path().join("truncated.wasm");
+    std::fs::write(&truncated, b"\0asm\x01\0\0\0\x01\x05").unwrap();
+    let garbage = dir.path().join("garbage.wasm");
+    std::fs::write(&garbage, [0xffu8, 0x13, 0x37, 0x00, 0x42]).unwrap();
+    let missing = dir.path().join("no-such-bundle");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["repro", "--wasm", truncated.to_str().unwrap()],
+            "is not a valid WebAssembly module",
+        ),
+        (
+            vec!["repro", "--wasm", garbage.to_str().unwrap()],
+            "cannot read module",
+        ),
+        (vec!["repro", missing.to_str().unwrap()], "cannot read bundle"),
+        (vec!["run", "--no-such-flag"], "unexpected argument"),
+        (vec!["run", "--seeds", "9..3"], "end is before start"),
+        (
+            vec!["run", "--seeds", "0..5", "--engines", "nope"],
+            "unknown engine `nope`",
+        ),
+        (
+            vec!["run", "--seeds", "0..5", "--engines", "mutant:wasmi:i32.load"],
+            "cannot be mutated",
+        ),
+    ];
+    for (args, expected) in cases {
+        let o = wasmgate(&args);
+        let err = stderr(&o);
+        assert_eq!(code(&o), 2, "{args:?}: {err}");
+        let first = err.lines().next().unwrap_or_default();
+        assert!(
+            first.starts_with("error: ") && err.contains(expected),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn engines_lists_four_configurations() {
+    let o = wasmgate(&["engines", "--json"]);
+    assert_eq!(code(&o), 0);
+    let engines: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let names: Vec<&str> = engines
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "wasmtime-cranelift",
+            "wasmer-cranelift",
+            "wasmer-singlepass",
+            "wasmi"
+        ]
+    );
+    assert!(engines[0]["version"].as_str().unwrap().starts_with("48."));
+}

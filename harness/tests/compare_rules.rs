@@ -1,0 +1,223 @@
+//! The comparison rules, pinned on hand-made outcomes.
+
+use wasmgate_harness::case::{Call, Origin, TestCase};
+use wasmgate_harness::compare::{DivergenceKind, Verdict, compare};
+use wasmgate_harness::execute::{CallRecord, CallResult, EngineOutcome, State, Status, Timings};
+use wasmgate_runners::{Exhaustion, Failure, TrapKind, Val, ValType};
+
+fn case(calls: usize) -> TestCase {
+    TestCase {
+        origin: Origin::File {
+            path: "t.wasm".into(),
+        },
+        wasm: vec![],
+        calls: (0..calls)
+            .map(|i| Call {
+                export: format!("f{i}"),
+                args: vec![],
+                results: vec![ValType::F32],
+            })
+            .collect(),
+        globals: vec![],
+        memories: vec![],
+        refuel: None,
+        features: None,
+        valid: true,
+    }
+}
+
+fn ran(engine: &str, results: Vec<CallResult>) -> EngineOutcome {
+    EngineOutcome {
+        engine: engine.into(),
+        status: Status::Ran,
+        initial: Some(State::default()),
+        calls: results
+            .into_iter()
+            .map(|result| CallRecord {
+                result,
+                state: State::default(),
+            })
+            .collect(),
+        timings: Timings::default(),
+    }
+}
+
+fn ret(v: Val) -> CallResult {
+    CallResult::Returned(vec![v])
+}
+
+fn trap(kind: TrapKind) -> CallResult {
+    CallResult::Failed(Failure::trap(kind, "message differs per engine"))
+}
+
+#[test]
+fn any_nan_equals_any_nan_but_zero_signs_differ() {
+    let c = case(1);
+    let nans = [
+        ran("a", vec![ret(Val::F32(0x7fc0_0000))]),
+        ran("b", vec![ret(Val::F32(0xffc0_0001))]),
+    ];
+    assert_eq!(compare(&c, &nans), Verdict::Agree { engines: 2 });
+    let zeros = [
+        ran("a", vec![ret(Val::F32(0))]),
+        ran("b", vec![ret(Val::F32(0x8000_0000))]),
+    ];
+    let v = compare(&c, &zeros);
+    assert_eq!(
+        v.divergence().map(|d| d.kind),
+        Some(DivergenceKind::Value),
+        "{v:?}"
+    );
+}
+
+#[test]
+fn majority_blames_the_odd_engine_out() {
+    let c = case(1);
+    let outcomes = [
+        ran("a", vec![ret(Val::F32(1))]),
+        ran("b", vec![ret(Val::F32(1))]),
+        ran("c", vec![ret(Val::F32(2))]),
+    ];
+    let d = compare(&c, &outcomes).divergence().cloned().expect("diverges");
+    assert!(d.majority);
+    assert_eq!(d.blamed, vec!["c"]);
+    assert_eq!(d.groups[0].engines, vec!["a", "b"]);
+}
+
+#[test]
+fn a_tie_blames_everyone() {
+    let c = case(1);
+    let outcomes = [ran("a", vec![ret(Val::F32(1))]), ran("b", vec![ret(Val::F32(2))])];
+    let d = compare(&c, &outcomes).divergence().cloned().expect("diverges");
+    assert!(!d.majority);
+    assert_eq!(d.blamed, vec!["a", "b"]);
+}
+
+#[test]
+fn trap_kinds_compare_but_messages_do_not() {
+    let c = case(1);
+    let same = [
+        ran("a", vec![trap(TrapKind::IntegerOverflow)]),
+        ran("b", vec![trap(TrapKind::IntegerOverflow)]),
+    ];
+    assert_eq!(compare(&c, &same), Verdict::Agree { engines: 2 });
+    let differ = [
+        ran("a", vec![trap(TrapKind::IntegerOverflow)]),
+        ran("b", vec![trap(TrapKind::IntegerOverflow)]),
+        ran("c", vec![trap(TrapKind::Unreachable)]),
+    ];
+    let d = compare(&c, &differ).divergence().cloned().expect("diverges");
+    assert_eq!(
+        (d.kind, d.blamed.as_slice()),
+        (DivergenceKind::Trap, &["c".to_string()][..])
+    );
+    let rvt = [
+        ran("a", vec![ret(Val::F32(1))]),
+        ran("b", vec![ret(Val::F32(1))]),
+        ran("c", vec![trap(TrapKind::Unreachable)]),
+    ];
+    assert_eq!(
+        compare(&c, &rvt).divergence().map(|d| d.kind),
+        Some(DivergenceKind::ReturnVsTrap)
+    );
+}
+
+#[test]
+fn exhaustion_makes_the_rest_inconclusive_not_a_divergence() {
+    let c = case(2);
+    let exhausted = CallResult::Failed(Failure::exhausted(Exhaustion::StackOverflow, "deep"));
+    let outcomes = [
+        ran("a", vec![ret(Val::F32(1)), ret(Val::F32(5))]),
+        ran("b", vec![ret(Val::F32(1)), exhausted]),
+    ];
+    match compare(&c, &outcomes) {
+        Verdict::Inconclusive { reason, at } => {
+            assert_eq!(reason, "b exhausted stack-overflow");
+            assert!(at.unwrap().starts_with("call 1"));
+        }
+        other => panic!("expected inconclusive, got {other:?}"),
+    }
+}
+
+#[test]
+fn rejection_must_agree_and_skipped_engines_do_not_vote() {
+    let c = case(0);
+    let rejected = EngineOutcome {
+        status: Status::Rejected {
+            message: "bad".into(),
+        },
+        initial: None,
+        ..ran("c", vec![])
+    };
+    let skipped = EngineOutcome {
+        status: Status::Skipped {
+            reason: "simd".into(),
+        },
+        initial: None,
+        ..ran("d", vec![])
+    };
+    let d = compare(
+        &c,
+        &[ran("a", vec![]), ran("b", vec![]), rejected, skipped.clone()],
+    )
+    .divergence()
+    .cloned()
+    .expect("diverges");
+    assert_eq!(
+        (d.kind, d.blamed.clone()),
+        (DivergenceKind::Validation, vec!["c".to_string()])
+    );
+    assert!(matches!(
+        compare(&c, &[ran("a", vec![]), skipped]),
+        Verdict::Inconclusive { .. }
+    ));
+}
+
+#[test]
+fn signatures_are_stable_and_ignore_values() {
+    let c = case(1);
+    let one = [
+        ran("a", vec![ret(Val::F32(1))]),
+        ran("b", vec![ret(Val::F32(1))]),
+        ran("c", vec![ret(Val::F32(2))]),
+    ];
+    let two = [
+        ran("a", vec![ret(Val::F32(7))]),
+        ran("b", vec![ret(Val::F32(7))]),
+        ran("c", vec![ret(Val::F32(9))]),
+    ];
+    let s1 = compare(&c, &one).divergence().unwrap().signature.clone();
+    let s2 = compare(&c, &two).divergence().unwrap().signature.clone();
+    assert_eq!(s1, s2);
+    assert_eq!(
+        s1, "value-6b229557",
+        "signature scheme changed: dedup across runs breaks"
+    );
+}
+
+#[test]
+fn a_panicking_engine_is_a_crash_divergence() {
+    let c = case(1);
+    let crashed = EngineOutcome {
+        status: Status::Crashed {
+            message: "boom".into(),
+            phase: wasmgate_harness::execute::Phase::Call(0),
+        },
+        ..ran("c", vec![])
+    };
+    let d = compare(
+        &c,
+        &[
+            ran("a", vec![ret(Val::F32(1))]),
+            ran("b", vec![ret(Val::F32(1))]),
+            crashed,
+        ],
+    )
+    .divergence()
+    .cloned()
+    .expect("diverges");
+    assert_eq!(
+        (d.kind, d.blamed.clone()),
+        (DivergenceKind::Crash, vec!["c".to_string()])
+    );
+}

@@ -1,0 +1,92 @@
+//! Rendered report formats, pinned as snapshots.
+
+use std::collections::BTreeMap;
+use wasmgate_harness::compare::{DivergenceKind, Group};
+use wasmgate_harness::execute::Timings;
+use wasmgate_harness::profile::Profile;
+use wasmgate_harness::report::{EngineTimings, Finding, Report, RunInfo, SeedRange, Summary, Tool};
+use wasmgate_runners::{EngineInfo, Feature};
+
+fn sample() -> Report {
+    let engine = |name: &str| EngineInfo {
+        name: name.into(),
+        version: "1.0.0".into(),
+        features: vec![Feature::MutableGlobal, Feature::BulkMemory],
+    };
+    Report {
+        schema_version: 1,
+        tool: Tool {
+            name: "wasmgate".into(),
+            version: "0.0.0-test".into(),
+        },
+        run: RunInfo {
+            name: "sample".into(),
+            profile: Profile::Default,
+            seeds: SeedRange { start: 0, end: 100 },
+            generator_version: "gen-test".into(),
+            jobs: 2,
+            started_at: "2026-01-01T00:00:00Z".into(),
+            wall_ms: 1234,
+        },
+        engines: vec![engine("alpha"), engine("beta"), engine("gamma")],
+        summary: Summary {
+            cases: 100,
+            agreed: 96,
+            diverged: 3,
+            inconclusive: 1,
+            generation_errors: 0,
+            unique_findings: 1,
+            calls: 400,
+            calls_returned: 180,
+            skipped: BTreeMap::from([("alpha".into(), 0), ("beta".into(), 0), ("gamma".into(), 7)]),
+            inconclusive_reasons: BTreeMap::from([("beta exhausted stack-overflow".into(), 1)]),
+        },
+        findings: vec![Finding {
+            signature: "value-0123abcd".into(),
+            signature_text: "gamma|value|->i32".into(),
+            kind: DivergenceKind::Value,
+            blamed: vec!["gamma".into()],
+            majority: true,
+            step: "call 0 \"f\"(i32:1)".into(),
+            groups: vec![
+                Group {
+                    engines: vec!["alpha".into(), "beta".into()],
+                    observed: "returned [i32:2]".into(),
+                },
+                Group {
+                    engines: vec!["gamma".into()],
+                    observed: "returned [i32:3]".into(),
+                },
+            ],
+            count: 3,
+            seeds: vec![4, 17, 88],
+            bundle: "findings/value-0123abcd".into(),
+        }],
+        timings: BTreeMap::from([(
+            "alpha".into(),
+            EngineTimings {
+                cases: 100,
+                timings: Timings {
+                    compile_us: 5000,
+                    instantiate_us: 200,
+                    execute_us: 900,
+                    teardown_us: 300,
+                },
+            },
+        )]),
+    }
+}
+
+#[test]
+fn summary_markdown() {
+    insta::assert_snapshot!(sample().to_markdown());
+}
+
+#[test]
+fn report_json_round_trips() {
+    let report = sample();
+    let json = serde_json::to_string_pretty(&report).unwrap();
+    let back: Report = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, report);
+    insta::assert_snapshot!(json);
+}
