@@ -5,16 +5,20 @@ use crate::bundle::ReproBundle;
 use crate::case::TestCase;
 use crate::compare::{Divergence, Verdict, compare};
 use crate::engines;
+use crate::execute::EngineOutcome;
 use crate::execute::{CallResult, Status, Timings, execute};
 use crate::generate::GENERATOR_VERSION;
 use crate::profile::Profile;
 use crate::report::{
     EngineTimings, Finding, REPORT_SCHEMA_VERSION, Report, RunInfo, SeedRange, Summary, Tool,
 };
+use crate::worker::IsolatedExecutor;
 use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -33,18 +37,24 @@ pub struct CampaignOptions {
     pub name: String,
     /// Print a progress line to stderr at this interval (None = quiet).
     pub progress: Option<Duration>,
+    /// In-process threads or worker processes.
+    pub isolation: Isolation,
 }
 
 /// What happened to one seed, kept small: agreeing cases keep no outcomes.
-#[derive(Debug)]
-struct CaseResult {
-    seed: u64,
-    verdict: Result<Verdict, String>,
-    skipped: Vec<usize>,
-    timings: Vec<Timings>,
-    ran: Vec<bool>,
+/// Per-engine vectors follow the campaign's engine order. This is also what a
+/// worker process sends back for each request.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CaseResult {
+    pub seed: u64,
+    pub verdict: Result<Verdict, String>,
+    pub skipped: Vec<usize>,
+    pub timings: Vec<Timings>,
+    pub ran: Vec<bool>,
     /// Calls made and calls that returned, on the first engine that ran.
-    calls: (u64, u64),
+    pub calls: (u64, u64),
+    /// Every engine's outcome, kept only when the engines diverged.
+    pub outcomes: Option<Vec<EngineOutcome>>,
 }
 
 impl CaseResult {
@@ -57,8 +67,78 @@ impl CaseResult {
             timings: vec![],
             ran: vec![],
             calls: (0, 0),
+            outcomes: None,
         }
     }
+
+    /// Summarises `outcomes` (in any order) against the engine order `names`;
+    /// the outcomes themselves are kept if `keep` or the engines diverged.
+    pub fn from_outcomes(
+        seed: u64,
+        outcomes: Vec<EngineOutcome>,
+        verdict: Verdict,
+        names: &[String],
+        keep: bool,
+    ) -> Self {
+        let by_name = |n: &String| outcomes.iter().find(|o| &o.engine == n);
+        let is_skipped = |o: &EngineOutcome| matches!(o.status, Status::Skipped { .. });
+        CaseResult {
+            seed,
+            skipped: names
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| by_name(n).is_some_and(is_skipped))
+                .map(|(i, _)| i)
+                .collect(),
+            ran: names
+                .iter()
+                .map(|n| by_name(n).is_some_and(|o| !is_skipped(o)))
+                .collect(),
+            timings: names
+                .iter()
+                .map(|n| by_name(n).map(|o| o.timings).unwrap_or_default())
+                .collect(),
+            calls: outcomes
+                .iter()
+                .find(|o| !is_skipped(o))
+                .map(|o| {
+                    let returned = o
+                        .calls
+                        .iter()
+                        .filter(|c| matches!(c.result, CallResult::Returned(_)))
+                        .count();
+                    (o.calls.len() as u64, returned as u64)
+                })
+                .unwrap_or_default(),
+            outcomes: (keep || matches!(verdict, Verdict::Diverge(_))).then_some(outcomes),
+            verdict: Ok(verdict),
+        }
+    }
+}
+
+/// Generates, runs and compares the case for one seed, in this process.
+pub fn evaluate_seed(profile: Profile, seed: u64, engines: &[Arc<dyn Engine>]) -> CaseResult {
+    match TestCase::generated(profile, seed) {
+        Ok(case) => evaluate_case(seed, &case, engines, false),
+        Err(e) => CaseResult::failed(seed, &e),
+    }
+}
+
+/// Runs and compares one case, in this process; `keep` keeps every outcome
+/// even when the engines agree.
+pub fn evaluate_case(seed: u64, case: &TestCase, engines: &[Arc<dyn Engine>], keep: bool) -> CaseResult {
+    let (outcomes, verdict) = run_case(engines, case);
+    let names: Vec<String> = engines.iter().map(|e| e.info().name.clone()).collect();
+    CaseResult::from_outcomes(seed, outcomes, verdict, &names, keep)
+}
+
+/// Where engines run.
+#[derive(Clone, Debug)]
+pub enum Isolation {
+    /// On the campaign's own threads: fastest, but a crashing engine takes the run down.
+    InProcess,
+    /// In `exe worker` child processes, one per job, killed after `timeout` per case.
+    Processes { exe: PathBuf, timeout: Duration },
 }
 
 /// Time spent, for the benchmark: engine phases vs everything else.
@@ -71,7 +151,7 @@ pub struct CampaignCost {
 
 /// Runs one case on every engine and compares.
 pub fn run_case(
-    engines: &[std::sync::Arc<dyn Engine>],
+    engines: &[Arc<dyn Engine>],
     case: &TestCase,
 ) -> (Vec<crate::execute::EngineOutcome>, Verdict) {
     let outcomes: Vec<_> = engines.iter().map(|e| execute(e.as_ref(), case)).collect();
@@ -91,12 +171,17 @@ impl BestBundles {
     }
 
     /// Writes the bundle if it is the first, or a lower seed, for its signature.
-    fn offer(&self, seed: u64, d: &Divergence, make: impl FnOnce() -> (ReproBundle, Vec<u8>)) -> Result<()> {
+    fn offer(
+        &self,
+        seed: u64,
+        d: &Divergence,
+        make: impl FnOnce() -> Result<(ReproBundle, Vec<u8>)>,
+    ) -> Result<()> {
         let mut written = self.written.lock().unwrap_or_else(|p| p.into_inner());
         if written.get(&d.signature).is_some_and(|&s| s <= seed) {
             return Ok(());
         }
-        let (bundle, wasm) = make();
+        let (bundle, wasm) = make()?;
         bundle.write(&self.dir_for(&d.signature), &wasm)?;
         written.insert(d.signature.clone(), seed);
         Ok(())
@@ -130,18 +215,25 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
         }
         let worker = || {
             let mut mine = Vec::new();
+            let mut isolated = match &opts.isolation {
+                Isolation::InProcess => None,
+                Isolation::Processes { exe, timeout } => {
+                    Some(IsolatedExecutor::new(exe.clone(), opts.engines.clone(), *timeout))
+                }
+            };
             loop {
                 let seed = next.fetch_add(1, Ordering::Relaxed);
                 if seed >= opts.seeds.end {
                     break mine;
                 }
-                let r = run_seed(opts.profile, seed, &engines, &bundles).unwrap_or_else(|e| {
-                    bundle_errors
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .push(format!("{e:#}"));
-                    CaseResult::failed(seed, &e)
-                });
+                let r =
+                    run_seed(opts.profile, seed, &engines, isolated.as_mut(), &bundles).unwrap_or_else(|e| {
+                        bundle_errors
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .push(format!("{e:#}"));
+                        CaseResult::failed(seed, &e)
+                    });
                 if matches!(r.verdict, Ok(Verdict::Diverge(_))) {
                     diverged.fetch_add(1, Ordering::Relaxed);
                 }
@@ -216,57 +308,28 @@ fn progress_lines(
 fn run_seed(
     profile: Profile,
     seed: u64,
-    engines: &[std::sync::Arc<dyn Engine>],
+    engines: &[Arc<dyn Engine>],
+    isolated: Option<&mut IsolatedExecutor>,
     bundles: &BestBundles,
 ) -> Result<CaseResult> {
-    let case = match TestCase::generated(profile, seed) {
-        Ok(c) => c,
-        Err(e) => {
-            return Ok(CaseResult::failed(seed, &e));
-        }
+    let mut result = match isolated {
+        Some(executor) => executor.run_seed(profile, seed)?,
+        None => evaluate_seed(profile, seed, engines),
     };
-    let (outcomes, verdict) = run_case(engines, &case);
-    if let Verdict::Diverge(d) = &verdict {
+    if let (Ok(Verdict::Diverge(d)), Some(outcomes)) = (&result.verdict, result.outcomes.take()) {
         bundles.offer(seed, d, || {
+            let case = TestCase::generated(profile, seed)?;
             let infos = engines.iter().map(|e| e.info().clone()).collect();
-            (
-                ReproBundle::new(&case, infos, outcomes.clone(), verdict.clone()),
-                case.wasm.clone(),
-            )
+            let verdict = Verdict::Diverge(d.clone());
+            Ok((ReproBundle::new(&case, infos, outcomes, verdict), case.wasm))
         })?;
     }
-    Ok(CaseResult {
-        seed,
-        skipped: outcomes
-            .iter()
-            .enumerate()
-            .filter(|(_, o)| matches!(o.status, Status::Skipped { .. }))
-            .map(|(i, _)| i)
-            .collect(),
-        ran: outcomes
-            .iter()
-            .map(|o| !matches!(o.status, Status::Skipped { .. }))
-            .collect(),
-        timings: outcomes.iter().map(|o| o.timings).collect(),
-        calls: outcomes
-            .iter()
-            .find(|o| !matches!(o.status, Status::Skipped { .. }))
-            .map(|o| {
-                let returned = o
-                    .calls
-                    .iter()
-                    .filter(|c| matches!(c.result, CallResult::Returned(_)))
-                    .count();
-                (o.calls.len() as u64, returned as u64)
-            })
-            .unwrap_or_default(),
-        verdict: Ok(verdict),
-    })
+    Ok(result)
 }
 
 fn build_report(
     opts: &CampaignOptions,
-    engines: &[std::sync::Arc<dyn Engine>],
+    engines: &[Arc<dyn Engine>],
     results: &[CaseResult],
     started_at: String,
     wall: Duration,

@@ -43,8 +43,10 @@ pub enum DivergenceKind {
     Memory,
     /// An engine reports an error that is neither a trap nor exhaustion.
     Error,
-    /// An engine panicked.
+    /// An engine panicked, or its worker process died.
     Crash,
+    /// An engine's worker process did not finish the case within the time limit.
+    Hang,
 }
 
 impl DivergenceKind {
@@ -60,6 +62,7 @@ impl DivergenceKind {
             DivergenceKind::Memory => "memory",
             DivergenceKind::Error => "error",
             DivergenceKind::Crash => "crash",
+            DivergenceKind::Hang => "hang",
         }
     }
 }
@@ -401,6 +404,16 @@ fn divergence(case: &TestCase, step: usize, mut groups: Vec<(Option<Obs>, Vec<&s
         signature,
         signature_text,
     }
+}
+
+/// The dedup signature (`kind-xxxxxxxx`) and the text it hashes.
+pub fn signature_of(blamed: &[String], kind: DivergenceKind, class: &str) -> (String, String) {
+    let text = format!("{}|{kind}|{class}", blamed.join("+"));
+    let signature = format!(
+        "{kind}-{:08x}",
+        xxhash_rust::xxh3::xxh3_64(text.as_bytes()) as u32
+    );
+    (signature, text)
 }
 
 /// The class part of a signature: what distinguishes one bug from another

@@ -11,9 +11,10 @@ pub fn default_names() -> Vec<String> {
     registry::names().into_iter().map(String::from).collect()
 }
 
-/// Builds the engine called `name` (a registry name or `mutant:ENGINE:OP`).
+/// Builds the engine called `name` (a registry name, or a fault-injecting
+/// `mutant:ENGINE:OP`, `crash:ENGINE:OP` or `hang:ENGINE:OP`).
 pub fn resolve(name: &str) -> Result<Arc<dyn Engine>> {
-    if name.starts_with(mutant::PREFIX) {
+    if mutant::PREFIXES.iter().any(|p| name.starts_with(p)) {
         return Ok(Arc::new(MutantEngine::parse(name, resolve)?));
     }
     registry::build(name).map_err(|e| anyhow!(e))

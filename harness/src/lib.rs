@@ -20,3 +20,4 @@ pub mod report;
 pub mod repro;
 pub mod rewrite;
 pub mod vectors;
+pub mod worker;

@@ -1,9 +1,12 @@
-//! Fault injection: an engine wrapper that miscompiles one instruction, so the
-//! gate can prove it fails when an engine is wrong (`wasmgate selftest`).
+//! Fault injection: engine wrappers that are wrong on purpose, so the gate can
+//! prove it fails when an engine is (`wasmgate selftest`).
 //!
-//! `mutant:ENGINE:OP` runs ENGINE on a rewritten module in which the result of
-//! every OP (a numeric instruction such as `i32.add`) is corrupted: integers get
-//! their lowest bit flipped, floats their sign.
+//! - `mutant:ENGINE:OP` runs ENGINE on a rewritten module in which the result of
+//!   every OP (a numeric instruction such as `i32.add`) is corrupted: integers
+//!   get their lowest bit flipped, floats their sign.
+//! - `crash:ENGINE:OP` aborts the process when asked to compile a module that
+//!   contains OP (an engine segfault, as the supervisor sees it).
+//! - `hang:ENGINE:OP` never returns from compiling a module that contains OP.
 
 use anyhow::{Result, bail};
 use std::sync::Arc;
@@ -11,8 +14,21 @@ use wasm_encoder::reencode::{Error as ReencodeError, Reencode};
 use wasm_encoder::{CodeSection, Instruction};
 use wasmgate_runners::{Compiled, Engine, EngineInfo};
 
-/// The prefix that selects a mutant engine.
+/// The prefix that selects a result-corrupting engine.
 pub const PREFIX: &str = "mutant:";
+/// The prefixes of every fault-injecting engine.
+pub const PREFIXES: [&str; 3] = [PREFIX, "crash:", "hang:"];
+
+/// What the wrapper does wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// Corrupts the instruction's result.
+    Corrupt,
+    /// Aborts the process.
+    Crash,
+    /// Blocks forever.
+    Hang,
+}
 
 /// An engine that corrupts one instruction's result before running `inner`.
 pub struct MutantEngine {
@@ -20,6 +36,7 @@ pub struct MutantEngine {
     op: String,
     variant: String,
     corruption: Vec<Instruction<'static>>,
+    fault: Fault,
     info: EngineInfo,
 }
 
@@ -59,16 +76,26 @@ fn corruption_for(op: &str) -> Result<Vec<Instruction<'static>>> {
 }
 
 impl MutantEngine {
-    /// Parses `mutant:ENGINE:OP`, building ENGINE with `build`.
+    /// Parses `mutant:ENGINE:OP` (or `crash:…`, `hang:…`), building ENGINE with `build`.
     pub fn parse(spec: &str, build: impl Fn(&str) -> Result<Arc<dyn Engine>>) -> Result<Self> {
-        let rest = spec.strip_prefix(PREFIX).unwrap_or(spec);
+        let (prefix, fault) = [
+            ("mutant:", Fault::Corrupt),
+            ("crash:", Fault::Crash),
+            ("hang:", Fault::Hang),
+        ]
+        .into_iter()
+        .find(|(p, _)| spec.starts_with(p))
+        .unwrap_or((PREFIX, Fault::Corrupt));
+        let rest = spec.strip_prefix(prefix).unwrap_or(spec);
         let Some((inner, op)) = rest.rsplit_once(':') else {
-            bail!("mutant engine `{spec}` must look like mutant:ENGINE:OP, e.g. mutant:wasmi:i32.add");
+            bail!(
+                "fault-injecting engine `{spec}` must look like {prefix}ENGINE:OP, e.g. {prefix}wasmi:i32.add"
+            );
         };
         let inner = build(inner)?;
         let corruption = corruption_for(op)?;
         let info = EngineInfo {
-            name: format!("{PREFIX}{}:{op}", inner.info().name),
+            name: format!("{prefix}{}:{op}", inner.info().name),
             version: inner.info().version.clone(),
             features: inner.info().features.clone(),
         };
@@ -77,6 +104,7 @@ impl MutantEngine {
             op: op.to_string(),
             variant: variant_name(op),
             corruption,
+            fault,
             info,
         })
     }
@@ -84,6 +112,11 @@ impl MutantEngine {
     /// The module with every `op` result corrupted, or `None` if the bytes
     /// can't be re-encoded (then the engine sees them untouched and must reject them).
     pub fn mutate(&self, wasm: &[u8]) -> Option<Vec<u8>> {
+        self.rewrite(wasm).map(|(bytes, _)| bytes)
+    }
+
+    /// The rewritten module and how many times `op` occurs in it.
+    fn rewrite(&self, wasm: &[u8]) -> Option<(Vec<u8>, usize)> {
         let mut module = wasm_encoder::Module::new();
         let mut rewriter = Rewriter {
             variant: &self.variant,
@@ -93,7 +126,7 @@ impl MutantEngine {
         rewriter
             .parse_core_module(&mut module, wasmparser::Parser::new(0), wasm)
             .ok()?;
-        Some(module.finish())
+        Some((module.finish(), rewriter.hits))
     }
 
     /// The instruction being corrupted.
@@ -141,9 +174,13 @@ impl Engine for MutantEngine {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Compiled>, String> {
-        match self.mutate(wasm) {
-            Some(mutated) => self.inner.compile(&mutated),
-            None => self.inner.compile(wasm),
+        match (self.fault, self.rewrite(wasm)) {
+            (Fault::Corrupt, Some((mutated, _))) => self.inner.compile(&mutated),
+            (Fault::Crash, Some((_, hits))) if hits > 0 => std::process::abort(),
+            (Fault::Hang, Some((_, hits))) if hits > 0 => loop {
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+            },
+            _ => self.inner.compile(wasm),
         }
     }
 }

@@ -202,3 +202,50 @@ fn engines_lists_four_configurations() {
     );
     assert!(engines[0]["version"].as_str().unwrap().starts_with("48."));
 }
+
+#[test]
+fn crashing_and_hanging_engines_are_caught_blamed_and_the_run_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let engines = "wasmtime-cranelift,wasmi,crash:wasmi:i64.div_s,hang:wasmi:f64.div";
+    let o = wasmgate(&[
+        "run",
+        "--seeds",
+        "0..80",
+        "-q",
+        "--timeout",
+        "2",
+        "--engines",
+        engines,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let r = report(&out);
+    assert_eq!(r["summary"]["cases"], 80, "every case ran");
+    let findings = r["findings"].as_array().unwrap();
+    let blamed = |kind: &str| -> Vec<String> {
+        findings
+            .iter()
+            .filter(|f| f["kind"] == kind)
+            .flat_map(|f| {
+                f["blamed"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|b| b.as_str().unwrap().to_string())
+            })
+            .collect()
+    };
+    assert_eq!(blamed("crash"), ["crash:wasmi:i64.div_s"], "{findings:#?}");
+    assert_eq!(blamed("hang"), ["hang:wasmi:f64.div"], "{findings:#?}");
+    let crash = findings.iter().find(|f| f["kind"] == "crash").unwrap();
+    let replay = wasmgate(&[
+        "repro",
+        out.join(crash["bundle"].as_str().unwrap()).to_str().unwrap(),
+        "--timeout",
+        "2",
+    ]);
+    assert_eq!(code(&replay), 1, "{}", stderr(&replay));
+    assert!(String::from_utf8_lossy(&replay.stdout).contains("SIGABRT"));
+}

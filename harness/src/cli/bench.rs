@@ -24,6 +24,8 @@ pub struct Opts {
     /// Scratch folder for the measured runs' reports.
     #[arg(long, default_value = "reports/bench")]
     out: PathBuf,
+    #[command(flatten)]
+    isolation: super::IsolationOpts,
 }
 
 pub fn run(opts: Opts) -> Result<i32> {
@@ -47,6 +49,7 @@ pub fn run(opts: Opts) -> Result<i32> {
             out: opts.out.join(format!("jobs-{jobs}")),
             name: format!("bench-jobs-{jobs}"),
             progress: None,
+            isolation: opts.isolation.isolation()?,
         };
         let (_, cost) = run_campaign(&campaign)?;
         let wall = cost.wall.as_secs_f64();

@@ -6,6 +6,7 @@ mod generate;
 mod repro;
 mod run;
 mod selftest;
+mod worker;
 
 use crate::report::exit;
 use clap::{Parser, Subcommand};
@@ -32,6 +33,9 @@ enum Command {
     Selftest(selftest::Opts),
     /// Measure throughput, harness overhead and parallel scaling.
     Bench(bench::Opts),
+    /// Serve cases to a supervising campaign over stdin/stdout (internal).
+    #[command(hide = true)]
+    Worker(worker::Opts),
 }
 
 /// Parses arguments, runs the subcommand and returns the process exit code.
@@ -50,6 +54,7 @@ pub fn main() -> i32 {
         Command::Selftest(o) => selftest::run(o),
         Command::Gen(o) => generate::run(o),
         Command::Bench(o) => bench::run(o),
+        Command::Worker(o) => worker::run(o),
     };
     match result {
         Ok(code) => code,
@@ -83,4 +88,33 @@ impl EngineOpts {
 /// Number of worker threads when `--jobs` is not given: one per core.
 pub fn default_jobs() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+/// How campaigns isolate engines, shared by every subcommand that runs them.
+#[derive(clap::Args, Debug, Clone)]
+pub struct IsolationOpts {
+    /// Run engines on the campaign's own threads instead of worker processes
+    /// (faster to start, but an engine crash or hang stops the run).
+    #[arg(long, env = "WASMGATE_IN_PROCESS")]
+    pub in_process: bool,
+    /// Wall-clock limit per case in a worker process, in seconds; past it the
+    /// worker is killed and the case is a `hang` finding.
+    #[arg(long, default_value_t = 20, env = "WASMGATE_TIMEOUT")]
+    pub timeout: u64,
+}
+
+impl IsolationOpts {
+    /// The isolation these options select.
+    pub fn isolation(&self) -> anyhow::Result<crate::campaign::Isolation> {
+        use crate::campaign::Isolation;
+        if self.in_process {
+            return Ok(Isolation::InProcess);
+        }
+        let exe =
+            std::env::current_exe().map_err(|e| anyhow::anyhow!("cannot locate the wasmgate binary: {e}"))?;
+        Ok(Isolation::Processes {
+            exe,
+            timeout: std::time::Duration::from_secs(self.timeout.max(1)),
+        })
+    }
 }

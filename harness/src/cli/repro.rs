@@ -2,12 +2,13 @@
 
 use super::EngineOpts;
 use crate::bundle::ReproBundle;
-use crate::campaign::run_case;
+use crate::campaign::{Isolation, run_case};
 use crate::case::TestCase;
 use crate::compare::Verdict;
 use crate::engines;
 use crate::profile::Profile;
 use crate::report::exit;
+use crate::worker::IsolatedExecutor;
 use anyhow::{Result, bail};
 use std::path::PathBuf;
 
@@ -28,6 +29,8 @@ pub struct Opts {
     /// Engines (default: those named in the bundle, or every engine in this build).
     #[command(flatten)]
     engines: EngineOpts,
+    #[command(flatten)]
+    isolation: super::IsolationOpts,
 }
 
 pub fn run(opts: Opts) -> Result<i32> {
@@ -56,7 +59,14 @@ pub fn run(opts: Opts) -> Result<i32> {
         opts.engines.names()
     };
     let engines = engines::resolve_all(&names)?;
-    let (outcomes, verdict) = run_case(&engines, &case);
+    let (outcomes, verdict) = match opts.isolation.isolation()? {
+        Isolation::InProcess => run_case(&engines, &case),
+        Isolation::Processes { exe, timeout } => {
+            let result = IsolatedExecutor::new(exe, names.clone(), timeout).run_case(&case)?;
+            let verdict = result.verdict.map_err(|e| anyhow::anyhow!(e))?;
+            (result.outcomes.unwrap_or_default(), verdict)
+        }
+    };
     print!("{}", crate::repro::render(&case, &outcomes, &verdict));
     Ok(match verdict {
         Verdict::Diverge(_) => exit::FINDINGS,

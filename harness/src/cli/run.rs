@@ -34,6 +34,8 @@ pub struct Opts {
     /// No progress lines.
     #[arg(long, short = 'q')]
     quiet: bool,
+    #[command(flatten)]
+    isolation: super::IsolationOpts,
 }
 
 pub fn run(opts: Opts) -> Result<i32> {
@@ -55,6 +57,7 @@ pub fn run(opts: Opts) -> Result<i32> {
         out: out.clone(),
         name,
         progress: (!opts.quiet).then_some(every),
+        isolation: opts.isolation.isolation()?,
     };
     crate::engines::resolve_all(&campaign.engines)?;
     eprintln!(

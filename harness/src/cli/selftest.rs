@@ -27,6 +27,8 @@ pub struct Opts {
     /// Report folder.
     #[arg(long, default_value = "reports/selftest")]
     out: PathBuf,
+    #[command(flatten)]
+    isolation: super::IsolationOpts,
 }
 
 pub fn run(opts: Opts) -> Result<i32> {
@@ -41,6 +43,7 @@ pub fn run(opts: Opts) -> Result<i32> {
         out: opts.out.clone(),
         name: "selftest".into(),
         progress: None,
+        isolation: opts.isolation.isolation()?,
     };
     eprintln!(
         "selftest: {} seeds with {} injected among {} engines",
