@@ -190,7 +190,9 @@ impl BestBundles {
 
 /// Runs the campaign and writes `report.json`, `summary.md` and the bundles.
 pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
-    let engines = engines::resolve_all(&opts.engines)?;
+    let resolved = engines::resolve_all(&opts.engines)?;
+    let engines = resolved.engines;
+    let specs = resolved.specs;
     std::fs::create_dir_all(&opts.out)
         .with_context(|| format!("cannot create report folder {}", opts.out.display()))?;
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
@@ -218,7 +220,7 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
             let mut isolated = match &opts.isolation {
                 Isolation::InProcess => None,
                 Isolation::Processes { exe, timeout } => {
-                    Some(IsolatedExecutor::new(exe.clone(), opts.engines.clone(), *timeout))
+                    Some(IsolatedExecutor::new(exe.clone(), specs.clone(), *timeout))
                 }
             };
             loop {
@@ -264,7 +266,8 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
         anyhow::bail!("could not write a finding: {e}");
     }
     let wall = start.elapsed();
-    let report = build_report(opts, &engines, &results, started_at, wall, &bundles);
+    let mut report = build_report(opts, &engines, &results, started_at, wall, &bundles);
+    report.unavailable = resolved.unavailable;
     write_report(&report, &opts.out)?;
     let engine_us = results
         .iter()
@@ -409,6 +412,7 @@ fn build_report(
         summary,
         findings: findings.into_values().collect(),
         timings,
+        unavailable: Vec::new(),
     }
 }
 

@@ -214,6 +214,27 @@ fn observations(o: &EngineOutcome) -> Option<Vec<Obs>> {
     Some(obs)
 }
 
+fn trap_of(o: &Obs) -> Option<TrapKind> {
+    match o {
+        Obs::Trapped(t, _) | Obs::InstantiateFailed(Some(t)) => Some(*t),
+        _ => None,
+    }
+}
+
+/// When an engine only says "conversion to integer trapped", the overflow/NaN
+/// distinction is dropped for everyone at that step.
+fn blur_conversion(o: Obs) -> Obs {
+    let blur = |t: TrapKind| match t {
+        TrapKind::IntegerOverflow | TrapKind::BadConversionToInteger => TrapKind::ConversionToInteger,
+        other => other,
+    };
+    match o {
+        Obs::Trapped(t, s) => Obs::Trapped(blur(t), s),
+        Obs::InstantiateFailed(Some(t)) => Obs::InstantiateFailed(Some(blur(t))),
+        other => other,
+    }
+}
+
 fn step_name(case: &TestCase, step: usize) -> String {
     match step {
         0 => "compile".to_string(),
@@ -258,9 +279,16 @@ pub fn compare(case: &TestCase, outcomes: &[EngineOutcome]) -> Verdict {
                 at: Some(step_name(case, step)),
             };
         }
+        let vague_conversion = active
+            .iter()
+            .any(|(_, o)| at(o).as_ref().and_then(trap_of) == Some(TrapKind::ConversionToInteger));
         let mut groups: Vec<(Option<Obs>, Vec<&str>)> = Vec::new();
         for (name, obs) in &active {
-            let o = at(obs);
+            let o = if vague_conversion {
+                at(obs).map(blur_conversion)
+            } else {
+                at(obs)
+            };
             match groups.iter_mut().find(|(g, _)| *g == o) {
                 Some((_, members)) => members.push(name),
                 None => groups.push((o, vec![name])),

@@ -1,35 +1,77 @@
-//! Engine selection by name: the runners' registry plus harness-side wrappers
-//! (fault-injecting mutants).
+//! Engine selection by name: the runners' registry, command engines
+//! (`NAME=COMMAND`), and harness-side wrappers (fault injection).
 
 use crate::mutant::{self, MutantEngine};
 use anyhow::{Result, anyhow};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use wasmgate_runners::{Engine, registry};
+use wasmgate_runners::Engine;
+use wasmgate_runners::registry::{self, BuildError};
 
 /// The engines a run uses when none are named: every one in this build.
 pub fn default_names() -> Vec<String> {
     registry::names().into_iter().map(String::from).collect()
 }
 
-/// Builds the engine called `name` (a registry name, or a fault-injecting
-/// `mutant:ENGINE:OP`, `crash:ENGINE:OP` or `hang:ENGINE:OP`).
-pub fn resolve(name: &str) -> Result<Arc<dyn Engine>> {
-    if mutant::PREFIXES.iter().any(|p| name.starts_with(p)) {
-        return Ok(Arc::new(MutantEngine::parse(name, resolve)?));
-    }
-    registry::build(name).map_err(|e| anyhow!(e))
+/// An engine that was asked for but cannot run here, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unavailable {
+    pub engine: String,
+    pub reason: String,
 }
 
-/// Builds every engine in `names`, rejecting duplicates.
-pub fn resolve_all(names: &[String]) -> Result<Vec<Arc<dyn Engine>>> {
+fn build(spec: &str) -> Result<Arc<dyn Engine>, BuildError> {
+    if mutant::PREFIXES.iter().any(|p| spec.starts_with(p)) {
+        let inner = |name: &str| build(name).map_err(|e| anyhow!("{e}"));
+        return MutantEngine::parse(spec, inner)
+            .map(|m| Arc::new(m) as Arc<dyn Engine>)
+            .map_err(|e| BuildError::Unknown(format!("{e:#}")));
+    }
+    if let Some((name, command)) = spec.split_once('=') {
+        return registry::build_command(name.trim(), command.trim());
+    }
+    registry::build(spec)
+}
+
+/// Builds the engine `spec` names: a registry name, `NAME=COMMAND` for an
+/// engine speaking the line protocol, or a fault-injecting
+/// `mutant:ENGINE:OP`, `crash:ENGINE:OP` or `hang:ENGINE:OP`.
+pub fn resolve(spec: &str) -> Result<Arc<dyn Engine>> {
+    build(spec).map_err(|e| anyhow!("{e}"))
+}
+
+/// The engines of a run: those that started, and those that could not.
+pub struct Resolved {
+    pub engines: Vec<Arc<dyn Engine>>,
+    /// The specs of `engines`, in order (what worker processes are given).
+    pub specs: Vec<String>,
+    pub unavailable: Vec<Unavailable>,
+}
+
+/// Builds every engine in `specs`. Unknown names and duplicates are errors;
+/// engines this machine cannot run (no `node`, …) are set aside with a reason.
+pub fn resolve_all(specs: &[String]) -> Result<Resolved> {
+    let mut resolved = Resolved {
+        engines: vec![],
+        specs: vec![],
+        unavailable: vec![],
+    };
     let mut seen = std::collections::HashSet::new();
-    names
-        .iter()
-        .map(|n| {
-            if !seen.insert(n.as_str()) {
-                return Err(anyhow!("engine `{n}` is listed twice"));
+    for spec in specs {
+        match build(spec) {
+            Ok(engine) => {
+                if !seen.insert(engine.info().name.clone()) {
+                    return Err(anyhow!("engine `{}` is listed twice", engine.info().name));
+                }
+                resolved.engines.push(engine);
+                resolved.specs.push(spec.clone());
             }
-            resolve(n)
-        })
-        .collect()
+            Err(BuildError::Unknown(e)) => return Err(anyhow!(e)),
+            Err(BuildError::Unavailable(reason)) => {
+                let engine = spec.split_once('=').map(|(n, _)| n).unwrap_or(spec).to_string();
+                resolved.unavailable.push(Unavailable { engine, reason });
+            }
+        }
+    }
+    Ok(resolved)
 }

@@ -8,7 +8,7 @@ use crate::module_info;
 use serde::{Deserialize, Serialize};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
-use wasmgate_runners::{Engine, Failure, Instance, Val};
+use wasmgate_runners::{Engine, Failure, Instance, PlannedCall, Val};
 
 /// Microseconds spent in each engine phase.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -188,10 +188,27 @@ fn run(engine: &dyn Engine, case: &TestCase, outcome: &mut EngineOutcome, phase:
         }
     };
     outcome.initial = Some(read_state(instance.as_mut(), case));
+    let planned: Vec<PlannedCall> = case
+        .calls
+        .iter()
+        .map(|c| PlannedCall {
+            name: &c.export,
+            args: &c.args,
+            results: &c.results,
+        })
+        .collect();
+    let refuel: Vec<(&str, Val)> = case
+        .refuel
+        .map(|f| (FUEL_GLOBAL, Val::I32(f as i32)))
+        .into_iter()
+        .collect();
+    let start = Instant::now();
+    instance.prefetch(&planned, &refuel);
+    outcome.timings.execute_us += elapsed_us(start);
     for (index, call) in case.calls.iter().enumerate() {
         *phase = Phase::Call(index);
-        if let Some(fuel) = case.refuel {
-            instance.set_global(FUEL_GLOBAL, Val::I32(fuel as i32));
+        for (global, value) in &refuel {
+            instance.set_global(global, *value);
         }
         let start = Instant::now();
         let result = instance.call(&call.export, &call.args, &call.results);

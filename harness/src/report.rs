@@ -150,6 +150,9 @@ pub struct Report {
     pub summary: Summary,
     pub findings: Vec<Finding>,
     pub timings: BTreeMap<String, EngineTimings>,
+    /// Engines asked for that could not run on this machine, and why.
+    #[serde(default)]
+    pub unavailable: Vec<crate::engines::Unavailable>,
 }
 
 impl Report {
@@ -197,6 +200,12 @@ impl Report {
             );
         }
         let _ = writeln!(md, "## Engines\n");
+        for u in &self.unavailable {
+            let _ = writeln!(md, "- `{}` not run: {}", u.engine, u.reason);
+        }
+        if !self.unavailable.is_empty() {
+            let _ = writeln!(md);
+        }
         let _ = writeln!(md, "| engine | version | skipped cases | features |");
         let _ = writeln!(md, "|---|---|---:|---|");
         for e in &self.engines {
@@ -262,9 +271,9 @@ impl Report {
             let _ = writeln!(md, "\n## Engine time\n");
             let _ = writeln!(
                 md,
-                "| engine | cases | compile ms | instantiate ms | execute ms |"
+                "| engine | cases | compile ms | instantiate ms | execute ms | teardown ms |"
             );
-            let _ = writeln!(md, "|---|---:|---:|---:|---:|");
+            let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|");
             for (name, t) in &self.timings {
                 let _ = writeln!(
                     md,

@@ -46,7 +46,7 @@ fn from_hex(s: &str) -> Result<Vec<u8>> {
 
 /// The worker side: answers requests on stdin until it closes.
 pub fn serve(engine_names: &[String]) -> Result<()> {
-    let engines = engines::resolve_all(engine_names)?;
+    let engines = engines::resolve_all(engine_names)?.engines;
     let stdin = std::io::stdin();
     let mut stdout = std::io::stdout().lock();
     for line in stdin.lock().lines() {
@@ -91,8 +91,7 @@ impl WorkerProcess {
     pub fn spawn(exe: &Path, engine_names: &[String]) -> Result<Self> {
         let mut child = Command::new(exe)
             .arg("worker")
-            .arg("--engines")
-            .arg(engine_names.join(","))
+            .args(engine_names.iter().flat_map(|e| ["--engine", e.as_str()]))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -30,7 +30,7 @@ fn run_writes_a_report_whose_counts_add_up() {
     assert!([0, 1].contains(&code(&o)), "{}", stderr(&o));
     let r = report(&out);
     assert_eq!(r["schema_version"], 1);
-    assert_eq!(r["engines"].as_array().unwrap().len(), 4);
+    assert_eq!(r["engines"].as_array().unwrap().len(), 8);
     let s = &r["summary"];
     let n = |k: &str| s[k].as_u64().unwrap();
     assert_eq!(n("cases"), 300);
@@ -109,10 +109,15 @@ fn repro_of_a_seed_shows_every_engine_side_by_side() {
         "wasmer-cranelift",
         "wasmer-singlepass",
         "wasmi",
+        "v8-turbofan",
     ] {
         assert!(header.contains(engine), "{header}");
     }
-    assert!(stdout.contains("verdict: all 4 engines agree"), "{stdout}");
+    assert!(stdout.contains("verdict: all 7 engines agree"), "{stdout}");
+    assert!(
+        stdout.contains("skipped wasmtime-winch: module needs a feature wasmtime-winch lacks"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -181,7 +186,7 @@ fn bad_input_is_one_clear_error_and_exit_2() {
 }
 
 #[test]
-fn engines_lists_four_configurations() {
+fn engines_lists_eight_configurations() {
     let o = wasmgate(&["engines", "--json"]);
     assert_eq!(code(&o), 0);
     let engines: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -195,12 +200,87 @@ fn engines_lists_four_configurations() {
         names,
         [
             "wasmtime-cranelift",
+            "wasmtime-winch",
+            "wasmtime-pulley",
             "wasmer-cranelift",
             "wasmer-singlepass",
-            "wasmi"
+            "wasmi",
+            "v8-turbofan",
+            "v8-liftoff"
         ]
     );
     assert!(engines[0]["version"].as_str().unwrap().starts_with("48."));
+    assert!(engines[6]["version"].as_str().unwrap().contains("V8"));
+}
+
+#[test]
+fn without_node_the_run_completes_and_says_v8_was_not_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let o = Command::new(env!("CARGO_BIN_EXE_wasmgate"))
+        .args(["run", "--seeds", "0..50", "-q", "--out", out.to_str().unwrap()])
+        .env("NODE", "/nonexistent/node")
+        .output()
+        .unwrap();
+    assert!([0, 1].contains(&code(&o)), "{}", stderr(&o));
+    let r = report(&out);
+    let unavailable: Vec<&str> = r["unavailable"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["engine"].as_str().unwrap())
+        .collect();
+    assert_eq!(unavailable, ["v8-turbofan", "v8-liftoff"]);
+    assert_eq!(r["engines"].as_array().unwrap().len(), 6);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("v8-turbofan not run"));
+}
+
+#[test]
+fn an_engine_command_joins_through_the_line_protocol() {
+    let worker = concat!(env!("CARGO_MANIFEST_DIR"), "/../runners/v8/worker.mjs");
+    let cmd = format!("my-v8=node {worker} --name my-v8");
+    let o = wasmgate(&["repro", "--seed", "3", "--engines", "wasmi", "--engine-cmd", &cmd]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("my-v8") && stdout.contains("all 2 engines agree"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn v8_passes_float_bits_exactly() {
+    // Signalling NaNs and odd payloads must reach the function bit for bit and
+    // come back so: a hand-made bundle pins the arguments.
+    let dir = tempfile::tempdir().unwrap();
+    let wasm = wat::parse_str(
+        r#"(module (func (export "f") (param f32 f64) (result i32 i64 f32 f64)
+             local.get 0 i32.reinterpret_f32 local.get 1 i64.reinterpret_f64 local.get 0 local.get 1))"#,
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("module.wasm"), &wasm).unwrap();
+    let sha = format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(&wasm));
+    let engine = |name: &str| serde_json::json!({"name": name, "version": "?", "features": []});
+    let bundle = serde_json::json!({
+        "schema_version": 1,
+        "case": {
+            "origin": {"kind": "file", "path": "bits.wat"},
+            "calls": [{"export": "f", "args": ["f32:0x7fa00001", "f64:0xfff0000000000abc"], "results": ["i32", "i64", "f32", "f64"]}],
+            "globals": [], "memories": [], "refuel": null, "valid": true
+        },
+        "module_sha256": sha,
+        "engines": [engine("wasmtime-cranelift"), engine("v8-turbofan"), engine("v8-liftoff")],
+        "outcomes": [],
+        "verdict": {"verdict": "agree", "engines": 3}
+    });
+    std::fs::write(dir.path().join("bundle.json"), bundle.to_string()).unwrap();
+    let o = wasmgate(&["repro", dir.path().to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(code(&o), 0, "{stdout}{}", stderr(&o));
+    assert!(
+        stdout.contains("i32:2141192193"),
+        "the sNaN's bits came back: {stdout}"
+    );
 }
 
 #[test]

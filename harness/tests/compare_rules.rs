@@ -221,3 +221,20 @@ fn a_panicking_engine_is_a_crash_divergence() {
         (DivergenceKind::Crash, vec!["c".to_string()])
     );
 }
+
+#[test]
+fn an_unspecified_conversion_trap_matches_overflow_and_nan_traps() {
+    let c = case(1);
+    let outcomes = [
+        ran("a", vec![trap(TrapKind::IntegerOverflow)]),
+        ran("b", vec![trap(TrapKind::IntegerOverflow)]),
+        ran("v8", vec![trap(TrapKind::ConversionToInteger)]),
+    ];
+    assert_eq!(compare(&c, &outcomes), Verdict::Agree { engines: 3 });
+    let mixed = [
+        ran("a", vec![trap(TrapKind::IntegerOverflow)]),
+        ran("v8", vec![trap(TrapKind::ConversionToInteger)]),
+        ran("c", vec![trap(TrapKind::Unreachable)]),
+    ];
+    assert_eq!(compare(&c, &mixed).divergence().unwrap().blamed, vec!["c"]);
+}

@@ -62,6 +62,10 @@ fn sample() -> Report {
             seeds: vec![4, 17, 88],
             bundle: "findings/value-0123abcd".into(),
         }],
+        unavailable: vec![wasmgate_harness::engines::Unavailable {
+            engine: "delta".into(),
+            reason: "delta needs Node.js: cannot start `node`".into(),
+        }],
         timings: BTreeMap::from([(
             "alpha".into(),
             EngineTimings {

@@ -104,6 +104,10 @@ pub enum TrapKind {
     IntegerOverflow,
     IntegerDivisionByZero,
     BadConversionToInteger,
+    /// A float-to-integer conversion trapped, but the engine does not say whether
+    /// for overflow or NaN (V8's JS API reports both alike). Compares equal to
+    /// either of those two kinds.
+    ConversionToInteger,
     NullReference,
     UnalignedAtomic,
     UncaughtException,
@@ -123,6 +127,7 @@ impl TrapKind {
             TrapKind::IntegerOverflow => "integer-overflow",
             TrapKind::IntegerDivisionByZero => "integer-division-by-zero",
             TrapKind::BadConversionToInteger => "bad-conversion-to-integer",
+            TrapKind::ConversionToInteger => "conversion-to-integer",
             TrapKind::NullReference => "null-reference",
             TrapKind::UnalignedAtomic => "unaligned-atomic",
             TrapKind::UncaughtException => "uncaught-exception",
@@ -245,4 +250,17 @@ pub trait Instance {
 
     /// Hands the bytes of the exported memory `name` to `visit`; false if absent.
     fn memory(&mut self, name: &str, visit: &mut dyn FnMut(&[u8])) -> bool;
+
+    /// Announces the calls about to be made, in order, each preceded by the
+    /// global writes in `before` (e.g. a fuel refill). Out-of-process engines
+    /// run them all in one round trip and answer the following `set_global`s and
+    /// `call`s from the results; in-process engines ignore it.
+    fn prefetch(&mut self, _calls: &[PlannedCall<'_>], _before: &[(&str, Val)]) {}
+}
+
+/// A call announced to [`Instance::prefetch`].
+pub struct PlannedCall<'a> {
+    pub name: &'a str,
+    pub args: &'a [Val],
+    pub results: &'a [ValType],
 }

@@ -5,6 +5,7 @@
 //! This crate knows nothing about seeds, reports or CI; the harness drives it.
 
 pub mod engine;
+pub mod external;
 pub mod limits;
 pub mod registry;
 pub mod value;
@@ -14,8 +15,14 @@ pub mod versions;
 pub mod wasmer_engine;
 #[cfg(feature = "wasmi")]
 pub mod wasmi_engine;
-#[cfg(feature = "wasmtime-cranelift")]
+#[cfg(any(
+    feature = "wasmtime-cranelift",
+    feature = "wasmtime-winch",
+    feature = "wasmtime-pulley"
+))]
 pub mod wasmtime_engine;
 
-pub use engine::{Compiled, Engine, EngineInfo, Exhaustion, Failure, Feature, Instance, TrapKind};
+pub use engine::{
+    Compiled, Engine, EngineInfo, Exhaustion, Failure, Feature, Instance, PlannedCall, TrapKind,
+};
 pub use value::{Val, ValType};

@@ -4,12 +4,34 @@ use crate::engine::Engine;
 use std::sync::Arc;
 
 /// Every engine configuration wasmgate knows, with whether this build has it.
-const KNOWN: [(&str, bool); 4] = [
+const KNOWN: [(&str, bool); 8] = [
     ("wasmtime-cranelift", cfg!(feature = "wasmtime-cranelift")),
+    ("wasmtime-winch", cfg!(feature = "wasmtime-winch")),
+    ("wasmtime-pulley", cfg!(feature = "wasmtime-pulley")),
     ("wasmer-cranelift", cfg!(feature = "wasmer-cranelift")),
     ("wasmer-singlepass", cfg!(feature = "wasmer-singlepass")),
     ("wasmi", cfg!(feature = "wasmi")),
+    ("v8-turbofan", cfg!(feature = "v8")),
+    ("v8-liftoff", cfg!(feature = "v8")),
 ];
+
+/// Why an engine could not be built.
+#[derive(Debug, Clone)]
+pub enum BuildError {
+    /// No such engine in this build: a usage error.
+    Unknown(String),
+    /// A known engine that cannot run on this machine (e.g. no `node`): the
+    /// run goes on without it and the report says so.
+    Unavailable(String),
+}
+
+impl std::fmt::Display for BuildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BuildError::Unknown(m) | BuildError::Unavailable(m) => f.write_str(m),
+        }
+    }
+}
 
 /// Names of every engine configuration this build can construct, in display order.
 pub fn names() -> Vec<&'static str> {
@@ -21,12 +43,23 @@ pub fn names() -> Vec<&'static str> {
 }
 
 /// Builds the engine configuration called `name`, or says why it can't.
-pub fn build(name: &str) -> Result<Arc<dyn Engine>, String> {
+pub fn build(name: &str) -> Result<Arc<dyn Engine>, BuildError> {
     let engine: Arc<dyn Engine> = match name {
         #[cfg(feature = "wasmtime-cranelift")]
-        "wasmtime-cranelift" => Arc::new(crate::wasmtime_engine::WasmtimeEngine::new(
-            crate::wasmtime_engine::Flavor::Cranelift,
-        )?),
+        "wasmtime-cranelift" => Arc::new(
+            crate::wasmtime_engine::WasmtimeEngine::new(crate::wasmtime_engine::Flavor::Cranelift)
+                .map_err(BuildError::Unavailable)?,
+        ),
+        #[cfg(feature = "wasmtime-winch")]
+        "wasmtime-winch" => Arc::new(
+            crate::wasmtime_engine::WasmtimeEngine::new(crate::wasmtime_engine::Flavor::Winch)
+                .map_err(BuildError::Unavailable)?,
+        ),
+        #[cfg(feature = "wasmtime-pulley")]
+        "wasmtime-pulley" => Arc::new(
+            crate::wasmtime_engine::WasmtimeEngine::new(crate::wasmtime_engine::Flavor::Pulley)
+                .map_err(BuildError::Unavailable)?,
+        ),
         #[cfg(feature = "wasmer-cranelift")]
         "wasmer-cranelift" => Arc::new(crate::wasmer_engine::WasmerEngine::new(
             crate::wasmer_engine::Compiler::Cranelift,
@@ -37,12 +70,46 @@ pub fn build(name: &str) -> Result<Arc<dyn Engine>, String> {
         )),
         #[cfg(feature = "wasmi")]
         "wasmi" => Arc::new(crate::wasmi_engine::WasmiEngine::new()),
+        // Optimising tier only, compiled eagerly so validation errors surface at compile.
+        #[cfg(feature = "v8")]
+        "v8-turbofan" => Arc::new(
+            crate::external::v8(
+                name,
+                &["--no-liftoff", "--no-wasm-tier-up", "--no-wasm-lazy-compilation"],
+            )
+            .map_err(|e| BuildError::Unavailable(e.0))?,
+        ),
+        // Baseline tier only.
+        #[cfg(feature = "v8")]
+        "v8-liftoff" => Arc::new(
+            crate::external::v8(
+                name,
+                &[
+                    "--liftoff-only",
+                    "--no-wasm-tier-up",
+                    "--no-wasm-lazy-compilation",
+                ],
+            )
+            .map_err(|e| BuildError::Unavailable(e.0))?,
+        ),
         _ => {
-            return Err(format!(
+            return Err(BuildError::Unknown(format!(
                 "unknown engine `{name}` (this build has: {})",
                 names().join(", ")
-            ));
+            )));
         }
     };
     Ok(engine)
+}
+
+/// Starts an engine that speaks the line protocol (`--engine-cmd NAME=COMMAND`).
+pub fn build_command(name: &str, command: &str) -> Result<Arc<dyn Engine>, BuildError> {
+    let mut words = command.split_whitespace().map(String::from);
+    let program = words
+        .next()
+        .ok_or_else(|| BuildError::Unknown(format!("engine `{name}` has an empty command")))?;
+    let args: Vec<String> = words.collect();
+    crate::external::ExternalEngine::start(name, &program, &args, crate::external::REQUEST_TIMEOUT)
+        .map(|e| Arc::new(e) as Arc<dyn Engine>)
+        .map_err(|e| BuildError::Unavailable(format!("engine `{name}` ({command}): {}", e.0)))
 }

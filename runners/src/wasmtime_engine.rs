@@ -8,7 +8,12 @@ use wasmtime::{Config, Store, StoreLimits, StoreLimitsBuilder, Trap};
 /// Which wasmtime code generator to use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Flavor {
+    /// The optimising compiler.
     Cranelift,
+    /// The baseline compiler.
+    Winch,
+    /// The portable interpreter (Cranelift emitting Pulley bytecode).
+    Pulley,
 }
 
 /// wasmtime with one code generator.
@@ -21,32 +26,21 @@ impl WasmtimeEngine {
     /// Builds the engine; fails only if wasmtime rejects its own configuration.
     pub fn new(flavor: Flavor) -> Result<Self, String> {
         let mut config = Config::new();
-        let name = match flavor {
-            Flavor::Cranelift => {
-                config.strategy(wasmtime::Strategy::Cranelift);
-                "wasmtime-cranelift"
-            }
-        };
         config
-            .wasm_simd(true)
-            .wasm_relaxed_simd(false)
             .wasm_reference_types(true)
             .wasm_bulk_memory(true)
             .wasm_multi_value(true)
-            .wasm_tail_call(true)
-            .wasm_multi_memory(true)
-            .wasm_memory64(true)
-            .wasm_extended_const(true)
-            .wasm_wide_arithmetic(true)
+            .wasm_relaxed_simd(false)
             .max_wasm_stack(limits::WASM_STACK_BYTES);
-        let engine = wasmtime::Engine::new(&config).map_err(|e| format!("{e:#}"))?;
-        let features = vec![
+        let mut features = vec![
             Feature::MutableGlobal,
             Feature::SaturatingFloatToInt,
             Feature::SignExtension,
             Feature::MultiValue,
             Feature::BulkMemory,
             Feature::ReferenceTypes,
+        ];
+        let full = [
             Feature::Simd,
             Feature::TailCall,
             Feature::ExtendedConst,
@@ -54,6 +48,44 @@ impl WasmtimeEngine {
             Feature::Memory64,
             Feature::WideArithmetic,
         ];
+        let name = match flavor {
+            Flavor::Cranelift | Flavor::Pulley => {
+                config.strategy(wasmtime::Strategy::Cranelift);
+                config
+                    .wasm_simd(true)
+                    .wasm_tail_call(true)
+                    .wasm_multi_memory(true)
+                    .wasm_memory64(true)
+                    .wasm_extended_const(true)
+                    .wasm_wide_arithmetic(true);
+                features.extend(full);
+                if flavor == Flavor::Pulley {
+                    let target = if cfg!(target_pointer_width = "64") {
+                        "pulley64"
+                    } else {
+                        "pulley32"
+                    };
+                    config.target(target).map_err(|e| format!("{e:#}"))?;
+                    "wasmtime-pulley"
+                } else {
+                    "wasmtime-cranelift"
+                }
+            }
+            Flavor::Winch => {
+                // Winch has no GC support, and wasmtime's externref is a GC
+                // reference: reference types are out, as are SIMD and tail calls.
+                features.retain(|f| *f != Feature::ReferenceTypes);
+                config.strategy(wasmtime::Strategy::Winch);
+                config
+                    .wasm_simd(false)
+                    .wasm_tail_call(false)
+                    .wasm_extended_const(true)
+                    .wasm_multi_memory(true);
+                features.extend([Feature::ExtendedConst, Feature::MultiMemory]);
+                "wasmtime-winch"
+            }
+        };
+        let engine = wasmtime::Engine::new(&config).map_err(|e| format!("{e:#}"))?;
         let info = EngineInfo {
             name: name.into(),
             version: crate::versions::WASMTIME.into(),

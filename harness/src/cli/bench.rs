@@ -3,6 +3,8 @@
 
 use super::EngineOpts;
 use crate::campaign::{CampaignOptions, run as run_campaign};
+use crate::case::TestCase;
+use crate::execute::execute;
 use crate::profile::Profile;
 use crate::report::SeedRange;
 use anyhow::Result;
@@ -21,6 +23,10 @@ pub struct Opts {
     jobs: Vec<usize>,
     #[command(flatten)]
     engines: EngineOpts,
+    /// Also time the persistent `node` engine against starting `node` for every
+    /// case, over this many cases (0: skip).
+    #[arg(long, default_value_t = 0)]
+    node_cases: u64,
     /// Scratch folder for the measured runs' reports.
     #[arg(long, default_value = "reports/bench")]
     out: PathBuf,
@@ -61,5 +67,37 @@ pub fn run(opts: Opts) -> Result<i32> {
         base.get_or_insert(rate);
         println!("{jobs:>5}  {wall:>9.2}  {rate:>11.1}  {overhead:>13.1}  {speedup:>8.2}x");
     }
+    if opts.node_cases > 0 {
+        node_startup(opts.profile, opts.seeds.start, opts.node_cases)?;
+    }
     Ok(0)
+}
+
+/// Per-case cost of V8 in one persistent `node` against a fresh `node` per case,
+/// measured alternately on the same cases.
+fn node_startup(profile: Profile, first: u64, n: u64) -> Result<()> {
+    use std::time::{Duration, Instant};
+    let cases: Vec<_> = (first..first + n)
+        .map(|s| TestCase::generated(profile, s))
+        .collect::<Result<_>>()?;
+    let persistent = crate::engines::resolve("v8-turbofan")?;
+    let (mut warm, mut cold) = (Duration::ZERO, Duration::ZERO);
+    for case in &cases {
+        let start = Instant::now();
+        execute(persistent.as_ref(), case);
+        warm += start.elapsed();
+        let start = Instant::now();
+        let fresh = crate::engines::resolve("v8-turbofan")?;
+        execute(fresh.as_ref(), case);
+        drop(fresh);
+        cold += start.elapsed();
+    }
+    let per = |d: Duration| d.as_secs_f64() * 1000.0 / n as f64;
+    println!(
+        "v8-turbofan over {n} cases: persistent node {:.2} ms/case, node per case {:.2} ms/case: {:.0}x cheaper",
+        per(warm),
+        per(cold),
+        cold.as_secs_f64() / warm.as_secs_f64()
+    );
+    Ok(())
 }

@@ -11,8 +11,8 @@ pub struct Opts {
 }
 
 pub fn run(opts: Opts) -> Result<i32> {
-    let engines = engines::resolve_all(&engines::default_names())?;
-    let infos: Vec<_> = engines.iter().map(|e| e.info().clone()).collect();
+    let resolved = engines::resolve_all(&engines::default_names())?;
+    let infos: Vec<_> = resolved.engines.iter().map(|e| e.info().clone()).collect();
     if opts.json {
         println!("{}", serde_json::to_string_pretty(&infos)?);
         return Ok(0);
@@ -22,6 +22,9 @@ pub fn run(opts: Opts) -> Result<i32> {
     for i in &infos {
         let features: Vec<&str> = i.features.iter().map(|f| f.name()).collect();
         println!("{:width$}  {:9}  {}", i.name, i.version, features.join(", "));
+    }
+    for u in &resolved.unavailable {
+        println!("{:width$}  unavailable: {}", u.engine, u.reason);
     }
     Ok(0)
 }

@@ -69,19 +69,31 @@ pub fn main() -> i32 {
 #[derive(clap::Args, Debug, Clone)]
 pub struct EngineOpts {
     /// Engines to run, comma-separated (default: every engine in this build).
-    /// `mutant:ENGINE:OP` adds a fault-injecting copy of ENGINE.
+    /// `mutant:ENGINE:OP`, `crash:ENGINE:OP` and `hang:ENGINE:OP` add a
+    /// fault-injecting copy of ENGINE.
     #[arg(long, env = "WASMGATE_ENGINES", value_delimiter = ',')]
     pub engines: Vec<String>,
+    /// Add an engine that speaks the line protocol of runners/PROTOCOL.md,
+    /// started as COMMAND (repeatable), e.g. `--engine-cmd 'my-v8=node my.mjs'`.
+    #[arg(long = "engine-cmd", value_name = "NAME=COMMAND")]
+    pub engine_cmd: Vec<String>,
 }
 
 impl EngineOpts {
-    /// The engine names to use.
+    /// The engine specs to use.
     pub fn names(&self) -> Vec<String> {
-        if self.engines.is_empty() {
+        let mut names = if self.engines.is_empty() {
             crate::engines::default_names()
         } else {
             self.engines.clone()
-        }
+        };
+        names.extend(self.engine_cmd.iter().cloned());
+        names
+    }
+
+    /// Whether any engine was named explicitly.
+    pub fn given(&self) -> bool {
+        !self.engines.is_empty() || !self.engine_cmd.is_empty()
     }
 }
 

@@ -53,12 +53,16 @@ pub fn run(opts: Opts) -> Result<i32> {
         ),
         (None, None) => bail!("give a bundle path, --wasm FILE, or --seed N (with --profile P)"),
     };
-    let names = if opts.engines.engines.is_empty() {
-        default_engines
-    } else {
+    let names = if opts.engines.given() {
         opts.engines.names()
+    } else {
+        default_engines
     };
-    let engines = engines::resolve_all(&names)?;
+    let resolved = engines::resolve_all(&names)?;
+    for u in &resolved.unavailable {
+        eprintln!("wasmgate: {} not run: {}", u.engine, u.reason);
+    }
+    let (engines, names) = (resolved.engines, resolved.specs);
     let (outcomes, verdict) = match opts.isolation.isolation()? {
         Isolation::InProcess => run_case(&engines, &case),
         Isolation::Processes { exe, timeout } => {

@@ -92,6 +92,9 @@ pub fn print_summary(report: &Report, out: &std::path::Path) {
         s.inconclusive,
         s.generation_errors
     );
+    for u in &report.unavailable {
+        println!("{} not run: {}", u.engine, u.reason);
+    }
     let skipped: Vec<String> = s
         .skipped
         .iter()

@@ -83,7 +83,7 @@ pub fn run(opts: Opts) -> Result<i32> {
     // The bundle must replay: same engines, same verdict.
     let bundle = ReproBundle::load(&opts.out.join(&first.bundle))?;
     let names: Vec<String> = bundle.engines.iter().map(|e| e.name.clone()).collect();
-    let (_, verdict) = run_case(&engines::resolve_all(&names)?, &bundle.case);
+    let (_, verdict) = run_case(&engines::resolve_all(&names)?.engines, &bundle.case);
     match verdict {
         Verdict::Diverge(d) if d.signature == first.signature => {
             println!(

@@ -4,8 +4,8 @@ use anyhow::Result;
 
 #[derive(clap::Args, Debug)]
 pub struct Opts {
-    /// Engines this worker runs, comma-separated.
-    #[arg(long, value_delimiter = ',', required = true)]
+    /// An engine this worker runs (repeatable; specs may contain commas).
+    #[arg(long = "engine", required = true)]
     engines: Vec<String>,
 }
 

@@ -1,0 +1,483 @@
+//! Engines in another process, spoken to over the line protocol of
+//! `runners/PROTOCOL.md`: V8 through `node`, or any command given with
+//! `--engine-cmd NAME=COMMAND`.
+//!
+//! Each engine keeps a pool of long-lived child processes: a case leases one
+//! for its compile → instantiate → calls, then hands it back (after a `reset`).
+//! A child that dies or does not answer within the time limit is killed, the
+//! step fails with an error naming what happened, and the next case gets a
+//! fresh child.
+
+use crate::engine::{Compiled, Engine, EngineInfo, Failure, Feature, Instance, PlannedCall};
+use crate::value::{Val, ValType};
+use base64::Engine as _;
+use serde_json::{Value, json};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::rc::Rc;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Time one request may take before the child is considered hung.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why an external engine cannot be used on this machine.
+#[derive(Debug, Clone)]
+pub struct Unavailable(pub String);
+
+/// How to start the child process.
+#[derive(Clone, Debug)]
+struct Launch {
+    program: String,
+    args: Vec<String>,
+}
+
+/// One child process.
+struct Process {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Receiver<String>,
+}
+
+impl Process {
+    fn spawn(launch: &Launch) -> Result<Process, String> {
+        let mut child = Command::new(&launch.program)
+            .args(&launch.args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start `{}`: {e}", launch.program))?;
+        let stdin = child.stdin.take().ok_or("child has no stdin")?;
+        let stdout = child.stdout.take().ok_or("child has no stdout")?;
+        let (tx, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(Process { child, stdin, lines })
+    }
+
+    /// One request/response; `Err` means the process is unusable (and killed).
+    fn request(&mut self, request: &Value, timeout: Duration) -> Result<Value, String> {
+        let mut line = request.to_string();
+        line.push('\n');
+        if self
+            .stdin
+            .write_all(line.as_bytes())
+            .and_then(|_| self.stdin.flush())
+            .is_err()
+        {
+            return Err(self.death());
+        }
+        match self.lines.recv_timeout(timeout) {
+            Ok(answer) => serde_json::from_str(&answer).map_err(|e| {
+                self.kill();
+                format!("engine process sent an unreadable answer: {e}")
+            }),
+            Err(RecvTimeoutError::Timeout) => {
+                self.kill();
+                Err(format!(
+                    "engine process did not answer within {timeout:?}; killed"
+                ))
+            }
+            Err(RecvTimeoutError::Disconnected) => Err(self.death()),
+        }
+    }
+
+    fn death(&mut self) -> String {
+        use std::os::unix::process::ExitStatusExt;
+        match self.child.wait() {
+            Ok(s) if s.signal().is_some() => {
+                format!("engine process killed by signal {}", s.signal().unwrap_or(0))
+            }
+            Ok(s) => format!("engine process exited ({s})"),
+            Err(e) => format!("engine process lost: {e}"),
+        }
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+type Pool = Arc<Mutex<Vec<Process>>>;
+
+/// A process borrowed from the pool for one case.
+struct Lease {
+    process: Option<Process>,
+    pool: Pool,
+    timeout: Duration,
+}
+
+impl Lease {
+    fn request(&mut self, request: &Value) -> Result<Value, Failure> {
+        let Some(process) = self.process.as_mut() else {
+            return Err(Failure::error("engine process is gone"));
+        };
+        process.request(request, self.timeout).map_err(|e| {
+            self.process = None;
+            Failure::error(e)
+        })
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let Some(mut p) = self.process.take()
+            && p.request(&json!({"op": "reset"}), self.timeout).is_ok()
+        {
+            self.pool.lock().unwrap_or_else(|e| e.into_inner()).push(p);
+        }
+    }
+}
+
+/// An engine living in child processes.
+pub struct ExternalEngine {
+    info: EngineInfo,
+    launch: Launch,
+    pool: Pool,
+    timeout: Duration,
+}
+
+impl ExternalEngine {
+    /// Starts `program args…`, says hello, and checks the protocol version.
+    pub fn start(name: &str, program: &str, args: &[String], timeout: Duration) -> Result<Self, Unavailable> {
+        let launch = Launch {
+            program: program.to_string(),
+            args: args.to_vec(),
+        };
+        let mut first = Process::spawn(&launch).map_err(Unavailable)?;
+        let hello = first
+            .request(&json!({"op": "hello"}), timeout)
+            .map_err(Unavailable)?;
+        if hello["protocol"] != 1 {
+            return Err(Unavailable(format!(
+                "`{program}` does not speak wasmgate engine protocol 1: {hello}"
+            )));
+        }
+        let features: Vec<Feature> = serde_json::from_value(hello["features"].clone())
+            .map_err(|e| Unavailable(format!("bad feature list from `{program}`: {e}")))?;
+        let info = EngineInfo {
+            name: name.to_string(),
+            version: hello["version"].as_str().unwrap_or("unknown").to_string(),
+            features,
+        };
+        Ok(ExternalEngine {
+            info,
+            launch,
+            pool: Arc::new(Mutex::new(vec![first])),
+            timeout,
+        })
+    }
+
+    fn lease(&self) -> Result<Lease, String> {
+        let pooled = self.pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let process = match pooled {
+            Some(p) => p,
+            None => Process::spawn(&self.launch)?,
+        };
+        Ok(Lease {
+            process: Some(process),
+            pool: self.pool.clone(),
+            timeout: self.timeout,
+        })
+    }
+}
+
+/// Exported globals and their types, read from the module (the protocol needs
+/// them to render values; JS cannot tell an i32 global from an f32 one).
+fn global_types(wasm: &[u8]) -> HashMap<String, &'static str> {
+    let mut globals = Vec::new();
+    let mut types = HashMap::new();
+    for payload in wasmparser::Parser::new(0).parse_all(wasm).flatten() {
+        match payload {
+            wasmparser::Payload::GlobalSection(reader) => {
+                for g in reader.into_iter().flatten() {
+                    globals.push((g.ty.content_type, g.ty.mutable));
+                }
+            }
+            wasmparser::Payload::ExportSection(reader) => {
+                for e in reader.into_iter().flatten() {
+                    if e.kind == wasmparser::ExternalKind::Global
+                        && let Some((ty, mutable)) = globals.get(e.index as usize)
+                    {
+                        let name = match ty {
+                            wasmparser::ValType::V128 if *mutable => "v128 mut",
+                            wasmparser::ValType::I32 => "i32",
+                            wasmparser::ValType::I64 => "i64",
+                            wasmparser::ValType::F32 => "f32",
+                            wasmparser::ValType::F64 => "f64",
+                            wasmparser::ValType::V128 => "v128",
+                            wasmparser::ValType::Ref(r) if r.is_func_ref() => "funcref",
+                            wasmparser::ValType::Ref(_) => "externref",
+                        };
+                        types.insert(e.name.to_string(), name);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    types
+}
+
+impl Engine for ExternalEngine {
+    fn info(&self) -> &EngineInfo {
+        &self.info
+    }
+
+    fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Compiled>, String> {
+        let mut lease = self.lease()?;
+        let wasm64 = base64::engine::general_purpose::STANDARD.encode(wasm);
+        let answer = lease
+            .request(&json!({"op": "compile", "wasm": wasm64}))
+            .map_err(|f| f.to_string())?;
+        if answer["ok"] != true {
+            return Err(answer["error"].as_str().unwrap_or("rejected").to_string());
+        }
+        let id = answer["module"].clone();
+        Ok(Box::new(ExternalModule {
+            lease: Rc::new(RefCell::new(lease)),
+            id,
+            globals: global_types(wasm),
+        }))
+    }
+}
+
+struct ExternalModule {
+    lease: Rc<RefCell<Lease>>,
+    id: Value,
+    globals: HashMap<String, &'static str>,
+}
+
+fn failure_of(answer: &Value) -> Failure {
+    serde_json::from_value(answer["failure"].clone())
+        .unwrap_or_else(|_| Failure::error(answer["error"].as_str().unwrap_or("engine error").to_string()))
+}
+
+impl Compiled for ExternalModule {
+    fn instantiate(&self) -> Result<Box<dyn Instance>, Failure> {
+        let request = json!({"op": "instantiate", "module": self.id, "globals": self.globals});
+        let answer = self.lease.borrow_mut().request(&request)?;
+        if answer["ok"] != true {
+            return Err(failure_of(&answer));
+        }
+        let mut instance = ExternalInstance {
+            lease: self.lease.clone(),
+            id: answer["instance"].clone(),
+            globals: HashMap::new(),
+            memories: HashMap::new(),
+            pending_sets: Vec::new(),
+            prefetched: VecDeque::new(),
+        };
+        instance.absorb_state(&answer["state"]);
+        Ok(Box::new(instance))
+    }
+}
+
+struct ExternalInstance {
+    lease: Rc<RefCell<Lease>>,
+    id: Value,
+    globals: HashMap<String, Val>,
+    memories: HashMap<String, Vec<u8>>,
+    /// Global writes not sent yet: they ride along with the next call, saving
+    /// a round trip per call (the fuel refill).
+    pending_sets: Vec<(String, String)>,
+    /// Answers to prefetched calls, in order, with the request each answers.
+    prefetched: VecDeque<(Value, Value)>,
+}
+
+impl ExternalInstance {
+    fn call_request(
+        &self,
+        name: &str,
+        args: &[Val],
+        results: &[ValType],
+        sets: Vec<(String, String)>,
+    ) -> Value {
+        json!({
+            "op": "call",
+            "instance": self.id,
+            "export": name,
+            "args": args.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+            "params": args.iter().map(|a| a.ty().name()).collect::<Vec<_>>(),
+            "results": results.iter().map(|t| t.name()).collect::<Vec<_>>(),
+            "set-globals": sets
+                .into_iter()
+                .map(|(name, value)| json!({"name": name, "value": value}))
+                .collect::<Vec<_>>(),
+        })
+    }
+
+    fn answer(&mut self, answer: &Value) -> Result<Vec<Val>, Failure> {
+        self.absorb_state(&answer["state"]);
+        if answer["ok"] != true {
+            return Err(failure_of(answer));
+        }
+        let values = answer["values"].as_array().cloned().unwrap_or_default();
+        values
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .and_then(|s| s.parse().ok())
+                    .ok_or_else(|| Failure::error(format!("engine returned an unreadable value {v}")))
+            })
+            .collect()
+    }
+
+    /// Caches the state the engine reports after every step; a memory reported
+    /// as `null` is unchanged since the previous report.
+    fn absorb_state(&mut self, state: &Value) {
+        self.globals.clear();
+        if let Some(globals) = state["globals"].as_object() {
+            for (name, v) in globals {
+                if let Some(val) = v.as_str().and_then(|s| s.parse().ok()) {
+                    self.globals.insert(name.clone(), val);
+                }
+            }
+        }
+        if let Some(memories) = state["memories"].as_object() {
+            self.memories.retain(|name, _| memories.contains_key(name));
+            for (name, v) in memories {
+                if v.is_null() {
+                    continue;
+                }
+                match v
+                    .as_str()
+                    .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
+                {
+                    Some(bytes) => self.memories.insert(name.clone(), bytes),
+                    None => self.memories.remove(name),
+                };
+            }
+        }
+    }
+}
+
+impl Instance for ExternalInstance {
+    fn call(&mut self, name: &str, args: &[Val], results: &[ValType]) -> Result<Vec<Val>, Failure> {
+        let sets = std::mem::take(&mut self.pending_sets);
+        let request = self.call_request(name, args, results, sets.clone());
+        if let Some((planned, answer)) = self.prefetched.pop_front() {
+            // The prefetched run made this very call (same export, arguments
+            // and global writes before it), so its answer stands.
+            if planned == request {
+                return self.answer(&answer);
+            }
+            self.prefetched.clear();
+            return Err(Failure::error("calls differ from the prefetched plan"));
+        }
+        let answer = self.lease.borrow_mut().request(&request)?;
+        self.answer(&answer)
+    }
+
+    fn prefetch(&mut self, calls: &[PlannedCall<'_>], before: &[(&str, Val)]) {
+        let sets: Vec<(String, String)> = before
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        let requests: Vec<Value> = calls
+            .iter()
+            .map(|c| self.call_request(c.name, c.args, c.results, sets.clone()))
+            .collect();
+        let Ok(answer) = self
+            .lease
+            .borrow_mut()
+            .request(&json!({"op": "run", "calls": requests}))
+        else {
+            return;
+        };
+        if let Some(answers) = answer["answers"].as_array()
+            && answers.len() == requests.len()
+        {
+            self.prefetched = requests.into_iter().zip(answers.iter().cloned()).collect();
+        }
+    }
+
+    fn global(&mut self, name: &str) -> Option<Val> {
+        self.globals.get(name).copied()
+    }
+
+    fn set_global(&mut self, name: &str, value: Val) -> bool {
+        if !self.globals.contains_key(name) {
+            return false;
+        }
+
+        self.pending_sets.push((name.to_string(), value.to_string()));
+        self.globals.insert(name.to_string(), value);
+        true
+    }
+
+    fn memory(&mut self, name: &str, visit: &mut dyn FnMut(&[u8])) -> bool {
+        match self.memories.get(name) {
+            Some(bytes) => {
+                visit(bytes);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// The V8 worker script shipped with wasmgate.
+const V8_WORKER: &str = include_str!("../v8/worker.mjs");
+
+/// Oldest Node.js whose V8 passes i64 as BigInt to and from wasm.
+const MIN_NODE_MAJOR: u32 = 16;
+
+/// Starts V8 in `node` (the `NODE` environment variable picks the binary)
+/// with the given V8 flags.
+pub fn v8(name: &str, v8_flags: &[&str]) -> Result<ExternalEngine, Unavailable> {
+    let node = std::env::var("NODE").unwrap_or_else(|_| "node".to_string());
+    let script = std::env::temp_dir().join(format!(
+        "wasmgate-v8-worker-{:016x}.mjs",
+        V8_WORKER
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64)
+                .wrapping_mul(0x100_0000_01b3))
+    ));
+    if std::fs::read_to_string(&script).ok().as_deref() != Some(V8_WORKER) {
+        let tmp = script.with_extension(format!("{}.tmp", std::process::id()));
+        std::fs::write(&tmp, V8_WORKER)
+            .and_then(|_| std::fs::rename(&tmp, &script))
+            .map_err(|e| Unavailable(format!("cannot write the V8 worker script: {e}")))?;
+    }
+    let mut args: Vec<String> = v8_flags.iter().map(|s| s.to_string()).collect();
+    args.extend([
+        script.display().to_string(),
+        "--name".to_string(),
+        name.to_string(),
+    ]);
+    let engine = ExternalEngine::start(name, &node, &args, REQUEST_TIMEOUT)
+        .map_err(|Unavailable(why)| Unavailable(format!("{name} needs Node.js: {why}")))?;
+    let major: u32 = engine
+        .info
+        .version
+        .strip_prefix("node ")
+        .and_then(|v| v.split('.').next())
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
+    if major < MIN_NODE_MAJOR {
+        return Err(Unavailable(format!(
+            "{name} needs Node.js {MIN_NODE_MAJOR} or newer, `{node}` is {}",
+            engine.info.version
+        )));
+    }
+    Ok(engine)
+}

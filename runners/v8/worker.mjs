@@ -1,0 +1,264 @@
+// wasmgate engine worker for V8, run by node: speaks the line protocol of
+// runners/PROTOCOL.md on stdin/stdout. One request per line in, one response
+// per line out, until stdin closes.
+//
+//   node [V8 flags] worker.mjs --name v8-turbofan
+//
+// Floats cross the JS boundary as raw bits: every export is called through a
+// generated wasm thunk that takes and returns f32/f64 as i32/i64, so no NaN
+// payload is lost to JS numbers. i64 travels as BigInt. Signatures JS cannot
+// call (v128) are reported as unsupported.
+
+import { createInterface } from "node:readline";
+
+// Traps are read by message only; capturing JS stack traces for them is wasted time.
+Error.stackTraceLimit = 0;
+
+const args = process.argv.slice(2);
+const name = args.includes("--name") ? args[args.indexOf("--name") + 1] : "v8";
+
+const modules = new Map();
+const instances = new Map();
+let nextId = 1;
+
+// ---- values: the text form of runners/src/value.rs ----
+function parseVal(text) {
+  const i = text.indexOf(":");
+  const ty = text.slice(0, i);
+  const v = text.slice(i + 1);
+  switch (ty) {
+    case "i32": return { ty, js: Number(BigInt.asIntN(32, BigInt(v))) };
+    case "i64": return { ty, js: BigInt.asIntN(64, BigInt(v)) };
+    case "f32": return { ty, js: Number(BigInt.asIntN(32, BigInt(v))) }; // bits, as i32
+    case "f64": return { ty, js: BigInt.asIntN(64, BigInt(v)) }; // bits, as i64
+    case "funcref": case "externref": return { ty, js: null };
+    default: throw new Unsupported(`value type ${ty}`);
+  }
+}
+const hex = (big, width) => "0x" + big.toString(16).padStart(width, "0");
+function showVal(ty, js) {
+  switch (ty) {
+    case "i32": return `i32:${js | 0}`;
+    case "i64": return `i64:${BigInt.asIntN(64, BigInt(js))}`;
+    case "f32": return `f32:${hex(BigInt.asUintN(32, BigInt(js)), 8)}`;
+    case "f64": return `f64:${hex(BigInt.asUintN(64, BigInt(js)), 16)}`;
+    case "funcref": case "externref": return `${ty}:${js === null ? "null" : "nonnull"}`;
+    default: throw new Unsupported(`value type ${ty}`);
+  }
+}
+function globalVal(g, ty) {
+  const v = g.value;
+  switch (ty) {
+    case "i32": return `i32:${v | 0}`;
+    case "i64": return `i64:${BigInt.asIntN(64, v)}`;
+    case "f32": { const b = new DataView(new ArrayBuffer(4)); b.setFloat32(0, v, true); return `f32:${hex(BigInt(b.getUint32(0, true)), 8)}`; }
+    case "f64": { const b = new DataView(new ArrayBuffer(8)); b.setFloat64(0, v, true); return `f64:${hex(b.getBigUint64(0, true), 16)}`; }
+    case "funcref": case "externref": return `${ty}:${v === null ? "null" : "nonnull"}`;
+    default: return null;
+  }
+}
+
+// JS cannot read a v128 global; a thunk module imports it and returns its halves.
+const v128Readers = new Map();
+function v128Global(g, mutable) {
+  if (!v128Readers.has(mutable)) {
+    const types = section(1, vec([[0x60, 0x00, ...vec([[TY.i64], [TY.i64]])]]));
+    const imports = section(2, vec([[...str("m"), ...str("g"), 0x03, TY.v128, mutable ? 0x01 : 0x00]]));
+    const funcs = section(3, vec([[0x00]]));
+    const exports = section(7, vec([[...str("t"), 0x00, 0x00]]));
+    const fn = [0x00, 0x23, 0x00, 0xfd, 0x1d, 0x00, 0x23, 0x00, 0xfd, 0x1d, 0x01, 0x0b];
+    const code = section(10, vec([[...uleb(fn.length), ...fn]]));
+    const bytes = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...types, ...imports, ...funcs, ...exports, ...code]);
+    v128Readers.set(mutable, new WebAssembly.Module(bytes));
+  }
+  const [lo, hi] = new WebAssembly.Instance(v128Readers.get(mutable), { m: { g } }).exports.t();
+  return `v128:0x${BigInt.asUintN(64, hi).toString(16).padStart(16, "0")}${BigInt.asUintN(64, lo).toString(16).padStart(16, "0")}`;
+}
+
+class Unsupported extends Error {}
+
+// ---- thunks: wasm modules that call an export with floats as bits ----
+const TY = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b, funcref: 0x70, externref: 0x6f };
+const BITS = { f32: "i32", f64: "i64" };
+function uleb(n) { const out = []; do { let b = n & 0x7f; n >>>= 7; if (n) b |= 0x80; out.push(b); } while (n); return out; }
+function str(s) { const b = [...Buffer.from(s, "utf8")]; return [...uleb(b.length), ...b]; }
+function vec(items) { return [...uleb(items.length), ...items.flat()]; }
+function section(id, body) { return [id, ...uleb(body.length), ...body]; }
+const thunkCache = new Map();
+function thunkModule(params, results) {
+  const key = params.join(",") + "->" + results.join(",");
+  if (thunkCache.has(key)) return thunkCache.get(key);
+  if ([...params, ...results].includes("v128")) throw new Unsupported("v128 in a signature JS cannot call");
+  const outer = (t) => TY[BITS[t] ?? t];
+  const types = section(1, vec([
+    [0x60, ...vec(params.map((t) => [TY[t]])), ...vec(results.map((t) => [TY[t]]))],
+    [0x60, ...vec(params.map((t) => [outer(t)])), ...vec(results.map((t) => [outer(t)]))],
+  ]));
+  const imports = section(2, vec([[...str("m"), ...str("f"), 0x00, 0x00]]));
+  const funcs = section(3, vec([[0x01]]));
+  const exports = section(7, vec([[...str("t"), 0x00, 0x01]]));
+  const body = [];
+  // locals: one per result, to reorder conversions of multi-value results
+  const locals = results.length ? vec(results.map((t) => [0x01, TY[t]])) : [0x00];
+  params.forEach((t, i) => {
+    body.push(0x20, ...uleb(i));
+    if (t === "f32") body.push(0xbe); // f32.reinterpret_i32
+    if (t === "f64") body.push(0xbf); // f64.reinterpret_i64
+  });
+  body.push(0x10, 0x00); // call $f
+  const base = params.length;
+  for (let i = results.length - 1; i >= 0; i--) body.push(0x21, ...uleb(base + i));
+  results.forEach((t, i) => {
+    body.push(0x20, ...uleb(base + i));
+    if (t === "f32") body.push(0xbc); // i32.reinterpret_f32
+    if (t === "f64") body.push(0xbd); // i64.reinterpret_f64
+  });
+  body.push(0x0b);
+  const fn = [...locals, ...body];
+  const code = section(10, vec([[...uleb(fn.length), ...fn]]));
+  const bytes = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...types, ...imports, ...funcs, ...exports, ...code]);
+  const mod = new WebAssembly.Module(bytes);
+  thunkCache.set(key, mod);
+  return mod;
+}
+
+// ---- errors → the normalised failure model ----
+function failure(e) {
+  if (e instanceof Unsupported) return { kind: "unsupported", message: e.message };
+  const message = String(e && e.message || e);
+  if (e instanceof RangeError && /call stack|stack size/i.test(message)) return { kind: "exhausted", resource: "stack-overflow", message };
+  if (e instanceof WebAssembly.RuntimeError) {
+    const rules = [
+      [/unreachable/i, "unreachable"],
+      [/divide by zero|division by zero|remainder by zero/i, "integer-division-by-zero"],
+      [/divide result unrepresentable|integer overflow/i, "integer-overflow"],
+      // V8 reports overflow and NaN alike: "float unrepresentable in integer range".
+      [/float unrepresentable|invalid conversion|float.*integer/i, "conversion-to-integer"],
+      [/memory access out of bounds|out of bounds memory/i, "memory-out-of-bounds"],
+      [/table index is out of bounds|table.*out of bounds|element segment out of bounds|index out of bounds/i, "table-out-of-bounds"],
+      [/null function|uninitialized|element.*null/i, "indirect-call-to-null"],
+      [/signature mismatch|function signature/i, "bad-signature"],
+      [/dereferencing a null|null/i, "null-reference"],
+      [/unaligned/i, "unaligned-atomic"],
+      [/data segment.*out of bounds|segment out of bounds/i, "memory-out-of-bounds"],
+    ];
+    for (const [re, trap] of rules) if (re.test(message)) return { kind: "trap", trap, message };
+    return { kind: "trap", trap: "unknown", message };
+  }
+  return { kind: "error", message };
+}
+
+function setGlobal(inst, name, text) {
+  const g = inst.instance.exports[name];
+  if (!(g instanceof WebAssembly.Global)) return false;
+  const v = parseVal(text);
+  const view = new DataView(new ArrayBuffer(8));
+  let value = v.js;
+  if (v.ty === "f32") { view.setInt32(0, v.js, true); value = view.getFloat32(0, true); }
+  if (v.ty === "f64") { view.setBigInt64(0, v.js, true); value = view.getFloat64(0, true); }
+  try { g.value = value; } catch { return false; }
+  return true;
+}
+
+function state(inst) {
+  const globals = {};
+  const memories = {};
+  for (const [n, ty] of inst.globalTypes) {
+    const g = inst.instance.exports[n];
+    const v = ty.startsWith("v128") ? v128Global(g, ty === "v128 mut") : globalVal(g, ty);
+    if (v !== null) globals[n] = v;
+  }
+  // A memory is sent only when its bytes changed since the last report (null
+  // otherwise): a native compare is far cheaper than base64 over a pipe.
+  for (const n of inst.memoryNames) {
+    const now = Buffer.from(inst.instance.exports[n].buffer);
+    const last = inst.lastMemory.get(n);
+    if (last && last.length === now.length && last.equals(now)) {
+      memories[n] = null;
+    } else {
+      inst.lastMemory.set(n, Buffer.from(now));
+      memories[n] = now.toString("base64");
+    }
+  }
+  return { globals, memories };
+}
+
+function handle(req) {
+  switch (req.op) {
+    case "hello":
+      return {
+        ok: true,
+        protocol: 1,
+        name,
+        version: `node ${process.versions.node} / V8 ${process.versions.v8}`,
+        features: ["mutable-global", "saturating-float-to-int", "sign-extension", "multi-value", "bulk-memory", "reference-types", "simd"],
+      };
+    case "compile": {
+      let module;
+      try { module = new WebAssembly.Module(Buffer.from(req.wasm, "base64")); } catch (e) { return { ok: false, error: String(e.message || e) }; }
+      const id = nextId++;
+      modules.set(id, module);
+      return { ok: true, module: id };
+    }
+    case "instantiate": {
+      const module = modules.get(req.module);
+      let instance;
+      try { instance = new WebAssembly.Instance(module, {}); } catch (e) {
+        if (e instanceof WebAssembly.LinkError) return { ok: false, failure: { kind: "error", message: String(e.message) } };
+        return { ok: false, failure: failure(e) };
+      }
+      const desc = WebAssembly.Module.exports(module);
+      const globalTypes = [];
+      const memoryNames = [];
+      for (const d of desc) {
+        if (d.kind === "memory") memoryNames.push(d.name);
+        if (d.kind === "global") globalTypes.push([d.name, req.globals?.[d.name]]);
+      }
+      const id = nextId++;
+      const inst = { instance, globalTypes: globalTypes.filter(([, t]) => t), memoryNames, thunks: new Map(), lastMemory: new Map() };
+      instances.set(id, inst);
+      return { ok: true, instance: id, state: state(inst) };
+    }
+    case "call": {
+      const inst = instances.get(req.instance);
+      for (const { name: g, value } of req["set-globals"] ?? []) setGlobal(inst, g, value);
+      let values;
+      try {
+        const params = req.params;
+        const results = req.results;
+        let thunk = inst.thunks.get(req.export);
+        if (!thunk) {
+          const mod = thunkModule(params, results);
+          thunk = new WebAssembly.Instance(mod, { m: { f: inst.instance.exports[req.export] } }).exports.t;
+          inst.thunks.set(req.export, thunk);
+        }
+        const args = req.args.map((a) => parseVal(a).js);
+        let out = thunk(...args);
+        if (results.length === 0) out = [];
+        else if (results.length === 1) out = [out];
+        values = results.map((t, i) => showVal(t, out[i]));
+      } catch (e) {
+        return { ok: false, failure: failure(e), state: state(inst) };
+      }
+      return { ok: true, values, state: state(inst) };
+    }
+    case "run":
+      return { ok: true, answers: req.calls.map((call) => handle(call)) };
+    case "set-global":
+      return { ok: setGlobal(instances.get(req.instance), req.name, req.value) };
+    case "reset":
+      modules.clear();
+      instances.clear();
+      return { ok: true };
+    default:
+      return { ok: false, error: `unknown op ${req.op}` };
+  }
+}
+
+const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
+rl.on("line", (line) => {
+  let response;
+  try { response = handle(JSON.parse(line)); } catch (e) { response = { ok: false, error: String(e && e.message || e) }; }
+  process.stdout.write(JSON.stringify(response) + "\n");
+});
+rl.on("close", () => process.exit(0));
