@@ -1,6 +1,7 @@
 //! A campaign: many seeds through the pipeline in parallel, findings
 //! deduplicated by signature, one bundle per signature, and the report.
 
+use crate::aggregate::Aggregator;
 use crate::bundle::ReproBundle;
 use crate::case::TestCase;
 use crate::compare::{Divergence, Verdict, compare};
@@ -8,14 +9,13 @@ use crate::engines;
 use crate::execute::EngineOutcome;
 use crate::execute::{CallResult, Status, Timings, execute};
 use crate::generate::GENERATOR_VERSION;
+use crate::journal::{self, Journal};
 use crate::profile::Profile;
-use crate::report::{
-    EngineTimings, Finding, REPORT_SCHEMA_VERSION, Report, RunInfo, SeedRange, Summary, Tool,
-};
+use crate::report::{REPORT_SCHEMA_VERSION, Report, RunInfo, SeedRange, Shard, Tool};
 use crate::worker::IsolatedExecutor;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -39,6 +39,12 @@ pub struct CampaignOptions {
     pub progress: Option<Duration>,
     /// In-process threads or worker processes.
     pub isolation: Isolation,
+    /// Only the seeds of this shard.
+    pub shard: Option<Shard>,
+    /// Stop starting new cases after this long.
+    pub time_limit: Option<Duration>,
+    /// Continue the journal in `out` instead of starting afresh.
+    pub resume: bool,
 }
 
 /// What happened to one seed, kept small: agreeing cases keep no outcomes.
@@ -188,35 +194,125 @@ impl BestBundles {
     }
 }
 
-/// Runs the campaign and writes `report.json`, `summary.md` and the bundles.
+/// The seeds of a run, in order: a range, optionally one shard of it.
+#[derive(Clone, Copy, Debug)]
+struct SeedPlan {
+    seeds: SeedRange,
+    shard: Option<Shard>,
+}
+
+impl SeedPlan {
+    /// The `i`-th seed, if the plan has that many.
+    fn nth(&self, i: u64) -> Option<u64> {
+        let seed = match self.shard {
+            None => self.seeds.start.checked_add(i)?,
+            Some(s) => {
+                let first = self.seeds.start + (s.index - 1 + s.count - self.seeds.start % s.count) % s.count;
+                first.checked_add(i.checked_mul(s.count)?)?
+            }
+        };
+        (seed < self.seeds.end).then_some(seed)
+    }
+
+    fn len(&self) -> u64 {
+        match self.shard {
+            None => self.seeds.len(),
+            Some(_) => (0..).take_while(|&i| self.nth(i).is_some()).count() as u64,
+        }
+    }
+}
+
+/// Runs the campaign: cases are journaled as they finish, bundles written for
+/// every new signature, and `report.json` + `summary.md` written at the end.
 pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
+    if !opts.resume {
+        std::fs::create_dir_all(&opts.out)
+            .with_context(|| format!("cannot create report folder {}", opts.out.display()))?;
+    }
+    let (journal, opts, previous) = if opts.resume {
+        let (journal, header, previous) = Journal::resume(&opts.out)?;
+        let resumed = CampaignOptions {
+            profile: header.profile,
+            seeds: header.seeds,
+            shard: header.shard,
+            engines: header.engines,
+            name: header.name,
+            ..opts.clone()
+        };
+        (journal, resumed, previous)
+    } else {
+        let resolved = engines::resolve_all(&opts.engines)?;
+        let header = journal::Header {
+            journal: 1,
+            name: opts.name.clone(),
+            profile: opts.profile,
+            seeds: opts.seeds,
+            shard: opts.shard,
+            engines: resolved.specs,
+        };
+        (
+            Journal::create(&opts.out, &header)?,
+            CampaignOptions {
+                engines: header.engines,
+                ..opts.clone()
+            },
+            vec![],
+        )
+    };
+    let opts = &opts;
     let resolved = engines::resolve_all(&opts.engines)?;
+    if !resolved.unavailable.is_empty() && opts.resume {
+        let names: Vec<&str> = resolved.unavailable.iter().map(|u| u.engine.as_str()).collect();
+        anyhow::bail!(
+            "cannot resume: engine(s) {} of the journaled run are unavailable here",
+            names.join(", ")
+        );
+    }
     let engines = resolved.engines;
     let specs = resolved.specs;
-    std::fs::create_dir_all(&opts.out)
-        .with_context(|| format!("cannot create report folder {}", opts.out.display()))?;
+    let names: Vec<String> = engines.iter().map(|e| e.info().name.clone()).collect();
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let start = Instant::now();
+    let deadline = opts.time_limit.map(|t| start + t);
     let bundles = BestBundles {
         dir: opts.out.clone(),
         written: Mutex::new(HashMap::new()),
     };
-    let done = AtomicU64::new(0);
-    let diverged = AtomicU64::new(0);
-    let bundle_errors = Mutex::new(Vec::new());
+    let bundle_path = |sig: &str| format!("findings/{sig}");
+    let aggregate = Mutex::new(Aggregator::new(names.clone()));
+    let mut done_seeds = std::collections::HashSet::new();
+    {
+        let mut agg = aggregate.lock().unwrap_or_else(|p| p.into_inner());
+        let mut written = bundles.written.lock().unwrap_or_else(|p| p.into_inner());
+        for r in &previous {
+            agg.add(r, bundle_path);
+            done_seeds.insert(r.seed);
+            if let Ok(Verdict::Diverge(d)) = &r.verdict {
+                let best = written.entry(d.signature.clone()).or_insert(r.seed);
+                *best = (*best).min(r.seed);
+            }
+        }
+    }
+    let plan = SeedPlan {
+        seeds: opts.seeds,
+        shard: opts.shard,
+    };
+    let total = plan.len();
+    let done = AtomicU64::new(done_seeds.len() as u64);
+    let diverged = AtomicU64::new(aggregate.lock().map(|a| a.summary.diverged).unwrap_or(0));
+    let failures = Mutex::new(Vec::new());
 
     // Plain OS threads pulling seeds from a shared counter, not a rayon pool:
     // wasmer's compiler runs rayon jobs while holding its engine lock, and a
     // rayon worker waiting on them would steal (and deadlock on) our next case.
-    let next = AtomicU64::new(opts.seeds.start);
+    let next = AtomicU64::new(0);
     let finished = std::sync::atomic::AtomicBool::new(false);
-    let results: Vec<CaseResult> = std::thread::scope(|scope| -> Result<Vec<CaseResult>> {
+    std::thread::scope(|scope| -> Result<()> {
         if let Some(every) = opts.progress {
-            let (done, diverged, finished, total) = (&done, &diverged, &finished, opts.seeds.len());
+            let (done, diverged, finished) = (&done, &diverged, &finished);
             scope.spawn(move || progress_lines(every, total, start, done, diverged, finished));
         }
         let worker = || {
-            let mut mine = Vec::new();
             let mut isolated = match &opts.isolation {
                 Isolation::InProcess => None,
                 Isolation::Processes { exe, timeout } => {
@@ -224,23 +320,35 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
                 }
             };
             loop {
-                let seed = next.fetch_add(1, Ordering::Relaxed);
-                if seed >= opts.seeds.end {
-                    break mine;
+                if deadline.is_some_and(|d| Instant::now() >= d) {
+                    break;
                 }
-                let r =
-                    run_seed(opts.profile, seed, &engines, isolated.as_mut(), &bundles).unwrap_or_else(|e| {
-                        bundle_errors
+                let Some(seed) = plan.nth(next.fetch_add(1, Ordering::Relaxed)) else {
+                    break;
+                };
+                if done_seeds.contains(&seed) {
+                    continue;
+                }
+                let outcome = run_seed(opts.profile, seed, &engines, isolated.as_mut(), &bundles)
+                    .and_then(|r| journal.record(&r).map(|_| r));
+                let r = match outcome {
+                    Ok(r) => r,
+                    Err(e) => {
+                        failures
                             .lock()
                             .unwrap_or_else(|p| p.into_inner())
                             .push(format!("{e:#}"));
-                        CaseResult::failed(seed, &e)
-                    });
+                        break;
+                    }
+                };
                 if matches!(r.verdict, Ok(Verdict::Diverge(_))) {
                     diverged.fetch_add(1, Ordering::Relaxed);
                 }
                 done.fetch_add(1, Ordering::Relaxed);
-                mine.push(r);
+                aggregate
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .add(&r, bundle_path);
             }
         };
         let handles = (0..opts.jobs.max(1))
@@ -252,38 +360,53 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
                     .context("starting a worker thread")
             })
             .collect::<Result<Vec<_>>>()?;
-        let mut all = Vec::new();
         for h in handles {
-            all.extend(
-                h.join()
-                    .map_err(|_| anyhow::anyhow!("a worker thread panicked"))?,
-            );
+            h.join()
+                .map_err(|_| anyhow::anyhow!("a worker thread panicked"))?;
         }
         finished.store(true, Ordering::Relaxed);
-        Ok(all)
+        Ok(())
     })?;
-    if let Some(e) = bundle_errors.into_inner().unwrap_or_default().into_iter().next() {
-        anyhow::bail!("could not write a finding: {e}");
+    if let Some(e) = failures.into_inner().unwrap_or_default().into_iter().next() {
+        anyhow::bail!("could not record a case: {e}");
     }
     let wall = start.elapsed();
-    let mut report = build_report(opts, &engines, &results, started_at, wall, &bundles);
-    report.unavailable = resolved.unavailable;
+    let aggregate = aggregate.into_inner().unwrap_or_else(|p| p.into_inner());
+    let engine_us = aggregate.engine_us;
+    let (summary, findings, timings) = aggregate.finish();
+    let cases = summary.cases;
+    let report = Report {
+        schema_version: REPORT_SCHEMA_VERSION,
+        tool: Tool::default(),
+        run: RunInfo {
+            name: opts.name.clone(),
+            profile: opts.profile,
+            seeds: opts.seeds,
+            shard: opts.shard,
+            generator_version: GENERATOR_VERSION.to_string(),
+            jobs: opts.jobs,
+            started_at,
+            wall_ms: wall.as_millis() as u64,
+        },
+        engines: engines.iter().map(|e| e.info().clone()).collect(),
+        summary,
+        findings,
+        timings,
+        unavailable: resolved.unavailable,
+    };
     write_report(&report, &opts.out)?;
-    let engine_us = results
-        .iter()
-        .flat_map(|r| r.timings.iter())
-        .map(|t| t.total_us())
-        .sum();
     Ok((
         report,
         CampaignCost {
             wall,
             engine_us,
-            cases: results.len() as u64,
+            cases,
         },
     ))
 }
 
+/// Progress: a bar on a terminal; elsewhere (CI, log files) a plain,
+/// greppable line every `every`.
 fn progress_lines(
     every: Duration,
     total: u64,
@@ -292,19 +415,44 @@ fn progress_lines(
     diverged: &AtomicU64,
     finished: &std::sync::atomic::AtomicBool,
 ) {
+    use std::io::IsTerminal;
+    let bounded = total < u64::MAX / 2;
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = if bounded {
+            indicatif::ProgressBar::new(total)
+        } else {
+            indicatif::ProgressBar::new_spinner()
+        };
+        let style =
+            indicatif::ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} cases  {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+        bar.set_style(style.progress_chars("=> "));
+        bar
+    });
     let mut next = Instant::now() + every;
     while !finished.load(Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(100));
+        let n = done.load(Ordering::Relaxed);
+        let rate = n as f64 / start.elapsed().as_secs_f64().max(1e-9);
+        let d = diverged.load(Ordering::Relaxed);
+        if let Some(bar) = &bar {
+            bar.set_position(n);
+            bar.set_message(format!("{rate:.0} cases/s, {d} diverged"));
+            continue;
+        }
         if Instant::now() < next {
             continue;
         }
         next += every;
-        let n = done.load(Ordering::Relaxed);
-        let rate = n as f64 / start.elapsed().as_secs_f64().max(1e-9);
-        eprintln!(
-            "wasmgate: {n}/{total} cases, {rate:.0} cases/s, {} diverged",
-            diverged.load(Ordering::Relaxed)
-        );
+        let of = if bounded {
+            format!("/{total}")
+        } else {
+            String::new()
+        };
+        eprintln!("wasmgate: {n}{of} cases, {rate:.0} cases/s, {d} diverged");
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
     }
 }
 
@@ -328,92 +476,6 @@ fn run_seed(
         })?;
     }
     Ok(result)
-}
-
-fn build_report(
-    opts: &CampaignOptions,
-    engines: &[Arc<dyn Engine>],
-    results: &[CaseResult],
-    started_at: String,
-    wall: Duration,
-    bundles: &BestBundles,
-) -> Report {
-    let mut summary = Summary {
-        cases: results.len() as u64,
-        ..Default::default()
-    };
-    let mut findings: BTreeMap<String, Finding> = BTreeMap::new();
-    let mut timings: BTreeMap<String, EngineTimings> = BTreeMap::new();
-    for e in engines {
-        summary.skipped.insert(e.info().name.clone(), 0);
-    }
-    // Seeds in order, so each finding's representative is its lowest seed.
-    let mut ordered: Vec<&CaseResult> = results.iter().collect();
-    ordered.sort_by_key(|r| r.seed);
-    for r in ordered {
-        summary.calls += r.calls.0;
-        summary.calls_returned += r.calls.1;
-        for &i in &r.skipped {
-            *summary.skipped.entry(engines[i].info().name.clone()).or_default() += 1;
-        }
-        for (i, t) in r.timings.iter().enumerate() {
-            if r.ran.get(i).copied().unwrap_or(false) {
-                let entry = timings.entry(engines[i].info().name.clone()).or_default();
-                entry.cases += 1;
-                entry.timings.add(t);
-            }
-        }
-        match &r.verdict {
-            Err(_) => summary.generation_errors += 1,
-            Ok(Verdict::Agree { .. }) => summary.agreed += 1,
-            Ok(Verdict::Inconclusive { reason, .. }) => {
-                summary.inconclusive += 1;
-                *summary.inconclusive_reasons.entry(reason.clone()).or_default() += 1;
-            }
-            Ok(Verdict::Diverge(d)) => {
-                summary.diverged += 1;
-                let f = findings.entry(d.signature.clone()).or_insert_with(|| Finding {
-                    signature: d.signature.clone(),
-                    signature_text: d.signature_text.clone(),
-                    kind: d.kind,
-                    blamed: d.blamed.clone(),
-                    majority: d.majority,
-                    step: d.step.clone(),
-                    groups: d.groups.clone(),
-                    count: 0,
-                    seeds: vec![],
-                    bundle: bundles
-                        .dir_for(&d.signature)
-                        .strip_prefix(&bundles.dir)
-                        .map(Path::to_path_buf)
-                        .unwrap_or_default()
-                        .display()
-                        .to_string(),
-                });
-                f.count += 1;
-                f.seeds.push(r.seed);
-            }
-        }
-    }
-    summary.unique_findings = findings.len() as u64;
-    Report {
-        schema_version: REPORT_SCHEMA_VERSION,
-        tool: Tool::default(),
-        run: RunInfo {
-            name: opts.name.clone(),
-            profile: opts.profile,
-            seeds: opts.seeds,
-            generator_version: GENERATOR_VERSION.to_string(),
-            jobs: opts.jobs,
-            started_at,
-            wall_ms: wall.as_millis() as u64,
-        },
-        engines: engines.iter().map(|e| e.info().clone()).collect(),
-        summary,
-        findings: findings.into_values().collect(),
-        timings,
-        unavailable: Vec::new(),
-    }
 }
 
 /// Writes `report.json` and `summary.md` into `dir`.

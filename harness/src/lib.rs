@@ -5,6 +5,7 @@
 //! into a verdict, and a [`report`] plus a reproducer [`bundle`] per finding
 //! are written.
 
+pub mod aggregate;
 pub mod bundle;
 pub mod campaign;
 pub mod case;
@@ -13,6 +14,8 @@ pub mod compare;
 pub mod engines;
 pub mod execute;
 pub mod generate;
+pub mod journal;
+pub mod merge;
 pub mod module_info;
 pub mod mutant;
 pub mod profile;

@@ -46,10 +46,52 @@ pub struct RunInfo {
     pub profile: Profile,
     /// Seeds `start..end` (end exclusive).
     pub seeds: SeedRange,
+    /// The shard of `seeds` this run covered, if sharded.
+    #[serde(default)]
+    pub shard: Option<Shard>,
     pub generator_version: String,
     pub jobs: usize,
     pub started_at: String,
     pub wall_ms: u64,
+}
+
+/// Shard `index` of `count` (1-based): the seeds `s` with `s % count == index - 1`.
+/// This split is a stable promise: the same `k/N` selects the same seeds in
+/// every version, so CI matrix jobs can be merged across upgrades.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Shard {
+    /// Whether `seed` belongs to this shard.
+    pub fn contains(&self, seed: u64) -> bool {
+        seed % self.count == self.index - 1
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("invalid shard `{s}`: expected K/N with 1 <= K <= N, e.g. 2/4");
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count): (u64, u64) = (
+            k.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if index == 0 || count == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
 }
 
 /// A half-open range of seeds, written `start..end`.

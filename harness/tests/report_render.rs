@@ -23,6 +23,7 @@ fn sample() -> Report {
             name: "sample".into(),
             profile: Profile::Default,
             seeds: SeedRange { start: 0, end: 100 },
+            shard: None,
             generator_version: "gen-test".into(),
             jobs: 2,
             started_at: "2026-01-01T00:00:00Z".into(),

@@ -56,6 +56,9 @@ pub fn run(opts: Opts) -> Result<i32> {
             name: format!("bench-jobs-{jobs}"),
             progress: None,
             isolation: opts.isolation.isolation()?,
+            shard: None,
+            time_limit: None,
+            resume: false,
         };
         let (_, cost) = run_campaign(&campaign)?;
         let wall = cost.wall.as_secs_f64();

@@ -3,6 +3,7 @@
 mod bench;
 mod engines;
 mod generate;
+mod merge;
 mod repro;
 mod run;
 mod selftest;
@@ -27,6 +28,8 @@ enum Command {
     Engines(engines::Opts),
     /// Re-run a finding from its bundle (or a profile and seed) and show what each engine did.
     Repro(repro::Opts),
+    /// Merge the reports of shards (or like runs) into one.
+    Merge(merge::Opts),
     /// Write the module a profile and seed generate.
     Gen(generate::Opts),
     /// Prove the gate can fail: inject a faulty engine and check it is caught and blamed.
@@ -53,6 +56,7 @@ pub fn main() -> i32 {
         Command::Repro(o) => repro::run(o),
         Command::Selftest(o) => selftest::run(o),
         Command::Gen(o) => generate::run(o),
+        Command::Merge(o) => merge::run(o),
         Command::Bench(o) => bench::run(o),
         Command::Worker(o) => worker::run(o),
     };

@@ -3,23 +3,35 @@
 use super::{EngineOpts, default_jobs};
 use crate::campaign::{CampaignOptions, run as run_campaign};
 use crate::profile::Profile;
-use crate::report::{Report, SeedRange};
+use crate::report::{Report, SeedRange, Shard};
 use anyhow::Result;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 /// Seeds a default run covers: about a minute on two cores.
-pub const DEFAULT_SEEDS: &str = "0..20000";
+pub const DEFAULT_SEEDS: &str = "0..12000";
 
 #[derive(clap::Args, Debug)]
 pub struct Opts {
     /// Generation profile.
     #[arg(long, value_enum, default_value_t = Profile::Default, env = "WASMGATE_PROFILE")]
     profile: Profile,
-    /// Seeds to run, START..END (end exclusive).
-    #[arg(long, default_value = DEFAULT_SEEDS, env = "WASMGATE_SEEDS")]
-    seeds: SeedRange,
+    /// Seeds to run, START..END (end exclusive) [default: 0..12000, or
+    /// unbounded with --time].
+    #[arg(long, env = "WASMGATE_SEEDS")]
+    seeds: Option<SeedRange>,
+    /// Run only shard K of N of the seeds (`--shard 2/4`): seeds s with
+    /// s % N == K-1, a split that stays stable across versions.
+    #[arg(long, env = "WASMGATE_SHARD")]
+    shard: Option<Shard>,
+    /// Stop starting cases after this long (`90s`, `30m`, `8h`).
+    #[arg(long, env = "WASMGATE_TIME", value_parser = humantime::parse_duration)]
+    time: Option<std::time::Duration>,
+    /// Continue the interrupted run in this report folder (its journal says
+    /// which profile, seeds, shard and engines).
+    #[arg(long, conflicts_with_all = ["profile", "seeds", "shard", "out"])]
+    resume: Option<PathBuf>,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', env = "WASMGATE_JOBS")]
     jobs: Option<usize>,
@@ -40,10 +52,19 @@ pub struct Opts {
 
 pub fn run(opts: Opts) -> Result<i32> {
     let name = opts.name.clone().unwrap_or_else(default_run_name);
-    let out = opts
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("reports").join(&name));
+    let out = match (&opts.resume, &opts.out) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(out)) => out.clone(),
+        (None, None) => PathBuf::from("reports").join(&name),
+    };
+    let seeds = match (opts.seeds, opts.time) {
+        (Some(s), _) => s,
+        (None, Some(_)) => SeedRange {
+            start: 0,
+            end: u64::MAX,
+        },
+        (None, None) => DEFAULT_SEEDS.parse().map_err(|e: String| anyhow::anyhow!(e))?,
+    };
     let every = if std::io::stderr().is_terminal() {
         Duration::from_secs(2)
     } else {
@@ -51,23 +72,38 @@ pub fn run(opts: Opts) -> Result<i32> {
     };
     let campaign = CampaignOptions {
         profile: opts.profile,
-        seeds: opts.seeds,
+        seeds,
         jobs: opts.jobs.unwrap_or_else(default_jobs),
         engines: opts.engines.names(),
         out: out.clone(),
         name,
         progress: (!opts.quiet).then_some(every),
         isolation: opts.isolation.isolation()?,
+        shard: opts.shard,
+        time_limit: opts.time,
+        resume: opts.resume.is_some(),
     };
-    crate::engines::resolve_all(&campaign.engines)?;
-    eprintln!(
-        "wasmgate: running {} seeds ({}) of profile {} on {} engines with {} jobs",
-        campaign.seeds.len(),
-        campaign.seeds,
-        campaign.profile,
-        campaign.engines.len(),
-        campaign.jobs
-    );
+    if campaign.resume {
+        let journal = out.join(crate::journal::FILE);
+        if !journal.is_file() {
+            anyhow::bail!("cannot resume: no journal at {}", journal.display());
+        }
+        eprintln!("wasmgate: resuming the run in {}", out.display());
+    } else {
+        crate::engines::resolve_all(&campaign.engines)?;
+        let shard = campaign.shard.map(|s| format!(", shard {s}")).unwrap_or_default();
+        let budget = campaign
+            .time_limit
+            .map(|t| format!(" for at most {}", humantime::format_duration(t)))
+            .unwrap_or_default();
+        eprintln!(
+            "wasmgate: running seeds {}{shard} of profile {} on {} engines with {} jobs{budget}",
+            campaign.seeds,
+            campaign.profile,
+            campaign.engines.len(),
+            campaign.jobs
+        );
+    }
     let (report, _) = run_campaign(&campaign)?;
     print_summary(&report, &out);
     Ok(report.exit_code())

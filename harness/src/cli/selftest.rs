@@ -44,6 +44,9 @@ pub fn run(opts: Opts) -> Result<i32> {
         name: "selftest".into(),
         progress: None,
         isolation: opts.isolation.isolation()?,
+        shard: None,
+        time_limit: None,
+        resume: false,
     };
     eprintln!(
         "selftest: {} seeds with {} injected among {} engines",

@@ -1,0 +1,101 @@
+//! Folding case results into a report as they arrive, in any order, keeping
+//! memory flat: per-case data is summed, only findings keep their seeds.
+
+use crate::campaign::CaseResult;
+use crate::compare::Verdict;
+use crate::report::{EngineTimings, Finding, Summary};
+use std::collections::BTreeMap;
+
+/// Running totals of a campaign.
+#[derive(Debug, Default)]
+pub struct Aggregator {
+    engines: Vec<String>,
+    pub summary: Summary,
+    findings: BTreeMap<String, Finding>,
+    timings: BTreeMap<String, EngineTimings>,
+    /// Engine time of all cases, for the benchmark.
+    pub engine_us: u64,
+}
+
+impl Aggregator {
+    /// An empty aggregate over engines named in campaign order.
+    pub fn new(engines: Vec<String>) -> Self {
+        let mut summary = Summary::default();
+        for e in &engines {
+            summary.skipped.insert(e.clone(), 0);
+        }
+        Aggregator {
+            engines,
+            summary,
+            ..Default::default()
+        }
+    }
+
+    /// Adds one case; `bundle` is the folder of its finding's bundle, relative to the report.
+    pub fn add(&mut self, r: &CaseResult, bundle: impl Fn(&str) -> String) {
+        let s = &mut self.summary;
+        s.cases += 1;
+        s.calls += r.calls.0;
+        s.calls_returned += r.calls.1;
+        for &i in &r.skipped {
+            if let Some(name) = self.engines.get(i) {
+                *s.skipped.entry(name.clone()).or_default() += 1;
+            }
+        }
+        for (i, t) in r.timings.iter().enumerate() {
+            self.engine_us += t.total_us();
+            if let (Some(true), Some(name)) = (r.ran.get(i), self.engines.get(i)) {
+                let entry = self.timings.entry(name.clone()).or_default();
+                entry.cases += 1;
+                entry.timings.add(t);
+            }
+        }
+        match &r.verdict {
+            Err(_) => s.generation_errors += 1,
+            Ok(Verdict::Agree { .. }) => s.agreed += 1,
+            Ok(Verdict::Inconclusive { reason, .. }) => {
+                s.inconclusive += 1;
+                *s.inconclusive_reasons.entry(reason.clone()).or_default() += 1;
+            }
+            Ok(Verdict::Diverge(d)) => {
+                s.diverged += 1;
+                let f = self
+                    .findings
+                    .entry(d.signature.clone())
+                    .or_insert_with(|| Finding {
+                        signature: d.signature.clone(),
+                        signature_text: d.signature_text.clone(),
+                        kind: d.kind,
+                        blamed: d.blamed.clone(),
+                        majority: d.majority,
+                        step: d.step.clone(),
+                        groups: d.groups.clone(),
+                        count: 0,
+                        seeds: vec![],
+                        bundle: bundle(&d.signature),
+                    });
+                // The representative is the lowest seed, whatever the arrival order.
+                if f.seeds.iter().all(|&s| s > r.seed) {
+                    f.step = d.step.clone();
+                    f.groups = d.groups.clone();
+                }
+                f.count += 1;
+                f.seeds.push(r.seed);
+            }
+        }
+    }
+
+    /// The summary, findings (seeds sorted) and per-engine timings.
+    pub fn finish(mut self) -> (Summary, Vec<Finding>, BTreeMap<String, EngineTimings>) {
+        self.summary.unique_findings = self.findings.len() as u64;
+        let findings = self
+            .findings
+            .into_values()
+            .map(|mut f| {
+                f.seeds.sort_unstable();
+                f
+            })
+            .collect();
+        (self.summary, findings, self.timings)
+    }
+}
