@@ -229,7 +229,7 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
         std::fs::create_dir_all(&opts.out)
             .with_context(|| format!("cannot create report folder {}", opts.out.display()))?;
     }
-    let (journal, opts, previous) = if opts.resume {
+    let (journal, opts, previous, unavailable) = if opts.resume {
         let (journal, header, previous) = Journal::resume(&opts.out)?;
         let resumed = CampaignOptions {
             profile: header.profile,
@@ -239,7 +239,7 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
             name: header.name,
             ..opts.clone()
         };
-        (journal, resumed, previous)
+        (journal, resumed, previous, header.unavailable)
     } else {
         let resolved = engines::resolve_all(&opts.engines)?;
         let header = journal::Header {
@@ -249,15 +249,14 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
             seeds: opts.seeds,
             shard: opts.shard,
             engines: resolved.specs,
+            unavailable: resolved.unavailable,
         };
-        (
-            Journal::create(&opts.out, &header)?,
-            CampaignOptions {
-                engines: header.engines,
-                ..opts.clone()
-            },
-            vec![],
-        )
+        let journal = Journal::create(&opts.out, &header)?;
+        let opts = CampaignOptions {
+            engines: header.engines,
+            ..opts.clone()
+        };
+        (journal, opts, vec![], header.unavailable)
     };
     let opts = &opts;
     let resolved = engines::resolve_all(&opts.engines)?;
@@ -392,7 +391,7 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
         summary,
         findings,
         timings,
-        unavailable: resolved.unavailable,
+        unavailable,
     };
     write_report(&report, &opts.out)?;
     Ok((

@@ -26,6 +26,9 @@ pub struct Header {
     pub seeds: SeedRange,
     pub shard: Option<Shard>,
     pub engines: Vec<String>,
+    /// Engines asked for that could not run, reported again on resume.
+    #[serde(default)]
+    pub unavailable: Vec<crate::engines::Unavailable>,
 }
 
 /// An open journal, shared by the campaign's threads.
