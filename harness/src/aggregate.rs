@@ -73,6 +73,7 @@ impl Aggregator {
                         count: 0,
                         seeds: vec![],
                         bundle: bundle(&d.signature),
+                        minimized: None,
                     });
                 // The representative is the lowest seed, whatever the arrival order.
                 if f.seeds.iter().all(|&s| s > r.seed) {

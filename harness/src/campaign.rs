@@ -45,6 +45,8 @@ pub struct CampaignOptions {
     pub time_limit: Option<Duration>,
     /// Continue the journal in `out` instead of starting afresh.
     pub resume: bool,
+    /// Candidates wasm-shrink may try per finding after the run (0: no shrinking).
+    pub shrink_attempts: u32,
 }
 
 /// What happened to one seed, kept small: agreeing cases keep no outcomes.
@@ -374,7 +376,7 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
     let engine_us = aggregate.engine_us;
     let (summary, findings, timings) = aggregate.finish();
     let cases = summary.cases;
-    let report = Report {
+    let mut report = Report {
         schema_version: REPORT_SCHEMA_VERSION,
         tool: Tool::default(),
         run: RunInfo {
@@ -393,6 +395,9 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
         timings,
         unavailable,
     };
+    if opts.shrink_attempts > 0 {
+        minimize_findings(&mut report, opts);
+    }
     write_report(&report, &opts.out)?;
     Ok((
         report,
@@ -402,6 +407,22 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
             cases,
         },
     ))
+}
+
+/// Shrinks every finding's bundle (hangs excepted: each try would cost a
+/// timeout). A finding that fails to shrink keeps its full bundle and says so.
+fn minimize_findings(report: &mut Report, opts: &CampaignOptions) {
+    for f in report
+        .findings
+        .iter_mut()
+        .filter(|f| f.kind != crate::compare::DivergenceKind::Hang)
+    {
+        let dir = opts.out.join(&f.bundle);
+        match crate::shrink::shrink_bundle(&dir, &opts.isolation, opts.shrink_attempts) {
+            Ok(_) => f.minimized = Some(format!("{}/{}", f.bundle, crate::shrink::MINIMIZED)),
+            Err(e) => eprintln!("wasmgate: could not shrink {}: {e:#}", f.signature),
+        }
+    }
 }
 
 /// Progress: a bar on a terminal; elsewhere (CI, log files) a plain,

@@ -22,5 +22,6 @@ pub mod profile;
 pub mod report;
 pub mod repro;
 pub mod rewrite;
+pub mod shrink;
 pub mod vectors;
 pub mod worker;

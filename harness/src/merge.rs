@@ -119,7 +119,9 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;
-        if entry.file_type()?.is_file() {
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &to.join(entry.file_name()))?;
+        } else if entry.file_type()?.is_file() {
             std::fs::copy(entry.path(), to.join(entry.file_name()))
                 .with_context(|| format!("copying {}", entry.path().display()))?;
         }

@@ -172,6 +172,9 @@ pub struct Finding {
     pub seeds: Vec<u64>,
     /// Bundle folder of the representative seed, relative to the report.
     pub bundle: String,
+    /// Bundle folder of its minimised module, if shrinking kept the signature.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimized: Option<String>,
 }
 
 /// Engine time per engine, summed over the run.
@@ -295,6 +298,9 @@ impl Report {
                 let _ = writeln!(md, "- at `{}`", f.step);
                 for g in &f.groups {
                     let _ = writeln!(md, "  - {}: {}", g.engines.join(", "), g.observed);
+                }
+                if let Some(m) = &f.minimized {
+                    let _ = writeln!(md, "- minimised: `wasmgate repro {m}`");
                 }
                 let _ = writeln!(
                     md,

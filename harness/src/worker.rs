@@ -89,7 +89,11 @@ pub struct WorkerProcess {
 impl WorkerProcess {
     /// Starts `exe worker --engines …`.
     pub fn spawn(exe: &Path, engine_names: &[String]) -> Result<Self> {
+        use std::os::unix::process::CommandExt;
+        // Its own process group, so that killing a worker also kills the engine
+        // processes it started (a node child busy in a loop never reads EOF).
         let mut child = Command::new(exe)
+            .process_group(0)
             .arg("worker")
             .args(engine_names.iter().flat_map(|e| ["--engine", e.as_str()]))
             .stdin(Stdio::piped())
@@ -143,6 +147,12 @@ impl WorkerProcess {
     }
 
     fn kill(&mut self) {
+        if let Ok(pid) = i32::try_from(self.child.id()) {
+            // SAFETY: signalling a process group we created; no memory is involved.
+            unsafe {
+                libc::kill(-pid, libc::SIGKILL);
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -210,6 +220,19 @@ impl IsolatedExecutor {
             Reply::Died(how) => self.isolate(&request, seed, Some(how)),
             Reply::Hung => self.isolate(&request, seed, None),
         }
+    }
+
+    /// Runs a full case, or `None` if the worker crashed or hung on it (no
+    /// per-engine isolation: for callers that only ask "same result or not?").
+    pub fn try_case(&mut self, case: &TestCase) -> Result<Option<CaseResult>> {
+        let request = Request::Case {
+            case: case.clone(),
+            wasm_hex: to_hex(&case.wasm),
+        };
+        Ok(match self.request(&request)? {
+            Reply::Done(r) => Some(*r),
+            Reply::Died(_) | Reply::Hung => None,
+        })
     }
 
     /// Runs a full case (e.g. from a bundle) with the same isolation.

@@ -59,6 +59,7 @@ fn kill_9_then_resume_gives_the_same_findings_as_an_uninterrupted_run() {
 
     let cut = dir.path().join("cut");
     let mut child = Command::new(env!("CARGO_BIN_EXE_wasmgate"))
+        .env("WASMGATE_SHRINK_ATTEMPTS", "0")
         .args([
             "run",
             "--seeds",

@@ -49,6 +49,15 @@ fn run_writes_a_report_whose_counts_add_up() {
         let bundle = out.join(f["bundle"].as_str().unwrap());
         let replay = wasmgate(&["repro", bundle.to_str().unwrap()]);
         assert_eq!(code(&replay), 1, "finding {} replays", f["signature"]);
+        // Every finding is minimised after the run, and the minimised bundle replays too.
+        let minimized = out.join(f["minimized"].as_str().expect("minimised bundle"));
+        let small = std::fs::metadata(minimized.join("module.wasm")).unwrap().len();
+        let full = std::fs::metadata(bundle.join("module.wasm")).unwrap().len();
+        assert!(small <= full, "{small} <= {full}");
+        assert!(minimized.join("module.wat").exists());
+        let replay = wasmgate(&["repro", minimized.to_str().unwrap()]);
+        assert_eq!(code(&replay), 1, "minimised {} replays", f["signature"]);
+        assert!(String::from_utf8_lossy(&replay.stdout).contains(f["signature"].as_str().unwrap()));
     }
     assert!(
         std::fs::read_to_string(out.join("summary.md"))
@@ -290,6 +299,8 @@ fn crashing_and_hanging_engines_are_caught_blamed_and_the_run_completes() {
     let engines = "wasmtime-cranelift,wasmi,crash:wasmi:i64.div_s,hang:wasmi:f64.div";
     let o = wasmgate(&[
         "run",
+        "--shrink-attempts",
+        "0",
         "--seeds",
         "0..80",
         "-q",

@@ -62,6 +62,7 @@ fn sample() -> Report {
             count: 3,
             seeds: vec![4, 17, 88],
             bundle: "findings/value-0123abcd".into(),
+            minimized: Some("findings/value-0123abcd/minimized".into()),
         }],
         unavailable: vec![wasmgate_harness::engines::Unavailable {
             engine: "delta".into(),

@@ -59,6 +59,7 @@ pub fn run(opts: Opts) -> Result<i32> {
             shard: None,
             time_limit: None,
             resume: false,
+            shrink_attempts: 0,
         };
         let (_, cost) = run_campaign(&campaign)?;
         let wall = cost.wall.as_secs_f64();

@@ -7,6 +7,7 @@ mod merge;
 mod repro;
 mod run;
 mod selftest;
+mod shrink;
 mod worker;
 
 use crate::report::exit;
@@ -30,6 +31,8 @@ enum Command {
     Repro(repro::Opts),
     /// Merge the reports of shards (or like runs) into one.
     Merge(merge::Opts),
+    /// Minimise a finding's module, keeping its divergence signature.
+    Shrink(shrink::Opts),
     /// Write the module a profile and seed generate.
     Gen(generate::Opts),
     /// Prove the gate can fail: inject a faulty engine and check it is caught and blamed.
@@ -57,6 +60,7 @@ pub fn main() -> i32 {
         Command::Selftest(o) => selftest::run(o),
         Command::Gen(o) => generate::run(o),
         Command::Merge(o) => merge::run(o),
+        Command::Shrink(o) => shrink::run(o),
         Command::Bench(o) => bench::run(o),
         Command::Worker(o) => worker::run(o),
     };

@@ -43,6 +43,10 @@ pub struct Opts {
     /// Run name (default: run-<UTC time>).
     #[arg(long)]
     name: Option<String>,
+    /// Candidates wasm-shrink tries per finding once the run is over; the
+    /// minimised bundle goes to `<bundle>/minimized/` (0: no shrinking).
+    #[arg(long, default_value_t = 50, env = "WASMGATE_SHRINK_ATTEMPTS")]
+    shrink_attempts: u32,
     /// No progress lines.
     #[arg(long, short = 'q')]
     quiet: bool,
@@ -82,6 +86,7 @@ pub fn run(opts: Opts) -> Result<i32> {
         shard: opts.shard,
         time_limit: opts.time,
         resume: opts.resume.is_some(),
+        shrink_attempts: opts.shrink_attempts,
     };
     if campaign.resume {
         let journal = out.join(crate::journal::FILE);
@@ -157,6 +162,9 @@ pub fn print_summary(report: &Report, out: &std::path::Path) {
             f.seeds.first().copied().unwrap_or_default()
         );
         println!("  reproduce: wasmgate repro {}", out.join(&f.bundle).display());
+        if let Some(m) = &f.minimized {
+            println!("  minimised: wasmgate repro {}", out.join(m).display());
+        }
     }
     println!("report: {}", out.join("report.json").display());
 }

@@ -47,6 +47,7 @@ pub fn run(opts: Opts) -> Result<i32> {
         shard: None,
         time_limit: None,
         resume: false,
+        shrink_attempts: 0,
     };
     eprintln!(
         "selftest: {} seeds with {} injected among {} engines",

@@ -1,0 +1,123 @@
+//! Minimisation: wasm-shrink removes and simplifies parts of a finding's module
+//! while the engines still diverge with the same signature. The smallest module
+//! so far is written (atomically) after every improvement, and the result is a
+//! complete bundle of its own in `<bundle>/minimized/` that replays with
+//! `wasmgate repro`.
+
+use crate::bundle::{ReproBundle, write_atomic};
+use crate::campaign::{CaseResult, Isolation};
+use crate::case::{CALLS_PER_EXPORT, Origin, TestCase};
+use crate::compare::Verdict;
+use crate::engines;
+use crate::worker::IsolatedExecutor;
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+
+/// Time limit per candidate: generous for the small modules shrinking makes.
+const SHRINK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Folder of the minimised bundle inside a bundle.
+pub const MINIMIZED: &str = "minimized";
+
+/// What a shrink achieved.
+#[derive(Debug)]
+pub struct Shrunk {
+    pub signature: String,
+    pub input_size: u64,
+    pub output_size: u64,
+    pub dir: PathBuf,
+}
+
+/// Shrinks the module of the bundle in `dir` keeping its divergence signature,
+/// running engines as `isolation` says, for at most `attempts` candidates.
+pub fn shrink_bundle(dir: &Path, isolation: &Isolation, attempts: u32) -> Result<Shrunk> {
+    let bundle = ReproBundle::load(dir)?;
+    let Some(target) = bundle.verdict.divergence().map(|d| d.signature.clone()) else {
+        bail!("{} is not a divergence: nothing to shrink", dir.display());
+    };
+    let names: Vec<String> = bundle.engines.iter().map(|e| e.name.clone()).collect();
+    let resolved = engines::resolve_all(&names)?;
+    if let Some(u) = resolved.unavailable.first() {
+        bail!(
+            "cannot shrink: engine {} is unavailable here ({})",
+            u.engine,
+            u.reason
+        );
+    }
+    let vector_seed = match bundle.case.origin {
+        Origin::Generated { seed, .. } => seed,
+        _ => 0,
+    };
+    // Candidates may lose the fuel checks that made the original terminate, so
+    // shrinking always runs engines in worker processes with a short limit; a
+    // candidate that hangs is simply not interesting. Only a crash finding
+    // needs the per-engine isolation to compute its signature.
+    let Isolation::Processes { exe, timeout } = isolation else {
+        bail!("shrinking needs worker processes (candidates may not terminate); drop --in-process");
+    };
+    let timeout = (*timeout).min(SHRINK_TIMEOUT);
+    let crash = bundle
+        .verdict
+        .divergence()
+        .is_some_and(|d| d.kind == crate::compare::DivergenceKind::Crash);
+    let mut executor = IsolatedExecutor::new(exe.clone(), resolved.specs.clone(), timeout);
+    let mut run = |wasm: &[u8]| -> Result<Option<(TestCase, CaseResult)>> {
+        let mut case = TestCase::from_module(
+            bundle.case.origin.clone(),
+            wasm.to_vec(),
+            vector_seed,
+            CALLS_PER_EXPORT,
+        );
+        if wasm == bundle.case.wasm.as_slice() {
+            case = bundle.case.clone();
+        }
+        let result = if crash {
+            Some(executor.run_case(&case)?)
+        } else {
+            executor.try_case(&case)?
+        };
+        Ok(result.map(|r| (case, r)))
+    };
+    let same = |r: &CaseResult| matches!(&r.verdict, Ok(Verdict::Diverge(d)) if d.signature == target);
+    if !run(&bundle.case.wasm)?.is_some_and(|(_, r)| same(&r)) {
+        bail!(
+            "{} no longer diverges with signature {target}: nothing to shrink",
+            dir.display()
+        );
+    }
+    let out = dir.join(MINIMIZED);
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let progress = out.join("smallest.wasm");
+    let progress_for_cb = progress.clone();
+    let info = wasm_shrink::WasmShrink::default()
+        .attempts(attempts)
+        .on_new_smallest(Some(Box::new(move |wasm: &[u8]| {
+            write_atomic(&progress_for_cb, wasm)
+        })))
+        .run(bundle.case.wasm.clone(), |candidate: &[u8]| -> Result<bool> {
+            // An invalid candidate cannot show the same divergence; skip it quickly.
+            if crate::module_info::inspect(candidate).is_err() {
+                return Ok(false);
+            }
+            Ok(run(candidate)?.is_some_and(|(_, r)| same(&r)))
+        })
+        .context("shrinking")?;
+    let Some((case, result)) = run(&info.output)? else {
+        bail!("the minimised module no longer ran to completion");
+    };
+    let verdict = result.verdict.map_err(|e| anyhow::anyhow!(e))?;
+    let minimized = ReproBundle::new(
+        &case,
+        bundle.engines.clone(),
+        result.outcomes.unwrap_or_default(),
+        verdict,
+    );
+    minimized.write(&out, &info.output)?;
+    let _ = std::fs::remove_file(&progress);
+    Ok(Shrunk {
+        signature: target,
+        input_size: info.input_size,
+        output_size: info.output_size,
+        dir: out,
+    })
+}
