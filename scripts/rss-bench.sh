@@ -42,12 +42,17 @@ while kill -0 "$root" 2>/dev/null; do
 done
 wait "$root" || true
 tail -n 20 "$out.log" | grep -E "^wasmgate:|^finding|^report" || true
-# Warm-up: the first fifth of the run. Growth: peak after warm-up vs the warm-up level.
+# Warm-up: the first fifth of the run. Engine processes are recycled, so RSS is
+# a sawtooth: compare the peak of the later half with the peak of the earlier
+# half of what follows warm-up; a leak shows as a higher later peak.
 n=${#samples[@]}
-if [ "$n" -ge 5 ]; then
+if [ "$n" -ge 6 ]; then
   warm=$(( n / 5 ))
-  base=${samples[$warm]#*:}
-  peak=0
-  for s in "${samples[@]:$warm}"; do v=${s#*:}; [ "$v" -gt "$peak" ] && peak=$v; done
-  awk -v b="$base" -v p="$peak" 'BEGIN { printf "warm-up RSS %.1f MiB, peak after warm-up %.1f MiB, growth %.1f%%\n", b / 1024, p / 1024, (p - b) * 100 / b }'
+  mid=$(( warm + (n - warm) / 2 ))
+  early=0; late=0
+  for ((i = warm; i < n; i++)); do
+    v=${samples[$i]#*:}
+    if [ "$i" -lt "$mid" ]; then [ "$v" -gt "$early" ] && early=$v; else [ "$v" -gt "$late" ] && late=$v; fi
+  done
+  awk -v e="$early" -v l="$late" 'BEGIN { printf "after warm-up: peak RSS %.1f MiB in the earlier half, %.1f MiB in the later half: growth %.1f%%\n", e / 1024, l / 1024, (l - e) * 100 / e }'
 fi

@@ -23,6 +23,8 @@ pub enum Origin {
     },
     /// A module file given by the user.
     File { path: String },
+    /// A libFuzzer input (the bytes wasm-smith drew the module from).
+    Fuzz { path: String },
 }
 
 impl fmt::Display for Origin {
@@ -36,6 +38,7 @@ impl fmt::Display for Origin {
                 write!(f, "generated profile={profile} seed={seed} ({generator_version})")
             }
             Origin::File { path } => write!(f, "file {path}"),
+            Origin::Fuzz { path } => write!(f, "fuzz input {path}"),
         }
     }
 }

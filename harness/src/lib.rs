@@ -13,6 +13,7 @@ pub mod cli;
 pub mod compare;
 pub mod engines;
 pub mod execute;
+pub mod fuzzing;
 pub mod generate;
 pub mod journal;
 pub mod merge;

@@ -340,3 +340,27 @@ fn crashing_and_hanging_engines_are_caught_blamed_and_the_run_completes() {
     assert_eq!(code(&replay), 1, "{}", stderr(&replay));
     assert!(String::from_utf8_lossy(&replay.stdout).contains("SIGABRT"));
 }
+
+#[test]
+fn a_fuzz_artifact_becomes_a_replayable_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let artifact = dir.path().join("crash-0123");
+    let bytes: Vec<u8> = (0..3000u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
+    std::fs::write(&artifact, &bytes).unwrap();
+    let saved = dir.path().join("bundle");
+    let o = wasmgate(&[
+        "repro",
+        "--fuzz-input",
+        artifact.to_str().unwrap(),
+        "--save",
+        saved.to_str().unwrap(),
+    ]);
+    assert!([0, 1].contains(&code(&o)), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("case: fuzz input"));
+    let replay = wasmgate(&["repro", saved.to_str().unwrap()]);
+    assert_eq!(code(&replay), code(&o), "the bundle replays to the same verdict");
+    let missing = wasmgate(&["repro", "--fuzz-input", "/nonexistent/artifact"]);
+    assert_eq!(code(&missing), 2);
+}

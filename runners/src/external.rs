@@ -28,6 +28,9 @@ use std::time::Duration;
 /// start (~70 ms) per this many cases.
 const CASES_PER_PROCESS: u64 = 500;
 
+/// Granule in which memories cross the protocol.
+const MEMORY_PAGE: usize = 4096;
+
 /// Time one request may take before the child is considered hung.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -356,8 +359,8 @@ impl ExternalInstance {
             .collect()
     }
 
-    /// Caches the state the engine reports after every step; a memory reported
-    /// as `null` is unchanged since the previous report.
+    /// Caches the state the engine reports after every step; memories arrive
+    /// as their size and the 4 KiB pages changed since the previous report.
     fn absorb_state(&mut self, state: &Value) {
         self.globals.clear();
         if let Some(globals) = state["globals"].as_object() {
@@ -370,16 +373,20 @@ impl ExternalInstance {
         if let Some(memories) = state["memories"].as_object() {
             self.memories.retain(|name, _| memories.contains_key(name));
             for (name, v) in memories {
-                if v.is_null() {
-                    continue;
+                let bytes = self.memories.entry(name.clone()).or_default();
+                bytes.resize(v["size"].as_u64().unwrap_or(0) as usize, 0);
+                for (index, page) in v["pages"].as_object().into_iter().flatten() {
+                    let (Ok(index), Some(page)) = (index.parse::<usize>(), page.as_str()) else {
+                        continue;
+                    };
+                    let Ok(page) = base64::engine::general_purpose::STANDARD.decode(page) else {
+                        continue;
+                    };
+                    let start = index * MEMORY_PAGE;
+                    if let Some(dst) = bytes.get_mut(start..start + page.len()) {
+                        dst.copy_from_slice(&page);
+                    }
                 }
-                match v
-                    .as_str()
-                    .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
-                {
-                    Some(bytes) => self.memories.insert(name.clone(), bytes),
-                    None => self.memories.remove(name),
-                };
             }
         }
     }

@@ -148,6 +148,9 @@ function failure(e) {
   return { kind: "error", message };
 }
 
+const PAGE = 4096;
+const ZERO_PAGE = Buffer.alloc(PAGE);
+
 function setGlobal(inst, name, text) {
   const g = inst.instance.exports[name];
   if (!(g instanceof WebAssembly.Global)) return false;
@@ -168,17 +171,24 @@ function state(inst) {
     const v = ty.startsWith("v128") ? v128Global(g, ty === "v128 mut") : globalVal(g, ty);
     if (v !== null) globals[n] = v;
   }
-  // A memory is sent only when its bytes changed since the last report (null
-  // otherwise): a native compare is far cheaper than base64 over a pipe.
+  // Memories travel as the 4 KiB pages that changed since the last report
+  // (the first report: the pages that are not all zero). Native compares are
+  // far cheaper than base64 and JSON over a pipe for mostly idle memories.
   for (const n of inst.memoryNames) {
     const now = Buffer.from(inst.instance.exports[n].buffer);
     const last = inst.lastMemory.get(n);
-    if (last && last.length === now.length && last.equals(now)) {
-      memories[n] = null;
-    } else {
-      inst.lastMemory.set(n, Buffer.from(now));
-      memories[n] = now.toString("base64");
+    const pages = {};
+    let changed = !last || last.length !== now.length;
+    for (let off = 0; off < now.length; off += PAGE) {
+      const cur = now.subarray(off, off + PAGE);
+      const before = last && off < last.length ? last.subarray(off, off + PAGE) : ZERO_PAGE.subarray(0, cur.length);
+      if (!cur.equals(before)) {
+        pages[off / PAGE] = cur.toString("base64");
+        changed = true;
+      }
     }
+    if (changed) inst.lastMemory.set(n, Buffer.from(now));
+    memories[n] = { size: now.length, pages };
   }
   return { globals, memories };
 }

@@ -9,7 +9,7 @@ use crate::engines;
 use crate::profile::Profile;
 use crate::report::exit;
 use crate::worker::IsolatedExecutor;
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -18,8 +18,14 @@ pub struct Opts {
     #[arg(conflicts_with_all = ["profile", "seed", "wasm"])]
     bundle: Option<PathBuf>,
     /// Run a module file (`.wasm` or `.wat`) with seeded calls to every export.
-    #[arg(long, conflicts_with_all = ["profile"])]
+    #[arg(long, conflicts_with_all = ["profile", "fuzz_input"])]
     wasm: Option<PathBuf>,
+    /// Run the module a libFuzzer input (a `fuzz/artifacts/…` file) stands for.
+    #[arg(long, conflicts_with_all = ["profile", "seed"])]
+    fuzz_input: Option<PathBuf>,
+    /// Also write the replayed case as a bundle into this folder.
+    #[arg(long)]
+    save: Option<PathBuf>,
     /// Regenerate the case from this profile …
     #[arg(long, value_enum, requires = "seed")]
     profile: Option<Profile>,
@@ -35,6 +41,17 @@ pub struct Opts {
 
 pub fn run(opts: Opts) -> Result<i32> {
     let (case, default_engines) = match (&opts.bundle, opts.seed) {
+        _ if opts.fuzz_input.is_some() => {
+            let path = opts
+                .fuzz_input
+                .as_deref()
+                .unwrap_or_else(|| std::path::Path::new(""));
+            let data =
+                std::fs::read(path).with_context(|| format!("cannot read fuzz input {}", path.display()))?;
+            let case = crate::fuzzing::case_from_input(&data, &path.display().to_string())
+                .with_context(|| format!("{} does not make a module", path.display()))?;
+            (case, engines::default_names())
+        }
         _ if opts.wasm.is_some() => {
             let path = opts.wasm.as_deref().unwrap_or_else(|| std::path::Path::new(""));
             (
@@ -72,6 +89,15 @@ pub fn run(opts: Opts) -> Result<i32> {
         }
     };
     print!("{}", crate::repro::render(&case, &outcomes, &verdict));
+    if let Some(dir) = &opts.save {
+        let infos = engines.iter().map(|e| e.info().clone()).collect();
+        crate::bundle::ReproBundle::new(&case, infos, outcomes, verdict.clone()).write(dir, &case.wasm)?;
+        println!(
+            "bundle: {} (replay: wasmgate repro {})",
+            dir.display(),
+            dir.display()
+        );
+    }
     Ok(match verdict {
         Verdict::Diverge(_) => exit::FINDINGS,
         _ => exit::AGREE,

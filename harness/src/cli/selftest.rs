@@ -94,8 +94,7 @@ pub fn run(opts: Opts) -> Result<i32> {
                 "selftest: bundle {} replays with signature {}",
                 first.bundle, d.signature
             );
-            println!("selftest passed");
-            Ok(exit::AGREE)
+            isolation_check(&opts)
         }
         other => {
             println!(
@@ -104,5 +103,68 @@ pub fn run(opts: Opts) -> Result<i32> {
             );
             Ok(exit::FINDINGS)
         }
+    }
+}
+
+/// Engines that crash and hang on purpose (on rarer operators, so most cases still run).
+const CRASHING: &str = "crash:wasmi:i64.rem_s";
+const HANGING: &str = "hang:wasmi:i64.rotl";
+
+/// Second part: a crashing and a hanging engine must each be caught and blamed,
+/// and every other case must still run.
+fn isolation_check(opts: &Opts) -> Result<i32> {
+    let isolation = opts.isolation.isolation()?;
+    let crate::campaign::Isolation::Processes { exe, .. } = isolation else {
+        println!("selftest: crash and hang checks need worker processes; skipped with --in-process");
+        println!("selftest passed");
+        return Ok(exit::AGREE);
+    };
+    let seeds = SeedRange { start: 0, end: 60 };
+    let campaign = CampaignOptions {
+        profile: Profile::Default,
+        seeds,
+        jobs: opts.jobs.unwrap_or_else(default_jobs),
+        engines: ["wasmtime-cranelift", "wasmi", CRASHING, HANGING]
+            .map(String::from)
+            .to_vec(),
+        out: opts.out.join("isolation"),
+        name: "selftest-isolation".into(),
+        progress: None,
+        isolation: crate::campaign::Isolation::Processes {
+            exe,
+            timeout: std::time::Duration::from_secs(2),
+        },
+        shard: None,
+        time_limit: None,
+        resume: false,
+        shrink_attempts: 0,
+    };
+    eprintln!(
+        "selftest: {} seeds with {CRASHING} and {HANGING} injected",
+        seeds.len()
+    );
+    let (report, _) = run_campaign(&campaign)?;
+    let blamed = |kind: crate::compare::DivergenceKind| -> Vec<String> {
+        report
+            .findings
+            .iter()
+            .filter(|f| f.kind == kind)
+            .flat_map(|f| f.blamed.clone())
+            .collect()
+    };
+    let crash = blamed(crate::compare::DivergenceKind::Crash);
+    let hang = blamed(crate::compare::DivergenceKind::Hang);
+    let ok = crash == [CRASHING] && hang == [HANGING] && report.summary.cases == seeds.len();
+    println!(
+        "selftest: crash blamed on {crash:?}, hang blamed on {hang:?}, {} of {} cases ran",
+        report.summary.cases,
+        seeds.len()
+    );
+    if ok {
+        println!("selftest passed");
+        Ok(exit::AGREE)
+    } else {
+        println!("selftest FAILED: expected the crash blamed on {CRASHING} and the hang on {HANGING}");
+        Ok(exit::FINDINGS)
     }
 }
