@@ -47,6 +47,9 @@ pub struct CampaignOptions {
     pub resume: bool,
     /// Candidates wasm-shrink may try per finding after the run (0: no shrinking).
     pub shrink_attempts: u32,
+    /// Wall time the shrinking of all findings may take; findings left when it
+    /// runs out keep their full bundle.
+    pub shrink_time: Duration,
 }
 
 /// What happened to one seed, kept small: agreeing cases keep no outcomes.
@@ -412,11 +415,22 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
 /// Shrinks every finding's bundle (hangs excepted: each try would cost a
 /// timeout). A finding that fails to shrink keeps its full bundle and says so.
 fn minimize_findings(report: &mut Report, opts: &CampaignOptions) {
-    for f in report
-        .findings
-        .iter_mut()
-        .filter(|f| f.kind != crate::compare::DivergenceKind::Hang)
-    {
+    let deadline = Instant::now() + opts.shrink_time;
+    // Most-hit findings first, so the budget goes where it matters most.
+    let mut order: Vec<usize> = (0..report.findings.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(report.findings[i].count));
+    for i in order {
+        let f = &mut report.findings[i];
+        if f.kind == crate::compare::DivergenceKind::Hang {
+            continue;
+        }
+        if Instant::now() >= deadline {
+            eprintln!(
+                "wasmgate: shrink time used up; {} keeps only its full bundle",
+                f.signature
+            );
+            continue;
+        }
         let dir = opts.out.join(&f.bundle);
         match crate::shrink::shrink_bundle(&dir, &opts.isolation, opts.shrink_attempts) {
             Ok(_) => f.minimized = Some(format!("{}/{}", f.bundle, crate::shrink::MINIMIZED)),

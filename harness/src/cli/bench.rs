@@ -60,6 +60,7 @@ pub fn run(opts: Opts) -> Result<i32> {
             time_limit: None,
             resume: false,
             shrink_attempts: 0,
+            shrink_time: std::time::Duration::ZERO,
         };
         let (_, cost) = run_campaign(&campaign)?;
         let wall = cost.wall.as_secs_f64();

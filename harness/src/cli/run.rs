@@ -47,6 +47,10 @@ pub struct Opts {
     /// minimised bundle goes to `<bundle>/minimized/` (0: no shrinking).
     #[arg(long, default_value_t = 50, env = "WASMGATE_SHRINK_ATTEMPTS")]
     shrink_attempts: u32,
+    /// Wall time all the shrinking after a run may take [default: 30s, or 5 %
+    /// of --time].
+    #[arg(long, env = "WASMGATE_SHRINK_TIME", value_parser = humantime::parse_duration)]
+    shrink_time: Option<Duration>,
     /// No progress lines.
     #[arg(long, short = 'q')]
     quiet: bool,
@@ -87,6 +91,12 @@ pub fn run(opts: Opts) -> Result<i32> {
         time_limit: opts.time,
         resume: opts.resume.is_some(),
         shrink_attempts: opts.shrink_attempts,
+        // Minimising may take 30 s after a seed-range run, or 5 % of a --time budget.
+        shrink_time: opts.shrink_time.unwrap_or_else(|| {
+            opts.time
+                .map(|t| (t / 20).max(Duration::from_secs(30)))
+                .unwrap_or(Duration::from_secs(30))
+        }),
     };
     if campaign.resume {
         let journal = out.join(crate::journal::FILE);

@@ -48,6 +48,7 @@ pub fn run(opts: Opts) -> Result<i32> {
         time_limit: None,
         resume: false,
         shrink_attempts: 0,
+        shrink_time: std::time::Duration::ZERO,
     };
     eprintln!(
         "selftest: {} seeds with {} injected among {} engines",
@@ -138,6 +139,7 @@ fn isolation_check(opts: &Opts) -> Result<i32> {
         time_limit: None,
         resume: false,
         shrink_attempts: 0,
+        shrink_time: std::time::Duration::ZERO,
     };
     eprintln!(
         "selftest: {} seeds with {CRASHING} and {HANGING} injected",
