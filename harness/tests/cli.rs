@@ -26,7 +26,16 @@ fn report(dir: &Path) -> serde_json::Value {
 fn run_writes_a_report_whose_counts_add_up() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r");
-    let o = wasmgate(&["run", "--seeds", "0..300", "-q", "--shrink-time", "10m", "--out", out.to_str().unwrap()]);
+    let o = wasmgate(&[
+        "run",
+        "--seeds",
+        "0..300",
+        "-q",
+        "--shrink-time",
+        "10m",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!([0, 1].contains(&code(&o)), "{}", stderr(&o));
     let r = report(&out);
     assert_eq!(r["schema_version"], 1);

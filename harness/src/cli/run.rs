@@ -10,14 +10,14 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 /// Seeds a default run covers: about a minute on two cores.
-pub const DEFAULT_SEEDS: &str = "0..12000";
+pub const DEFAULT_SEEDS: &str = "0..8000";
 
 #[derive(clap::Args, Debug)]
 pub struct Opts {
     /// Generation profile.
     #[arg(long, value_enum, default_value_t = Profile::Default, env = "WASMGATE_PROFILE")]
     profile: Profile,
-    /// Seeds to run, START..END (end exclusive) [default: 0..12000, or
+    /// Seeds to run, START..END (end exclusive) [default: 0..8000, or
     /// unbounded with --time].
     #[arg(long, env = "WASMGATE_SEEDS")]
     seeds: Option<SeedRange>,
@@ -47,7 +47,7 @@ pub struct Opts {
     /// minimised bundle goes to `<bundle>/minimized/` (0: no shrinking).
     #[arg(long, default_value_t = 50, env = "WASMGATE_SHRINK_ATTEMPTS")]
     shrink_attempts: u32,
-    /// Wall time all the shrinking after a run may take [default: 30s, or 5 %
+    /// Wall time all the shrinking after a run may take [default: 20s, or 5 %
     /// of --time].
     #[arg(long, env = "WASMGATE_SHRINK_TIME", value_parser = humantime::parse_duration)]
     shrink_time: Option<Duration>,
@@ -91,11 +91,10 @@ pub fn run(opts: Opts) -> Result<i32> {
         time_limit: opts.time,
         resume: opts.resume.is_some(),
         shrink_attempts: opts.shrink_attempts,
-        // Minimising may take 30 s after a seed-range run, or 5 % of a --time budget.
+        // Minimising may take 20 s after a seed-range run, or 5 % of a --time budget.
         shrink_time: opts.shrink_time.unwrap_or_else(|| {
-            opts.time
-                .map(|t| (t / 20).max(Duration::from_secs(30)))
-                .unwrap_or(Duration::from_secs(30))
+            let floor = Duration::from_secs(20);
+            opts.time.map(|t| (t / 20).max(floor)).unwrap_or(floor)
         }),
     };
     if campaign.resume {
