@@ -199,6 +199,39 @@ impl BestBundles {
     }
 }
 
+impl CampaignOptions {
+    /// A plain run of `seeds` on `engines` into `out`: one job per core,
+    /// worker processes as `isolation` says, quiet, unsharded, no time limit
+    /// and no shrinking. Callers change what they need with `..` syntax.
+    pub fn new(
+        profile: Profile,
+        seeds: SeedRange,
+        engines: Vec<String>,
+        out: PathBuf,
+        isolation: Isolation,
+    ) -> Self {
+        let name = out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        CampaignOptions {
+            profile,
+            seeds,
+            jobs: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            engines,
+            out,
+            name,
+            progress: None,
+            isolation,
+            shard: None,
+            time_limit: None,
+            resume: false,
+            shrink_attempts: 0,
+            shrink_time: Duration::ZERO,
+        }
+    }
+}
+
 /// The seeds of a run, in order: a range, optionally one shard of it.
 #[derive(Clone, Copy, Debug)]
 struct SeedPlan {

@@ -48,19 +48,15 @@ pub fn run(opts: Opts) -> Result<i32> {
     let mut base: Option<f64> = None;
     for &jobs in &opts.jobs {
         let campaign = CampaignOptions {
-            profile: opts.profile,
-            seeds: opts.seeds,
             jobs,
-            engines: opts.engines.names(),
-            out: opts.out.join(format!("jobs-{jobs}")),
             name: format!("bench-jobs-{jobs}"),
-            progress: None,
-            isolation: opts.isolation.isolation()?,
-            shard: None,
-            time_limit: None,
-            resume: false,
-            shrink_attempts: 0,
-            shrink_time: std::time::Duration::ZERO,
+            ..CampaignOptions::new(
+                opts.profile,
+                opts.seeds,
+                opts.engines.names(),
+                opts.out.join(format!("jobs-{jobs}")),
+                opts.isolation.isolation()?,
+            )
         };
         let (_, cost) = run_campaign(&campaign)?;
         let wall = cost.wall.as_secs_f64();

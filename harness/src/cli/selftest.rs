@@ -36,19 +36,15 @@ pub fn run(opts: Opts) -> Result<i32> {
     names.push(opts.mutant.clone());
     let mutant = engines::resolve(&opts.mutant)?.info().name.clone();
     let campaign = CampaignOptions {
-        profile: Profile::Default,
-        seeds: opts.seeds,
         jobs: opts.jobs.unwrap_or_else(default_jobs),
-        engines: names,
-        out: opts.out.clone(),
         name: "selftest".into(),
-        progress: None,
-        isolation: opts.isolation.isolation()?,
-        shard: None,
-        time_limit: None,
-        resume: false,
-        shrink_attempts: 0,
-        shrink_time: std::time::Duration::ZERO,
+        ..CampaignOptions::new(
+            Profile::Default,
+            opts.seeds,
+            names,
+            opts.out.clone(),
+            opts.isolation.isolation()?,
+        )
     };
     eprintln!(
         "selftest: {} seeds with {} injected among {} engines",
@@ -122,24 +118,20 @@ fn isolation_check(opts: &Opts) -> Result<i32> {
     };
     let seeds = SeedRange { start: 0, end: 60 };
     let campaign = CampaignOptions {
-        profile: Profile::Default,
-        seeds,
         jobs: opts.jobs.unwrap_or_else(default_jobs),
-        engines: ["wasmtime-cranelift", "wasmi", CRASHING, HANGING]
-            .map(String::from)
-            .to_vec(),
-        out: opts.out.join("isolation"),
         name: "selftest-isolation".into(),
-        progress: None,
-        isolation: crate::campaign::Isolation::Processes {
-            exe,
-            timeout: std::time::Duration::from_secs(2),
-        },
-        shard: None,
-        time_limit: None,
-        resume: false,
-        shrink_attempts: 0,
-        shrink_time: std::time::Duration::ZERO,
+        ..CampaignOptions::new(
+            Profile::Default,
+            seeds,
+            ["wasmtime-cranelift", "wasmi", CRASHING, HANGING]
+                .map(String::from)
+                .to_vec(),
+            opts.out.join("isolation"),
+            crate::campaign::Isolation::Processes {
+                exe,
+                timeout: std::time::Duration::from_secs(2),
+            },
+        )
     };
     eprintln!(
         "selftest: {} seeds with {CRASHING} and {HANGING} injected",
