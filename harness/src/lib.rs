@@ -1,4 +1,4 @@
-//! wasmgate: differential and conformance testing of WebAssembly runtimes.
+//! wasmgate: differential testing of WebAssembly runtimes.
 //!
 //! One pipeline: a [`case::TestCase`] is made (generated from a seed, or read
 //! from a file), [`execute`]d on every engine, the outcomes are [`compare`]d

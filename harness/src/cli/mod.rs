@@ -13,7 +13,7 @@ mod worker;
 use crate::report::exit;
 use clap::{Parser, Subcommand};
 
-/// Differential and conformance testing of WebAssembly runtimes.
+/// Differential testing of WebAssembly runtimes.
 #[derive(Parser, Debug)]
 #[command(name = "wasmgate", version, about, long_about = None)]
 struct Cli {
