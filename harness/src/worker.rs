@@ -14,11 +14,11 @@ use crate::execute::{EngineOutcome, Phase, Status, Timings};
 use crate::profile::Profile;
 use anyhow::{Context, Result, anyhow};
 use serde::{Deserialize, Serialize};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::process::Command;
 use std::time::Duration;
+use wasmgate_runners::child::{Exchange, LineChild};
 
 /// What the supervisor asks a worker to do.
 #[derive(Debug, Serialize, Deserialize)]
@@ -81,113 +81,36 @@ pub enum Reply {
 
 /// A running worker process.
 pub struct WorkerProcess {
-    child: Child,
-    stdin: ChildStdin,
-    lines: Receiver<String>,
+    child: LineChild,
 }
 
 impl WorkerProcess {
-    /// Starts `exe worker --engines …`.
+    /// Starts `exe worker --engine …` (in its own process group, so that killing
+    /// a worker also kills the engine processes it started).
     pub fn spawn(exe: &Path, engine_names: &[String]) -> Result<Self> {
-        use std::os::unix::process::CommandExt;
-        // Its own process group, so that killing a worker also kills the engine
-        // processes it started (a node child busy in a loop never reads EOF).
-        let mut child = Command::new(exe)
-            .process_group(0)
+        let mut command = Command::new(exe);
+        command
             .arg("worker")
-            .args(engine_names.iter().flat_map(|e| ["--engine", e.as_str()]))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
+            .args(engine_names.iter().flat_map(|e| ["--engine", e.as_str()]));
+        let child = LineChild::spawn(&mut command, "worker")
             .with_context(|| format!("cannot start worker process {}", exe.display()))?;
-        let stdin = child.stdin.take().ok_or_else(|| anyhow!("worker has no stdin"))?;
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or_else(|| anyhow!("worker has no stdout"))?;
-        let (tx, lines) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Ok(WorkerProcess { child, stdin, lines })
+        Ok(WorkerProcess { child })
     }
 
     /// Sends one request and waits up to `timeout` for its answer.
     pub fn request(&mut self, request: &Request, timeout: Duration) -> Reply {
-        let mut line = match serde_json::to_string(request) {
+        let line = match serde_json::to_string(request) {
             Ok(l) => l,
             Err(e) => return Reply::Died(format!("cannot encode request: {e}")),
         };
-        line.push('\n');
-        if self
-            .stdin
-            .write_all(line.as_bytes())
-            .and_then(|_| self.stdin.flush())
-            .is_err()
-        {
-            return Reply::Died(self.exit_description());
-        }
-        match self.lines.recv_timeout(timeout) {
-            Ok(answer) => match serde_json::from_str::<CaseResult>(&answer) {
+        match self.child.exchange(&line, timeout) {
+            Exchange::Line(answer) => match serde_json::from_str::<CaseResult>(&answer) {
                 Ok(r) => Reply::Done(Box::new(r)),
                 Err(e) => Reply::Died(format!("unreadable answer from worker: {e}")),
             },
-            Err(RecvTimeoutError::Timeout) => {
-                self.kill();
-                Reply::Hung
-            }
-            Err(RecvTimeoutError::Disconnected) => Reply::Died(self.exit_description()),
+            Exchange::Hung => Reply::Hung,
+            Exchange::Died(how) => Reply::Died(how),
         }
-    }
-
-    fn kill(&mut self) {
-        if let Ok(pid) = i32::try_from(self.child.id()) {
-            // SAFETY: signalling a process group we created; no memory is involved.
-            unsafe {
-                libc::kill(-pid, libc::SIGKILL);
-            }
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    fn exit_description(&mut self) -> String {
-        match self.child.wait() {
-            Ok(status) => describe_exit(status),
-            Err(e) => format!("worker lost: {e}"),
-        }
-    }
-}
-
-impl Drop for WorkerProcess {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-fn describe_exit(status: std::process::ExitStatus) -> String {
-    use std::os::unix::process::ExitStatusExt;
-    match (status.code(), status.signal()) {
-        (_, Some(sig)) => {
-            let name = match sig {
-                4 => "SIGILL",
-                6 => "SIGABRT",
-                7 => "SIGBUS",
-                8 => "SIGFPE",
-                9 => "SIGKILL",
-                11 => "SIGSEGV",
-                _ => "signal",
-            };
-            format!("worker killed by signal {sig} ({name})")
-        }
-        (Some(code), None) => format!("worker exited with status {code}"),
-        (None, None) => "worker ended".to_string(),
     }
 }
 

@@ -8,6 +8,7 @@
 //! step fails with an error naming what happened, and the next case gets a
 //! fresh child.
 
+use crate::child::{Exchange, LineChild};
 use crate::engine::{Compiled, Engine, EngineInfo, Failure, Feature, Instance, PlannedCall};
 use crate::value::{Val, ValType};
 use base64::Engine as _;
@@ -15,10 +16,8 @@ use serde_json::{Value, json};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::Command;
 use std::rc::Rc;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -45,90 +44,31 @@ struct Launch {
     args: Vec<String>,
 }
 
-/// One child process.
+/// One child process and how many cases it has served.
 struct Process {
-    child: Child,
-    stdin: ChildStdin,
-    lines: Receiver<String>,
-    /// Cases served so far.
+    child: LineChild,
     served: u64,
 }
 
 impl Process {
     fn spawn(launch: &Launch) -> Result<Process, String> {
-        let mut child = Command::new(&launch.program)
-            .args(&launch.args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
+        let child = LineChild::spawn(Command::new(&launch.program).args(&launch.args), "engine process")
             .map_err(|e| format!("cannot start `{}`: {e}", launch.program))?;
-        let stdin = child.stdin.take().ok_or("child has no stdin")?;
-        let stdout = child.stdout.take().ok_or("child has no stdout")?;
-        let (tx, lines) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Ok(Process {
-            child,
-            stdin,
-            lines,
-            served: 0,
-        })
+        Ok(Process { child, served: 0 })
     }
 
     /// One request/response; `Err` means the process is unusable (and killed).
     fn request(&mut self, request: &Value, timeout: Duration) -> Result<Value, String> {
-        let mut line = request.to_string();
-        line.push('\n');
-        if self
-            .stdin
-            .write_all(line.as_bytes())
-            .and_then(|_| self.stdin.flush())
-            .is_err()
-        {
-            return Err(self.death());
-        }
-        match self.lines.recv_timeout(timeout) {
-            Ok(answer) => serde_json::from_str(&answer).map_err(|e| {
-                self.kill();
+        match self.child.exchange(&request.to_string(), timeout) {
+            Exchange::Line(answer) => serde_json::from_str(&answer).map_err(|e| {
+                self.child.kill();
                 format!("engine process sent an unreadable answer: {e}")
             }),
-            Err(RecvTimeoutError::Timeout) => {
-                self.kill();
-                Err(format!(
-                    "engine process did not answer within {timeout:?}; killed"
-                ))
-            }
-            Err(RecvTimeoutError::Disconnected) => Err(self.death()),
+            Exchange::Hung => Err(format!(
+                "engine process did not answer within {timeout:?}; killed"
+            )),
+            Exchange::Died(how) => Err(how),
         }
-    }
-
-    fn death(&mut self) -> String {
-        use std::os::unix::process::ExitStatusExt;
-        match self.child.wait() {
-            Ok(s) if s.signal().is_some() => {
-                format!("engine process killed by signal {}", s.signal().unwrap_or(0))
-            }
-            Ok(s) => format!("engine process exited ({s})"),
-            Err(e) => format!("engine process lost: {e}"),
-        }
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        self.kill();
     }
 }
 

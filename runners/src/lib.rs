@@ -4,6 +4,7 @@
 //!
 //! This crate knows nothing about seeds, reports or CI; the harness drives it.
 
+pub mod child;
 pub mod engine;
 pub mod external;
 pub mod limits;
