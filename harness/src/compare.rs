@@ -221,13 +221,21 @@ fn trap_of(o: &Obs) -> Option<TrapKind> {
     }
 }
 
-/// When an engine only says "conversion to integer trapped", the overflow/NaN
-/// distinction is dropped for everyone at that step.
-fn blur_conversion(o: Obs) -> Obs {
-    let blur = |t: TrapKind| match t {
+/// The vague trap kind that stands for `t` when some engine reports only that
+/// vague kind (V8): "conversion to integer trapped" for overflow and NaN, "an
+/// indirect call trapped" for a null entry and a signature mismatch.
+pub fn vague(t: TrapKind) -> TrapKind {
+    match t {
         TrapKind::IntegerOverflow | TrapKind::BadConversionToInteger => TrapKind::ConversionToInteger,
+        TrapKind::IndirectCallToNull | TrapKind::BadSignature => TrapKind::IndirectCall,
         other => other,
-    };
+    }
+}
+
+/// When an engine reports a vague trap kind, the distinction it cannot make
+/// is dropped for everyone at that step.
+fn blur_vague(o: Obs, kinds: &[TrapKind]) -> Obs {
+    let blur = |t: TrapKind| if kinds.contains(&vague(t)) { vague(t) } else { t };
     match o {
         Obs::Trapped(t, s) => Obs::Trapped(blur(t), s),
         Obs::InstantiateFailed(Some(t)) => Obs::InstantiateFailed(Some(blur(t))),
@@ -279,13 +287,15 @@ pub fn compare(case: &TestCase, outcomes: &[EngineOutcome]) -> Verdict {
                 at: Some(step_name(case, step)),
             };
         }
-        let vague_conversion = active
+        let vague_kinds: Vec<TrapKind> = active
             .iter()
-            .any(|(_, o)| at(o).as_ref().and_then(trap_of) == Some(TrapKind::ConversionToInteger));
+            .filter_map(|(_, o)| at(o).as_ref().and_then(trap_of))
+            .filter(|t| matches!(t, TrapKind::ConversionToInteger | TrapKind::IndirectCall))
+            .collect();
         let mut groups: Vec<(Option<Obs>, Vec<&str>)> = Vec::new();
         for (name, obs) in &active {
-            let o = if vague_conversion {
-                at(obs).map(blur_conversion)
+            let o = if !vague_kinds.is_empty() {
+                at(obs).map(|o| blur_vague(o, &vague_kinds))
             } else {
                 at(obs)
             };

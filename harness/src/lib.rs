@@ -11,6 +11,7 @@ pub mod campaign;
 pub mod case;
 pub mod cli;
 pub mod compare;
+pub mod conformance;
 pub mod engines;
 pub mod execute;
 pub mod fuzzing;

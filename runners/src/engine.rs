@@ -108,6 +108,10 @@ pub enum TrapKind {
     /// for overflow or NaN (V8's JS API reports both alike). Compares equal to
     /// either of those two kinds.
     ConversionToInteger,
+    /// An indirect call trapped, but the engine does not say whether the table
+    /// entry was null or of the wrong signature (V8 reports both alike).
+    /// Compares equal to either of those two kinds.
+    IndirectCall,
     NullReference,
     UnalignedAtomic,
     UncaughtException,
@@ -128,6 +132,7 @@ impl TrapKind {
             TrapKind::IntegerDivisionByZero => "integer-division-by-zero",
             TrapKind::BadConversionToInteger => "bad-conversion-to-integer",
             TrapKind::ConversionToInteger => "conversion-to-integer",
+            TrapKind::IndirectCall => "indirect-call",
             TrapKind::NullReference => "null-reference",
             TrapKind::UnalignedAtomic => "unaligned-atomic",
             TrapKind::UncaughtException => "uncaught-exception",
@@ -229,6 +234,47 @@ pub trait Engine: Send + Sync {
 
     /// Validates and compiles `wasm`; an `Err` means the engine rejects the module.
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Compiled>, String>;
+
+    /// Opens a [`Session`]: one store in which modules link to each other by name.
+    fn session(&self) -> Result<Box<dyn Session + '_>, String> {
+        Err(format!("{} does not support linked sessions", self.info().name))
+    }
+}
+
+/// A module compiled in a [`Session`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ModuleId(pub usize);
+
+/// An instance living in a [`Session`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct InstanceId(pub usize);
+
+/// One store shared by several instances that import from each other, as a
+/// spec-testsuite script needs: an instance registered under a name provides
+/// the imports of that module name to every later instantiation.
+pub trait Session {
+    /// Validates and compiles `wasm`; an `Err` means the engine rejects it.
+    fn compile(&mut self, wasm: &[u8]) -> Result<ModuleId, String>;
+
+    /// Instantiates a compiled module, resolving its imports from the
+    /// registered instances. A link error is `Failure::Error`; a trap in the
+    /// start function (or in segment initialisation) is `Failure::Trap`.
+    fn instantiate(&mut self, module: ModuleId) -> Result<InstanceId, Failure>;
+
+    /// Makes `instance`'s exports importable under the module name `name`.
+    fn register(&mut self, instance: InstanceId, name: &str) -> Result<(), String>;
+
+    /// Calls the exported function `name`; `results` is its result types.
+    fn call(
+        &mut self,
+        instance: InstanceId,
+        name: &str,
+        args: &[Val],
+        results: &[ValType],
+    ) -> Result<Vec<Val>, Failure>;
+
+    /// Reads the exported global `name`.
+    fn global(&mut self, instance: InstanceId, name: &str) -> Result<Val, Failure>;
 }
 
 /// A compiled module, ready to be instantiated.

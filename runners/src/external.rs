@@ -9,7 +9,9 @@
 //! fresh child.
 
 use crate::child::{Exchange, LineChild};
-use crate::engine::{Compiled, Engine, EngineInfo, Failure, Feature, Instance, PlannedCall};
+use crate::engine::{
+    Compiled, Engine, EngineInfo, Failure, Feature, Instance, InstanceId, ModuleId, PlannedCall, Session,
+};
 use crate::value::{Val, ValType};
 use base64::Engine as _;
 use serde_json::{Value, json};
@@ -165,6 +167,13 @@ fn global_types(wasm: &[u8]) -> HashMap<String, &'static str> {
     let mut types = HashMap::new();
     for payload in wasmparser::Parser::new(0).parse_all(wasm).flatten() {
         match payload {
+            wasmparser::Payload::ImportSection(reader) => {
+                for import in reader.into_imports().flatten() {
+                    if let wasmparser::TypeRef::Global(g) = import.ty {
+                        globals.push((g.content_type, g.mutable));
+                    }
+                }
+            }
             wasmparser::Payload::GlobalSection(reader) => {
                 for g in reader.into_iter().flatten() {
                     globals.push((g.ty.content_type, g.ty.mutable));
@@ -216,6 +225,107 @@ impl Engine for ExternalEngine {
             globals: global_types(wasm),
         }))
     }
+
+    fn session(&self) -> Result<Box<dyn Session + '_>, String> {
+        Ok(Box::new(ExternalSession {
+            lease: self.lease()?,
+            modules: Vec::new(),
+            instances: Vec::new(),
+        }))
+    }
+}
+
+/// A linked session in one leased child process (`"link": true` instantiations,
+/// `register`, `get`; no state reports).
+struct ExternalSession {
+    lease: Lease,
+    /// Each module's id in the child and its exported globals' types.
+    modules: Vec<(Value, HashMap<String, &'static str>)>,
+    /// Each instance's id in the child and the module it came from.
+    instances: Vec<(Value, usize)>,
+}
+
+impl ExternalSession {
+    fn request(&mut self, request: &Value) -> Result<Value, Failure> {
+        let answer = self.lease.request(request)?;
+        if answer["ok"] != true {
+            return Err(failure_of(&answer));
+        }
+        Ok(answer)
+    }
+}
+
+impl Session for ExternalSession {
+    fn compile(&mut self, wasm: &[u8]) -> Result<ModuleId, String> {
+        let wasm64 = base64::engine::general_purpose::STANDARD.encode(wasm);
+        let answer = self
+            .lease
+            .request(&json!({"op": "compile", "wasm": wasm64}))
+            .map_err(|f| f.to_string())?;
+        if answer["ok"] != true {
+            return Err(answer["error"].as_str().unwrap_or("rejected").to_string());
+        }
+        self.modules.push((answer["module"].clone(), global_types(wasm)));
+        Ok(ModuleId(self.modules.len() - 1))
+    }
+
+    fn instantiate(&mut self, module: ModuleId) -> Result<InstanceId, Failure> {
+        let id = self.modules[module.0].0.clone();
+        let answer =
+            self.request(&json!({"op": "instantiate", "module": id, "link": true, "state": false}))?;
+        self.instances.push((answer["instance"].clone(), module.0));
+        Ok(InstanceId(self.instances.len() - 1))
+    }
+
+    fn register(&mut self, instance: InstanceId, name: &str) -> Result<(), String> {
+        let id = self.instances[instance.0].0.clone();
+        self.request(&json!({"op": "register", "instance": id, "name": name}))
+            .map(|_| ())
+            .map_err(|f| f.to_string())
+    }
+
+    fn call(
+        &mut self,
+        instance: InstanceId,
+        name: &str,
+        args: &[Val],
+        results: &[ValType],
+    ) -> Result<Vec<Val>, Failure> {
+        let request = json!({
+            "op": "call",
+            "instance": self.instances[instance.0].0,
+            "export": name,
+            "args": args.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+            "params": args.iter().map(|a| a.ty().name()).collect::<Vec<_>>(),
+            "results": results.iter().map(|t| t.name()).collect::<Vec<_>>(),
+            "state": false,
+        });
+        let answer = self.request(&request)?;
+        answer["values"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(read_val)
+            .collect()
+    }
+
+    fn global(&mut self, instance: InstanceId, name: &str) -> Result<Val, Failure> {
+        let (id, module) = self.instances[instance.0].clone();
+        let ty = self.modules[module]
+            .1
+            .get(name)
+            .copied()
+            .ok_or_else(|| Failure::error(format!("no exported global `{name}`")))?;
+        let answer = self.request(&json!({"op": "get", "instance": id, "name": name, "type": ty}))?;
+        read_val(&answer["value"])
+    }
+}
+
+fn read_val(v: &Value) -> Result<Val, Failure> {
+    v.as_str()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| Failure::error(format!("engine returned an unreadable value {v}")))
 }
 
 struct ExternalModule {
@@ -289,14 +399,7 @@ impl ExternalInstance {
             return Err(failure_of(answer));
         }
         let values = answer["values"].as_array().cloned().unwrap_or_default();
-        values
-            .iter()
-            .map(|v| {
-                v.as_str()
-                    .and_then(|s| s.parse().ok())
-                    .ok_or_else(|| Failure::error(format!("engine returned an unreadable value {v}")))
-            })
-            .collect()
+        values.iter().map(read_val).collect()
     }
 
     /// Caches the state the engine reports after every step; memories arrive

@@ -24,6 +24,7 @@ pub mod wasmi_engine;
 pub mod wasmtime_engine;
 
 pub use engine::{
-    Compiled, Engine, EngineInfo, Exhaustion, Failure, Feature, Instance, PlannedCall, TrapKind,
+    Compiled, Engine, EngineInfo, Exhaustion, Failure, Feature, Instance, InstanceId, ModuleId, PlannedCall,
+    Session, TrapKind,
 };
 pub use value::{Val, ValType};

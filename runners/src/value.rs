@@ -56,6 +56,9 @@ pub enum Val {
     ExternRef {
         null: bool,
     },
+    /// A non-null external reference made by the harness, carrying a number
+    /// (the spec testsuite's `ref.extern N`); engines hand it back unchanged.
+    HostRef(u32),
 }
 
 impl Val {
@@ -68,7 +71,7 @@ impl Val {
             Val::F64(_) => ValType::F64,
             Val::V128(_) => ValType::V128,
             Val::FuncRef { .. } => ValType::FuncRef,
-            Val::ExternRef { .. } => ValType::ExternRef,
+            Val::ExternRef { .. } | Val::HostRef(_) => ValType::ExternRef,
         }
     }
 
@@ -97,7 +100,7 @@ impl Val {
 
 /// The text form is `type:value`: integers in decimal, floats and vectors as hex
 /// bit patterns (with the float value alongside for readability), references as
-/// `null` or `nonnull`. It round-trips through [`FromStr`] exactly.
+/// `null`, `nonnull` or a host reference's number. It round-trips through [`FromStr`] exactly.
 impl fmt::Display for Val {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
@@ -110,6 +113,7 @@ impl fmt::Display for Val {
             Val::ExternRef { null } => {
                 write!(f, "externref:{}", if null { "null" } else { "nonnull" })
             }
+            Val::HostRef(n) => write!(f, "externref:{n}"),
         }
     }
 }
@@ -189,8 +193,9 @@ impl FromStr for Val {
             "funcref" => Val::FuncRef {
                 null: nullness(v).ok_or_else(err)?,
             },
-            "externref" => Val::ExternRef {
-                null: nullness(v).ok_or_else(err)?,
+            "externref" => match nullness(v) {
+                Some(null) => Val::ExternRef { null },
+                None => Val::HostRef(v.parse().map_err(|_| err())?),
             },
             _ => return Err(err()),
         };
@@ -225,6 +230,7 @@ mod tests {
             Val::V128(u128::MAX - 5),
             Val::FuncRef { null: true },
             Val::ExternRef { null: false },
+            Val::HostRef(7),
         ];
         for v in vals {
             let text = v.to_string();

@@ -1,6 +1,9 @@
 //! wasmer adapter: the `sys` backend with the cranelift or singlepass compiler.
 
-use crate::engine::{Compiled, Engine, EngineInfo, Exhaustion, Failure, Feature, Instance, TrapKind};
+use crate::engine::{
+    Compiled, Engine, EngineInfo, Exhaustion, Failure, Feature, Instance, InstanceId, ModuleId, Session,
+    TrapKind,
+};
 use crate::value::{Val, ValType};
 use std::sync::Mutex;
 use wasmer::sys::vm::TrapCode;
@@ -111,6 +114,83 @@ impl Engine for WasmerEngine {
         let module = wasmer::Module::new(&engine, wasm).map_err(|e| e.to_string())?;
         Ok(Box::new(WasmerModule { engine, module }))
     }
+
+    fn session(&self) -> Result<Box<dyn Session + '_>, String> {
+        // A fresh engine per session: a script compiles many modules, and a
+        // wasmer engine slows down with every module it has compiled.
+        Ok(Box::new(WasmerSession {
+            store: Store::new((self.builder)()),
+            imports: Imports::new(),
+            modules: Vec::new(),
+            instances: Vec::new(),
+        }))
+    }
+}
+
+struct WasmerSession {
+    store: Store,
+    imports: Imports,
+    modules: Vec<wasmer::Module>,
+    instances: Vec<wasmer::Instance>,
+}
+
+fn instantiation_failure(e: wasmer::InstantiationError) -> Failure {
+    match e {
+        wasmer::InstantiationError::Start(err) => failure(err),
+        other => Failure::error(other.to_string()),
+    }
+}
+
+impl Session for WasmerSession {
+    fn compile(&mut self, wasm: &[u8]) -> Result<ModuleId, String> {
+        let module = wasmer::Module::new(&self.store, wasm).map_err(|e| e.to_string())?;
+        self.modules.push(module);
+        Ok(ModuleId(self.modules.len() - 1))
+    }
+
+    fn instantiate(&mut self, module: ModuleId) -> Result<InstanceId, Failure> {
+        let instance = wasmer::Instance::new(&mut self.store, &self.modules[module.0], &self.imports)
+            .map_err(instantiation_failure)?;
+        self.instances.push(instance);
+        Ok(InstanceId(self.instances.len() - 1))
+    }
+
+    fn register(&mut self, instance: InstanceId, name: &str) -> Result<(), String> {
+        for (field, export) in self.instances[instance.0].exports.iter() {
+            self.imports.define(name, field, export.clone());
+        }
+        Ok(())
+    }
+
+    fn call(
+        &mut self,
+        instance: InstanceId,
+        name: &str,
+        args: &[Val],
+        _results: &[ValType],
+    ) -> Result<Vec<Val>, Failure> {
+        let func = self.instances[instance.0]
+            .exports
+            .get_function(name)
+            .map_err(|e| Failure::error(e.to_string()))?
+            .clone();
+        call(&mut self.store, &func, args)
+    }
+
+    fn global(&mut self, instance: InstanceId, name: &str) -> Result<Val, Failure> {
+        let g = self.instances[instance.0]
+            .exports
+            .get_global(name)
+            .map_err(|e| Failure::error(e.to_string()))?;
+        let v = g.get(&mut self.store);
+        from_native(&self.store, &v)
+    }
+}
+
+fn call(store: &mut Store, func: &wasmer::Function, args: &[Val]) -> Result<Vec<Val>, Failure> {
+    let args: Vec<Value> = args.iter().map(|v| to_native(&mut *store, *v)).collect();
+    let out = func.call(&mut *store, &args).map_err(failure)?;
+    out.iter().map(|v| from_native(store, v)).collect()
 }
 
 struct WasmerModule {
@@ -121,11 +201,8 @@ struct WasmerModule {
 impl Compiled for WasmerModule {
     fn instantiate(&self) -> Result<Box<dyn Instance>, Failure> {
         let mut store = Store::new(self.engine.clone());
-        let instance =
-            wasmer::Instance::new(&mut store, &self.module, &Imports::new()).map_err(|e| match e {
-                wasmer::InstantiationError::Start(err) => failure(err),
-                other => Failure::error(other.to_string()),
-            })?;
+        let instance = wasmer::Instance::new(&mut store, &self.module, &Imports::new())
+            .map_err(instantiation_failure)?;
         Ok(Box::new(WasmerInstance { store, instance }))
     }
 }
@@ -142,19 +219,22 @@ impl Instance for WasmerInstance {
             .exports
             .get_function(name)
             .map_err(|e| Failure::error(e.to_string()))?;
-        let args: Vec<Value> = args.iter().map(|v| to_native(*v)).collect();
-        let out = func.call(&mut self.store, &args).map_err(failure)?;
-        out.iter().map(from_native).collect()
+        let func = func.clone();
+        call(&mut self.store, &func, args)
     }
 
     fn global(&mut self, name: &str) -> Option<Val> {
         let g = self.instance.exports.get_global(name).ok()?;
-        from_native(&g.get(&mut self.store)).ok()
+        let v = g.get(&mut self.store);
+        from_native(&self.store, &v).ok()
     }
 
     fn set_global(&mut self, name: &str, value: Val) -> bool {
         match self.instance.exports.get_global(name) {
-            Ok(g) => g.set(&mut self.store, to_native(value)).is_ok(),
+            Ok(g) => {
+                let v = to_native(&mut self.store, value);
+                g.set(&mut self.store, v).is_ok()
+            }
             Err(_) => false,
         }
     }
@@ -171,7 +251,7 @@ impl Instance for WasmerInstance {
     }
 }
 
-fn to_native(v: Val) -> Value {
+fn to_native(store: &mut Store, v: Val) -> Value {
     match v {
         Val::I32(x) => Value::I32(x),
         Val::I64(x) => Value::I64(x),
@@ -180,10 +260,11 @@ fn to_native(v: Val) -> Value {
         Val::V128(b) => Value::V128(b),
         Val::FuncRef { .. } => Value::FuncRef(None),
         Val::ExternRef { .. } => Value::ExternRef(None),
+        Val::HostRef(n) => Value::ExternRef(Some(wasmer::ExternRef::new(store, n))),
     }
 }
 
-fn from_native(v: &Value) -> Result<Val, Failure> {
+fn from_native(store: &Store, v: &Value) -> Result<Val, Failure> {
     Ok(match v {
         Value::I32(x) => Val::I32(*x),
         Value::I64(x) => Val::I64(*x),
@@ -191,7 +272,11 @@ fn from_native(v: &Value) -> Result<Val, Failure> {
         Value::F64(f) => Val::F64(f.to_bits()),
         Value::V128(b) => Val::V128(*b),
         Value::FuncRef(f) => Val::FuncRef { null: f.is_none() },
-        Value::ExternRef(r) => Val::ExternRef { null: r.is_none() },
+        Value::ExternRef(None) => Val::ExternRef { null: true },
+        Value::ExternRef(Some(r)) => match r.downcast::<u32>(store) {
+            Some(n) => Val::HostRef(*n),
+            None => Val::ExternRef { null: false },
+        },
         other => {
             return Err(Failure::unsupported(format!(
                 "value of unsupported type {other:?}"

@@ -1,7 +1,10 @@
 //! wasmi adapter: the interpreter, eagerly compiled so that validation errors
 //! surface at compile time like in the other engines.
 
-use crate::engine::{Compiled, Engine, EngineInfo, Exhaustion, Failure, Feature, Instance, TrapKind};
+use crate::engine::{
+    Compiled, Engine, EngineInfo, Exhaustion, Failure, Feature, Instance, InstanceId, ModuleId, Session,
+    TrapKind,
+};
 use crate::limits;
 use crate::value::{Val, ValType};
 use wasmi::{CompilationMode, Config, Linker, Store, StoreLimits, StoreLimitsBuilder, TrapCode};
@@ -77,6 +80,90 @@ impl Engine for WasmiEngine {
             module,
         }))
     }
+
+    fn session(&self) -> Result<Box<dyn Session + '_>, String> {
+        let mut linker = Linker::new(&self.engine);
+        linker.allow_shadowing(true);
+        Ok(Box::new(WasmiSession {
+            store: new_store(&self.engine),
+            linker,
+            modules: Vec::new(),
+            instances: Vec::new(),
+        }))
+    }
+}
+
+fn new_store(engine: &wasmi::Engine) -> Store<StoreLimits> {
+    let limits = StoreLimitsBuilder::new()
+        .memory_size(limits::MEMORY_BYTES)
+        .table_elements(limits::TABLE_ELEMENTS)
+        .build();
+    let mut store = Store::new(engine, limits);
+    store.limiter(|l| l as &mut StoreLimits);
+    store
+}
+
+struct WasmiSession {
+    store: Store<StoreLimits>,
+    linker: Linker<StoreLimits>,
+    modules: Vec<wasmi::Module>,
+    instances: Vec<wasmi::Instance>,
+}
+
+impl Session for WasmiSession {
+    fn compile(&mut self, wasm: &[u8]) -> Result<ModuleId, String> {
+        let module = wasmi::Module::new(self.store.engine(), wasm).map_err(|e| e.to_string())?;
+        self.modules.push(module);
+        Ok(ModuleId(self.modules.len() - 1))
+    }
+
+    fn instantiate(&mut self, module: ModuleId) -> Result<InstanceId, Failure> {
+        let instance = self
+            .linker
+            .instantiate_and_start(&mut self.store, &self.modules[module.0])
+            .map_err(failure)?;
+        self.instances.push(instance);
+        Ok(InstanceId(self.instances.len() - 1))
+    }
+
+    fn register(&mut self, instance: InstanceId, name: &str) -> Result<(), String> {
+        self.linker
+            .instance(&mut self.store, name, self.instances[instance.0])
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    fn call(
+        &mut self,
+        instance: InstanceId,
+        name: &str,
+        args: &[Val],
+        results: &[ValType],
+    ) -> Result<Vec<Val>, Failure> {
+        let func = self.instances[instance.0]
+            .get_func(&self.store, name)
+            .ok_or_else(|| Failure::error(format!("no exported function `{name}`")))?;
+        call(&mut self.store, func, args, results)
+    }
+
+    fn global(&mut self, instance: InstanceId, name: &str) -> Result<Val, Failure> {
+        let g = self.instances[instance.0]
+            .get_global(&self.store, name)
+            .ok_or_else(|| Failure::error(format!("no exported global `{name}`")))?;
+        Ok(from_native(&self.store, &g.get(&self.store)))
+    }
+}
+
+fn call(
+    store: &mut Store<StoreLimits>,
+    func: wasmi::Func,
+    args: &[Val],
+    results: &[ValType],
+) -> Result<Vec<Val>, Failure> {
+    let args: Vec<wasmi::Val> = args.iter().map(|v| to_native(&mut *store, *v)).collect();
+    let mut out = vec![wasmi::Val::I32(0); results.len()];
+    func.call(&mut *store, &args, &mut out).map_err(failure)?;
+    Ok(out.iter().map(|v| from_native(store, v)).collect())
 }
 
 struct WasmiModule {
@@ -86,12 +173,7 @@ struct WasmiModule {
 
 impl Compiled for WasmiModule {
     fn instantiate(&self) -> Result<Box<dyn Instance>, Failure> {
-        let limits = StoreLimitsBuilder::new()
-            .memory_size(limits::MEMORY_BYTES)
-            .table_elements(limits::TABLE_ELEMENTS)
-            .build();
-        let mut store = Store::new(&self.engine, limits);
-        store.limiter(|l| l as &mut StoreLimits);
+        let mut store = new_store(&self.engine);
         let linker = Linker::<StoreLimits>::new(&self.engine);
         let instance = linker
             .instantiate_and_start(&mut store, &self.module)
@@ -111,20 +193,20 @@ impl Instance for WasmiInstance {
             .instance
             .get_func(&self.store, name)
             .ok_or_else(|| Failure::error(format!("no exported function `{name}`")))?;
-        let args: Vec<wasmi::Val> = args.iter().map(|v| to_native(*v)).collect();
-        let mut out = vec![wasmi::Val::I32(0); results.len()];
-        func.call(&mut self.store, &args, &mut out).map_err(failure)?;
-        Ok(out.iter().map(from_native).collect())
+        call(&mut self.store, func, args, results)
     }
 
     fn global(&mut self, name: &str) -> Option<Val> {
         let g = self.instance.get_global(&self.store, name)?;
-        Some(from_native(&g.get(&self.store)))
+        Some(from_native(&self.store, &g.get(&self.store)))
     }
 
     fn set_global(&mut self, name: &str, value: Val) -> bool {
         match self.instance.get_global(&self.store, name) {
-            Some(g) => g.set(&mut self.store, to_native(value)).is_ok(),
+            Some(g) => {
+                let v = to_native(&mut self.store, value);
+                g.set(&mut self.store, v).is_ok()
+            }
             None => false,
         }
     }
@@ -140,7 +222,7 @@ impl Instance for WasmiInstance {
     }
 }
 
-fn to_native(v: Val) -> wasmi::Val {
+fn to_native(store: &mut Store<StoreLimits>, v: Val) -> wasmi::Val {
     match v {
         Val::I32(x) => wasmi::Val::I32(x),
         Val::I64(x) => wasmi::Val::I64(x),
@@ -149,10 +231,11 @@ fn to_native(v: Val) -> wasmi::Val {
         Val::V128(b) => wasmi::Val::V128(wasmi::V128::from(b)),
         Val::FuncRef { .. } => wasmi::Val::FuncRef(wasmi::Nullable::Null),
         Val::ExternRef { .. } => wasmi::Val::ExternRef(wasmi::Nullable::Null),
+        Val::HostRef(n) => wasmi::Val::ExternRef(wasmi::Nullable::Val(wasmi::ExternRef::new(store, n))),
     }
 }
 
-fn from_native(v: &wasmi::Val) -> Val {
+fn from_native(store: &Store<StoreLimits>, v: &wasmi::Val) -> Val {
     match v {
         wasmi::Val::I32(x) => Val::I32(*x),
         wasmi::Val::I64(x) => Val::I64(*x),
@@ -160,7 +243,11 @@ fn from_native(v: &wasmi::Val) -> Val {
         wasmi::Val::F64(f) => Val::F64(f.to_bits()),
         wasmi::Val::V128(b) => Val::V128(b.as_u128()),
         wasmi::Val::FuncRef(r) => Val::FuncRef { null: r.is_null() },
-        wasmi::Val::ExternRef(r) => Val::ExternRef { null: r.is_null() },
+        wasmi::Val::ExternRef(wasmi::Nullable::Val(r)) => match r.data(store).downcast_ref() {
+            Some(n) => Val::HostRef(*n),
+            None => Val::ExternRef { null: false },
+        },
+        wasmi::Val::ExternRef(wasmi::Nullable::Null) => Val::ExternRef { null: true },
     }
 }
 

@@ -1,9 +1,12 @@
 //! wasmtime adapter: one `Engine` per code generator (cranelift, and later winch and pulley).
 
-use crate::engine::{Compiled, Engine, EngineInfo, Exhaustion, Failure, Feature, Instance, TrapKind};
+use crate::engine::{
+    Compiled, Engine, EngineInfo, Exhaustion, Failure, Feature, Instance, InstanceId, ModuleId, Session,
+    TrapKind,
+};
 use crate::limits;
 use crate::value::{Val, ValType};
-use wasmtime::{Config, Store, StoreLimits, StoreLimitsBuilder, Trap};
+use wasmtime::{Config, Linker, Store, StoreLimits, StoreLimitsBuilder, Trap};
 
 /// Which wasmtime code generator to use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,6 +82,7 @@ impl WasmtimeEngine {
                 config
                     .wasm_simd(false)
                     .wasm_tail_call(false)
+                    .wasm_memory64(false)
                     .wasm_extended_const(true)
                     .wasm_multi_memory(true);
                 features.extend([Feature::ExtendedConst, Feature::MultiMemory]);
@@ -107,6 +111,94 @@ impl Engine for WasmtimeEngine {
             module,
         }))
     }
+
+    fn session(&self) -> Result<Box<dyn Session + '_>, String> {
+        let mut linker = Linker::new(&self.engine);
+        linker.allow_shadowing(true);
+        Ok(Box::new(WasmtimeSession {
+            store: new_store(&self.engine),
+            linker,
+            modules: Vec::new(),
+            instances: Vec::new(),
+        }))
+    }
+}
+
+fn new_store(engine: &wasmtime::Engine) -> Store<StoreLimits> {
+    let limits = StoreLimitsBuilder::new()
+        .memory_size(limits::MEMORY_BYTES)
+        .table_elements(limits::TABLE_ELEMENTS)
+        .build();
+    let mut store = Store::new(engine, limits);
+    store.limiter(|l| l as &mut StoreLimits);
+    store
+}
+
+struct WasmtimeSession {
+    store: Store<StoreLimits>,
+    linker: Linker<StoreLimits>,
+    modules: Vec<wasmtime::Module>,
+    instances: Vec<wasmtime::Instance>,
+}
+
+impl Session for WasmtimeSession {
+    fn compile(&mut self, wasm: &[u8]) -> Result<ModuleId, String> {
+        let module = wasmtime::Module::new(self.store.engine(), wasm).map_err(|e| format!("{e:#}"))?;
+        self.modules.push(module);
+        Ok(ModuleId(self.modules.len() - 1))
+    }
+
+    fn instantiate(&mut self, module: ModuleId) -> Result<InstanceId, Failure> {
+        let instance = self
+            .linker
+            .instantiate(&mut self.store, &self.modules[module.0])
+            .map_err(failure)?;
+        self.instances.push(instance);
+        Ok(InstanceId(self.instances.len() - 1))
+    }
+
+    fn register(&mut self, instance: InstanceId, name: &str) -> Result<(), String> {
+        self.linker
+            .instance(&mut self.store, name, self.instances[instance.0])
+            .map(|_| ())
+            .map_err(|e| format!("{e:#}"))
+    }
+
+    fn call(
+        &mut self,
+        instance: InstanceId,
+        name: &str,
+        args: &[Val],
+        results: &[ValType],
+    ) -> Result<Vec<Val>, Failure> {
+        let func = self.instances[instance.0]
+            .get_func(&mut self.store, name)
+            .ok_or_else(|| Failure::error(format!("no exported function `{name}`")))?;
+        call(&mut self.store, func, args, results)
+    }
+
+    fn global(&mut self, instance: InstanceId, name: &str) -> Result<Val, Failure> {
+        let g = self.instances[instance.0]
+            .get_global(&mut self.store, name)
+            .ok_or_else(|| Failure::error(format!("no exported global `{name}`")))?;
+        let v = g.get(&mut self.store);
+        from_native(&self.store, &v)
+    }
+}
+
+fn call(
+    store: &mut Store<StoreLimits>,
+    func: wasmtime::Func,
+    args: &[Val],
+    results: &[ValType],
+) -> Result<Vec<Val>, Failure> {
+    let args = args
+        .iter()
+        .map(|v| to_native(&mut *store, *v))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut out = vec![wasmtime::Val::I32(0); results.len()];
+    func.call(&mut *store, &args, &mut out).map_err(failure)?;
+    out.iter().map(|v| from_native(store, v)).collect()
 }
 
 struct WasmtimeModule {
@@ -116,12 +208,7 @@ struct WasmtimeModule {
 
 impl Compiled for WasmtimeModule {
     fn instantiate(&self) -> Result<Box<dyn Instance>, Failure> {
-        let limits = StoreLimitsBuilder::new()
-            .memory_size(limits::MEMORY_BYTES)
-            .table_elements(limits::TABLE_ELEMENTS)
-            .build();
-        let mut store = Store::new(&self.engine, limits);
-        store.limiter(|l| l as &mut StoreLimits);
+        let mut store = new_store(&self.engine);
         let instance = wasmtime::Instance::new(&mut store, &self.module, &[]).map_err(failure)?;
         Ok(Box::new(WasmtimeInstance { store, instance }))
     }
@@ -138,20 +225,21 @@ impl Instance for WasmtimeInstance {
             .instance
             .get_func(&mut self.store, name)
             .ok_or_else(|| Failure::error(format!("no exported function `{name}`")))?;
-        let args: Vec<wasmtime::Val> = args.iter().map(|v| to_native(*v)).collect();
-        let mut out = vec![wasmtime::Val::I32(0); results.len()];
-        func.call(&mut self.store, &args, &mut out).map_err(failure)?;
-        out.iter().map(from_native).collect()
+        call(&mut self.store, func, args, results)
     }
 
     fn global(&mut self, name: &str) -> Option<Val> {
         let g = self.instance.get_global(&mut self.store, name)?;
-        from_native(&g.get(&mut self.store)).ok()
+        let v = g.get(&mut self.store);
+        from_native(&self.store, &v).ok()
     }
 
     fn set_global(&mut self, name: &str, value: Val) -> bool {
         match self.instance.get_global(&mut self.store, name) {
-            Some(g) => g.set(&mut self.store, to_native(value)).is_ok(),
+            Some(g) => match to_native(&mut self.store, value) {
+                Ok(v) => g.set(&mut self.store, v).is_ok(),
+                Err(_) => false,
+            },
             None => false,
         }
     }
@@ -167,8 +255,8 @@ impl Instance for WasmtimeInstance {
     }
 }
 
-fn to_native(v: Val) -> wasmtime::Val {
-    match v {
+fn to_native(store: &mut Store<StoreLimits>, v: Val) -> Result<wasmtime::Val, Failure> {
+    Ok(match v {
         Val::I32(x) => wasmtime::Val::I32(x),
         Val::I64(x) => wasmtime::Val::I64(x),
         Val::F32(b) => wasmtime::Val::F32(b),
@@ -178,10 +266,13 @@ fn to_native(v: Val) -> wasmtime::Val {
         // never produces non-null ones.
         Val::FuncRef { .. } => wasmtime::Val::FuncRef(None),
         Val::ExternRef { .. } => wasmtime::Val::ExternRef(None),
-    }
+        Val::HostRef(n) => wasmtime::Val::ExternRef(Some(
+            wasmtime::ExternRef::new(store, n).map_err(|e| Failure::error(format!("{e:#}")))?,
+        )),
+    })
 }
 
-fn from_native(v: &wasmtime::Val) -> Result<Val, Failure> {
+fn from_native(store: &Store<StoreLimits>, v: &wasmtime::Val) -> Result<Val, Failure> {
     Ok(match v {
         wasmtime::Val::I32(x) => Val::I32(*x),
         wasmtime::Val::I64(x) => Val::I64(*x),
@@ -189,7 +280,13 @@ fn from_native(v: &wasmtime::Val) -> Result<Val, Failure> {
         wasmtime::Val::F64(b) => Val::F64(*b),
         wasmtime::Val::V128(b) => Val::V128(b.as_u128()),
         wasmtime::Val::FuncRef(f) => Val::FuncRef { null: f.is_none() },
-        wasmtime::Val::ExternRef(r) => Val::ExternRef { null: r.is_none() },
+        wasmtime::Val::ExternRef(None) => Val::ExternRef { null: true },
+        wasmtime::Val::ExternRef(Some(r)) => {
+            match r.data(store).ok().flatten().and_then(|d| d.downcast_ref()) {
+                Some(n) => Val::HostRef(*n),
+                None => Val::ExternRef { null: false },
+            }
+        }
         other => {
             return Err(Failure::unsupported(format!(
                 "value of unsupported type {:?}",

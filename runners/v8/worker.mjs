@@ -20,6 +20,20 @@ const name = args.includes("--name") ? args[args.indexOf("--name") + 1] : "v8";
 const modules = new Map();
 const instances = new Map();
 let nextId = 1;
+// Linked sessions: instances registered under a module name provide imports
+// to later instantiations that ask for `link`.
+let registry = {};
+// Host references (`externref:N`): one JS object per number, so identity holds.
+let hostRefs = new Map();
+function hostRef(n) {
+  if (!hostRefs.has(n)) hostRefs.set(n, { wasmgateHostRef: n });
+  return hostRefs.get(n);
+}
+function showRef(ty, v) {
+  if (v === null) return `${ty}:null`;
+  if (ty === "externref" && v && typeof v === "object" && "wasmgateHostRef" in v) return `externref:${v.wasmgateHostRef}`;
+  return `${ty}:nonnull`;
+}
 
 // ---- values: the text form of runners/src/value.rs ----
 function parseVal(text) {
@@ -31,7 +45,8 @@ function parseVal(text) {
     case "i64": return { ty, js: BigInt.asIntN(64, BigInt(v)) };
     case "f32": return { ty, js: Number(BigInt.asIntN(32, BigInt(v))) }; // bits, as i32
     case "f64": return { ty, js: BigInt.asIntN(64, BigInt(v)) }; // bits, as i64
-    case "funcref": case "externref": return { ty, js: null };
+    case "funcref": return { ty, js: null };
+    case "externref": return { ty, js: v === "null" ? null : hostRef(Number(v)) };
     default: throw new Unsupported(`value type ${ty}`);
   }
 }
@@ -42,7 +57,7 @@ function showVal(ty, js) {
     case "i64": return `i64:${BigInt.asIntN(64, BigInt(js))}`;
     case "f32": return `f32:${hex(BigInt.asUintN(32, BigInt(js)), 8)}`;
     case "f64": return `f64:${hex(BigInt.asUintN(64, BigInt(js)), 16)}`;
-    case "funcref": case "externref": return `${ty}:${js === null ? "null" : "nonnull"}`;
+    case "funcref": case "externref": return showRef(ty, js);
     default: throw new Unsupported(`value type ${ty}`);
   }
 }
@@ -53,7 +68,7 @@ function globalVal(g, ty) {
     case "i64": return `i64:${BigInt.asIntN(64, v)}`;
     case "f32": { const b = new DataView(new ArrayBuffer(4)); b.setFloat32(0, v, true); return `f32:${hex(BigInt(b.getUint32(0, true)), 8)}`; }
     case "f64": { const b = new DataView(new ArrayBuffer(8)); b.setFloat64(0, v, true); return `f64:${hex(b.getBigUint64(0, true), 16)}`; }
-    case "funcref": case "externref": return `${ty}:${v === null ? "null" : "nonnull"}`;
+    case "funcref": case "externref": return showRef(ty, v);
     default: return null;
   }
 }
@@ -136,6 +151,8 @@ function failure(e) {
       [/float unrepresentable|invalid conversion|float.*integer/i, "conversion-to-integer"],
       [/memory access out of bounds|out of bounds memory/i, "memory-out-of-bounds"],
       [/table index is out of bounds|table.*out of bounds|element segment out of bounds|index out of bounds/i, "table-out-of-bounds"],
+      // V8 reports a null entry and a signature mismatch alike.
+      [/null function or function signature mismatch/i, "indirect-call"],
       [/null function|uninitialized|element.*null/i, "indirect-call-to-null"],
       [/signature mismatch|function signature/i, "bad-signature"],
       [/dereferencing a null|null/i, "null-reference"],
@@ -213,9 +230,14 @@ function handle(req) {
     case "instantiate": {
       const module = modules.get(req.module);
       let instance;
-      try { instance = new WebAssembly.Instance(module, {}); } catch (e) {
+      try { instance = new WebAssembly.Instance(module, req.link ? registry : {}); } catch (e) {
         if (e instanceof WebAssembly.LinkError) return { ok: false, failure: { kind: "error", message: String(e.message) } };
         return { ok: false, failure: failure(e) };
+      }
+      if (req.state === false) {
+        const id = nextId++;
+        instances.set(id, { instance, thunks: new Map() });
+        return { ok: true, instance: id };
       }
       const desc = WebAssembly.Module.exports(module);
       const globalTypes = [];
@@ -248,9 +270,20 @@ function handle(req) {
         else if (results.length === 1) out = [out];
         values = results.map((t, i) => showVal(t, out[i]));
       } catch (e) {
+        if (req.state === false) return { ok: false, failure: failure(e) };
         return { ok: false, failure: failure(e), state: state(inst) };
       }
+      if (req.state === false) return { ok: true, values };
       return { ok: true, values, state: state(inst) };
+    }
+    case "register":
+      registry[req.name] = instances.get(req.instance).instance.exports;
+      return { ok: true };
+    case "get": {
+      const g = instances.get(req.instance).instance.exports[req.name];
+      if (!(g instanceof WebAssembly.Global)) return { ok: false, failure: { kind: "error", message: `no exported global \`${req.name}\`` } };
+      const value = req.type.startsWith("v128") ? v128Global(g, req.type === "v128 mut") : globalVal(g, req.type);
+      return { ok: true, value };
     }
     case "run":
       return { ok: true, answers: req.calls.map((call) => handle(call)) };
@@ -259,6 +292,8 @@ function handle(req) {
     case "reset":
       modules.clear();
       instances.clear();
+      registry = {};
+      hostRefs = new Map();
       return { ok: true };
     default:
       return { ok: false, error: `unknown op ${req.op}` };

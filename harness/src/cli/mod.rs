@@ -1,6 +1,7 @@
 //! Command-line interface: one file per subcommand, each an `Opts` and a `run`.
 
 mod bench;
+mod conformance;
 mod engines;
 mod generate;
 mod merge;
@@ -25,6 +26,8 @@ struct Cli {
 enum Command {
     /// Generate seeded modules, run them on every engine and report divergences.
     Run(run::Opts),
+    /// Run the spec testsuite on every engine, per directive, against the expected-failure list.
+    Conformance(conformance::Opts),
     /// List the engine configurations in this build.
     Engines(engines::Opts),
     /// Re-run a finding from its bundle (or a profile and seed) and show what each engine did.
@@ -55,6 +58,7 @@ pub fn main() -> i32 {
     };
     let result = match cli.command {
         Command::Run(o) => run::run(o),
+        Command::Conformance(o) => conformance::run(o),
         Command::Engines(o) => engines::run(o),
         Command::Repro(o) => repro::run(o),
         Command::Selftest(o) => selftest::run(o),

@@ -1,0 +1,172 @@
+//! `wasmgate conformance`: the spec testsuite on every engine, per directive.
+
+use super::{EngineOpts, default_jobs};
+use crate::conformance::{self, expected, report, script};
+use anyhow::{Context, Result, anyhow};
+use std::path::PathBuf;
+use std::time::{Instant, SystemTime};
+
+#[derive(clap::Args, Debug)]
+pub struct Opts {
+    /// Suite to run: wasm-v1, wasm-v2, wasm-v3, wasm-latest or a proposal
+    /// folder (`proposals/simd`, or just `simd`); `--list-suites` shows them.
+    #[arg(long, default_value = conformance::DEFAULT_SUITE, env = "WASMGATE_SUITE", conflicts_with = "file")]
+    suite: String,
+    /// Run these .wast files instead of a suite (repeatable).
+    #[arg(long, value_name = "WAST")]
+    file: Vec<PathBuf>,
+    /// Only the suite's files whose name contains this text (repeatable).
+    #[arg(long, value_name = "TEXT")]
+    only: Vec<String>,
+    /// Print the suite names and exit.
+    #[arg(long)]
+    list_suites: bool,
+    /// Expected-failure list (TOML) [default: the built-in vectors/expected-failures.toml].
+    #[arg(long, env = "WASMGATE_EXPECTED")]
+    expected: Option<PathBuf>,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', env = "WASMGATE_JOBS")]
+    jobs: Option<usize>,
+    #[command(flatten)]
+    engines: EngineOpts,
+    /// Report folder (default: reports/conformance-<suite>-<UTC time>).
+    #[arg(long, env = "WASMGATE_OUT")]
+    out: Option<PathBuf>,
+    /// Print only the closing summary.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+}
+
+pub fn run(opts: Opts) -> Result<i32> {
+    if opts.list_suites {
+        for name in conformance::suite_names() {
+            println!("{name}");
+        }
+        return Ok(crate::report::exit::AGREE);
+    }
+    let expected = expected::load(opts.expected.as_deref())?;
+    let (suite, sources) = if opts.file.is_empty() {
+        let files = conformance::suite_files(&opts.suite)?;
+        let files: Vec<(String, String)> = files
+            .into_iter()
+            .filter(|(name, _)| opts.only.is_empty() || opts.only.iter().any(|o| name.contains(o.as_str())))
+            .map(|(n, t)| (n, t.to_string()))
+            .collect();
+        if files.is_empty() {
+            return Err(anyhow!("no file of suite `{}` matches --only", opts.suite));
+        }
+        (opts.suite.clone(), files)
+    } else {
+        let mut files = Vec::new();
+        for path in &opts.file {
+            let text =
+                std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            files.push((path.display().to_string(), text));
+        }
+        ("files".to_string(), files)
+    };
+    let scripts = sources
+        .iter()
+        .map(|(name, text)| script::parse(name, text))
+        .collect::<Result<Vec<_>, _>>()?;
+    let resolved = crate::engines::resolve_all(&opts.engines.names())?;
+    if resolved.engines.is_empty() {
+        return Err(anyhow!("no engine can run here"));
+    }
+    let jobs = opts.jobs.unwrap_or_else(default_jobs).max(1);
+    let directives: usize = scripts.iter().map(|s| s.steps.len()).sum();
+    if !opts.quiet {
+        eprintln!(
+            "wasmgate: conformance `{suite}`: {} scripts, {directives} directives, on {} engines with {jobs} jobs",
+            scripts.len(),
+            resolved.engines.len()
+        );
+    }
+    let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    let start = Instant::now();
+    let runs = conformance::run(&scripts, &resolved.engines, jobs);
+    let wall_ms = start.elapsed().as_millis() as u64;
+    let infos: Vec<_> = resolved.engines.iter().map(|e| e.info().clone()).collect();
+    let meta = report::RunMeta {
+        suite: suite.clone(),
+        started_at: started_at.clone(),
+        wall_ms,
+        jobs,
+        unavailable: resolved.unavailable,
+    };
+    let report = report::build(meta, &scripts, &infos, &runs, &expected);
+    let out = opts.out.clone().unwrap_or_else(|| {
+        PathBuf::from("reports").join(format!(
+            "conformance-{}-{}",
+            suite.replace('/', "-"),
+            started_at.replace(':', "-")
+        ))
+    });
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    std::fs::write(out.join("report.json"), serde_json::to_string_pretty(&report)?)
+        .with_context(|| format!("cannot write {}", out.join("report.json").display()))?;
+    std::fs::write(out.join("summary.md"), report.to_markdown())
+        .with_context(|| format!("cannot write {}", out.join("summary.md").display()))?;
+    print_summary(&report, &out);
+    Ok(report.exit_code())
+}
+
+fn print_summary(report: &report::ConformanceReport, out: &std::path::Path) {
+    println!(
+        "wasmgate conformance `{}`: {} scripts on {} engines in {:.1}s",
+        report.suite,
+        report.files.len(),
+        report.engines.len(),
+        report.wall_ms as f64 / 1000.0
+    );
+    for e in &report.engines {
+        let c = report.totals.get(&e.name).copied().unwrap_or_default();
+        println!(
+            "  {:<18} {:>6} passed {:>5} failed {:>5} expected failures {:>6} skipped",
+            e.name, c.passed, c.failed, c.expected_failures, c.skipped
+        );
+    }
+    for u in &report.unavailable {
+        println!("{} not run: {}", u.engine, u.reason);
+    }
+    let new: Vec<_> = report
+        .failures
+        .iter()
+        .filter(|f| f.expected_failure.is_none())
+        .collect();
+    for f in new.iter().take(20) {
+        println!(
+            "new failure: {} {}:{} {}: expected {}, got {}",
+            f.engine, f.file, f.line, f.directive, f.expected, f.got
+        );
+    }
+    if new.len() > 20 {
+        println!("… {} more new failures in the report", new.len() - 20);
+    }
+    for e in &report.stale {
+        let line = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+        println!(
+            "stale expected failure (passes now): {} {}{line}",
+            e.engine, e.file
+        );
+    }
+    if !report.disagreements.is_empty() {
+        println!(
+            "engines disagree on {} directives (see the report)",
+            report.disagreements.len()
+        );
+    }
+    let text_failed: usize = report.files.iter().map(|f| f.text_checks_failed.len()).sum();
+    if text_failed > 0 {
+        println!("{text_failed} malformed-text checks were accepted by the text parser");
+    }
+    println!(
+        "gate: {}",
+        if report.gate.passed {
+            "passed (no new failures)".to_string()
+        } else {
+            format!("FAILED ({} new failures)", report.gate.new_failures)
+        }
+    );
+    println!("report: {}", out.join("report.json").display());
+}

@@ -1,0 +1,100 @@
+//! The expected-failure list: engine failures the conformance gate tolerates,
+//! each with the reason a runtime developer would accept.
+
+use anyhow::{Context, Result, anyhow};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The list shipped with wasmgate (`vectors/expected-failures.toml`).
+pub const BUILT_IN: &str = include_str!("../../../vectors/expected-failures.toml");
+
+/// One tolerated failure (or set of failures).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// Engine configuration name, e.g. `wasmi`.
+    pub engine: String,
+    /// Script as reports name it, e.g. `wasm-v2/float_exprs.wast`.
+    pub file: String,
+    /// The directive's line; absent: every line of the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// The directive keyword (`assert_exhaustion`, …); absent: any directive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directive: Option<String>,
+    /// Why the failure is expected.
+    pub reason: String,
+}
+
+impl Entry {
+    /// Whether this entry covers a failure of `engine` at `file:line` on `directive`.
+    pub fn covers(&self, engine: &str, file: &str, line: usize, directive: &str) -> bool {
+        self.engine == engine
+            && self.file == file
+            && self.line.is_none_or(|l| l == line)
+            && self.directive.as_deref().is_none_or(|d| d == directive)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    failure: Vec<Entry>,
+}
+
+/// Parses a list; `origin` names it in errors.
+pub fn parse(text: &str, origin: &str) -> Result<Vec<Entry>> {
+    let file: File = toml::from_str(text).map_err(|e| anyhow!("{origin}: {}", e.to_string().trim()))?;
+    for e in &file.failure {
+        if e.reason.trim().is_empty() {
+            return Err(anyhow!(
+                "{origin}: the entry for {} {} has no reason",
+                e.engine,
+                e.file
+            ));
+        }
+    }
+    Ok(file.failure)
+}
+
+/// Loads the list at `path`, or the built-in one.
+pub fn load(path: Option<&Path>) -> Result<Vec<Entry>> {
+    match path {
+        None => parse(BUILT_IN, "built-in expected-failure list"),
+        Some(p) => {
+            let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+            parse(&text, &p.display().to_string())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_list_parses() {
+        load(None).unwrap();
+    }
+
+    #[test]
+    fn entries_cover_lines_and_directives() {
+        let list = parse(
+            r#"
+            [[failure]]
+            engine = "e"
+            file = "f.wast"
+            directive = "assert_exhaustion"
+            reason = "r"
+            "#,
+            "t",
+        )
+        .unwrap();
+        assert!(list[0].covers("e", "f.wast", 10, "assert_exhaustion"));
+        assert!(!list[0].covers("e", "f.wast", 10, "assert_return"));
+        assert!(!list[0].covers("x", "f.wast", 10, "assert_exhaustion"));
+        assert!(parse("[[failure]]\nengine = 1", "t").is_err());
+        assert!(parse("[[failure]]\nengine='e'\nfile='f'\nreason=' '", "t").is_err());
+    }
+}

@@ -1,0 +1,426 @@
+//! The conformance report: engine × file counts, per-engine totals, every
+//! failure (expected or new), stale expected failures and the differential
+//! view. Same conventions as the run report: `report.json` is canonical,
+//! `summary.md` is rendered from it, exit codes from [`crate::report::exit`].
+
+use super::exec::{FileRun, Verdict};
+use super::expected::Entry;
+use super::script::Script;
+use crate::engines::Unavailable;
+use crate::report::{REPORT_SCHEMA_VERSION, Tool, exit};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use wasmgate_runners::EngineInfo;
+
+/// Directive counts of one engine on one file (or in total).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub passed: u64,
+    /// Failures not on the expected-failure list.
+    pub failed: u64,
+    /// Failures on the expected-failure list.
+    pub expected_failures: u64,
+    pub skipped: u64,
+}
+
+impl Counts {
+    fn add(&mut self, o: &Counts) {
+        self.passed += o.passed;
+        self.failed += o.failed;
+        self.expected_failures += o.expected_failures;
+        self.skipped += o.skipped;
+    }
+
+    /// Directives the engine ran (everything but the skipped ones).
+    pub fn ran(&self) -> u64 {
+        self.passed + self.failed + self.expected_failures
+    }
+}
+
+/// One engine's result on one file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cell {
+    #[serde(flatten)]
+    pub counts: Counts,
+    /// Why the whole file was skipped on this engine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped_because: Option<String>,
+}
+
+/// One file: its directives and each engine's counts (in `engines` order).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRow {
+    pub file: String,
+    pub directives: u64,
+    /// Text-format checks (malformed text the parser must reject): passed, failed lines.
+    pub text_checks_passed: u64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub text_checks_failed: Vec<usize>,
+    pub engines: Vec<Cell>,
+}
+
+/// One engine failure on one directive.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    pub engine: String,
+    pub file: String,
+    pub line: usize,
+    pub directive: String,
+    pub expected: String,
+    pub got: String,
+    /// The expected-failure list's reason, if this failure is listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_failure: Option<String>,
+}
+
+/// A directive on which engines that ran it do not all behave alike.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Disagreement {
+    pub file: String,
+    pub line: usize,
+    pub directive: String,
+    /// Each engine's observed outcome (engines that skipped it are left out).
+    pub outcomes: BTreeMap<String, String>,
+    /// Engines that failed the directive.
+    pub failed: Vec<String>,
+}
+
+/// The verdict a CI gate reads.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gate {
+    pub passed: bool,
+    pub new_failures: u64,
+    pub stale_expected_failures: u64,
+}
+
+/// A complete conformance report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConformanceReport {
+    pub schema_version: u32,
+    /// Always `conformance` (run reports have no `kind`).
+    pub kind: String,
+    pub tool: Tool,
+    /// Suite name (`wasm-v2`, `proposals/simd`) or `files`.
+    pub suite: String,
+    pub testsuite: String,
+    pub started_at: String,
+    pub wall_ms: u64,
+    pub jobs: usize,
+    pub engines: Vec<EngineInfo>,
+    #[serde(default)]
+    pub unavailable: Vec<Unavailable>,
+    pub gate: Gate,
+    /// Per engine, over all files.
+    pub totals: BTreeMap<String, Counts>,
+    pub files: Vec<FileRow>,
+    pub failures: Vec<Failure>,
+    /// Expected-failure entries that matched no failure although their engine
+    /// ran their file: the engine (or the harness) got fixed; remove them.
+    pub stale: Vec<Entry>,
+    pub disagreements: Vec<Disagreement>,
+}
+
+/// What a run was, for the report header.
+pub struct RunMeta {
+    pub suite: String,
+    pub started_at: String,
+    pub wall_ms: u64,
+    pub jobs: usize,
+    pub unavailable: Vec<Unavailable>,
+}
+
+/// Judges `runs` (indexed `[script][engine]`) against the expected-failure list.
+pub fn build(
+    meta: RunMeta,
+    scripts: &[Script],
+    engines: &[EngineInfo],
+    runs: &[Vec<FileRun>],
+    expected: &[Entry],
+) -> ConformanceReport {
+    let mut files = Vec::new();
+    let mut failures = Vec::new();
+    let mut disagreements = Vec::new();
+    let mut totals: BTreeMap<String, Counts> = engines
+        .iter()
+        .map(|e| (e.name.clone(), Counts::default()))
+        .collect();
+    let mut used = vec![false; expected.len()];
+    let mut applicable = vec![false; expected.len()];
+    for (script, row) in scripts.iter().zip(runs) {
+        let mut cells = Vec::new();
+        for (engine, run) in engines.iter().zip(row) {
+            let mut counts = Counts::default();
+            if run.skipped.is_none() {
+                for (i, e) in expected.iter().enumerate() {
+                    if e.engine == engine.name && e.file == script.file {
+                        applicable[i] = true;
+                    }
+                }
+            }
+            for (step, result) in script.steps.iter().zip(&run.results) {
+                match &result.verdict {
+                    Verdict::Pass => counts.passed += 1,
+                    Verdict::Skip { .. } => counts.skipped += 1,
+                    Verdict::Fail { expected: want, got } => {
+                        let listed = expected
+                            .iter()
+                            .position(|e| e.covers(&engine.name, &script.file, step.line, step.directive));
+                        if let Some(i) = listed {
+                            used[i] = true;
+                            counts.expected_failures += 1;
+                        } else {
+                            counts.failed += 1;
+                        }
+                        failures.push(Failure {
+                            engine: engine.name.clone(),
+                            file: script.file.clone(),
+                            line: step.line,
+                            directive: step.directive.to_string(),
+                            expected: want.clone(),
+                            got: got.clone(),
+                            expected_failure: listed.map(|i| expected[i].reason.clone()),
+                        });
+                    }
+                }
+            }
+            totals.entry(engine.name.clone()).or_default().add(&counts);
+            cells.push(Cell {
+                counts,
+                skipped_because: run.skipped.clone(),
+            });
+        }
+        for (index, step) in script.steps.iter().enumerate() {
+            let mut outcomes = BTreeMap::new();
+            let mut failed = Vec::new();
+            for (engine, run) in engines.iter().zip(row) {
+                let r = &run.results[index];
+                match r.verdict {
+                    Verdict::Skip { .. } => continue,
+                    Verdict::Fail { .. } => failed.push(engine.name.clone()),
+                    Verdict::Pass => {}
+                }
+                outcomes.insert(engine.name.clone(), r.observed.clone());
+            }
+            let ran = outcomes.len();
+            let all_failed_alike = failed.len() == ran && {
+                let distinct: std::collections::BTreeSet<&String> = outcomes.values().collect();
+                distinct.len() == 1
+            };
+            if ran > 1 && !failed.is_empty() && !all_failed_alike {
+                disagreements.push(Disagreement {
+                    file: script.file.clone(),
+                    line: step.line,
+                    directive: step.directive.to_string(),
+                    outcomes,
+                    failed,
+                });
+            }
+        }
+        files.push(FileRow {
+            file: script.file.clone(),
+            directives: script.steps.len() as u64,
+            text_checks_passed: script.text.passed as u64,
+            text_checks_failed: script.text.failed.clone(),
+            engines: cells,
+        });
+    }
+    let stale: Vec<Entry> = expected
+        .iter()
+        .zip(used.iter().zip(&applicable))
+        .filter(|(_, (used, applicable))| **applicable && !**used)
+        .map(|(e, _)| e.clone())
+        .collect();
+    let new_failures = totals.values().map(|c| c.failed).sum();
+    ConformanceReport {
+        schema_version: REPORT_SCHEMA_VERSION,
+        kind: "conformance".into(),
+        tool: Tool::default(),
+        suite: meta.suite,
+        testsuite: super::TESTSUITE.into(),
+        started_at: meta.started_at,
+        wall_ms: meta.wall_ms,
+        jobs: meta.jobs,
+        engines: engines.to_vec(),
+        unavailable: meta.unavailable,
+        gate: Gate {
+            passed: new_failures == 0,
+            new_failures,
+            stale_expected_failures: stale.len() as u64,
+        },
+        totals,
+        files,
+        failures,
+        stale,
+        disagreements,
+    }
+}
+
+fn percent(c: &Counts) -> String {
+    if c.ran() == 0 {
+        return "–".into();
+    }
+    format!("{:.1} %", 100.0 * c.passed as f64 / c.ran() as f64)
+}
+
+impl ConformanceReport {
+    /// 0 when the gate passed, 1 on new failures.
+    pub fn exit_code(&self) -> i32 {
+        if self.gate.passed {
+            exit::AGREE
+        } else {
+            exit::FINDINGS
+        }
+    }
+
+    /// The per-engine totals as a Markdown table (the README shows this one).
+    pub fn totals_table(&self) -> String {
+        let mut md = String::new();
+        let _ = writeln!(
+            md,
+            "| engine | version | passed | failed | expected failures | skipped | pass rate of run |"
+        );
+        let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|");
+        for e in &self.engines {
+            let c = self.totals.get(&e.name).copied().unwrap_or_default();
+            let _ = writeln!(
+                md,
+                "| `{}` | {} | {} | {} | {} | {} | {} |",
+                e.name,
+                e.version,
+                c.passed,
+                c.failed,
+                c.expected_failures,
+                c.skipped,
+                percent(&c)
+            );
+        }
+        md
+    }
+
+    /// The engine × file table.
+    pub fn file_table(&self) -> String {
+        let mut md = String::new();
+        let names: Vec<String> = self.engines.iter().map(|e| format!("`{}`", e.name)).collect();
+        let _ = writeln!(md, "| file | directives | {} |", names.join(" | "));
+        let _ = writeln!(md, "|---|---:|{}", "---|".repeat(names.len()));
+        for f in &self.files {
+            let cells: Vec<String> = f
+                .engines
+                .iter()
+                .map(|c| match &c.skipped_because {
+                    Some(why) => format!("skipped ({why})"),
+                    None => {
+                        let k = &c.counts;
+                        let mut s = if k.failed == 0 && k.expected_failures == 0 {
+                            format!("✅ {}", k.passed)
+                        } else {
+                            format!("❌ {}/{}", k.passed, k.ran())
+                        };
+                        if k.expected_failures > 0 {
+                            let _ = write!(s, " ({} expected)", k.expected_failures);
+                        }
+                        if k.skipped > 0 {
+                            let _ = write!(s, " +{} skipped", k.skipped);
+                        }
+                        s
+                    }
+                })
+                .collect();
+            let _ = writeln!(md, "| {} | {} | {} |", f.file, f.directives, cells.join(" | "));
+        }
+        md
+    }
+
+    /// The Markdown summary.
+    pub fn to_markdown(&self) -> String {
+        let mut md = String::new();
+        let status = if self.gate.passed {
+            "✅ no new failures"
+        } else {
+            "❌ new failures"
+        };
+        let _ = writeln!(md, "# wasmgate conformance `{}`: {status}\n", self.suite);
+        let _ = writeln!(
+            md,
+            "{} scripts from {}, {} engines, {:.1} s with {} jobs. Cells count wast directives \
+             (modules, registrations, actions and assertions); a file whose modules need a \
+             feature an engine lacks is skipped for that engine.\n",
+            self.files.len(),
+            self.testsuite,
+            self.engines.len(),
+            self.wall_ms as f64 / 1000.0,
+            self.jobs
+        );
+        for u in &self.unavailable {
+            let _ = writeln!(md, "- `{}` not run: {}", u.engine, u.reason);
+        }
+        md.push_str(&self.totals_table());
+        let _ = writeln!(md, "\n## Files\n");
+        md.push_str(&self.file_table());
+        let new: Vec<&Failure> = self
+            .failures
+            .iter()
+            .filter(|f| f.expected_failure.is_none())
+            .collect();
+        if !new.is_empty() {
+            let _ = writeln!(md, "\n## New failures\n");
+            for f in new.iter().take(200) {
+                let _ = writeln!(
+                    md,
+                    "- `{}` {}:{} `{}`: expected {}, got {}",
+                    f.engine, f.file, f.line, f.directive, f.expected, f.got
+                );
+            }
+            if new.len() > 200 {
+                let _ = writeln!(md, "- … {} more in report.json", new.len() - 200);
+            }
+        }
+        if !self.stale.is_empty() {
+            let _ = writeln!(md, "\n## Stale expected failures (they pass now; remove them)\n");
+            for e in &self.stale {
+                let line = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+                let _ = writeln!(md, "- `{}` {}{line}: {}", e.engine, e.file, e.reason);
+            }
+        }
+        let listed = self
+            .failures
+            .iter()
+            .filter(|f| f.expected_failure.is_some())
+            .count();
+        if listed > 0 {
+            let _ = writeln!(md, "\n## Expected failures ({listed})\n");
+            let mut by_reason: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+            for f in &self.failures {
+                if let Some(r) = &f.expected_failure {
+                    *by_reason.entry((f.engine.as_str(), r.as_str())).or_default() += 1;
+                }
+            }
+            for ((engine, reason), n) in by_reason {
+                let _ = writeln!(md, "- `{engine}` × {n}: {reason}");
+            }
+        }
+        if !self.disagreements.is_empty() {
+            let _ = writeln!(
+                md,
+                "\n## Engines disagree ({} directives)\n",
+                self.disagreements.len()
+            );
+            for d in self.disagreements.iter().take(100) {
+                let outcomes: Vec<String> = d.outcomes.iter().map(|(e, o)| format!("`{e}`: {o}")).collect();
+                let _ = writeln!(
+                    md,
+                    "- {}:{} `{}` — {}",
+                    d.file,
+                    d.line,
+                    d.directive,
+                    outcomes.join("; ")
+                );
+            }
+            if self.disagreements.len() > 100 {
+                let _ = writeln!(md, "- … {} more in report.json", self.disagreements.len() - 100);
+            }
+        }
+        md
+    }
+}
