@@ -12,7 +12,7 @@ use anyhow::{Result, bail};
 use std::sync::Arc;
 use wasm_encoder::reencode::{Error as ReencodeError, Reencode};
 use wasm_encoder::{CodeSection, Instruction};
-use wasmgate_runners::{Compiled, Engine, EngineInfo};
+use wasmgate_runners::{Compiled, Engine, EngineInfo, Failure, InstanceId, ModuleId, Session, Val, ValType};
 
 /// The prefix that selects a result-corrupting engine.
 pub const PREFIX: &str = "mutant:";
@@ -182,6 +182,55 @@ impl Engine for MutantEngine {
             },
             _ => self.inner.compile(wasm),
         }
+    }
+
+    /// Linked sessions (conformance runs) for the corrupting kind only: the
+    /// crash and hang kinds would take the whole in-process run down with them.
+    fn session(&self) -> Result<Box<dyn Session + '_>, String> {
+        if self.fault != Fault::Corrupt {
+            return Err(format!("{} does not support linked sessions", self.info.name));
+        }
+        Ok(Box::new(MutantSession {
+            engine: self,
+            inner: self.inner.session()?,
+        }))
+    }
+}
+
+/// A session whose modules are corrupted before the inner engine compiles them.
+struct MutantSession<'a> {
+    engine: &'a MutantEngine,
+    inner: Box<dyn Session + 'a>,
+}
+
+impl Session for MutantSession<'_> {
+    fn compile(&mut self, wasm: &[u8]) -> Result<ModuleId, String> {
+        match self.engine.mutate(wasm) {
+            Some(mutated) => self.inner.compile(&mutated),
+            None => self.inner.compile(wasm),
+        }
+    }
+
+    fn instantiate(&mut self, module: ModuleId) -> Result<InstanceId, Failure> {
+        self.inner.instantiate(module)
+    }
+
+    fn register(&mut self, instance: InstanceId, name: &str) -> Result<(), String> {
+        self.inner.register(instance, name)
+    }
+
+    fn call(
+        &mut self,
+        instance: InstanceId,
+        name: &str,
+        args: &[Val],
+        results: &[ValType],
+    ) -> Result<Vec<Val>, Failure> {
+        self.inner.call(instance, name, args, results)
+    }
+
+    fn global(&mut self, instance: InstanceId, name: &str) -> Result<Val, Failure> {
+        self.inner.global(instance, name)
     }
 }
 

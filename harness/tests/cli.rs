@@ -1,26 +1,9 @@
 //! The `wasmgate` command end to end, as a user runs it.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn wasmgate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wasmgate"))
-        .args(args)
-        .output()
-        .expect("wasmgate runs")
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exited normally")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn report(dir: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(dir.join("report.json")).expect("report.json written")).unwrap()
-}
+use common::{code, report, stderr, wasmgate};
+use std::process::Command;
 
 #[test]
 fn run_writes_a_report_whose_counts_add_up() {

@@ -5,9 +5,9 @@
 //   node [V8 flags] worker.mjs --name v8-turbofan
 //
 // Floats cross the JS boundary as raw bits: every export is called through a
-// generated wasm thunk that takes and returns f32/f64 as i32/i64, so no NaN
-// payload is lost to JS numbers. i64 travels as BigInt. Signatures JS cannot
-// call (v128) are reported as unsupported.
+// generated wasm thunk that takes and returns f32/f64 as i32/i64 and v128 as
+// two i64 halves, so no NaN payload or vector is lost to JS. i64 travels as
+// BigInt.
 
 import { createInterface } from "node:readline";
 
@@ -45,6 +45,10 @@ function parseVal(text) {
     case "i64": return { ty, js: BigInt.asIntN(64, BigInt(v)) };
     case "f32": return { ty, js: Number(BigInt.asIntN(32, BigInt(v))) }; // bits, as i32
     case "f64": return { ty, js: BigInt.asIntN(64, BigInt(v)) }; // bits, as i64
+    case "v128": {
+      const big = BigInt(v);
+      return { ty, js: [BigInt.asIntN(64, big), BigInt.asIntN(64, big >> 64n)] }; // low, high halves
+    }
     case "funcref": return { ty, js: null };
     case "externref": return { ty, js: v === "null" ? null : hostRef(Number(v)) };
     default: throw new Unsupported(`value type ${ty}`);
@@ -103,11 +107,11 @@ const thunkCache = new Map();
 function thunkModule(params, results) {
   const key = params.join(",") + "->" + results.join(",");
   if (thunkCache.has(key)) return thunkCache.get(key);
-  if ([...params, ...results].includes("v128")) throw new Unsupported("v128 in a signature JS cannot call");
-  const outer = (t) => TY[BITS[t] ?? t];
+  // Outside, f32/f64 travel as i32/i64 bits and a v128 as two i64 halves (low, high).
+  const outer = (ts) => ts.flatMap((t) => (t === "v128" ? [TY.i64, TY.i64] : [TY[BITS[t] ?? t]]));
   const types = section(1, vec([
     [0x60, ...vec(params.map((t) => [TY[t]])), ...vec(results.map((t) => [TY[t]]))],
-    [0x60, ...vec(params.map((t) => [outer(t)])), ...vec(results.map((t) => [outer(t)]))],
+    [0x60, ...vec(outer(params).map((t) => [t])), ...vec(outer(results).map((t) => [t]))],
   ]));
   const imports = section(2, vec([[...str("m"), ...str("f"), 0x00, 0x00]]));
   const funcs = section(3, vec([[0x01]]));
@@ -115,18 +119,21 @@ function thunkModule(params, results) {
   const body = [];
   // locals: one per result, to reorder conversions of multi-value results
   const locals = results.length ? vec(results.map((t) => [0x01, TY[t]])) : [0x00];
-  params.forEach((t, i) => {
-    body.push(0x20, ...uleb(i));
+  let p = 0;
+  for (const t of params) {
+    body.push(0x20, ...uleb(p++));
     if (t === "f32") body.push(0xbe); // f32.reinterpret_i32
     if (t === "f64") body.push(0xbf); // f64.reinterpret_i64
-  });
+    if (t === "v128") body.push(0xfd, 0x12, 0x20, ...uleb(p++), 0xfd, 0x1e, 0x01); // i64x2.splat lo; replace_lane 1 hi
+  }
   body.push(0x10, 0x00); // call $f
-  const base = params.length;
+  const base = outer(params).length;
   for (let i = results.length - 1; i >= 0; i--) body.push(0x21, ...uleb(base + i));
   results.forEach((t, i) => {
     body.push(0x20, ...uleb(base + i));
     if (t === "f32") body.push(0xbc); // i32.reinterpret_f32
     if (t === "f64") body.push(0xbd); // i64.reinterpret_f64
+    if (t === "v128") body.push(0xfd, 0x1d, 0x00, 0x20, ...uleb(base + i), 0xfd, 0x1d, 0x01); // lanes 0 and 1
   });
   body.push(0x0b);
   const fn = [...locals, ...body];
@@ -135,6 +142,27 @@ function thunkModule(params, results) {
   const mod = new WebAssembly.Module(bytes);
   thunkCache.set(key, mod);
   return mod;
+}
+
+// Arguments for a thunk: v128 values become their two i64 halves.
+function thunkArgs(args) {
+  return args.flatMap((a) => {
+    const v = parseVal(a);
+    return v.ty === "v128" ? v.js : [v.js];
+  });
+}
+
+// Values from a thunk's (flattened) results, in the value text form.
+function thunkResults(results, out) {
+  const flat = results.reduce((n, t) => n + (t === "v128" ? 2 : 1), 0);
+  const list = flat === 0 ? [] : flat === 1 ? [out] : out;
+  let i = 0;
+  return results.map((t) => {
+    if (t !== "v128") return showVal(t, list[i++]);
+    const lo = BigInt.asUintN(64, list[i++]);
+    const hi = BigInt.asUintN(64, list[i++]);
+    return `v128:0x${hi.toString(16).padStart(16, "0")}${lo.toString(16).padStart(16, "0")}`;
+  });
 }
 
 // ---- errors → the normalised failure model ----
@@ -264,11 +292,7 @@ function handle(req) {
           thunk = new WebAssembly.Instance(mod, { m: { f: inst.instance.exports[req.export] } }).exports.t;
           inst.thunks.set(req.export, thunk);
         }
-        const args = req.args.map((a) => parseVal(a).js);
-        let out = thunk(...args);
-        if (results.length === 0) out = [];
-        else if (results.length === 1) out = [out];
-        values = results.map((t, i) => showVal(t, out[i]));
+        values = thunkResults(results, thunk(...thunkArgs(req.args)));
       } catch (e) {
         if (req.state === false) return { ok: false, failure: failure(e) };
         return { ok: false, failure: failure(e), state: state(inst) };

@@ -12,13 +12,17 @@ pub const BUILT_IN: &str = include_str!("../../../vectors/expected-failures.toml
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Entry {
-    /// Engine configuration name, e.g. `wasmi`.
+    /// Engine configuration name, e.g. `wasmi`, or `*` for every engine (a
+    /// script that is out of date, not an engine fault).
     pub engine: String,
     /// Script as reports name it, e.g. `wasm-v2/float_exprs.wast`.
     pub file: String,
-    /// The directive's line; absent: every line of the file.
+    /// The directive's line; absent (and no `lines`): every line of the file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
+    /// Several lines sharing one reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lines: Vec<usize>,
     /// The directive keyword (`assert_exhaustion`, …); absent: any directive.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub directive: Option<String>,
@@ -29,10 +33,17 @@ pub struct Entry {
 impl Entry {
     /// Whether this entry covers a failure of `engine` at `file:line` on `directive`.
     pub fn covers(&self, engine: &str, file: &str, line: usize, directive: &str) -> bool {
-        self.engine == engine
-            && self.file == file
-            && self.line.is_none_or(|l| l == line)
+        self.applies_to(engine, file)
+            && match (self.line, self.lines.is_empty()) {
+                (None, true) => true,
+                (l, _) => l == Some(line) || self.lines.contains(&line),
+            }
             && self.directive.as_deref().is_none_or(|d| d == directive)
+    }
+
+    /// Whether the entry is about `engine` running `file`.
+    pub fn applies_to(&self, engine: &str, file: &str) -> bool {
+        (self.engine == "*" || self.engine == engine) && self.file == file
     }
 }
 
@@ -45,7 +56,11 @@ struct File {
 
 /// Parses a list; `origin` names it in errors.
 pub fn parse(text: &str, origin: &str) -> Result<Vec<Entry>> {
-    let file: File = toml::from_str(text).map_err(|e| anyhow!("{origin}: {}", e.to_string().trim()))?;
+    let file: File = toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|s| text[..s.start].lines().count().max(1));
+        let at = line.map(|l| format!(":{l}")).unwrap_or_default();
+        anyhow!("{origin}{at}: {}", e.message().trim().replace('\n', " "))
+    })?;
     for e in &file.failure {
         if e.reason.trim().is_empty() {
             return Err(anyhow!(
@@ -94,6 +109,13 @@ mod tests {
         assert!(list[0].covers("e", "f.wast", 10, "assert_exhaustion"));
         assert!(!list[0].covers("e", "f.wast", 10, "assert_return"));
         assert!(!list[0].covers("x", "f.wast", 10, "assert_exhaustion"));
+        let list = parse(
+            "[[failure]]\nengine='*'\nfile='f'\nlines=[3, 5]\nreason='old'",
+            "t",
+        )
+        .unwrap();
+        assert!(list[0].covers("any", "f", 5, "module"));
+        assert!(!list[0].covers("any", "f", 4, "module"));
         assert!(parse("[[failure]]\nengine = 1", "t").is_err());
         assert!(parse("[[failure]]\nengine='e'\nfile='f'\nreason=' '", "t").is_err());
     }

@@ -153,7 +153,7 @@ pub fn build(
             let mut counts = Counts::default();
             if run.skipped.is_none() {
                 for (i, e) in expected.iter().enumerate() {
-                    if e.engine == engine.name && e.file == script.file {
+                    if e.applies_to(&engine.name, &script.file) {
                         applicable[i] = true;
                     }
                 }

@@ -1,0 +1,33 @@
+//! Helpers shared by the end-to-end tests: run the `wasmgate` binary, read what it wrote.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs `wasmgate ARGS…` to completion.
+pub fn wasmgate(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wasmgate"))
+        .args(args)
+        .output()
+        .expect("wasmgate runs")
+}
+
+/// The exit code (the process must not die of a signal).
+pub fn code(o: &Output) -> i32 {
+    o.status.code().expect("exited normally")
+}
+
+/// stderr as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// stdout as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// The `report.json` in `dir`.
+pub fn report(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("report.json")).expect("report.json written")).unwrap()
+}
