@@ -25,6 +25,8 @@ pub enum Origin {
     File { path: String },
     /// A libFuzzer input (the bytes wasm-smith drew the module from).
     Fuzz { path: String },
+    /// The one-instruction module of the boundary sweep.
+    Sweep { instruction: String, version: String },
 }
 
 impl fmt::Display for Origin {
@@ -39,6 +41,7 @@ impl fmt::Display for Origin {
             }
             Origin::File { path } => write!(f, "file {path}"),
             Origin::Fuzz { path } => write!(f, "fuzz input {path}"),
+            Origin::Sweep { instruction, version } => write!(f, "sweep of `{instruction}` ({version})"),
         }
     }
 }

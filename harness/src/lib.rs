@@ -25,5 +25,6 @@ pub mod report;
 pub mod repro;
 pub mod rewrite;
 pub mod shrink;
+pub mod sweep;
 pub mod vectors;
 pub mod worker;

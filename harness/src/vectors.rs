@@ -7,7 +7,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::RngCore;
 use wasmgate_runners::{Val, ValType};
 
-const I32_EDGES: [i32; 12] = [
+pub(crate) const I32_EDGES: [i32; 12] = [
     0,
     1,
     -1,
@@ -21,7 +21,7 @@ const I32_EDGES: [i32; 12] = [
     0xffff,
     0x7fff_fff0,
 ];
-const I64_EDGES: [i64; 12] = [
+pub(crate) const I64_EDGES: [i64; 12] = [
     0,
     1,
     -1,
@@ -35,7 +35,7 @@ const I64_EDGES: [i64; 12] = [
     0x8000_0000,
     -0x8000_0000,
 ];
-const F32_EDGES: [u32; 16] = [
+pub(crate) const F32_EDGES: [u32; 16] = [
     0x0000_0000, // +0
     0x8000_0000, // -0
     0x3f80_0000, // 1
@@ -53,7 +53,7 @@ const F32_EDGES: [u32; 16] = [
     0x4f80_0000, // 2^32
     0x5f00_0000, // 2^63
 ];
-const F64_EDGES: [u64; 16] = [
+pub(crate) const F64_EDGES: [u64; 16] = [
     0x0000_0000_0000_0000,
     0x8000_0000_0000_0000,
     0x3ff0_0000_0000_0000,

@@ -356,3 +356,38 @@ fn a_fuzz_artifact_becomes_a_replayable_bundle() {
     let missing = wasmgate(&["repro", "--fuzz-input", "/nonexistent/artifact"]);
     assert_eq!(code(&missing), 2);
 }
+
+#[test]
+fn sweep_agrees_on_every_instruction_and_catches_a_faulty_operator() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("clean");
+    let o = wasmgate(&["sweep", "--out", out.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let r = report(&out);
+    assert_eq!(r["run"]["generator_version"], "wasmgate-sweep-1");
+    assert!(r["summary"]["cases"].as_u64().unwrap() > 120);
+    assert!(r["summary"]["calls"].as_u64().unwrap() > 20_000);
+    assert_eq!(r["summary"]["diverged"], 0);
+
+    let out = dir.path().join("mutant");
+    let o = wasmgate(&[
+        "sweep",
+        "--only",
+        "i64.",
+        "--engines",
+        "wasmi,wasmtime-cranelift,mutant:wasmi:i64.rotl",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let findings = report(&out)["findings"].as_array().unwrap().clone();
+    assert_eq!(findings.len(), 1);
+    assert_eq!(
+        findings[0]["blamed"],
+        serde_json::json!(["mutant:wasmi:i64.rotl"])
+    );
+    assert!(findings[0]["step"].as_str().unwrap().contains("\"i64.rotl\""));
+    let bundle = out.join(findings[0]["bundle"].as_str().unwrap());
+    let replay = wasmgate(&["repro", bundle.to_str().unwrap()]);
+    assert_eq!(code(&replay), 1, "the finding replays");
+}

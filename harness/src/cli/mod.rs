@@ -9,6 +9,7 @@ mod repro;
 mod run;
 mod selftest;
 mod shrink;
+mod sweep;
 mod worker;
 
 use crate::report::exit;
@@ -28,6 +29,8 @@ enum Command {
     Run(run::Opts),
     /// Run the spec testsuite on every engine, per directive, against the expected-failure list.
     Conformance(conformance::Opts),
+    /// Run every numeric instruction over boundary operands on every engine and compare.
+    Sweep(sweep::Opts),
     /// List the engine configurations in this build.
     Engines(engines::Opts),
     /// Re-run a finding from its bundle (or a profile and seed) and show what each engine did.
@@ -59,6 +62,7 @@ pub fn main() -> i32 {
     let result = match cli.command {
         Command::Run(o) => run::run(o),
         Command::Conformance(o) => conformance::run(o),
+        Command::Sweep(o) => sweep::run(o),
         Command::Engines(o) => engines::run(o),
         Command::Repro(o) => repro::run(o),
         Command::Selftest(o) => selftest::run(o),

@@ -1,0 +1,136 @@
+//! `wasmgate sweep`: every numeric instruction over boundary operands, on
+//! every engine, compared and reported like a run.
+
+use super::{EngineOpts, default_jobs};
+use crate::aggregate::Aggregator;
+use crate::bundle::ReproBundle;
+use crate::campaign::{evaluate_case, write_report};
+use crate::compare::Verdict;
+use crate::profile::Profile;
+use crate::report::{REPORT_SCHEMA_VERSION, Report, RunInfo, SeedRange, Tool};
+use crate::sweep;
+use anyhow::{Result, anyhow};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Instant, SystemTime};
+use wasmgate_runners::limits;
+
+#[derive(clap::Args, Debug)]
+pub struct Opts {
+    /// `default`: MVP numerics, sign extension and saturating conversions;
+    /// `simd`: those plus SIMD lane operations; `mvp`: MVP numerics only.
+    #[arg(long, value_enum, default_value_t = Profile::Default, env = "WASMGATE_PROFILE")]
+    profile: Profile,
+    /// Only instructions whose name contains this text (repeatable), e.g. `trunc`.
+    #[arg(long, value_name = "TEXT")]
+    only: Vec<String>,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', env = "WASMGATE_JOBS")]
+    jobs: Option<usize>,
+    #[command(flatten)]
+    engines: EngineOpts,
+    /// Report folder (default: reports/sweep-<profile>-<UTC time>).
+    #[arg(long, env = "WASMGATE_OUT")]
+    out: Option<PathBuf>,
+}
+
+pub fn run(opts: Opts) -> Result<i32> {
+    let features = opts.profile.features();
+    let mut cases = Vec::new();
+    for op in sweep::ops(opts.profile) {
+        if !opts.only.is_empty() && !opts.only.iter().any(|o| op.text.contains(o.as_str())) {
+            continue;
+        }
+        let case = sweep::case(opts.profile, &op)?;
+        // The mvp profile leaves out what needs sign extension or saturating conversions.
+        if crate::module_info::validate(&case.wasm, &features).is_ok() {
+            cases.push(case);
+        }
+    }
+    if cases.is_empty() {
+        return Err(anyhow!(
+            "no instruction of profile {} matches --only",
+            opts.profile
+        ));
+    }
+    let resolved = crate::engines::resolve_all(&opts.engines.names())?;
+    let engines = resolved.engines;
+    let names: Vec<String> = engines.iter().map(|e| e.info().name.clone()).collect();
+    let jobs = opts.jobs.unwrap_or_else(default_jobs).max(1);
+    let calls: usize = cases.iter().map(|c| c.calls.len()).sum();
+    eprintln!(
+        "wasmgate: sweeping {} instructions ({calls} calls) of profile {} on {} engines with {jobs} jobs",
+        cases.len(),
+        opts.profile,
+        engines.len()
+    );
+    let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    let out = opts.out.clone().unwrap_or_else(|| {
+        PathBuf::from("reports").join(format!("sweep-{}-{}", opts.profile, started_at.replace(':', "-")))
+    });
+    std::fs::create_dir_all(&out).map_err(|e| anyhow!("cannot create {}: {e}", out.display()))?;
+    let start = Instant::now();
+    let next = AtomicUsize::new(0);
+    let results = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            std::thread::Builder::new()
+                .stack_size(limits::THREAD_STACK_BYTES)
+                .spawn_scoped(scope, || {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(case) = cases.get(i) else { break };
+                        let r = evaluate_case(i as u64, case, &engines, false);
+                        results.lock().unwrap_or_else(|p| p.into_inner()).push(r);
+                    }
+                })
+                .expect("cannot start a sweep thread");
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_else(|p| p.into_inner());
+    results.sort_by_key(|r| r.seed);
+    let bundle_path = |sig: &str| format!("findings/{sig}");
+    let mut aggregate = Aggregator::new(names);
+    let infos: Vec<_> = engines.iter().map(|e| e.info().clone()).collect();
+    let mut written = std::collections::HashSet::new();
+    for r in &mut results {
+        aggregate.add(r, bundle_path);
+        if let (Ok(Verdict::Diverge(d)), Some(outcomes)) = (&r.verdict, r.outcomes.take())
+            && written.insert(d.signature.clone())
+        {
+            let case = &cases[r.seed as usize];
+            let bundle = ReproBundle::new(case, infos.clone(), outcomes, Verdict::Diverge(d.clone()));
+            bundle.write(&out.join(bundle_path(&d.signature)), &case.wasm)?;
+        }
+    }
+    let (summary, findings, timings) = aggregate.finish();
+    let report = Report {
+        schema_version: REPORT_SCHEMA_VERSION,
+        tool: Tool::default(),
+        run: RunInfo {
+            name: out
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "sweep".into()),
+            profile: opts.profile,
+            seeds: SeedRange {
+                start: 0,
+                end: cases.len() as u64,
+            },
+            shard: None,
+            generator_version: sweep::SWEEP_VERSION.into(),
+            jobs,
+            started_at,
+            wall_ms: start.elapsed().as_millis() as u64,
+        },
+        engines: infos,
+        summary,
+        findings,
+        timings,
+        unavailable: resolved.unavailable,
+    };
+    write_report(&report, &out)?;
+    super::run::print_summary(&report, &out);
+    Ok(report.exit_code())
+}
