@@ -27,6 +27,10 @@ pub struct Opts {
     /// case, over this many cases (0: skip).
     #[arg(long, default_value_t = 0)]
     node_cases: u64,
+    /// Instead of generated cases, time the spec testsuite `SUITE` (e.g.
+    /// wasm-v2) on the engines, once per job count.
+    #[arg(long, value_name = "SUITE")]
+    conformance: Option<String>,
     /// Scratch folder for the measured runs' reports.
     #[arg(long, default_value = "reports/bench")]
     out: PathBuf,
@@ -35,6 +39,9 @@ pub struct Opts {
 }
 
 pub fn run(opts: Opts) -> Result<i32> {
+    if let Some(suite) = &opts.conformance {
+        return conformance(suite, &opts);
+    }
     println!(
         "bench: profile {}, seeds {}, engines {}",
         opts.profile,
@@ -71,6 +78,55 @@ pub fn run(opts: Opts) -> Result<i32> {
     if opts.node_cases > 0 {
         node_startup(opts.profile, opts.seeds.start, opts.node_cases)?;
     }
+    Ok(0)
+}
+
+/// Wall time of a whole conformance suite on the engines, per job count, with
+/// parsing and each engine's share.
+fn conformance(suite: &str, opts: &Opts) -> Result<i32> {
+    use std::time::Instant;
+    let start = Instant::now();
+    let scripts = crate::conformance::suite_files(suite)?
+        .into_iter()
+        .map(|(name, text)| crate::conformance::script::parse(&name, text))
+        .collect::<Result<Vec<_>, _>>()?;
+    let parse = start.elapsed().as_secs_f64();
+    let resolved = crate::engines::resolve_all(&opts.engines.names())?;
+    let directives: usize = scripts.iter().map(|s| s.steps.len()).sum();
+    println!(
+        "bench: conformance {suite}: {} scripts, {directives} directives, engines {}",
+        scripts.len(),
+        resolved.specs.join(",")
+    );
+    for u in &resolved.unavailable {
+        println!("{} not run: {}", u.engine, u.reason);
+    }
+    println!("parse and encode: {parse:.2} s (once, before the runs)");
+    println!(
+        "{:>5}  {:>9}  {:>14}  {:>9}",
+        "jobs", "wall s", "directives/s", "speedup"
+    );
+    let mut base: Option<f64> = None;
+    let mut per_engine = Vec::new();
+    for &jobs in &opts.jobs {
+        let start = Instant::now();
+        let runs = crate::conformance::run(&scripts, &resolved.engines, jobs);
+        let wall = start.elapsed().as_secs_f64();
+        let rate = (directives * resolved.engines.len()) as f64 / wall;
+        let speedup = base.map(|b| b / wall).unwrap_or(1.0);
+        base.get_or_insert(wall);
+        println!("{jobs:>5}  {wall:>9.2}  {rate:>14.0}  {speedup:>8.2}x");
+        per_engine = resolved
+            .engines
+            .iter()
+            .enumerate()
+            .map(|(e, engine)| {
+                let t: f64 = runs.iter().map(|row| row[e].elapsed.as_secs_f64()).sum();
+                format!("{} {t:.2} s", engine.info().name)
+            })
+            .collect();
+    }
+    println!("engine time in the last run: {}", per_engine.join(", "));
     Ok(0)
 }
 

@@ -46,6 +46,8 @@ pub struct FileRun {
     /// Why the whole file was skipped on this engine, if it was.
     pub skipped: Option<String>,
     pub results: Vec<DirectiveResult>,
+    /// Wall time the engine took for the file (set by [`super::run`]).
+    pub elapsed: std::time::Duration,
 }
 
 /// Whether an engine's features suffice for a script's modules.
@@ -136,6 +138,7 @@ pub fn run(engine: &dyn Engine, script: &Script, spectest: &[u8]) -> FileRun {
             })
             .collect(),
         skipped: Some(why),
+        elapsed: Default::default(),
     };
     match support(script, &engine.info().features) {
         Support::Full => {}
@@ -166,6 +169,7 @@ pub fn run(engine: &dyn Engine, script: &Script, spectest: &[u8]) -> FileRun {
         return FileRun {
             skipped: None,
             results,
+            elapsed: Default::default(),
         };
     }
     let results = script
@@ -177,6 +181,7 @@ pub fn run(engine: &dyn Engine, script: &Script, spectest: &[u8]) -> FileRun {
     FileRun {
         skipped: None,
         results,
+        elapsed: Default::default(),
     }
 }
 

@@ -83,7 +83,9 @@ pub fn run(scripts: &[Script], engines: &[Arc<dyn Engine>], jobs: usize) -> Vec<
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(&(s, e)) = work.get(i) else { break };
-                        let run = exec::run(engines[e].as_ref(), &scripts[s], &spectest);
+                        let start = std::time::Instant::now();
+                        let mut run = exec::run(engines[e].as_ref(), &scripts[s], &spectest);
+                        run.elapsed = start.elapsed();
                         *results[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(run);
                     }
                 })

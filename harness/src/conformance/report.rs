@@ -113,6 +113,8 @@ pub struct ConformanceReport {
     pub gate: Gate,
     /// Per engine, over all files.
     pub totals: BTreeMap<String, Counts>,
+    /// Per engine: wall time spent running its files (summed over threads).
+    pub engine_ms: BTreeMap<String, u64>,
     pub files: Vec<FileRow>,
     pub failures: Vec<Failure>,
     /// Expected-failure entries that matched no failure although their engine
@@ -145,12 +147,14 @@ pub fn build(
         .iter()
         .map(|e| (e.name.clone(), Counts::default()))
         .collect();
+    let mut engine_ms: BTreeMap<String, u64> = BTreeMap::new();
     let mut used = vec![false; expected.len()];
     let mut applicable = vec![false; expected.len()];
     for (script, row) in scripts.iter().zip(runs) {
         let mut cells = Vec::new();
         for (engine, run) in engines.iter().zip(row) {
             let mut counts = Counts::default();
+            *engine_ms.entry(engine.name.clone()).or_default() += run.elapsed.as_millis() as u64;
             if run.skipped.is_none() {
                 for (i, e) in expected.iter().enumerate() {
                     if e.applies_to(&engine.name, &script.file) {
@@ -249,6 +253,7 @@ pub fn build(
             stale_expected_failures: stale.len() as u64,
         },
         totals,
+        engine_ms,
         files,
         failures,
         stale,
