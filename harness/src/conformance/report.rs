@@ -115,6 +115,8 @@ pub struct ConformanceReport {
     pub totals: BTreeMap<String, Counts>,
     /// Per engine: wall time spent running its files (summed over threads).
     pub engine_ms: BTreeMap<String, u64>,
+    /// Per engine: why directives were skipped, with counts.
+    pub skip_reasons: BTreeMap<String, BTreeMap<String, u64>>,
     pub files: Vec<FileRow>,
     pub failures: Vec<Failure>,
     /// Expected-failure entries that matched no failure although their engine
@@ -148,6 +150,7 @@ pub fn build(
         .map(|e| (e.name.clone(), Counts::default()))
         .collect();
     let mut engine_ms: BTreeMap<String, u64> = BTreeMap::new();
+    let mut skip_reasons: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
     let mut used = vec![false; expected.len()];
     let mut applicable = vec![false; expected.len()];
     for (script, row) in scripts.iter().zip(runs) {
@@ -165,7 +168,14 @@ pub fn build(
             for (step, result) in script.steps.iter().zip(&run.results) {
                 match &result.verdict {
                     Verdict::Pass => counts.passed += 1,
-                    Verdict::Skip { .. } => counts.skipped += 1,
+                    Verdict::Skip { why } => {
+                        counts.skipped += 1;
+                        *skip_reasons
+                            .entry(engine.name.clone())
+                            .or_default()
+                            .entry(why.clone())
+                            .or_default() += 1;
+                    }
                     Verdict::Fail { expected: want, got } => {
                         let listed = expected
                             .iter()
@@ -254,6 +264,7 @@ pub fn build(
         },
         totals,
         engine_ms,
+        skip_reasons,
         files,
         failures,
         stale,
@@ -265,7 +276,9 @@ fn percent(c: &Counts) -> String {
     if c.ran() == 0 {
         return "–".into();
     }
-    format!("{:.1} %", 100.0 * c.passed as f64 / c.ran() as f64)
+    // Two decimals, rounded down: 99.99 % must not read as 100 %.
+    let hundredths = 10_000 * c.passed / c.ran();
+    format!("{}.{:02} %", hundredths / 100, hundredths % 100)
 }
 
 impl ConformanceReport {
@@ -283,24 +296,42 @@ impl ConformanceReport {
         let mut md = String::new();
         let _ = writeln!(
             md,
-            "| engine | version | passed | failed | expected failures | skipped | pass rate of run |"
+            "| engine | version | passed | failed | expected failures | skipped | pass rate of run | mainly skipped because |"
         );
-        let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|");
+        let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|---|");
         for e in &self.engines {
             let c = self.totals.get(&e.name).copied().unwrap_or_default();
             let _ = writeln!(
                 md,
-                "| `{}` | {} | {} | {} | {} | {} | {} |",
+                "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
                 e.name,
                 e.version,
                 c.passed,
                 c.failed,
                 c.expected_failures,
                 c.skipped,
-                percent(&c)
+                percent(&c),
+                self.main_skip_reasons(&e.name)
             );
         }
         md
+    }
+
+    /// An engine's two most frequent skip reasons, with counts.
+    fn main_skip_reasons(&self, engine: &str) -> String {
+        let mut reasons: Vec<(&String, &u64)> = self.skip_reasons.get(engine).into_iter().flatten().collect();
+        reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let shown: Vec<String> = reasons
+            .iter()
+            .take(2)
+            .map(|(r, n)| format!("{r} ({n})"))
+            .collect();
+        let more = reasons.len().saturating_sub(2);
+        let mut text = shown.join("; ");
+        if more > 0 {
+            text.push_str(&format!("; {more} more reasons"));
+        }
+        text.replace('|', "\\|")
     }
 
     /// The engine × file table.
