@@ -184,12 +184,8 @@ impl Engine for MutantEngine {
         }
     }
 
-    /// Linked sessions (conformance runs) for the corrupting kind only: the
-    /// crash and hang kinds would take the whole in-process run down with them.
+    /// Linked sessions (conformance runs), with the same faults as `compile`.
     fn session(&self) -> Result<Box<dyn Session + '_>, String> {
-        if self.fault != Fault::Corrupt {
-            return Err(format!("{} does not support linked sessions", self.info.name));
-        }
         Ok(Box::new(MutantSession {
             engine: self,
             inner: self.inner.session()?,
@@ -205,9 +201,13 @@ struct MutantSession<'a> {
 
 impl Session for MutantSession<'_> {
     fn compile(&mut self, wasm: &[u8]) -> Result<ModuleId, String> {
-        match self.engine.mutate(wasm) {
-            Some(mutated) => self.inner.compile(&mutated),
-            None => self.inner.compile(wasm),
+        match (self.engine.fault, self.engine.rewrite(wasm)) {
+            (Fault::Corrupt, Some((mutated, _))) => self.inner.compile(&mutated),
+            (Fault::Crash, Some((_, hits))) if hits > 0 => std::process::abort(),
+            (Fault::Hang, Some((_, hits))) if hits > 0 => loop {
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+            },
+            _ => self.inner.compile(wasm),
         }
     }
 

@@ -198,3 +198,56 @@ fn wasm_v2_passes_on_every_engine_with_the_built_in_list() {
     let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(md.contains("| `wasmtime-cranelift` |"));
 }
+
+#[test]
+fn a_crashing_or_hanging_engine_costs_one_directive_not_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let o = wasmgate(&[
+        "conformance",
+        "--only",
+        "wasm-v2/i32.wast",
+        "--only",
+        "wasm-v2/i64.wast",
+        "--engines",
+        "wasmi,crash:wasmi:i32.add,hang:wasmi:i64.add",
+        "--timeout",
+        "2",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    let r = report(&out);
+    assert_eq!(r["totals"]["wasmi"]["failed"], 0);
+    assert_eq!(r["totals"]["wasmi"]["passed"], 872);
+    let failures = r["failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 2, "{failures:?}");
+    let got = |engine: &str| {
+        let f = failures
+            .iter()
+            .find(|f| f["engine"] == engine)
+            .expect("a failure");
+        (
+            f["file"].as_str().unwrap().to_string(),
+            f["got"].as_str().unwrap().to_string(),
+        )
+    };
+    let (file, crash) = got("crash:wasmi:i32.add");
+    assert_eq!(file, "wasm-v2/i32.wast");
+    assert!(crash.starts_with("crash: worker killed by signal 6"), "{crash}");
+    let (file, hang) = got("hang:wasmi:i64.add");
+    assert_eq!(file, "wasm-v2/i64.wast");
+    assert!(hang.starts_with("hang:"), "{hang}");
+    // The other script still ran in full on each faulty engine.
+    let files = r["files"].as_array().unwrap();
+    let directives = |name: &str| files.iter().find(|f| f["file"] == name).unwrap()["directives"].clone();
+    assert_eq!(
+        r["totals"]["crash:wasmi:i32.add"]["passed"],
+        directives("wasm-v2/i64.wast")
+    );
+    assert_eq!(
+        r["totals"]["hang:wasmi:i64.add"]["passed"],
+        directives("wasm-v2/i32.wast")
+    );
+}

@@ -59,14 +59,24 @@ impl LineChild {
 
     /// Sends `line` and waits up to `timeout` for the answer line.
     pub fn exchange(&mut self, line: &str, timeout: Duration) -> Exchange {
+        if let Err(died) = self.send(line) {
+            return died;
+        }
+        self.recv(timeout)
+    }
+
+    /// Sends one line (for children that answer with several lines).
+    pub fn send(&mut self, line: &str) -> Result<(), Exchange> {
         let sent = self
             .stdin
             .write_all(line.as_bytes())
             .and_then(|_| self.stdin.write_all(b"\n"))
             .and_then(|_| self.stdin.flush());
-        if sent.is_err() {
-            return Exchange::Died(self.death());
-        }
+        sent.map_err(|_| Exchange::Died(self.death()))
+    }
+
+    /// Waits up to `timeout` for the next line.
+    pub fn recv(&mut self, timeout: Duration) -> Exchange {
         match self.lines.recv_timeout(timeout) {
             Ok(answer) => Exchange::Line(answer),
             Err(RecvTimeoutError::Timeout) => {

@@ -110,7 +110,8 @@ fn conformance(suite: &str, opts: &Opts) -> Result<i32> {
     let mut per_engine = Vec::new();
     for &jobs in &opts.jobs {
         let start = Instant::now();
-        let runs = crate::conformance::run(&scripts, &resolved.engines, jobs);
+        let isolation = opts.isolation.isolation()?;
+        let runs = crate::conformance::run(&scripts, &resolved.engines, &resolved.specs, jobs, &isolation);
         let wall = start.elapsed().as_secs_f64();
         let rate = (directives * resolved.engines.len()) as f64 / wall;
         let speedup = base.map(|b| b / wall).unwrap_or(1.0);

@@ -35,6 +35,8 @@ pub struct Opts {
     /// Print only the closing summary.
     #[arg(long, short = 'q')]
     quiet: bool,
+    #[command(flatten)]
+    isolation: super::IsolationOpts,
 }
 
 pub fn run(opts: Opts) -> Result<i32> {
@@ -84,7 +86,8 @@ pub fn run(opts: Opts) -> Result<i32> {
     }
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let start = Instant::now();
-    let runs = conformance::run(&scripts, &resolved.engines, jobs);
+    let isolation = opts.isolation.isolation()?;
+    let runs = conformance::run(&scripts, &resolved.engines, &resolved.specs, jobs, &isolation);
     let wall_ms = start.elapsed().as_millis() as u64;
     let infos: Vec<_> = resolved.engines.iter().map(|e| e.info().clone()).collect();
     let meta = report::RunMeta {

@@ -7,9 +7,16 @@ pub struct Opts {
     /// An engine this worker runs (repeatable; specs may contain commas).
     #[arg(long = "engine", required = true)]
     engines: Vec<String>,
+    /// Run conformance scripts instead of cases.
+    #[arg(long)]
+    conformance: bool,
 }
 
 pub fn run(opts: Opts) -> Result<i32> {
-    crate::worker::serve(&opts.engines)?;
+    if opts.conformance {
+        crate::conformance::isolate::serve(&opts.engines)?;
+    } else {
+        crate::worker::serve(&opts.engines)?;
+    }
     Ok(0)
 }

@@ -24,7 +24,8 @@ pub const SPECTEST_WAT: &str = r#"(module
   (memory (export "memory") 1 2))"#;
 
 /// How one directive went on one engine.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "verdict", rename_all = "kebab-case")]
 pub enum Verdict {
     Pass,
     Fail { expected: String, got: String },
@@ -32,8 +33,9 @@ pub enum Verdict {
 }
 
 /// One directive's result on one engine.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct DirectiveResult {
+    #[serde(flatten)]
     pub verdict: Verdict,
     /// What the engine did, in a short engine-neutral form (no messages), so
     /// that engines can be compared with each other.
@@ -126,9 +128,9 @@ fn show_values(values: &[Val]) -> String {
     format!("[{}]", v.join(" "))
 }
 
-/// Runs `script` on `engine`. `spectest` is [`SPECTEST_WAT`] compiled.
-pub fn run(engine: &dyn Engine, script: &Script, spectest: &[u8]) -> FileRun {
-    let skip_all = |why: String| FileRun {
+/// The run of a script skipped as a whole on an engine: every directive skipped.
+pub fn skipped_file(script: &Script, why: String) -> FileRun {
+    FileRun {
         results: script
             .steps
             .iter()
@@ -139,7 +141,23 @@ pub fn run(engine: &dyn Engine, script: &Script, spectest: &[u8]) -> FileRun {
             .collect(),
         skipped: Some(why),
         elapsed: Default::default(),
-    };
+    }
+}
+
+/// Runs `script` on `engine`. `spectest` is [`SPECTEST_WAT`] compiled.
+pub fn run(engine: &dyn Engine, script: &Script, spectest: &[u8]) -> FileRun {
+    run_with(engine, script, spectest, &mut |_| {})
+}
+
+/// [`run`], handing each directive's result to `each` as soon as it is known
+/// (a worker process streams them, so a crash loses nothing before it).
+pub fn run_with(
+    engine: &dyn Engine,
+    script: &Script,
+    spectest: &[u8],
+    each: &mut dyn FnMut(&DirectiveResult),
+) -> FileRun {
+    let skip_all = |why: String| skipped_file(script, why);
     match support(script, &engine.info().features) {
         Support::Full => {}
         Support::Lacks(f) => return skip_all(format!("needs {f}")),
@@ -176,7 +194,11 @@ pub fn run(engine: &dyn Engine, script: &Script, spectest: &[u8]) -> FileRun {
         .steps
         .iter()
         .enumerate()
-        .map(|(index, step)| runner.step(index, step))
+        .map(|(index, step)| {
+            let r = runner.step(index, step);
+            each(&r);
+            r
+        })
         .collect();
     FileRun {
         skipped: None,

@@ -8,9 +8,11 @@
 
 pub mod exec;
 pub mod expected;
+pub mod isolate;
 pub mod report;
 pub mod script;
 
+use crate::campaign::Isolation;
 use anyhow::{Result, anyhow};
 use exec::FileRun;
 use script::Script;
@@ -63,9 +65,16 @@ pub fn suite_files(suite: &str) -> Result<Vec<(String, &'static str)>> {
     Ok(files)
 }
 
-/// Runs every script on every engine with `jobs` threads; the result is
+/// Runs every script on every engine with `jobs` threads, in this process or
+/// in worker processes (`specs` name the engines for them); the result is
 /// indexed `[script][engine]`.
-pub fn run(scripts: &[Script], engines: &[Arc<dyn Engine>], jobs: usize) -> Vec<Vec<FileRun>> {
+pub fn run(
+    scripts: &[Script],
+    engines: &[Arc<dyn Engine>],
+    specs: &[String],
+    jobs: usize,
+    isolation: &Isolation,
+) -> Vec<Vec<FileRun>> {
     let spectest = wat::parse_str(exec::SPECTEST_WAT).expect("the spectest module is valid text");
     // Largest scripts first, so that no thread is left with a big one at the end.
     let mut work: Vec<(usize, usize)> = (0..scripts.len())
@@ -80,11 +89,20 @@ pub fn run(scripts: &[Script], engines: &[Arc<dyn Engine>], jobs: usize) -> Vec<
             std::thread::Builder::new()
                 .stack_size(limits::THREAD_STACK_BYTES)
                 .spawn_scoped(scope, || {
+                    let mut workers = match isolation {
+                        Isolation::Processes { exe, timeout } => {
+                            Some(isolate::Workers::new(exe.clone(), *timeout, specs.to_vec()))
+                        }
+                        Isolation::InProcess => None,
+                    };
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(&(s, e)) = work.get(i) else { break };
                         let start = std::time::Instant::now();
-                        let mut run = exec::run(engines[e].as_ref(), &scripts[s], &spectest);
+                        let mut run = match workers.as_mut() {
+                            Some(w) => w.run(e, &scripts[s]),
+                            None => exec::run(engines[e].as_ref(), &scripts[s], &spectest),
+                        };
                         run.elapsed = start.elapsed();
                         *results[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(run);
                     }

@@ -16,6 +16,8 @@ use wast::{QuoteWat, QuoteWatTest, Wast, WastArg, WastDirective, WastExecute, Wa
 pub struct Script {
     /// Name in reports: `wasm-v2/i32.wast`, or the path given.
     pub file: String,
+    /// The script's text (worker processes parse it again themselves).
+    pub source: String,
     pub steps: Vec<Step>,
     /// Text-format checks (`assert_malformed` on quoted text and the like):
     /// they test the text parser, not an engine, so they are checked once here.
@@ -238,6 +240,7 @@ pub fn parse(file: &str, text: &str) -> Result<Script, ParseError> {
     }
     Ok(Script {
         file: file.to_string(),
+        source: text.to_string(),
         steps: builder.steps,
         text: builder.text_checks,
     })
