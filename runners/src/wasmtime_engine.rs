@@ -44,6 +44,7 @@ impl WasmtimeEngine {
             Feature::ReferenceTypes,
         ];
         let full = [
+            Feature::Exceptions,
             Feature::Simd,
             Feature::TailCall,
             Feature::ExtendedConst,
@@ -55,6 +56,7 @@ impl WasmtimeEngine {
             Flavor::Cranelift | Flavor::Pulley => {
                 config.strategy(wasmtime::Strategy::Cranelift);
                 config
+                    .wasm_exceptions(true)
                     .wasm_simd(true)
                     .wasm_tail_call(true)
                     .wasm_multi_memory(true)
@@ -83,6 +85,7 @@ impl WasmtimeEngine {
                     .wasm_simd(false)
                     .wasm_tail_call(false)
                     .wasm_memory64(false)
+                    .wasm_exceptions(false)
                     .wasm_extended_const(true)
                     .wasm_multi_memory(true);
                 features.extend([Feature::ExtendedConst, Feature::MultiMemory]);
@@ -298,6 +301,9 @@ fn from_native(store: &Store<StoreLimits>, v: &wasmtime::Val) -> Result<Val, Fai
 
 fn failure(err: wasmtime::Error) -> Failure {
     let message = format!("{err:#}");
+    if err.downcast_ref::<wasmtime::ThrownException>().is_some() {
+        return Failure::trap(TrapKind::UncaughtException, message);
+    }
     let Some(trap) = err.downcast_ref::<Trap>() else {
         return Failure::error(message);
     };
