@@ -545,11 +545,12 @@ fn run_seed(
     Ok(result)
 }
 
-/// Writes `report.json` and `summary.md` into `dir`.
+/// Writes `report.json`, `summary.md` and `report.xml` (JUnit) into `dir`.
 pub fn write_report(report: &Report, dir: &Path) -> Result<()> {
     let json = serde_json::to_vec_pretty(report)?;
     crate::bundle::write_atomic(&dir.join("report.json"), &json)?;
     crate::bundle::write_atomic(&dir.join("summary.md"), report.to_markdown().as_bytes())?;
+    crate::bundle::write_atomic(&dir.join("report.xml"), crate::junit::run(report).as_bytes())?;
     let _ = std::io::stderr().flush();
     Ok(())
 }

@@ -17,6 +17,7 @@ pub mod execute;
 pub mod fuzzing;
 pub mod generate;
 pub mod journal;
+pub mod junit;
 pub mod merge;
 pub mod module_info;
 pub mod mutant;

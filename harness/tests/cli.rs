@@ -33,6 +33,11 @@ fn run_writes_a_report_whose_counts_add_up() {
     let findings = r["findings"].as_array().unwrap();
     assert_eq!(findings.len() as u64, n("unique_findings"));
     assert_eq!(code(&o) == 1, !findings.is_empty(), "exit code follows findings");
+    let junit = std::fs::read_to_string(out.join("report.xml")).unwrap();
+    assert!(
+        junit.contains(&format!("failures=\"{}\"", findings.len())),
+        "{junit}"
+    );
     assert_eq!(
         findings.iter().map(|f| f["count"].as_u64().unwrap()).sum::<u64>(),
         n("diverged")

@@ -68,6 +68,12 @@ fn file_failures_expected_failures_and_stale_entries() {
         failures[0]
     );
     assert!(stdout(&o).contains(&format!("{wast}:17 assert_return")));
+    let junit = std::fs::read_to_string(out.join("report.xml")).unwrap();
+    assert!(junit.contains("tests=\"3\" failures=\"3\""), "{junit}");
+    assert!(
+        junit.contains(&format!("{wast}:17 assert_return: expected [i32:7]")),
+        "{junit}"
+    );
 
     // Listed, the failure no longer fails the gate; a listed line that passes is stale.
     let list = dir.path().join("expected.toml");

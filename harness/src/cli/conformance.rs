@@ -106,10 +106,16 @@ pub fn run(opts: Opts) -> Result<i32> {
         ))
     });
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
-    std::fs::write(out.join("report.json"), serde_json::to_string_pretty(&report)?)
-        .with_context(|| format!("cannot write {}", out.join("report.json").display()))?;
-    std::fs::write(out.join("summary.md"), report.to_markdown())
-        .with_context(|| format!("cannot write {}", out.join("summary.md").display()))?;
+    let write = crate::bundle::write_atomic;
+    write(
+        &out.join("report.json"),
+        serde_json::to_string_pretty(&report)?.as_bytes(),
+    )?;
+    write(&out.join("summary.md"), report.to_markdown().as_bytes())?;
+    write(
+        &out.join("report.xml"),
+        crate::junit::conformance(&report).as_bytes(),
+    )?;
     print_summary(&report, &out);
     Ok(report.exit_code())
 }
