@@ -68,7 +68,7 @@ pub fn support(script: &Script, features: &[Feature]) -> Support {
     let mut missing = None;
     for step in &script.steps {
         let wasm: &[u8] = match &step.kind {
-            StepKind::Module { wasm, .. } => wasm,
+            StepKind::Module { wasm, .. } | StepKind::Define { wasm } => wasm,
             StepKind::Instantiate { wasm, .. } => wasm,
             _ => continue,
         };
@@ -276,6 +276,10 @@ impl Runner<'_> {
                     Err(e) => fail("registered", e, "error"),
                 },
                 Err(e) => fail("registered", e, "no instance"),
+            },
+            StepKind::Define { wasm } => match self.session.compile(wasm) {
+                Ok(_) => pass("compiled"),
+                Err(e) => fail("module compiles", format!("rejected: {e}"), "rejected"),
             },
             StepKind::Reject { wasm } => match self.session.compile(wasm) {
                 Err(_) => pass("rejected"),

@@ -60,6 +60,8 @@ pub enum StepKind {
     },
     /// The engine must reject the module (`assert_invalid`, binary `assert_malformed`).
     Reject { wasm: Vec<u8> },
+    /// The module must compile (`module definition`); instances come later.
+    Define { wasm: Arc<[u8]> },
     /// Compile, then instantiation must fail as `expect` says.
     Instantiate { wasm: Vec<u8>, expect: Instantiation },
     /// Not run (a directive or value the harness cannot express); counted as skipped.
@@ -233,6 +235,8 @@ pub fn parse(file: &str, text: &str) -> Result<Script, ParseError> {
         steps: Vec::new(),
         current: None,
         named: HashMap::new(),
+        definitions: HashMap::new(),
+        last_definition: None,
         text_checks: TextChecks::default(),
     };
     for directive in wast.directives {
@@ -253,6 +257,9 @@ struct Builder<'t> {
     current: Option<usize>,
     /// Step index of each named module.
     named: HashMap<String, usize>,
+    /// Module definitions (wasm 3 scripts) by name, and the latest one.
+    definitions: HashMap<String, Arc<[u8]>>,
+    last_definition: Option<Arc<[u8]>>,
     text_checks: TextChecks,
 }
 
@@ -322,31 +329,38 @@ impl Builder<'_> {
             WastDirective::Module(mut module) => {
                 let name = module.name().map(|id| id.name().to_string());
                 match encode(&mut module) {
-                    Encoded::Binary(wasm) => {
-                        let info = module_info::inspect(&wasm).ok().map(Arc::new);
-                        self.push(
-                            line,
-                            "module",
-                            StepKind::Module {
-                                wasm: wasm.into(),
-                                info,
-                            },
-                        );
-                        let index = self.steps.len() - 1;
-                        self.current = Some(index);
-                        if let Some(name) = name {
-                            self.named.insert(name, index);
-                        }
-                    }
+                    Encoded::Binary(wasm) => self.module(line, wasm.into(), name),
                     Encoded::TextError(e) => self.skip(line, "module", format!("text does not parse: {e}")),
                     Encoded::Component => self.skip(line, "module", "component-model module"),
                 }
             }
-            WastDirective::ModuleDefinition(_) | WastDirective::ModuleInstance { .. } => self.skip(
-                line,
-                "module",
-                "module definitions and instances (wasm 3 scripts)",
-            ),
+            WastDirective::ModuleDefinition(mut module) => {
+                let name = module.name().map(|id| id.name().to_string());
+                match encode(&mut module) {
+                    Encoded::Binary(wasm) => {
+                        let wasm: Arc<[u8]> = wasm.into();
+                        if let Some(name) = name {
+                            self.definitions.insert(name, wasm.clone());
+                        }
+                        self.last_definition = Some(wasm.clone());
+                        self.push(line, "module definition", StepKind::Define { wasm });
+                    }
+                    Encoded::TextError(e) => {
+                        self.skip(line, "module definition", format!("text does not parse: {e}"))
+                    }
+                    Encoded::Component => self.skip(line, "module definition", "component-model module"),
+                }
+            }
+            WastDirective::ModuleInstance { instance, module, .. } => {
+                let wasm = match module {
+                    Some(id) => self.definitions.get(id.name()).cloned(),
+                    None => self.last_definition.clone(),
+                };
+                match wasm {
+                    Some(wasm) => self.module(line, wasm, instance.map(|id| id.name().to_string())),
+                    None => self.skip(line, "module instance", "no such module definition"),
+                }
+            }
             WastDirective::Register { name, module, .. } => match self.resolve(module) {
                 Ok(module) => self.push(
                     line,
@@ -399,6 +413,17 @@ impl Builder<'_> {
             WastDirective::Thread(_) | WastDirective::Wait { .. } => {
                 self.skip(line, "thread", "threads in scripts are not supported")
             }
+        }
+    }
+
+    /// A module to instantiate; it becomes the current one (and `name`'s).
+    fn module(&mut self, line: usize, wasm: Arc<[u8]>, name: Option<String>) {
+        let info = module_info::inspect(&wasm).ok().map(Arc::new);
+        self.push(line, "module", StepKind::Module { wasm, info });
+        let index = self.steps.len() - 1;
+        self.current = Some(index);
+        if let Some(name) = name {
+            self.named.insert(name, index);
         }
     }
 
@@ -636,6 +661,24 @@ mod tests {
         };
         assert_eq!(results, &vec![ValType::I64]);
         assert_eq!(args, &vec![Val::I32(2)]);
+    }
+
+    #[test]
+    fn module_definitions_instantiate_as_modules() {
+        let script = parse(
+            "d.wast",
+            r#"(module definition $D (global (export "g") (mut i32) (i32.const 1)))
+               (module instance $I $D)
+               (register "I" $I)
+               (module (import "I" "g" (global (mut i32))))"#,
+        )
+        .unwrap();
+        let kinds: Vec<_> = script.steps.iter().map(|s| s.directive).collect();
+        assert_eq!(kinds, vec!["module definition", "module", "register", "module"]);
+        assert!(matches!(
+            script.steps[2].kind,
+            StepKind::Register { module: 1, .. }
+        ));
     }
 
     #[test]
