@@ -74,6 +74,7 @@ impl Aggregator {
                         seeds: vec![],
                         bundle: bundle(&d.signature),
                         minimized: None,
+                        known: None,
                     });
                 // The representative is the lowest seed, whatever the arrival order.
                 if f.seeds.iter().all(|&s| s > r.seed) {

@@ -50,6 +50,8 @@ pub struct CampaignOptions {
     /// Wall time the shrinking of all findings may take; findings left when it
     /// runs out keep their full bundle.
     pub shrink_time: Duration,
+    /// Findings on this list are reported as known and do not fail the gate.
+    pub known: Vec<crate::known::Entry>,
 }
 
 /// What happened to one seed, kept small: agreeing cases keep no outcomes.
@@ -228,6 +230,7 @@ impl CampaignOptions {
             resume: false,
             shrink_attempts: 0,
             shrink_time: Duration::ZERO,
+            known: Vec::new(),
         }
     }
 }
@@ -431,6 +434,7 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
         timings,
         unavailable,
     };
+    crate::known::apply(&mut report, &opts.known);
     if opts.shrink_attempts > 0 {
         minimize_findings(&mut report, opts);
     }
@@ -449,9 +453,12 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
 /// timeout). A finding that fails to shrink keeps its full bundle and says so.
 fn minimize_findings(report: &mut Report, opts: &CampaignOptions) {
     let deadline = Instant::now() + opts.shrink_time;
-    // Most-hit findings first, so the budget goes where it matters most.
+    // New findings before known ones, most-hit first: the budget goes where it matters most.
     let mut order: Vec<usize> = (0..report.findings.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(report.findings[i].count));
+    order.sort_by_key(|&i| {
+        let f = &report.findings[i];
+        (f.known.is_some(), std::cmp::Reverse(f.count))
+    });
     for i in order {
         let f = &mut report.findings[i];
         if f.kind == crate::compare::DivergenceKind::Hang {

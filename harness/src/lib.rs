@@ -18,6 +18,7 @@ pub mod fuzzing;
 pub mod generate;
 pub mod journal;
 pub mod junit;
+pub mod known;
 pub mod merge;
 pub mod module_info;
 pub mod mutant;

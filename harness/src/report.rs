@@ -145,6 +145,9 @@ pub struct Summary {
     pub generation_errors: u64,
     /// Distinct divergence signatures.
     pub unique_findings: u64,
+    /// Of those, the ones on the known-divergence list (they do not fail the gate).
+    #[serde(default)]
+    pub known_findings: u64,
     /// Calls made (counted once per case, on the first engine that ran it), and
     /// how many returned values rather than trapping: a measure of how much
     /// behaviour the compared results actually cover.
@@ -175,6 +178,9 @@ pub struct Finding {
     /// Bundle folder of its minimised module, if shrinking kept the signature.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minimized: Option<String>,
+    /// The known-divergence list's reason, if the finding is on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known: Option<String>,
 }
 
 /// Engine time per engine, summed over the run.
@@ -203,7 +209,7 @@ pub struct Report {
 impl Report {
     /// The exit code a CI gate should use for this report.
     pub fn exit_code(&self) -> i32 {
-        if self.findings.is_empty() {
+        if self.findings.iter().all(|f| f.known.is_some()) {
             exit::AGREE
         } else {
             exit::FINDINGS
@@ -216,6 +222,8 @@ impl Report {
         let mut md = String::new();
         let status = if self.findings.is_empty() {
             "✅ all engines agree"
+        } else if self.findings.iter().all(|f| f.known.is_some()) {
+            "✅ only known divergences"
         } else {
             "❌ engines diverge"
         };
@@ -298,6 +306,9 @@ impl Report {
                 let _ = writeln!(md, "- at `{}`", f.step);
                 for g in &f.groups {
                     let _ = writeln!(md, "  - {}: {}", g.engines.join(", "), g.observed);
+                }
+                if let Some(reason) = &f.known {
+                    let _ = writeln!(md, "- **known divergence**: {reason}");
                 }
                 if let Some(m) = &f.minimized {
                     let _ = writeln!(md, "- minimised: `wasmgate repro {m}`");

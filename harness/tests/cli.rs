@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{code, report, stderr, wasmgate};
+use common::{code, report, stderr, stdout, wasmgate};
 use std::process::Command;
 
 #[test]
@@ -395,4 +395,44 @@ fn sweep_agrees_on_every_instruction_and_catches_a_faulty_operator() {
     let bundle = out.join(findings[0]["bundle"].as_str().unwrap());
     let replay = wasmgate(&["repro", bundle.to_str().unwrap()]);
     assert_eq!(code(&replay), 1, "the finding replays");
+}
+
+#[test]
+fn known_divergences_do_not_fail_the_gate_but_new_ones_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("known.toml");
+    let sweep = |out: &str, known: bool| {
+        let out = dir.path().join(out);
+        let mut args = vec![
+            "sweep",
+            "--only",
+            "i64.rot",
+            "--engines",
+            "wasmi,wasmtime-cranelift,mutant:wasmi:i64.rotl",
+        ];
+        let (out_s, list_s) = (out.to_str().unwrap(), list.to_str().unwrap());
+        args.extend(["--out", out_s]);
+        if known {
+            args.extend(["--known", list_s]);
+        }
+        (wasmgate(&args), out)
+    };
+    let (o, out) = sweep("new", false);
+    assert_eq!(code(&o), 1);
+    let signature = report(&out)["findings"][0]["signature"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let entry = format!("[[divergence]]\nsignature = \"{signature}\"\nreason = \"the rotl mutant\"\n");
+    std::fs::write(&list, entry).unwrap();
+    let (o, out) = sweep("known", true);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let r = report(&out);
+    assert_eq!(r["summary"]["known_findings"], 1);
+    assert_eq!(r["findings"][0]["known"], "the rotl mutant");
+    assert!(stdout(&o).contains("gate: passed (1 known divergences)"));
+    std::fs::write(&list, "[[divergence]]\nsignature = 3\n").unwrap();
+    let (o, _) = sweep("bad", true);
+    assert_eq!(code(&o), 2);
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
 }

@@ -37,6 +37,7 @@ fn sample() -> Report {
             inconclusive: 1,
             generation_errors: 0,
             unique_findings: 1,
+            known_findings: 0,
             calls: 400,
             calls_returned: 180,
             skipped: BTreeMap::from([("alpha".into(), 0), ("beta".into(), 0), ("gamma".into(), 7)]),
@@ -63,6 +64,7 @@ fn sample() -> Report {
             seeds: vec![4, 17, 88],
             bundle: "findings/value-0123abcd".into(),
             minimized: Some("findings/value-0123abcd/minimized".into()),
+            known: None,
         }],
         unavailable: vec![wasmgate_harness::engines::Unavailable {
             engine: "delta".into(),

@@ -51,6 +51,11 @@ pub struct Opts {
     /// of --time].
     #[arg(long, env = "WASMGATE_SHRINK_TIME", value_parser = humantime::parse_duration)]
     shrink_time: Option<Duration>,
+    /// Known-divergence list (TOML): findings with these signatures are reported
+    /// as known and do not fail the gate [default: the built-in
+    /// vectors/known-divergences.toml].
+    #[arg(long, env = "WASMGATE_KNOWN")]
+    known: Option<PathBuf>,
     /// No progress lines.
     #[arg(long, short = 'q')]
     quiet: bool,
@@ -96,6 +101,7 @@ pub fn run(opts: Opts) -> Result<i32> {
             let floor = Duration::from_secs(20);
             opts.time.map(|t| (t / 20).max(floor)).unwrap_or(floor)
         }),
+        known: crate::known::load(opts.known.as_deref())?,
     };
     if campaign.resume {
         let journal = out.join(crate::journal::FILE);
@@ -161,8 +167,13 @@ pub fn print_summary(report: &Report, out: &std::path::Path) {
         println!("inconclusive: {n} × {reason}");
     }
     for f in &report.findings {
+        let known = f
+            .known
+            .as_ref()
+            .map(|r| format!(" [known: {r}]"))
+            .unwrap_or_default();
         println!(
-            "finding {} ({} at {}; blamed {}): {} case(s), first seed {}",
+            "finding {} ({} at {}; blamed {}): {} case(s), first seed {}{known}",
             f.signature,
             f.kind,
             f.step,
@@ -175,5 +186,14 @@ pub fn print_summary(report: &Report, out: &std::path::Path) {
             println!("  minimised: wasmgate repro {}", out.join(m).display());
         }
     }
+    let new = report.findings.iter().filter(|f| f.known.is_none()).count();
+    println!(
+        "gate: {}",
+        match (new, report.summary.known_findings) {
+            (0, 0) => "passed".to_string(),
+            (0, k) => format!("passed ({k} known divergences)"),
+            (n, k) => format!("FAILED ({n} new findings, {k} known)"),
+        }
+    );
     println!("report: {}", out.join("report.json").display());
 }

@@ -30,12 +30,16 @@ pub struct Opts {
     jobs: Option<usize>,
     #[command(flatten)]
     engines: EngineOpts,
+    /// Known-divergence list (TOML) [default: the built-in one].
+    #[arg(long, env = "WASMGATE_KNOWN")]
+    known: Option<PathBuf>,
     /// Report folder (default: reports/sweep-<profile>-<UTC time>).
     #[arg(long, env = "WASMGATE_OUT")]
     out: Option<PathBuf>,
 }
 
 pub fn run(opts: Opts) -> Result<i32> {
+    let known = crate::known::load(opts.known.as_deref())?;
     let features = opts.profile.features();
     let mut cases = Vec::new();
     for op in sweep::ops(opts.profile) {
@@ -105,7 +109,7 @@ pub fn run(opts: Opts) -> Result<i32> {
         }
     }
     let (summary, findings, timings) = aggregate.finish();
-    let report = Report {
+    let mut report = Report {
         schema_version: REPORT_SCHEMA_VERSION,
         tool: Tool::default(),
         run: RunInfo {
@@ -130,6 +134,7 @@ pub fn run(opts: Opts) -> Result<i32> {
         timings,
         unavailable: resolved.unavailable,
     };
+    crate::known::apply(&mut report, &known);
     write_report(&report, &out)?;
     super::run::print_summary(&report, &out);
     Ok(report.exit_code())

@@ -54,34 +54,54 @@ struct File {
     failure: Vec<Entry>,
 }
 
-/// Parses a list; `origin` names it in errors.
-pub fn parse(text: &str, origin: &str) -> Result<Vec<Entry>> {
-    let file: File = toml::from_str(text).map_err(|e| {
+/// Parses TOML with an error of one line: `origin:line: message`.
+pub fn from_toml<T: serde::de::DeserializeOwned>(text: &str, origin: &str) -> Result<T> {
+    toml::from_str(text).map_err(|e| {
         let line = e.span().map(|s| text[..s.start].lines().count().max(1));
         let at = line.map(|l| format!(":{l}")).unwrap_or_default();
         anyhow!("{origin}{at}: {}", e.message().trim().replace('\n', " "))
-    })?;
-    for e in &file.failure {
-        if e.reason.trim().is_empty() {
-            return Err(anyhow!(
-                "{origin}: the entry for {} {} has no reason",
-                e.engine,
-                e.file
-            ));
+    })
+}
+
+/// Reads a list file, or uses `built_in` when no path is given.
+pub fn read_list<T: serde::de::DeserializeOwned>(
+    path: Option<&Path>,
+    built_in: &str,
+    what: &str,
+) -> Result<T> {
+    match path {
+        None => from_toml(built_in, &format!("built-in {what}")),
+        Some(p) => {
+            let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+            from_toml(&text, &p.display().to_string())
         }
     }
-    Ok(file.failure)
+}
+
+/// Parses a list; `origin` names it in errors.
+pub fn parse(text: &str, origin: &str) -> Result<Vec<Entry>> {
+    let file: File = from_toml(text, origin)?;
+    check(file.failure, origin)
+}
+
+fn check(list: Vec<Entry>, origin: &str) -> Result<Vec<Entry>> {
+    if let Some(e) = list.iter().find(|e| e.reason.trim().is_empty()) {
+        return Err(anyhow!(
+            "{origin}: the entry for {} {} has no reason",
+            e.engine,
+            e.file
+        ));
+    }
+    Ok(list)
 }
 
 /// Loads the list at `path`, or the built-in one.
 pub fn load(path: Option<&Path>) -> Result<Vec<Entry>> {
-    match path {
-        None => parse(BUILT_IN, "built-in expected-failure list"),
-        Some(p) => {
-            let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
-            parse(&text, &p.display().to_string())
-        }
-    }
+    let origin = path.map_or("built-in expected-failure list".to_string(), |p| {
+        p.display().to_string()
+    });
+    let file: File = read_list(path, BUILT_IN, "expected-failure list")?;
+    check(file.failure, &origin)
 }
 
 #[cfg(test)]
