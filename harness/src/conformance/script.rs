@@ -9,7 +9,7 @@ use wasmgate_runners::{Val, ValType};
 use wast::core::{HeapType, NanPattern, V128Pattern, WastArgCore, WastRetCore};
 use wast::lexer::Lexer;
 use wast::parser::{self, ParseBuffer};
-use wast::{QuoteWat, QuoteWatTest, Wast, WastArg, WastDirective, WastExecute, WastRet, Wat};
+use wast::{QuoteWat, Wast, WastArg, WastDirective, WastExecute, WastRet, Wat};
 
 /// One `.wast` file, ready to run.
 #[derive(Debug)]
@@ -284,8 +284,9 @@ fn encode(module: &mut QuoteWat<'_>) -> Encoded {
     }
 }
 
-fn is_text(module: &mut QuoteWat<'_>) -> bool {
-    matches!(module, QuoteWat::QuoteModule(..)) || matches!(module.to_test(), Ok(QuoteWatTest::Text(_)))
+/// Whether the module is quoted text (`module quote`), i.e. tests the text parser.
+fn is_text(module: &QuoteWat<'_>) -> bool {
+    matches!(module, QuoteWat::QuoteModule(..))
 }
 
 impl Builder<'_> {
