@@ -440,3 +440,45 @@ fn expected_text(expect: &Expect) -> String {
         Expect::Completes => "completes".into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_trap_messages_map_to_kinds() {
+        let kinds = |m| trap_kinds(m).unwrap().to_vec();
+        assert_eq!(
+            kinds("integer divide by zero"),
+            vec![TrapKind::IntegerDivisionByZero]
+        );
+        assert!(kinds("integer overflow").contains(&TrapKind::ConversionToInteger));
+        assert!(kinds("indirect call type mismatch").contains(&TrapKind::BadSignature));
+        assert!(kinds("uninitialized element 2").contains(&TrapKind::IndirectCallToNull));
+        assert_eq!(
+            kinds("out of bounds memory access"),
+            vec![TrapKind::MemoryOutOfBounds]
+        );
+        assert!(trap_kinds("some message of a later proposal").is_none());
+    }
+
+    #[test]
+    fn a_wrong_trap_kind_fails_and_any_trap_passes_an_unknown_message() {
+        let script = super::super::script::parse(
+            "t.wast",
+            r#"(module (func (export "f") (unreachable)))
+               (assert_trap (invoke "f") "integer divide by zero")
+               (assert_trap (invoke "f") "unreachable")
+               (assert_trap (invoke "f") "a message no mapping knows")
+               (assert_return (invoke "f"))
+               (assert_invalid (module (func (result i32) (i32.const 0))) "accepted on purpose")"#,
+        )
+        .unwrap();
+        let engine = wasmgate_runners::registry::build("wasmi").unwrap();
+        let spectest = wat::parse_str(SPECTEST_WAT).unwrap();
+        let run = run(engine.as_ref(), &script, &spectest);
+        let verdicts: Vec<bool> = run.results.iter().map(|r| r.verdict == Verdict::Pass).collect();
+        assert_eq!(verdicts, vec![true, false, true, true, false, false]);
+        assert_eq!(run.results[1].observed, "trap unreachable");
+    }
+}

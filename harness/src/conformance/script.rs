@@ -631,6 +631,31 @@ mod tests {
     }
 
     #[test]
+    fn vector_and_reference_patterns() {
+        let lanes = |l: [u32; 4]| Val::V128(l.iter().rev().fold(0u128, |acc, x| (acc << 32) | *x as u128));
+        let p = Pattern::F32x4([
+            FloatPat::Bits(0x3f80_0000),
+            FloatPat::CanonicalNan,
+            FloatPat::ArithmeticNan,
+            FloatPat::Bits(0x8000_0000),
+        ]);
+        assert!(p.matches(&lanes([0x3f80_0000, 0xffc0_0000, 0x7fc0_1234, 0x8000_0000])));
+        assert!(!p.matches(&lanes([0x3f80_0000, 0x7fc0_0001, 0x7fc0_1234, 0x8000_0000])));
+        assert!(
+            !p.matches(&lanes([0x3f80_0000, 0x7fc0_0000, 0x7fc0_1234, 0])),
+            "-0 is not +0"
+        );
+        assert!(!p.matches(&Val::I32(0)));
+        assert!(Pattern::RefExtern(Some(3)).matches(&Val::HostRef(3)));
+        assert!(!Pattern::RefExtern(Some(3)).matches(&Val::HostRef(4)));
+        assert!(!Pattern::RefExtern(None).matches(&Val::ExternRef { null: true }));
+        assert!(Pattern::RefNull.matches(&Val::FuncRef { null: true }));
+        assert!(!Pattern::RefFunc.matches(&Val::FuncRef { null: true }));
+        let either = Pattern::Either(vec![Pattern::Exact(Val::I32(1)), Pattern::Exact(Val::I32(2))]);
+        assert!(either.matches(&Val::I32(2)) && !either.matches(&Val::I32(3)));
+    }
+
+    #[test]
     fn steps_resolve_modules_and_signatures() {
         let script = parse(
             "t.wast",
