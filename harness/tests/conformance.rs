@@ -257,3 +257,41 @@ fn a_crashing_or_hanging_engine_costs_one_directive_not_the_run() {
         directives("wasm-v2/i32.wast")
     );
 }
+
+#[test]
+fn a_baseline_turns_only_regressions_into_gate_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, engines: &str, baseline: Option<&std::path::Path>| {
+        let out = dir.path().join(name);
+        let mut args = vec![
+            "conformance",
+            "--only",
+            "wasm-v2/i32.wast",
+            "--engines",
+            engines,
+            "-q",
+        ];
+        let out_s = out.to_str().unwrap().to_string();
+        args.extend(["--out", &out_s]);
+        let base = baseline.map(|b| b.join("report.json").to_str().unwrap().to_string());
+        if let Some(b) = &base {
+            args.extend(["--baseline", b]);
+        }
+        (wasmgate(&args), out)
+    };
+    let (o, before) = run("before", "wasmi,mutant:wasmi:i32.add", None);
+    assert_eq!(code(&o), 1);
+    let (o, same) = run("same", "wasmi,mutant:wasmi:i32.add", Some(&before));
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let r = report(&same);
+    assert_eq!(r["totals"]["mutant:wasmi:i32.add"]["expected_failures"], 8);
+    let (o, worse) = run("worse", "wasmi,mutant:wasmi:i32.sub", Some(&before));
+    assert_eq!(code(&o), 1, "a different fault is a regression");
+    assert!(report(&worse)["gate"]["new_failures"].as_u64().unwrap() > 0);
+    let bad = wasmgate(&[
+        "conformance",
+        "--baseline",
+        before.join("summary.md").to_str().unwrap(),
+    ]);
+    assert_eq!(code(&bad), 2);
+}

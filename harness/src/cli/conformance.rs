@@ -24,6 +24,10 @@ pub struct Opts {
     /// Expected-failure list (TOML) [default: the built-in vectors/expected-failures.toml].
     #[arg(long, env = "WASMGATE_EXPECTED")]
     expected: Option<PathBuf>,
+    /// An earlier run's report.json: its failures are expected too, so only
+    /// regressions fail the gate, and what it failed but passes now is stale.
+    #[arg(long, env = "WASMGATE_BASELINE", value_name = "REPORT")]
+    baseline: Option<PathBuf>,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', env = "WASMGATE_JOBS")]
     jobs: Option<usize>,
@@ -46,7 +50,10 @@ pub fn run(opts: Opts) -> Result<i32> {
         }
         return Ok(crate::report::exit::AGREE);
     }
-    let expected = expected::load(opts.expected.as_deref())?;
+    let mut expected = expected::load(opts.expected.as_deref())?;
+    if let Some(baseline) = &opts.baseline {
+        expected.extend(expected::from_baseline(baseline)?);
+    }
     let (suite, sources) = if opts.file.is_empty() {
         let files = conformance::suite_files(&opts.suite)?;
         let files: Vec<(String, String)> = files

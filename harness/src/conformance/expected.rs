@@ -104,6 +104,27 @@ pub fn load(path: Option<&Path>) -> Result<Vec<Entry>> {
     check(file.failure, &origin)
 }
 
+/// The failures of an earlier conformance report, as expected-failure entries:
+/// with `--baseline`, only what fails now but did not then fails the gate, and
+/// what failed then but passes now is reported as stale (fixed).
+pub fn from_baseline(path: &Path) -> Result<Vec<Entry>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let report: super::report::ConformanceReport = serde_json::from_str(&text)
+        .map_err(|e| anyhow!("{} is not a wasmgate conformance report: {e}", path.display()))?;
+    Ok(report
+        .failures
+        .into_iter()
+        .map(|f| Entry {
+            engine: f.engine,
+            file: f.file,
+            line: Some(f.line),
+            lines: vec![],
+            directive: Some(f.directive),
+            reason: format!("failed in the baseline run of {} too", report.started_at),
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
