@@ -19,6 +19,12 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Report)>> {
             };
             let bytes =
                 std::fs::read(&file).with_context(|| format!("cannot read report {}", file.display()))?;
+            let kind = serde_json::from_slice::<serde_json::Value>(&bytes)
+                .ok()
+                .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(String::from));
+            if let Some(kind) = kind {
+                anyhow::bail!("{} is a {kind} report; merge combines run reports", file.display());
+            }
             let report: Report = serde_json::from_slice(&bytes)
                 .with_context(|| format!("{} is not a wasmgate report", file.display()))?;
             let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
