@@ -125,8 +125,9 @@ pub struct IsolationOpts {
     /// (faster to start, but an engine crash or hang stops the run).
     #[arg(long, env = "WASMGATE_IN_PROCESS")]
     pub in_process: bool,
-    /// Wall-clock limit per case in a worker process, in seconds; past it the
-    /// worker is killed and the case is a `hang` finding.
+    /// Wall-clock limit per case (conformance: per directive) in a worker
+    /// process, in seconds; past it the worker is killed and the case is a
+    /// `hang` finding (the directive a `hang` failure).
     #[arg(long, default_value_t = 20, env = "WASMGATE_TIMEOUT")]
     pub timeout: u64,
 }
