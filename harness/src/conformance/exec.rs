@@ -172,30 +172,16 @@ pub fn run_with(
         session: session.as_mut(),
         instances: HashMap::new(),
     };
-    if let Err(e) = runner.link_spectest(spectest) {
-        let results = script
-            .steps
-            .iter()
-            .map(|_| DirectiveResult {
-                verdict: Verdict::Fail {
-                    expected: "spectest module instantiates".into(),
-                    got: e.clone(),
-                },
-                observed: "no spectest".into(),
-            })
-            .collect();
-        return FileRun {
-            skipped: None,
-            results,
-            elapsed: Default::default(),
-        };
-    }
+    let spectest = runner.link_spectest(spectest);
     let results = script
         .steps
         .iter()
         .enumerate()
         .map(|(index, step)| {
-            let r = runner.step(index, step);
+            let r = match &spectest {
+                Ok(()) => runner.step(index, step),
+                Err(e) => fail("the spectest module instantiates", e.clone(), "no spectest"),
+            };
             each(&r);
             r
         })
