@@ -22,6 +22,7 @@ pub mod known;
 pub mod merge;
 pub mod module_info;
 pub mod mutant;
+pub mod parallel;
 pub mod profile;
 pub mod report;
 pub mod repro;

@@ -1,20 +1,11 @@
 //! Long-campaign guarantees: kill -9 and resume loses nothing, shards merge
 //! into the unsharded run, time budgets stop cleanly.
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use common::{report, wasmgate};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn wasmgate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wasmgate"))
-        .args(args)
-        .output()
-        .expect("wasmgate runs")
-}
-
-fn report(dir: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(dir.join("report.json")).expect("report.json")).unwrap()
-}
 
 /// What must be identical between equivalent runs: every count and every
 /// finding with its seeds and what each engine group observed.

@@ -291,15 +291,8 @@ impl Session for ExternalSession {
         args: &[Val],
         results: &[ValType],
     ) -> Result<Vec<Val>, Failure> {
-        let request = json!({
-            "op": "call",
-            "instance": self.instances[instance.0].0,
-            "export": name,
-            "args": args.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
-            "params": args.iter().map(|a| a.ty().name()).collect::<Vec<_>>(),
-            "results": results.iter().map(|t| t.name()).collect::<Vec<_>>(),
-            "state": false,
-        });
+        let mut request = call_request(&self.instances[instance.0].0, name, args, results);
+        request["state"] = json!(false);
         let answer = self.request(&request)?;
         answer["values"]
             .as_array()
@@ -320,6 +313,18 @@ impl Session for ExternalSession {
         let answer = self.request(&json!({"op": "get", "instance": id, "name": name, "type": ty}))?;
         read_val(&answer["value"])
     }
+}
+
+/// A `call` request: export, arguments with their types, result types.
+fn call_request(instance: &Value, name: &str, args: &[Val], results: &[ValType]) -> Value {
+    json!({
+        "op": "call",
+        "instance": instance,
+        "export": name,
+        "args": args.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+        "params": args.iter().map(|a| a.ty().name()).collect::<Vec<_>>(),
+        "results": results.iter().map(|t| t.name()).collect::<Vec<_>>(),
+    })
 }
 
 fn read_val(v: &Value) -> Result<Val, Failure> {
@@ -379,18 +384,12 @@ impl ExternalInstance {
         results: &[ValType],
         sets: Vec<(String, String)>,
     ) -> Value {
-        json!({
-            "op": "call",
-            "instance": self.id,
-            "export": name,
-            "args": args.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
-            "params": args.iter().map(|a| a.ty().name()).collect::<Vec<_>>(),
-            "results": results.iter().map(|t| t.name()).collect::<Vec<_>>(),
-            "set-globals": sets
-                .into_iter()
-                .map(|(name, value)| json!({"name": name, "value": value}))
-                .collect::<Vec<_>>(),
-        })
+        let mut request = call_request(&self.id, name, args, results);
+        request["set-globals"] = sets
+            .into_iter()
+            .map(|(name, value)| json!({"name": name, "value": value}))
+            .collect();
+        request
     }
 
     fn answer(&mut self, answer: &Value) -> Result<Vec<Val>, Failure> {

@@ -106,11 +106,8 @@ pub fn run(opts: Opts) -> Result<i32> {
     };
     let report = report::build(meta, &scripts, &infos, &runs, &expected);
     let out = opts.out.clone().unwrap_or_else(|| {
-        PathBuf::from("reports").join(format!(
-            "conformance-{}-{}",
-            suite.replace('/', "-"),
-            started_at.replace(':', "-")
-        ))
+        let prefix = format!("conformance-{}", suite.replace('/', "-"));
+        PathBuf::from("reports").join(super::run::stamped(&prefix, &started_at))
     });
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
     let write = crate::bundle::write_atomic;

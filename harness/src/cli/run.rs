@@ -131,8 +131,16 @@ pub fn run(opts: Opts) -> Result<i32> {
 
 /// `run-YYYY-MM-DDTHH-MM-SSZ`, safe as a folder name.
 pub fn default_run_name() -> String {
-    let t = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
-    format!("run-{}", t.replace(':', "-"))
+    stamped(
+        "run",
+        &humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+    )
+}
+
+/// `PREFIX-` and an RFC 3339 UTC time with its colons made dashes: a default
+/// report folder name (`sweep-default-2026-11-25T16-00-00Z`).
+pub fn stamped(prefix: &str, rfc3339: &str) -> String {
+    format!("{prefix}-{}", rfc3339.replace(':', "-"))
 }
 
 /// The closing lines of a run: counts, findings and where the report is.

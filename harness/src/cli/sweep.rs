@@ -11,10 +11,7 @@ use crate::report::{REPORT_SCHEMA_VERSION, Report, RunInfo, SeedRange, Tool};
 use crate::sweep;
 use anyhow::{Result, anyhow};
 use std::path::PathBuf;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Instant, SystemTime};
-use wasmgate_runners::limits;
 
 #[derive(clap::Args, Debug)]
 pub struct Opts {
@@ -71,29 +68,19 @@ pub fn run(opts: Opts) -> Result<i32> {
     );
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let out = opts.out.clone().unwrap_or_else(|| {
-        PathBuf::from("reports").join(format!("sweep-{}-{}", opts.profile, started_at.replace(':', "-")))
+        PathBuf::from("reports").join(super::run::stamped(
+            &format!("sweep-{}", opts.profile),
+            &started_at,
+        ))
     });
     std::fs::create_dir_all(&out).map_err(|e| anyhow!("cannot create {}: {e}", out.display()))?;
     let start = Instant::now();
-    let next = AtomicUsize::new(0);
-    let results = Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..jobs {
-            std::thread::Builder::new()
-                .stack_size(limits::THREAD_STACK_BYTES)
-                .spawn_scoped(scope, || {
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(case) = cases.get(i) else { break };
-                        let r = evaluate_case(i as u64, case, &engines, false);
-                        results.lock().unwrap_or_else(|p| p.into_inner()).push(r);
-                    }
-                })
-                .expect("cannot start a sweep thread");
-        }
-    });
-    let mut results = results.into_inner().unwrap_or_else(|p| p.into_inner());
-    results.sort_by_key(|r| r.seed);
+    let mut results = crate::parallel::map_indexed(
+        cases.len(),
+        jobs,
+        || (),
+        |_, i| evaluate_case(i as u64, &cases[i], &engines, false),
+    );
     let bundle_path = |sig: &str| format!("findings/{sig}");
     let mut aggregate = Aggregator::new(names);
     let infos: Vec<_> = engines.iter().map(|e| e.info().clone()).collect();

