@@ -23,7 +23,10 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Report)>> {
                 .ok()
                 .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(String::from));
             if let Some(kind) = kind {
-                anyhow::bail!("{} is a {kind} report; merge combines run reports", file.display());
+                anyhow::bail!(
+                    "{} is a {kind} report; merge combines run reports",
+                    file.display()
+                );
             }
             let report: Report = serde_json::from_slice(&bytes)
                 .with_context(|| format!("{} is not a wasmgate report", file.display()))?;

@@ -86,7 +86,9 @@ pub fn support(script: &Script, features: &[Feature]) -> Support {
                     module_info::validate(wasm, &with).is_ok()
                 }
             });
-            missing = Some(extra.copied().unwrap_or(Feature::ALL[0]));
+            // No single feature suffices: name the first one it lacks.
+            let lacking = || Feature::ALL.iter().find(|f| !features.contains(f));
+            missing = extra.or_else(lacking).copied();
         }
     }
     missing.map_or(Support::Full, Support::Lacks)
@@ -343,15 +345,14 @@ impl Runner<'_> {
     }
 }
 
-/// The engine feature that makes `wasm` valid, if it is valid under `features`
-/// (wasmparser is the referee).
+/// The engine feature without which `wasm` would be invalid, if it is valid
+/// under `features` (wasmparser is the referee).
 fn relaxed_by(wasm: &[u8], features: &[Feature]) -> Option<Feature> {
     module_info::validate(wasm, features).ok()?;
-    let needed = features.iter().find(|f| {
-        let without: Vec<Feature> = features.iter().copied().filter(|g| g != *f).collect();
+    features.iter().copied().find(|f| {
+        let without: Vec<Feature> = features.iter().copied().filter(|g| g != f).collect();
         module_info::validate(wasm, &without).is_err()
-    });
-    Some(needed.copied().unwrap_or(features[0]))
+    })
 }
 
 fn observed_error(e: &str) -> String {
