@@ -3,10 +3,8 @@
 //! Each target hands libFuzzer's bytes to one function of this module and
 //! panics on the `Err` it returns.
 
-use crate::case::{CALLS_PER_EXPORT, Origin, TestCase};
 use crate::compare::Verdict;
-use crate::generate::FUEL_GLOBAL;
-use crate::profile::{CALL_FUEL, Profile};
+use crate::source::fuzz_input::case_from_input;
 use anyhow::{Result, bail};
 use std::sync::{Arc, OnceLock};
 use wasmgate_runners::Engine;
@@ -16,38 +14,14 @@ use wasmgate_runners::Engine;
 fn engines() -> &'static [Arc<dyn Engine>] {
     static ENGINES: OnceLock<Vec<Arc<dyn Engine>>> = OnceLock::new();
     ENGINES.get_or_init(|| {
-        let names: Vec<String> = crate::engines::default_names()
+        let names: Vec<String> = crate::execute::engines::default_names()
             .into_iter()
             .filter(|n| !n.starts_with("v8-"))
             .collect();
-        crate::engines::resolve_all(&names)
+        crate::execute::engines::resolve_all(&names)
             .map(|r| r.engines)
             .unwrap_or_default()
     })
-}
-
-/// The module a fuzz input stands for: the input bytes drive wasm-smith with
-/// the `default` profile's configuration, as a seed's ChaCha stream would.
-pub fn module_from_input(data: &[u8]) -> Result<Vec<u8>> {
-    let mut u = arbitrary::Unstructured::new(data);
-    let mut module = wasm_smith::Module::new(Profile::Default.smith_config(), &mut u)?;
-    let fuel = module.ensure_termination(CALL_FUEL)?;
-    crate::rewrite::export_global(&module.to_bytes(), fuel, FUEL_GLOBAL)
-}
-
-/// The test case for a fuzz input saved at `path` (for `wasmgate repro --fuzz-input`).
-pub fn case_from_input(data: &[u8], path: &str) -> Result<TestCase> {
-    let wasm = module_from_input(data)?;
-    let mut case = TestCase::from_module(
-        Origin::Fuzz {
-            path: path.to_string(),
-        },
-        wasm,
-        0,
-        CALLS_PER_EXPORT,
-    );
-    case.features = Some(Profile::Default.features());
-    Ok(case)
 }
 
 /// Differential target: every engine runs the module; a divergence is an `Err`.
@@ -55,7 +29,7 @@ pub fn differential(data: &[u8]) -> Result<()> {
     let Ok(case) = case_from_input(data, "fuzz-input") else {
         return Ok(()); // not enough bytes for a module: nothing to test
     };
-    let (_, verdict) = crate::campaign::run_case(engines(), &case);
+    let (_, verdict) = crate::compare::judge::run_case(engines(), &case);
     if let Verdict::Diverge(d) = verdict {
         bail!(
             "engines diverge at {}: {} (signature {})",
@@ -71,7 +45,7 @@ pub fn differential(data: &[u8]) -> Result<()> {
 /// wasmparser, with that engine's features, accepts.
 pub fn validation(data: &[u8]) -> Result<()> {
     for engine in engines() {
-        let referee = crate::module_info::validate(data, &engine.info().features).is_ok();
+        let referee = crate::source::module_info::validate(data, &engine.info().features).is_ok();
         let accepted = engine.compile(data).is_ok();
         if accepted != referee {
             let what = if accepted { "accepts" } else { "rejects" };
@@ -101,10 +75,11 @@ pub fn wast_parse(data: &[u8]) -> Result<()> {
 mod smoke {
     //! Seeded inputs through each target, as `cargo fuzz run` would feed them.
     use super::*;
+    use crate::source::fuzz_input::module_from_input;
     use rand_chacha::rand_core::RngCore;
 
     fn inputs(n: usize, len: usize) -> Vec<Vec<u8>> {
-        let mut rng = crate::generate::rng(0xf022, 7);
+        let mut rng = crate::source::generate::rng(0xf022, 7);
         (0..n)
             .map(|_| {
                 let mut v = vec![0u8; len];
@@ -146,7 +121,7 @@ mod smoke {
         // Sign extension is outside the MVP; engines that have it must accept,
         // and the referee must know it is feature-gated.
         let wasm = wat::parse_str(r#"(module (func (result i32) (i32.const 1) (i32.extend8_s)))"#).unwrap();
-        assert!(crate::module_info::validate(&wasm, &[]).is_err());
+        assert!(crate::source::module_info::validate(&wasm, &[]).is_err());
         validation(&wasm).unwrap();
     }
 

@@ -1,8 +1,8 @@
 //! The comparison rules, pinned on hand-made outcomes.
 
-use wasmgate_harness::case::{Call, Origin, TestCase};
 use wasmgate_harness::compare::{DivergenceKind, Verdict, compare};
 use wasmgate_harness::execute::{CallRecord, CallResult, EngineOutcome, State, Status, Timings};
+use wasmgate_harness::source::case::{Call, Origin, TestCase};
 use wasmgate_runners::{Exhaustion, Failure, TrapKind, Val, ValType};
 
 fn case(calls: usize) -> TestCase {

@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 use wasmgate_harness::compare::{DivergenceKind, Group};
 use wasmgate_harness::execute::Timings;
-use wasmgate_harness::profile::Profile;
 use wasmgate_harness::report::{EngineTimings, Finding, Report, RunInfo, SeedRange, Summary, Tool};
+use wasmgate_harness::source::profile::Profile;
 use wasmgate_runners::{EngineInfo, Feature};
 
 fn sample() -> Report {
@@ -66,7 +66,7 @@ fn sample() -> Report {
             minimized: Some("findings/value-0123abcd/minimized".into()),
             known: None,
         }],
-        unavailable: vec![wasmgate_harness::engines::Unavailable {
+        unavailable: vec![wasmgate_harness::execute::engines::Unavailable {
             engine: "delta".into(),
             reason: "delta needs Node.js: cannot start `node`".into(),
         }],

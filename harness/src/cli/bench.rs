@@ -3,10 +3,10 @@
 
 use super::EngineOpts;
 use crate::campaign::{CampaignOptions, run as run_campaign};
-use crate::case::TestCase;
 use crate::execute::execute;
-use crate::profile::Profile;
 use crate::report::SeedRange;
+use crate::source::case::TestCase;
+use crate::source::profile::Profile;
 use anyhow::Result;
 use std::path::PathBuf;
 
@@ -91,7 +91,7 @@ fn conformance(suite: &str, opts: &Opts) -> Result<i32> {
         .map(|(name, text)| crate::conformance::script::parse(&name, text))
         .collect::<Result<Vec<_>, _>>()?;
     let parse = start.elapsed().as_secs_f64();
-    let resolved = crate::engines::resolve_all(&opts.engines.names())?;
+    let resolved = crate::execute::engines::resolve_all(&opts.engines.names())?;
     let directives: usize = scripts.iter().map(|s| s.steps.len()).sum();
     println!(
         "bench: conformance {suite}: {} scripts, {directives} directives, engines {}",
@@ -138,14 +138,14 @@ fn node_startup(profile: Profile, first: u64, n: u64) -> Result<()> {
     let cases: Vec<_> = (first..first + n)
         .map(|s| TestCase::generated(profile, s))
         .collect::<Result<_>>()?;
-    let persistent = crate::engines::resolve("v8-turbofan")?;
+    let persistent = crate::execute::engines::resolve("v8-turbofan")?;
     let (mut warm, mut cold) = (Duration::ZERO, Duration::ZERO);
     for case in &cases {
         let start = Instant::now();
         execute(persistent.as_ref(), case);
         warm += start.elapsed();
         let start = Instant::now();
-        let fresh = crate::engines::resolve("v8-turbofan")?;
+        let fresh = crate::execute::engines::resolve("v8-turbofan")?;
         execute(fresh.as_ref(), case);
         drop(fresh);
         cold += start.elapsed();

@@ -52,7 +52,7 @@ pub fn run(opts: Opts) -> Result<i32> {
     }
     let mut expected = expected::load(opts.expected.as_deref())?;
     if let Some(baseline) = &opts.baseline {
-        expected.extend(expected::from_baseline(baseline)?);
+        expected.extend(report::from_baseline(baseline)?);
     }
     let (suite, sources) = if opts.file.is_empty() {
         let files = conformance::suite_files(&opts.suite)?;
@@ -78,7 +78,7 @@ pub fn run(opts: Opts) -> Result<i32> {
         .iter()
         .map(|(name, text)| script::parse(name, text))
         .collect::<Result<Vec<_>, _>>()?;
-    let resolved = crate::engines::resolve_all(&opts.engines.names())?;
+    let resolved = crate::execute::engines::resolve_all(&opts.engines.names())?;
     if resolved.engines.is_empty() {
         return Err(anyhow!("no engine can run here"));
     }
@@ -110,7 +110,7 @@ pub fn run(opts: Opts) -> Result<i32> {
         PathBuf::from("reports").join(super::run::stamped(&prefix, &started_at))
     });
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
-    let write = crate::bundle::write_atomic;
+    let write = crate::report::bundle::write_atomic;
     write(
         &out.join("report.json"),
         serde_json::to_string_pretty(&report)?.as_bytes(),
@@ -118,7 +118,7 @@ pub fn run(opts: Opts) -> Result<i32> {
     write(&out.join("summary.md"), report.to_markdown().as_bytes())?;
     write(
         &out.join("report.xml"),
-        crate::junit::conformance(&report).as_bytes(),
+        crate::conformance::junit::render(&report).as_bytes(),
     )?;
     print_summary(&report, &out);
     Ok(report.exit_code())

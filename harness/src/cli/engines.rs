@@ -1,6 +1,6 @@
 //! `wasmgate engines`: what this build can test.
 
-use crate::engines;
+use crate::execute::engines;
 use anyhow::Result;
 
 #[derive(clap::Args, Debug)]

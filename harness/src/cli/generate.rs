@@ -1,7 +1,7 @@
 //! `wasmgate gen`: write the module a seed generates, as binary or text.
 
-use crate::generate as generator;
-use crate::profile::Profile;
+use crate::source::generate as generator;
+use crate::source::profile::Profile;
 use anyhow::{Context, Result};
 use std::io::Write;
 use std::path::PathBuf;

@@ -15,8 +15,8 @@ pub struct Opts {
 }
 
 pub fn run(opts: Opts) -> Result<i32> {
-    let reports = crate::merge::load(&opts.reports)?;
-    let merged = crate::merge::merge(&reports, &opts.out)?;
+    let reports = crate::campaign::merge::load(&opts.reports)?;
+    let merged = crate::campaign::merge::merge(&reports, &opts.out)?;
     super::run::print_summary(&merged, &opts.out);
     Ok(if merged.findings.is_empty() {
         exit::AGREE

@@ -99,7 +99,7 @@ impl EngineOpts {
     /// The engine specs to use.
     pub fn names(&self) -> Vec<String> {
         let mut names = if self.engines.is_empty() {
-            crate::engines::default_names()
+            crate::execute::engines::default_names()
         } else {
             self.engines.clone()
         };
@@ -134,8 +134,8 @@ pub struct IsolationOpts {
 
 impl IsolationOpts {
     /// The isolation these options select.
-    pub fn isolation(&self) -> anyhow::Result<crate::campaign::Isolation> {
-        use crate::campaign::Isolation;
+    pub fn isolation(&self) -> anyhow::Result<crate::isolate::Isolation> {
+        use crate::isolate::Isolation;
         if self.in_process {
             return Ok(Isolation::InProcess);
         }

@@ -1,14 +1,15 @@
 //! `wasmgate repro`: replay one case and show what each engine did.
 
 use super::EngineOpts;
-use crate::bundle::ReproBundle;
-use crate::campaign::{Isolation, run_case};
-use crate::case::TestCase;
 use crate::compare::Verdict;
-use crate::engines;
-use crate::profile::Profile;
+use crate::compare::judge::run_case;
+use crate::execute::engines;
+use crate::isolate::Isolation;
+use crate::isolate::worker::IsolatedExecutor;
+use crate::report::bundle::ReproBundle;
 use crate::report::exit;
-use crate::worker::IsolatedExecutor;
+use crate::source::case::TestCase;
+use crate::source::profile::Profile;
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
 
@@ -48,7 +49,7 @@ pub fn run(opts: Opts) -> Result<i32> {
                 .unwrap_or_else(|| std::path::Path::new(""));
             let data =
                 std::fs::read(path).with_context(|| format!("cannot read fuzz input {}", path.display()))?;
-            let case = crate::fuzzing::case_from_input(&data, &path.display().to_string())
+            let case = crate::source::fuzz_input::case_from_input(&data, &path.display().to_string())
                 .with_context(|| format!("{} does not make a module", path.display()))?;
             (case, engines::default_names())
         }
@@ -88,10 +89,14 @@ pub fn run(opts: Opts) -> Result<i32> {
             (result.outcomes.unwrap_or_default(), verdict)
         }
     };
-    print!("{}", crate::repro::render(&case, &outcomes, &verdict));
+    print!(
+        "{}",
+        crate::report::side_by_side::render(&case, &outcomes, &verdict)
+    );
     if let Some(dir) = &opts.save {
         let infos = engines.iter().map(|e| e.info().clone()).collect();
-        crate::bundle::ReproBundle::new(&case, infos, outcomes, verdict.clone()).write(dir, &case.wasm)?;
+        crate::report::bundle::ReproBundle::new(&case, infos, outcomes, verdict.clone())
+            .write(dir, &case.wasm)?;
         println!(
             "bundle: {} (replay: wasmgate repro {})",
             dir.display(),
@@ -109,15 +114,15 @@ pub fn run(opts: Opts) -> Result<i32> {
 pub fn load_module(path: &std::path::Path, vector_seed: u64) -> Result<TestCase> {
     let wasm =
         wat::parse_file(path).map_err(|e| anyhow::anyhow!("cannot read module {}: {e}", path.display()))?;
-    crate::module_info::inspect(&wasm)
+    crate::source::module_info::inspect(&wasm)
         .map_err(|e| anyhow::anyhow!("{} is not a valid WebAssembly module: {e}", path.display()))?;
-    let origin = crate::case::Origin::File {
+    let origin = crate::source::case::Origin::File {
         path: path.display().to_string(),
     };
     Ok(TestCase::from_module(
         origin,
         wasm,
         vector_seed,
-        crate::case::CALLS_PER_EXPORT,
+        crate::source::case::CALLS_PER_EXPORT,
     ))
 }

@@ -2,8 +2,8 @@
 
 use super::{EngineOpts, default_jobs};
 use crate::campaign::{CampaignOptions, run as run_campaign};
-use crate::profile::Profile;
 use crate::report::{Report, SeedRange, Shard};
+use crate::source::profile::Profile;
 use anyhow::Result;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -101,16 +101,16 @@ pub fn run(opts: Opts) -> Result<i32> {
             let floor = Duration::from_secs(20);
             opts.time.map(|t| (t / 20).max(floor)).unwrap_or(floor)
         }),
-        known: crate::known::load(opts.known.as_deref())?,
+        known: crate::campaign::known::load(opts.known.as_deref())?,
     };
     if campaign.resume {
-        let journal = out.join(crate::journal::FILE);
+        let journal = out.join(crate::campaign::journal::FILE);
         if !journal.is_file() {
             anyhow::bail!("cannot resume: no journal at {}", journal.display());
         }
         eprintln!("wasmgate: resuming the run in {}", out.display());
     } else {
-        crate::engines::resolve_all(&campaign.engines)?;
+        crate::execute::engines::resolve_all(&campaign.engines)?;
         let shard = campaign.shard.map(|s| format!(", shard {s}")).unwrap_or_default();
         let budget = campaign
             .time_limit

@@ -1,12 +1,13 @@
 //! `wasmgate selftest`: the gate must be able to fail.
 
 use super::default_jobs;
-use crate::bundle::ReproBundle;
-use crate::campaign::{CampaignOptions, run as run_campaign, run_case};
+use crate::campaign::{CampaignOptions, run as run_campaign};
 use crate::compare::Verdict;
-use crate::engines;
-use crate::profile::Profile;
+use crate::compare::judge::run_case;
+use crate::execute::engines;
+use crate::report::bundle::ReproBundle;
 use crate::report::{SeedRange, exit};
+use crate::source::profile::Profile;
 use anyhow::Result;
 use std::path::PathBuf;
 
@@ -111,7 +112,7 @@ const HANGING: &str = "hang:wasmi:i64.rotl";
 /// and every other case must still run.
 fn isolation_check(opts: &Opts) -> Result<i32> {
     let isolation = opts.isolation.isolation()?;
-    let crate::campaign::Isolation::Processes { exe, .. } = isolation else {
+    let crate::isolate::Isolation::Processes { exe, .. } = isolation else {
         println!("selftest: crash and hang checks need worker processes; skipped with --in-process");
         println!("selftest passed");
         return Ok(exit::AGREE);
@@ -127,7 +128,7 @@ fn isolation_check(opts: &Opts) -> Result<i32> {
                 .map(String::from)
                 .to_vec(),
             opts.out.join("isolation"),
-            crate::campaign::Isolation::Processes {
+            crate::isolate::Isolation::Processes {
                 exe,
                 timeout: std::time::Duration::from_secs(2),
             },

@@ -2,13 +2,14 @@
 //! every engine, compared and reported like a run.
 
 use super::{EngineOpts, default_jobs};
-use crate::aggregate::Aggregator;
-use crate::bundle::ReproBundle;
-use crate::campaign::{evaluate_case, write_report};
+use crate::campaign::aggregate::Aggregator;
 use crate::compare::Verdict;
-use crate::profile::Profile;
+use crate::compare::judge::evaluate_case;
+use crate::report::bundle::ReproBundle;
+use crate::report::write_report;
 use crate::report::{REPORT_SCHEMA_VERSION, Report, RunInfo, SeedRange, Tool};
-use crate::sweep;
+use crate::source::profile::Profile;
+use crate::source::sweep;
 use anyhow::{Result, anyhow};
 use std::path::PathBuf;
 use std::time::{Instant, SystemTime};
@@ -36,7 +37,7 @@ pub struct Opts {
 }
 
 pub fn run(opts: Opts) -> Result<i32> {
-    let known = crate::known::load(opts.known.as_deref())?;
+    let known = crate::campaign::known::load(opts.known.as_deref())?;
     let features = opts.profile.features();
     let mut cases = Vec::new();
     for op in sweep::ops(opts.profile) {
@@ -45,7 +46,7 @@ pub fn run(opts: Opts) -> Result<i32> {
         }
         let case = sweep::case(opts.profile, &op)?;
         // The mvp profile leaves out what needs sign extension or saturating conversions.
-        if crate::module_info::validate(&case.wasm, &features).is_ok() {
+        if crate::source::module_info::validate(&case.wasm, &features).is_ok() {
             cases.push(case);
         }
     }
@@ -55,7 +56,7 @@ pub fn run(opts: Opts) -> Result<i32> {
             opts.profile
         ));
     }
-    let resolved = crate::engines::resolve_all(&opts.engines.names())?;
+    let resolved = crate::execute::engines::resolve_all(&opts.engines.names())?;
     let engines = resolved.engines;
     let names: Vec<String> = engines.iter().map(|e| e.info().name.clone()).collect();
     let jobs = opts.jobs.unwrap_or_else(default_jobs).max(1);
@@ -75,7 +76,7 @@ pub fn run(opts: Opts) -> Result<i32> {
     });
     std::fs::create_dir_all(&out).map_err(|e| anyhow!("cannot create {}: {e}", out.display()))?;
     let start = Instant::now();
-    let mut results = crate::parallel::map_indexed(
+    let mut results = crate::execute::parallel::map_indexed(
         cases.len(),
         jobs,
         || (),
@@ -121,7 +122,7 @@ pub fn run(opts: Opts) -> Result<i32> {
         timings,
         unavailable: resolved.unavailable,
     };
-    crate::known::apply(&mut report, &known);
+    crate::campaign::known::apply(&mut report, &known);
     write_report(&report, &out)?;
     super::run::print_summary(&report, &out);
     Ok(report.exit_code())

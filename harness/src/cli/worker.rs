@@ -16,7 +16,7 @@ pub fn run(opts: Opts) -> Result<i32> {
     if opts.conformance {
         crate::conformance::isolate::serve(&opts.engines)?;
     } else {
-        crate::worker::serve(&opts.engines)?;
+        crate::isolate::worker::serve(&opts.engines)?;
     }
     Ok(0)
 }

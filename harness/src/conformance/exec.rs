@@ -2,7 +2,7 @@
 //! directive, and judges each outcome against the script's expectation.
 
 use super::script::{Action, Expect, Instantiation, Script, Step, StepKind};
-use crate::module_info;
+use crate::source::module_info;
 use std::collections::HashMap;
 use wasmgate_runners::{Engine, Failure, Feature, InstanceId, Session, TrapKind, Val};
 

@@ -1,7 +1,8 @@
 //! The expected-failure list: engine failures the conformance gate tolerates,
 //! each with the reason a runtime developer would accept.
 
-use anyhow::{Context, Result, anyhow};
+use crate::source::toml_file::{from_toml, read_list};
+use anyhow::{Result, anyhow};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -54,30 +55,6 @@ struct File {
     failure: Vec<Entry>,
 }
 
-/// Parses TOML with an error of one line: `origin:line: message`.
-pub fn from_toml<T: serde::de::DeserializeOwned>(text: &str, origin: &str) -> Result<T> {
-    toml::from_str(text).map_err(|e| {
-        let line = e.span().map(|s| text[..s.start].lines().count().max(1));
-        let at = line.map(|l| format!(":{l}")).unwrap_or_default();
-        anyhow!("{origin}{at}: {}", e.message().trim().replace('\n', " "))
-    })
-}
-
-/// Reads a list file, or uses `built_in` when no path is given.
-pub fn read_list<T: serde::de::DeserializeOwned>(
-    path: Option<&Path>,
-    built_in: &str,
-    what: &str,
-) -> Result<T> {
-    match path {
-        None => from_toml(built_in, &format!("built-in {what}")),
-        Some(p) => {
-            let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
-            from_toml(&text, &p.display().to_string())
-        }
-    }
-}
-
 /// Parses a list; `origin` names it in errors.
 pub fn parse(text: &str, origin: &str) -> Result<Vec<Entry>> {
     let file: File = from_toml(text, origin)?;
@@ -102,27 +79,6 @@ pub fn load(path: Option<&Path>) -> Result<Vec<Entry>> {
     });
     let file: File = read_list(path, BUILT_IN, "expected-failure list")?;
     check(file.failure, &origin)
-}
-
-/// The failures of an earlier conformance report, as expected-failure entries:
-/// with `--baseline`, only what fails now but did not then fails the gate, and
-/// what failed then but passes now is reported as stale (fixed).
-pub fn from_baseline(path: &Path) -> Result<Vec<Entry>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let report: super::report::ConformanceReport = serde_json::from_str(&text)
-        .map_err(|e| anyhow!("{} is not a wasmgate conformance report: {e}", path.display()))?;
-    Ok(report
-        .failures
-        .into_iter()
-        .map(|f| Entry {
-            engine: f.engine,
-            file: f.file,
-            line: Some(f.line),
-            lines: vec![],
-            directive: Some(f.directive),
-            reason: format!("failed in the baseline run of {} too", report.started_at),
-        })
-        .collect())
 }
 
 #[cfg(test)]

@@ -35,7 +35,7 @@ struct Done {
 pub fn serve(specs: &[String]) -> Result<()> {
     let engines = specs
         .iter()
-        .map(|s| crate::engines::resolve(s))
+        .map(|s| crate::execute::engines::resolve(s))
         .collect::<Result<Vec<_>>>()?;
     let spectest = wat::parse_str(exec::SPECTEST_WAT).context("the spectest module")?;
     let stdin = std::io::stdin();

@@ -9,10 +9,11 @@
 pub mod exec;
 pub mod expected;
 pub mod isolate;
+pub mod junit;
 pub mod report;
 pub mod script;
 
-use crate::campaign::Isolation;
+use crate::isolate::Isolation;
 use anyhow::{Result, anyhow};
 use exec::FileRun;
 use script::Script;
@@ -80,7 +81,7 @@ pub fn run(
         .flat_map(|s| (0..engines.len()).map(move |e| (s, e)))
         .collect();
     work.sort_by_key(|&(s, _)| std::cmp::Reverse(scripts[s].steps.len()));
-    let runs = crate::parallel::map_indexed(
+    let runs = crate::execute::parallel::map_indexed(
         work.len(),
         jobs,
         || match isolation {

@@ -6,11 +6,13 @@
 use super::exec::{FileRun, Verdict};
 use super::expected::Entry;
 use super::script::Script;
-use crate::engines::Unavailable;
+use crate::execute::engines::Unavailable;
 use crate::report::{REPORT_SCHEMA_VERSION, Tool, exit};
+use anyhow::{Context, Result, anyhow};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::path::Path;
 use wasmgate_runners::EngineInfo;
 
 /// Directive counts of one engine on one file (or in total).
@@ -459,4 +461,24 @@ impl ConformanceReport {
         }
         md
     }
+}
+/// The failures of an earlier conformance report, as expected-failure entries:
+/// with `--baseline`, only what fails now but did not then fails the gate, and
+/// what failed then but passes now is reported as stale (fixed).
+pub fn from_baseline(path: &Path) -> Result<Vec<Entry>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let report: ConformanceReport = serde_json::from_str(&text)
+        .map_err(|e| anyhow!("{} is not a wasmgate conformance report: {e}", path.display()))?;
+    Ok(report
+        .failures
+        .into_iter()
+        .map(|f| Entry {
+            engine: f.engine,
+            file: f.file,
+            line: Some(f.line),
+            lines: vec![],
+            directive: Some(f.directive),
+            reason: format!("failed in the baseline run of {} too", report.started_at),
+        })
+        .collect())
 }

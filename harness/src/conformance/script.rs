@@ -1,7 +1,7 @@
 //! A `.wast` script turned into engine-neutral steps: parsed and encoded once,
 //! then run on every engine by [`super::exec`].
 
-use crate::module_info::{self, ModuleInfo};
+use crate::source::module_info::{self, ModuleInfo};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;

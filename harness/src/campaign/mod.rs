@@ -1,23 +1,32 @@
-//! A campaign: many seeds through the pipeline in parallel, findings
-//! deduplicated by signature, one bundle per signature, and the report.
+//! Campaigns: many cases through the pipeline in parallel — findings
+//! deduplicated by signature, one bundle per signature, the [`journal`] and
+//! resume, shards and [`merge`], the [`known`]-divergence list, [`aggregate`]
+//! counts and minimisation ([`shrink`]) — ending in a report.
+//!
+//! Invariant: the only stage that owns a report folder's life cycle; imports
+//! `report/`, `isolate/`, `compare/`, `execute/` and `source/`, never `cli/`.
 
-use crate::aggregate::Aggregator;
-use crate::bundle::ReproBundle;
-use crate::case::TestCase;
-use crate::compare::{Divergence, Verdict, compare};
-use crate::engines;
-use crate::execute::EngineOutcome;
-use crate::execute::{CallResult, Status, Timings, execute};
-use crate::generate::GENERATOR_VERSION;
-use crate::journal::{self, Journal};
-use crate::profile::Profile;
-use crate::report::{REPORT_SCHEMA_VERSION, Report, RunInfo, SeedRange, Shard, Tool};
-use crate::worker::IsolatedExecutor;
+pub mod aggregate;
+pub mod journal;
+pub mod known;
+pub mod merge;
+pub mod shrink;
+
+use crate::compare::judge::{CaseResult, evaluate_seed};
+use crate::compare::{Divergence, Verdict};
+use crate::execute::engines;
+use crate::isolate::Isolation;
+use crate::isolate::worker::IsolatedExecutor;
+use crate::report::bundle::ReproBundle;
+use crate::report::{REPORT_SCHEMA_VERSION, Report, RunInfo, SeedRange, Shard, Tool, write_report};
+use crate::source::case::TestCase;
+use crate::source::generate::GENERATOR_VERSION;
+use crate::source::profile::Profile;
+use aggregate::Aggregator;
 use anyhow::{Context, Result};
-use serde::{Deserialize, Serialize};
+use journal::Journal;
 use std::collections::HashMap;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -51,107 +60,7 @@ pub struct CampaignOptions {
     /// runs out keep their full bundle.
     pub shrink_time: Duration,
     /// Findings on this list are reported as known and do not fail the gate.
-    pub known: Vec<crate::known::Entry>,
-}
-
-/// What happened to one seed, kept small: agreeing cases keep no outcomes.
-/// Per-engine vectors follow the campaign's engine order. This is also what a
-/// worker process sends back for each request.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CaseResult {
-    pub seed: u64,
-    pub verdict: Result<Verdict, String>,
-    pub skipped: Vec<usize>,
-    pub timings: Vec<Timings>,
-    pub ran: Vec<bool>,
-    /// Calls made and calls that returned, on the first engine that ran.
-    pub calls: (u64, u64),
-    /// Every engine's outcome, kept only when the engines diverged.
-    pub outcomes: Option<Vec<EngineOutcome>>,
-}
-
-impl CaseResult {
-    /// A seed for which no case could be made.
-    fn failed(seed: u64, error: &anyhow::Error) -> Self {
-        CaseResult {
-            seed,
-            verdict: Err(format!("{error:#}")),
-            skipped: vec![],
-            timings: vec![],
-            ran: vec![],
-            calls: (0, 0),
-            outcomes: None,
-        }
-    }
-
-    /// Summarises `outcomes` (in any order) against the engine order `names`;
-    /// the outcomes themselves are kept if `keep` or the engines diverged.
-    pub fn from_outcomes(
-        seed: u64,
-        outcomes: Vec<EngineOutcome>,
-        verdict: Verdict,
-        names: &[String],
-        keep: bool,
-    ) -> Self {
-        let by_name = |n: &String| outcomes.iter().find(|o| &o.engine == n);
-        let is_skipped = |o: &EngineOutcome| matches!(o.status, Status::Skipped { .. });
-        CaseResult {
-            seed,
-            skipped: names
-                .iter()
-                .enumerate()
-                .filter(|(_, n)| by_name(n).is_some_and(is_skipped))
-                .map(|(i, _)| i)
-                .collect(),
-            ran: names
-                .iter()
-                .map(|n| by_name(n).is_some_and(|o| !is_skipped(o)))
-                .collect(),
-            timings: names
-                .iter()
-                .map(|n| by_name(n).map(|o| o.timings).unwrap_or_default())
-                .collect(),
-            calls: outcomes
-                .iter()
-                .find(|o| !is_skipped(o))
-                .map(|o| {
-                    let returned = o
-                        .calls
-                        .iter()
-                        .filter(|c| matches!(c.result, CallResult::Returned(_)))
-                        .count();
-                    (o.calls.len() as u64, returned as u64)
-                })
-                .unwrap_or_default(),
-            outcomes: (keep || matches!(verdict, Verdict::Diverge(_))).then_some(outcomes),
-            verdict: Ok(verdict),
-        }
-    }
-}
-
-/// Generates, runs and compares the case for one seed, in this process.
-pub fn evaluate_seed(profile: Profile, seed: u64, engines: &[Arc<dyn Engine>]) -> CaseResult {
-    match TestCase::generated(profile, seed) {
-        Ok(case) => evaluate_case(seed, &case, engines, false),
-        Err(e) => CaseResult::failed(seed, &e),
-    }
-}
-
-/// Runs and compares one case, in this process; `keep` keeps every outcome
-/// even when the engines agree.
-pub fn evaluate_case(seed: u64, case: &TestCase, engines: &[Arc<dyn Engine>], keep: bool) -> CaseResult {
-    let (outcomes, verdict) = run_case(engines, case);
-    let names: Vec<String> = engines.iter().map(|e| e.info().name.clone()).collect();
-    CaseResult::from_outcomes(seed, outcomes, verdict, &names, keep)
-}
-
-/// Where engines run.
-#[derive(Clone, Debug)]
-pub enum Isolation {
-    /// On the campaign's own threads: fastest, but a crashing engine takes the run down.
-    InProcess,
-    /// In `exe worker` child processes, one per job, killed after `timeout` per case.
-    Processes { exe: PathBuf, timeout: Duration },
+    pub known: Vec<crate::campaign::known::Entry>,
 }
 
 /// Time spent, for the benchmark: engine phases vs everything else.
@@ -160,16 +69,6 @@ pub struct CampaignCost {
     pub wall: Duration,
     pub engine_us: u64,
     pub cases: u64,
-}
-
-/// Runs one case on every engine and compares.
-pub fn run_case(
-    engines: &[Arc<dyn Engine>],
-    case: &TestCase,
-) -> (Vec<crate::execute::EngineOutcome>, Verdict) {
-    let outcomes: Vec<_> = engines.iter().map(|e| execute(e.as_ref(), case)).collect();
-    let verdict = compare(case, &outcomes);
-    (outcomes, verdict)
 }
 
 struct BestBundles {
@@ -434,7 +333,7 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
         timings,
         unavailable,
     };
-    crate::known::apply(&mut report, &opts.known);
+    crate::campaign::known::apply(&mut report, &opts.known);
     if opts.shrink_attempts > 0 {
         minimize_findings(&mut report, opts);
     }
@@ -472,8 +371,8 @@ fn minimize_findings(report: &mut Report, opts: &CampaignOptions) {
             continue;
         }
         let dir = opts.out.join(&f.bundle);
-        match crate::shrink::shrink_bundle(&dir, &opts.isolation, opts.shrink_attempts) {
-            Ok(_) => f.minimized = Some(format!("{}/{}", f.bundle, crate::shrink::MINIMIZED)),
+        match crate::campaign::shrink::shrink_bundle(&dir, &opts.isolation, opts.shrink_attempts) {
+            Ok(_) => f.minimized = Some(format!("{}/{}", f.bundle, crate::campaign::shrink::MINIMIZED)),
             Err(e) => eprintln!("wasmgate: could not shrink {}: {e:#}", f.signature),
         }
     }
@@ -550,14 +449,4 @@ fn run_seed(
         })?;
     }
     Ok(result)
-}
-
-/// Writes `report.json`, `summary.md` and `report.xml` (JUnit) into `dir`.
-pub fn write_report(report: &Report, dir: &Path) -> Result<()> {
-    let json = serde_json::to_vec_pretty(report)?;
-    crate::bundle::write_atomic(&dir.join("report.json"), &json)?;
-    crate::bundle::write_atomic(&dir.join("summary.md"), report.to_markdown().as_bytes())?;
-    crate::bundle::write_atomic(&dir.join("report.xml"), crate::junit::run(report).as_bytes())?;
-    let _ = std::io::stderr().flush();
-    Ok(())
 }

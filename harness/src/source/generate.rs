@@ -5,7 +5,7 @@
 //! fuel instrumentation (`ensure_termination`) → the fuel global exported as
 //! [`FUEL_GLOBAL`] so the executor can refill it before each call.
 
-use crate::profile::{CALL_FUEL, Profile};
+use crate::source::profile::{CALL_FUEL, Profile};
 use anyhow::{Context, Result};
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
@@ -50,7 +50,7 @@ pub fn module(profile: Profile, seed: u64) -> Result<Vec<u8>> {
     let fuel = module
         .ensure_termination(CALL_FUEL)
         .context("adding fuel instrumentation")?;
-    crate::rewrite::export_global(&module.to_bytes(), fuel, FUEL_GLOBAL)
+    crate::source::rewrite::export_global(&module.to_bytes(), fuel, FUEL_GLOBAL)
 }
 
 #[cfg(test)]
@@ -117,7 +117,7 @@ mod tests {
         for profile in Profile::ALL {
             for seed in 0..40 {
                 let wasm = module(profile, seed).unwrap();
-                crate::module_info::validate(&wasm, &profile.features())
+                crate::source::module_info::validate(&wasm, &profile.features())
                     .unwrap_or_else(|e| panic!("{profile} seed {seed}: {e}"));
             }
         }

@@ -4,9 +4,9 @@
 //! moment resumes from it with `wasmgate run --resume DIR` without losing or
 //! re-reporting a finding.
 
-use crate::campaign::CaseResult;
-use crate::profile::Profile;
+use crate::compare::judge::CaseResult;
 use crate::report::{SeedRange, Shard};
+use crate::source::profile::Profile;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
@@ -28,7 +28,7 @@ pub struct Header {
     pub engines: Vec<String>,
     /// Engines asked for that could not run, reported again on resume.
     #[serde(default)]
-    pub unavailable: Vec<crate::engines::Unavailable>,
+    pub unavailable: Vec<crate::execute::engines::Unavailable>,
 }
 
 /// An open journal, shared by the campaign's threads.

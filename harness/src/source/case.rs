@@ -1,9 +1,6 @@
 //! Test cases: module bytes, the calls to make, and where the case came from.
 
-use crate::generate::{self, FUEL_GLOBAL, GENERATOR_VERSION};
-use crate::module_info;
-use crate::profile::{CALL_FUEL, Profile};
-use anyhow::Result;
+use crate::source::profile::Profile;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use wasmgate_runners::{Val, ValType};
@@ -82,40 +79,4 @@ pub struct TestCase {
     /// Whether the module validates with every feature the harness knows;
     /// engines lacking a feature are only skipped for valid modules.
     pub valid: bool,
-}
-
-impl TestCase {
-    /// The generated case for `(profile, seed)`.
-    pub fn generated(profile: Profile, seed: u64) -> Result<TestCase> {
-        let wasm = generate::module(profile, seed)?;
-        let origin = Origin::Generated {
-            profile,
-            seed,
-            generator_version: GENERATOR_VERSION.to_string(),
-        };
-        let mut case = TestCase::from_module(origin, wasm, seed, CALLS_PER_EXPORT);
-        case.features = Some(profile.features());
-        Ok(case)
-    }
-
-    /// A case for arbitrary module bytes: seeded calls to every export. An
-    /// invalid module becomes a case with no calls, which engines must reject.
-    pub fn from_module(origin: Origin, wasm: Vec<u8>, vector_seed: u64, per_export: usize) -> TestCase {
-        let (info, valid) = match module_info::inspect(&wasm) {
-            Ok(info) => (info, true),
-            Err(_) => (Default::default(), false),
-        };
-        let calls = crate::vectors::calls(&info, vector_seed, per_export);
-        let refuel = info.globals.iter().any(|g| g == FUEL_GLOBAL).then_some(CALL_FUEL);
-        TestCase {
-            origin,
-            wasm,
-            calls,
-            globals: info.globals,
-            memories: info.memories,
-            refuel,
-            features: None,
-            valid,
-        }
-    }
 }

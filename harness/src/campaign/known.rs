@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// The list shipped with wasmgate (`vectors/known-divergences.toml`).
-pub const BUILT_IN: &str = include_str!("../../vectors/known-divergences.toml");
+pub const BUILT_IN: &str = include_str!("../../../vectors/known-divergences.toml");
 
 /// One known divergence.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,7 +30,7 @@ struct File {
 
 /// Loads the list at `path`, or the built-in one.
 pub fn load(path: Option<&Path>) -> Result<Vec<Entry>> {
-    let file: File = crate::conformance::expected::read_list(path, BUILT_IN, "known-divergence list")?;
+    let file: File = crate::source::toml_file::read_list(path, BUILT_IN, "known-divergence list")?;
     if let Some(e) = file.divergence.iter().find(|e| e.reason.trim().is_empty()) {
         return Err(anyhow!("known divergence {} has no reason", e.signature));
     }

@@ -2,9 +2,9 @@
 //! recording results, state and per-phase timings. Panics inside an engine are
 //! caught and recorded as a crash with everything observed up to that point.
 
-use crate::case::TestCase;
-use crate::generate::FUEL_GLOBAL;
-use crate::module_info;
+use crate::source::case::TestCase;
+use crate::source::generate::FUEL_GLOBAL;
+use crate::source::module_info;
 use serde::{Deserialize, Serialize};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;

@@ -4,12 +4,13 @@
 //! complete bundle of its own in `<bundle>/minimized/` that replays with
 //! `wasmgate repro`.
 
-use crate::bundle::{ReproBundle, write_atomic};
-use crate::campaign::{CaseResult, Isolation};
-use crate::case::{CALLS_PER_EXPORT, Origin, TestCase};
 use crate::compare::Verdict;
-use crate::engines;
-use crate::worker::IsolatedExecutor;
+use crate::compare::judge::CaseResult;
+use crate::execute::engines;
+use crate::isolate::Isolation;
+use crate::isolate::worker::IsolatedExecutor;
+use crate::report::bundle::{ReproBundle, write_atomic};
+use crate::source::case::{CALLS_PER_EXPORT, Origin, TestCase};
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 
@@ -96,7 +97,7 @@ pub fn shrink_bundle(dir: &Path, isolation: &Isolation, attempts: u32) -> Result
         })))
         .run(bundle.case.wasm.clone(), |candidate: &[u8]| -> Result<bool> {
             // An invalid candidate cannot show the same divergence; skip it quickly.
-            if crate::module_info::inspect(candidate).is_err() {
+            if crate::source::module_info::inspect(candidate).is_err() {
                 return Ok(false);
             }
             Ok(run(candidate)?.is_some_and(|(_, r)| same(&r)))

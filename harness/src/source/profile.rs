@@ -18,7 +18,7 @@ pub enum Profile {
     Simd,
 }
 
-/// Fuel each call starts with; see [`crate::generate`] for how it is enforced.
+/// Fuel each call starts with; see [`crate::source::generate`] for how it is enforced.
 pub const CALL_FUEL: u32 = 1_000;
 
 impl Profile {

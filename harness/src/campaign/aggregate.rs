@@ -1,8 +1,8 @@
 //! Folding case results into a report as they arrive, in any order, keeping
 //! memory flat: per-case data is summed, only findings keep their seeds.
 
-use crate::campaign::CaseResult;
 use crate::compare::Verdict;
+use crate::compare::judge::CaseResult;
 use crate::report::{EngineTimings, Finding, Summary};
 use std::collections::BTreeMap;
 

@@ -1,7 +1,7 @@
 //! Engine selection by name: the runners' registry, command engines
 //! (`NAME=COMMAND`), and harness-side wrappers (fault injection).
 
-use crate::mutant::{self, MutantEngine};
+use crate::execute::mutant::{self, MutantEngine};
 use anyhow::{Result, anyhow};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;

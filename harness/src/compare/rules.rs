@@ -17,8 +17,8 @@
 //! blamed; without one, all are blamed. The divergence gets a stable signature
 //! (blamed engines × kind × class) used for deduplication.
 
-use crate::case::TestCase;
 use crate::execute::{CallResult, EngineOutcome, Phase, State, Status};
+use crate::source::case::TestCase;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use wasmgate_runners::{Failure, TrapKind, Val};
@@ -494,9 +494,10 @@ fn class_of(
         DivergenceKind::Value => signature(),
         DivergenceKind::Global => {
             let fuel = groups.iter().any(|(o, _)| match o {
-                Some(Obs::Returned(_, s) | Obs::Trapped(_, s) | Obs::Instantiated(s)) => {
-                    s.globals.iter().any(|(n, _)| n == crate::generate::FUEL_GLOBAL)
-                }
+                Some(Obs::Returned(_, s) | Obs::Trapped(_, s) | Obs::Instantiated(s)) => s
+                    .globals
+                    .iter()
+                    .any(|(n, _)| n == crate::source::generate::FUEL_GLOBAL),
                 _ => false,
             });
             if fuel {

@@ -75,7 +75,7 @@ mod tests {
     use super::*;
 
     fn exports_of(wasm: &[u8]) -> Vec<String> {
-        let info = crate::module_info::inspect(wasm).unwrap();
+        let info = crate::source::module_info::inspect(wasm).unwrap();
         info.globals.clone()
     }
 

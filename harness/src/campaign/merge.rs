@@ -117,7 +117,7 @@ pub fn merge(reports: &[(PathBuf, Report)], out: &Path) -> Result<Report> {
     }
     merged.findings = findings.into_values().map(|(f, _)| f).collect();
     merged.summary.unique_findings = merged.findings.len() as u64;
-    crate::campaign::write_report(&merged, out)?;
+    crate::report::write_report(&merged, out)?;
     Ok(merged)
 }
 

@@ -1,8 +1,8 @@
 //! Side-by-side rendering of what every engine did with one case.
 
-use crate::case::TestCase;
 use crate::compare::Verdict;
 use crate::execute::{CallResult, EngineOutcome, Phase, State, Status};
+use crate::source::case::TestCase;
 use std::fmt::Write as _;
 use wasmgate_runners::Failure;
 
@@ -68,7 +68,7 @@ pub fn render(case: &TestCase, outcomes: &[EngineOutcome], verdict: &Verdict) ->
         out,
         "module: {} bytes, sha256 {}",
         case.wasm.len(),
-        crate::bundle::sha256(&case.wasm)
+        crate::report::bundle::sha256(&case.wasm)
     );
     let rows = 2 + case.calls.len();
     let mut labels = vec!["compile".to_string(), "instantiate".to_string()];

@@ -7,9 +7,9 @@
 //! <bundle>/module.wat    the same, printed by wasmprinter
 //! ```
 
-use crate::case::TestCase;
 use crate::compare::Verdict;
 use crate::execute::EngineOutcome;
+use crate::source::case::TestCase;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

@@ -4,9 +4,9 @@
 //! of boundary operands, through the ordinary execute → compare → report path.
 //! Float-vector results get their NaN lanes canonicalised in the module.
 
-use crate::case::{Call, Origin, TestCase};
-use crate::profile::Profile;
-use crate::vectors::{F32_EDGES, F64_EDGES, I32_EDGES, I64_EDGES};
+use crate::source::case::{Call, Origin, TestCase};
+use crate::source::profile::Profile;
+use crate::source::vectors::{F32_EDGES, F64_EDGES, I32_EDGES, I64_EDGES};
 use anyhow::{Context, Result};
 use wasmgate_runners::{Val, ValType};
 
@@ -397,7 +397,7 @@ mod tests {
         for profile in [Profile::Default, Profile::Simd] {
             for op in ops(profile) {
                 let c = case(profile, &op).unwrap();
-                crate::module_info::validate(&c.wasm, &profile.features()).unwrap();
+                crate::source::module_info::validate(&c.wasm, &profile.features()).unwrap();
                 let combos: usize = op.params.iter().map(|p| operands(*p).len()).product();
                 assert_eq!(c.calls.len(), combos, "{}", op.text);
             }

@@ -1,8 +1,8 @@
 //! Seeded argument vectors: about half boundary values, half random bit patterns.
 
-use crate::case::Call;
-use crate::generate::{rng, streams};
-use crate::module_info::ModuleInfo;
+use crate::source::case::Call;
+use crate::source::generate::{rng, streams};
+use crate::source::module_info::ModuleInfo;
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::RngCore;
 use wasmgate_runners::{Val, ValType};
@@ -138,7 +138,7 @@ mod tests {
 
     #[test]
     fn vectors_are_seeded() {
-        let info = crate::module_info::inspect(
+        let info = crate::source::module_info::inspect(
             &wat::parse_str(r#"(module (func (export "f") (param i64 f32 v128)))"#).unwrap(),
         )
         .unwrap();

@@ -6,12 +6,12 @@
 //! does not answer within the time limit is killed and replaced, and the case
 //! is re-run on each engine alone to find which one crashed or hung.
 
-use crate::campaign::{CaseResult, evaluate_case, evaluate_seed};
-use crate::case::TestCase;
+use crate::compare::judge::{CaseResult, evaluate_case, evaluate_seed};
 use crate::compare::{Divergence, DivergenceKind, Group, Verdict, signature_of};
-use crate::engines;
+use crate::execute::engines;
 use crate::execute::{EngineOutcome, Phase, Status, Timings};
-use crate::profile::Profile;
+use crate::source::case::TestCase;
+use crate::source::profile::Profile;
 use anyhow::{Context, Result, anyhow};
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Write};
@@ -57,7 +57,7 @@ pub fn serve(engine_names: &[String]) -> Result<()> {
             Request::Case { mut case, wasm_hex } => {
                 case.wasm = from_hex(&wasm_hex)?;
                 let seed = match case.origin {
-                    crate::case::Origin::Generated { seed, .. } => seed,
+                    crate::source::case::Origin::Generated { seed, .. } => seed,
                     _ => 0,
                 };
                 evaluate_case(seed, &case, &engines, true)
@@ -161,7 +161,7 @@ impl IsolatedExecutor {
     /// Runs a full case (e.g. from a bundle) with the same isolation.
     pub fn run_case(&mut self, case: &TestCase) -> Result<CaseResult> {
         let seed = match case.origin {
-            crate::case::Origin::Generated { seed, .. } => seed,
+            crate::source::case::Origin::Generated { seed, .. } => seed,
             _ => 0,
         };
         let request = Request::Case {

@@ -1,0 +1,12 @@
+//! Comparison: every rule that decides whether engines agree, whom to blame
+//! and what a divergence's signature is ([`rules`]), and one case judged on
+//! every engine in this process ([`judge`]).
+//!
+//! Takes outcomes from `execute/`, hands a [`Verdict`] (and a compact
+//! [`judge::CaseResult`]) on to campaigns and reports.
+//! Invariant: no I/O; imports only `execute/` and `source/`.
+
+pub mod judge;
+mod rules;
+
+pub use rules::*;

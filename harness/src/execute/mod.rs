@@ -1,0 +1,14 @@
+//! Execution: one [`TestCase`](crate::source::case::TestCase) on one engine —
+//! compile, instantiate, each call in order — normalised into an
+//! [`EngineOutcome`] with per-phase timings; plus choosing engines by name,
+//! fault-injecting engine wrappers and the thread helper the stages share.
+//!
+//! Takes a case from `source/`, hands outcomes on to `compare/`.
+//! Invariant: decides nothing about agreement; imports only `source/` and the runners.
+
+pub mod engines;
+pub mod mutant;
+mod outcome;
+pub mod parallel;
+
+pub use outcome::*;

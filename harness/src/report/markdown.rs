@@ -1,0 +1,139 @@
+//! `summary.md`: the Markdown rendering of a run report, for CI step summaries
+//! and people.
+
+use super::model::Report;
+use std::fmt::Write as _;
+
+impl Report {
+    /// The Markdown summary (for CI step summaries and humans).
+    pub fn to_markdown(&self) -> String {
+        let s = &self.summary;
+        let mut md = String::new();
+        let status = if self.findings.is_empty() {
+            "✅ all engines agree"
+        } else if self.findings.iter().all(|f| f.known.is_some()) {
+            "✅ only known divergences"
+        } else {
+            "❌ engines diverge"
+        };
+        let _ = writeln!(md, "# wasmgate run `{}`: {status}\n", self.run.name);
+        let _ = writeln!(
+            md,
+            "Profile `{}`, seeds `{}`, generator `{}`.\n",
+            self.run.profile, self.run.seeds, self.run.generator_version
+        );
+        let _ = writeln!(
+            md,
+            "| cases | agreed | diverged | inconclusive | generation errors | unique findings |"
+        );
+        let _ = writeln!(md, "|---:|---:|---:|---:|---:|---:|");
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {} |\n",
+            s.cases, s.agreed, s.diverged, s.inconclusive, s.generation_errors, s.unique_findings
+        );
+        if s.calls > 0 {
+            let _ = writeln!(
+                md,
+                "{} calls compared, {} ({:.0}%) returned values; the rest trapped.\n",
+                s.calls,
+                s.calls_returned,
+                100.0 * s.calls_returned as f64 / s.calls as f64
+            );
+        }
+        let _ = writeln!(md, "## Engines\n");
+        for u in &self.unavailable {
+            let _ = writeln!(md, "- `{}` not run: {}", u.engine, u.reason);
+        }
+        if !self.unavailable.is_empty() {
+            let _ = writeln!(md);
+        }
+        let _ = writeln!(md, "| engine | version | skipped cases | features |");
+        let _ = writeln!(md, "|---|---|---:|---|");
+        for e in &self.engines {
+            let features: Vec<&str> = e.features.iter().map(|f| f.name()).collect();
+            let skipped = s.skipped.get(&e.name).copied().unwrap_or(0);
+            let _ = writeln!(
+                md,
+                "| `{}` | {} | {skipped} | {} |",
+                e.name,
+                e.version,
+                features.join(", ")
+            );
+        }
+        if !self.findings.is_empty() {
+            let _ = writeln!(md, "\n## Findings\n");
+            for f in &self.findings {
+                let who = if f.majority {
+                    "blamed"
+                } else {
+                    "no majority; involved"
+                };
+                let _ = writeln!(
+                    md,
+                    "### `{}` — {} divergence, {who}: {}\n",
+                    f.signature,
+                    f.kind,
+                    f.blamed
+                        .iter()
+                        .map(|b| format!("`{b}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                let seeds: Vec<String> = f.seeds.iter().take(10).map(|s| s.to_string()).collect();
+                let more = if f.seeds.len() > 10 {
+                    format!(" (+{} more)", f.seeds.len() - 10)
+                } else {
+                    String::new()
+                };
+                let _ = writeln!(
+                    md,
+                    "- hit by {} case(s): seeds {}{more}",
+                    f.count,
+                    seeds.join(", ")
+                );
+                let _ = writeln!(md, "- at `{}`", f.step);
+                for g in &f.groups {
+                    let _ = writeln!(md, "  - {}: {}", g.engines.join(", "), g.observed);
+                }
+                if let Some(reason) = &f.known {
+                    let _ = writeln!(md, "- **known divergence**: {reason}");
+                }
+                if let Some(m) = &f.minimized {
+                    let _ = writeln!(md, "- minimised: `wasmgate repro {m}`");
+                }
+                let _ = writeln!(
+                    md,
+                    "- reproduce from this folder: `wasmgate repro {}`\n",
+                    f.bundle
+                );
+            }
+        }
+        if !s.inconclusive_reasons.is_empty() {
+            let _ = writeln!(md, "\n## Inconclusive cases\n");
+            for (reason, n) in &s.inconclusive_reasons {
+                let _ = writeln!(md, "- {n} × {reason}");
+            }
+        }
+        if !self.timings.is_empty() {
+            let _ = writeln!(md, "\n## Engine time\n");
+            let _ = writeln!(
+                md,
+                "| engine | cases | compile ms | instantiate ms | execute ms | teardown ms |"
+            );
+            let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|");
+            for (name, t) in &self.timings {
+                let _ = writeln!(
+                    md,
+                    "| `{name}` | {} | {} | {} | {} | {} |",
+                    t.cases,
+                    t.timings.compile_us / 1000,
+                    t.timings.instantiate_us / 1000,
+                    t.timings.execute_us / 1000,
+                    t.timings.teardown_us / 1000
+                );
+            }
+        }
+        md
+    }
+}

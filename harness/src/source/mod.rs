@@ -1,0 +1,58 @@
+//! Sources: everything that makes a [`TestCase`] — generation profiles,
+//! seeded modules, argument vectors, the instruction sweep, fuzz inputs, module
+//! inspection and rewriting, and the TOML lists in `vectors/`.
+//!
+//! Hands on a `TestCase` (module bytes, calls, origin) to `execute/`.
+//! Invariant: imports nothing of the harness outside this folder; a case
+//! carries its [`Origin`](case::Origin) so it can be rebuilt or replayed.
+
+pub mod case;
+pub mod fuzz_input;
+pub mod generate;
+pub mod module_info;
+pub mod profile;
+pub mod rewrite;
+pub mod sweep;
+pub mod toml_file;
+pub mod vectors;
+
+use anyhow::Result;
+use case::{CALLS_PER_EXPORT, Origin, TestCase};
+use generate::{FUEL_GLOBAL, GENERATOR_VERSION};
+use profile::{CALL_FUEL, Profile};
+
+impl TestCase {
+    /// The generated case for `(profile, seed)`.
+    pub fn generated(profile: Profile, seed: u64) -> Result<TestCase> {
+        let wasm = generate::module(profile, seed)?;
+        let origin = Origin::Generated {
+            profile,
+            seed,
+            generator_version: GENERATOR_VERSION.to_string(),
+        };
+        let mut case = TestCase::from_module(origin, wasm, seed, CALLS_PER_EXPORT);
+        case.features = Some(profile.features());
+        Ok(case)
+    }
+
+    /// A case for arbitrary module bytes: seeded calls to every export. An
+    /// invalid module becomes a case with no calls, which engines must reject.
+    pub fn from_module(origin: Origin, wasm: Vec<u8>, vector_seed: u64, per_export: usize) -> TestCase {
+        let (info, valid) = match module_info::inspect(&wasm) {
+            Ok(info) => (info, true),
+            Err(_) => (Default::default(), false),
+        };
+        let calls = vectors::calls(&info, vector_seed, per_export);
+        let refuel = info.globals.iter().any(|g| g == FUEL_GLOBAL).then_some(CALL_FUEL);
+        TestCase {
+            origin,
+            wasm,
+            calls,
+            globals: info.globals,
+            memories: info.memories,
+            refuel,
+            features: None,
+            valid,
+        }
+    }
+}
