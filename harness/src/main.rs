@@ -1,11 +1,22 @@
 //! The `wasmgate` command: dispatches to one subcommand, maps errors to exit code 2.
 
 fn main() {
-    // Die quietly on a closed pipe (`wasmgate gen --wat | head`), like other
-    // Unix tools, instead of panicking on the failed write.
-    // SAFETY: called first thing, before any thread exists; SIG_DFL is always valid.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
+    // SIGPIPE stays ignored (Rust's default): a write to an engine or worker
+    // process that has died must come back as an error, never kill the run.
+    // A closed standard output (`wasmgate gen --wat | head`) ends the program
+    // quietly instead of panicking in `println!`, as other Unix tools do.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default_hook(info);
+    }));
     std::process::exit(wasmgate_harness::cli::main());
 }

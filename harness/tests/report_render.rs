@@ -25,6 +25,7 @@ fn sample() -> Report {
             seeds: SeedRange { start: 0, end: 100 },
             shard: None,
             generator_version: "gen-test".into(),
+            incomplete: None,
             jobs: 2,
             started_at: "2026-01-01T00:00:00Z".into(),
             wall_ms: 1234,
@@ -49,6 +50,7 @@ fn sample() -> Report {
             kind: DivergenceKind::Value,
             blamed: vec!["gamma".into()],
             majority: true,
+            code_bases: 3,
             step: "call 0 \"f\"(i32:1)".into(),
             groups: vec![
                 Group {

@@ -2,10 +2,11 @@
 //! back on stdout, with a time limit. Shared by the external engines and the
 //! harness's worker processes.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// How one request/response exchange ended.
@@ -26,7 +27,12 @@ pub struct LineChild {
     child: Child,
     stdin: ChildStdin,
     lines: Receiver<String>,
+    /// The last bytes the child wrote to stderr, shown when it dies.
+    stderr: Arc<Mutex<Vec<u8>>>,
 }
+
+/// How much of a child's stderr is kept for its death message.
+const STDERR_TAIL: usize = 4096;
 
 impl LineChild {
     /// Starts `command`; `what` names the child in messages ("worker", "engine process").
@@ -35,11 +41,23 @@ impl LineChild {
             .process_group(0)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()?;
         let missing = || std::io::Error::other("child has no pipes");
         let stdin = child.stdin.take().ok_or_else(missing)?;
         let stdout = child.stdout.take().ok_or_else(missing)?;
+        let mut err_pipe = child.stderr.take().ok_or_else(missing)?;
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let tail = stderr.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 1024];
+            while let Ok(n @ 1..) = err_pipe.read(&mut buf) {
+                let mut kept = tail.lock().unwrap_or_else(|e| e.into_inner());
+                kept.extend_from_slice(&buf[..n]);
+                let excess = kept.len().saturating_sub(STDERR_TAIL);
+                kept.drain(..excess);
+            }
+        });
         let (tx, lines) = channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
@@ -54,6 +72,7 @@ impl LineChild {
             child,
             stdin,
             lines,
+            stderr,
         })
     }
 
@@ -100,10 +119,40 @@ impl LineChild {
     }
 
     fn death(&mut self) -> String {
-        match self.child.wait() {
+        let how = match self.child.wait() {
             Ok(status) => describe_exit(&self.what, status),
             Err(e) => format!("{} lost: {e}", self.what),
+        };
+        // The stderr reader may still be draining the pipe of a child that just exited.
+        std::thread::sleep(Duration::from_millis(20));
+        match self.stderr_tail() {
+            Some(said) => format!("{how}; its stderr ends: {said}"),
+            None => how,
         }
+    }
+
+    /// The last lines the child wrote to stderr (at most 300 characters), if any.
+    pub fn stderr_tail(&self) -> Option<String> {
+        let kept = self.stderr.lock().unwrap_or_else(|e| e.into_inner());
+        let text = String::from_utf8_lossy(&kept);
+        let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        let mut said = lines.join(" | ");
+        if said.is_empty() {
+            return None;
+        }
+        if said.chars().count() > 300 {
+            said = format!(
+                "…{}",
+                said.chars()
+                    .rev()
+                    .take(300)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect::<String>()
+            );
+        }
+        Some(said)
     }
 }
 

@@ -68,6 +68,7 @@ impl Aggregator {
                         kind: d.kind,
                         blamed: d.blamed.clone(),
                         majority: d.majority,
+                        code_bases: d.code_bases,
                         step: d.step.clone(),
                         groups: d.groups.clone(),
                         count: 0,

@@ -29,6 +29,38 @@ pub struct Header {
     /// Engines asked for that could not run, reported again on resume.
     #[serde(default)]
     pub unavailable: Vec<crate::execute::engines::Unavailable>,
+    /// The wasmgate version and generator that wrote the journal: a resume
+    /// under another one would mix cases of two generators in one report.
+    #[serde(default)]
+    pub tool_version: String,
+    #[serde(default)]
+    pub generator_version: String,
+}
+
+impl Header {
+    /// Refuses a journal written by another wasmgate or generator.
+    pub fn check_same_tool(&self, path: &Path) -> Result<()> {
+        let (tool, generator) = (
+            env!("CARGO_PKG_VERSION"),
+            crate::source::generate::GENERATOR_VERSION,
+        );
+        if self.tool_version != tool || self.generator_version != generator {
+            let was = |s: &str| {
+                if s.is_empty() {
+                    "an unrecorded version".to_string()
+                } else {
+                    s.to_string()
+                }
+            };
+            bail!(
+                "cannot resume: {} was written by wasmgate {} with generator {}, this is wasmgate {tool} with generator {generator}; start a new run",
+                path.display(),
+                was(&self.tool_version),
+                was(&self.generator_version)
+            );
+        }
+        Ok(())
+    }
 }
 
 /// An open journal, shared by the campaign's threads.
@@ -64,6 +96,7 @@ impl Journal {
                 header.journal
             );
         }
+        header.check_same_tool(&path)?;
         let mut done = Vec::new();
         let mut valid_len = first.len() as u64 + 1;
         for line in lines {

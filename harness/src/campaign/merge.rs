@@ -65,6 +65,20 @@ pub fn merge(reports: &[(PathBuf, Report)], out: &Path) -> Result<Report> {
             );
         }
     }
+    let covered: Vec<Coverage> = reports.iter().map(|(_, r)| Coverage::of(r)).collect();
+    for (i, a) in covered.iter().enumerate() {
+        for (j, b) in covered.iter().enumerate().skip(i + 1) {
+            if let Some(seed) = a.first_common(b) {
+                bail!(
+                    "{} and {} both cover seed {seed} ({} and {}): a report would be counted twice",
+                    reports[i].0.display(),
+                    reports[j].0.display(),
+                    a.describe(),
+                    b.describe()
+                );
+            }
+        }
+    }
     let mut merged = first.clone();
     merged.run.name = format!("merge of {} reports", reports.len());
     merged.run.shard = None;
@@ -117,8 +131,111 @@ pub fn merge(reports: &[(PathBuf, Report)], out: &Path) -> Result<Report> {
     }
     merged.findings = findings.into_values().map(|(f, _)| f).collect();
     merged.summary.unique_findings = merged.findings.len() as u64;
+    merged.summary.known_findings = merged.findings.iter().filter(|f| f.known.is_some()).count() as u64;
+    merged.run.incomplete = missing_seeds(&covered, merged.run.seeds);
     crate::report::write_report(&merged, out)?;
     Ok(merged)
+}
+
+/// The seeds one report covers: `start..end`, only those `s` with
+/// `s % count == index - 1` (count 1: all of them).
+#[derive(Clone, Copy, Debug)]
+struct Coverage {
+    start: u64,
+    end: u64,
+    index: u64,
+    count: u64,
+}
+
+impl Coverage {
+    fn of(r: &Report) -> Self {
+        let (index, count) = r.run.shard.map_or((1, 1), |s| (s.index, s.count));
+        Coverage {
+            start: r.run.seeds.start,
+            end: r.run.seeds.end,
+            index,
+            count,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self.count {
+            1 => format!("seeds {}..{}", self.start, self.end),
+            n => format!("shard {}/{n} of seeds {}..{}", self.index, self.start, self.end),
+        }
+    }
+
+    /// How many seeds it covers.
+    fn len(&self) -> u64 {
+        let below = |x: u64| -> u64 {
+            // Seeds s < x with s % count == index - 1.
+            let r = self.index - 1;
+            if x <= r { 0 } else { (x - r - 1) / self.count + 1 }
+        };
+        below(self.end).saturating_sub(below(self.start))
+    }
+
+    /// The lowest seed both cover, if any (the Chinese remainder theorem on
+    /// the two residues, within the overlap of the two ranges).
+    fn first_common(&self, other: &Coverage) -> Option<u64> {
+        let (lo, hi) = (self.start.max(other.start), self.end.min(other.end));
+        if lo >= hi {
+            return None;
+        }
+        let (a, n, b, m) = (
+            (self.index - 1) as i128,
+            self.count as i128,
+            (other.index - 1) as i128,
+            other.count as i128,
+        );
+        let (g, p, _) = ext_gcd(n, m);
+        if (b - a) % g != 0 {
+            return None;
+        }
+        let l = n / g * m;
+        let x = (a + n * ((b - a) / g * p).rem_euclid(m / g)).rem_euclid(l);
+        let lo = lo as i128;
+        let first = lo + (x - lo).rem_euclid(l);
+        (first < hi as i128).then_some(first as u64)
+    }
+}
+
+/// `(g, x, y)` with `a*x + b*y == g == gcd(a, b)`.
+fn ext_gcd(a: i128, b: i128) -> (i128, i128, i128) {
+    if b == 0 {
+        (a, 1, 0)
+    } else {
+        let (g, x, y) = ext_gcd(b, a % b);
+        (g, y, x - a / b * y)
+    }
+}
+
+/// What the merged range lacks: the missing shards when all reports split
+/// the same range the same way, else how many seeds no report covers.
+fn missing_seeds(covered: &[Coverage], range: crate::report::SeedRange) -> Option<String> {
+    let have: u64 = covered.iter().map(Coverage::len).sum();
+    if have >= range.len() {
+        return None;
+    }
+    let first = covered[0];
+    let like = covered
+        .iter()
+        .all(|c| (c.start, c.end, c.count) == (first.start, first.end, first.count));
+    if like && first.count > 1 {
+        let missing: Vec<String> = (1..=first.count)
+            .filter(|k| !covered.iter().any(|c| c.index == *k))
+            .map(|k| format!("{k}/{}", first.count))
+            .collect();
+        return Some(format!(
+            "shard(s) {} of seeds {range} are missing",
+            missing.join(", ")
+        ));
+    }
+    Some(format!(
+        "{} of the {} seeds in {range} are in no merged report",
+        range.len() - have,
+        range.len()
+    ))
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<()> {
@@ -136,4 +253,36 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cov(start: u64, end: u64, index: u64, count: u64) -> Coverage {
+        Coverage {
+            start,
+            end,
+            index,
+            count,
+        }
+    }
+
+    #[test]
+    fn coverage_counts_and_overlaps() {
+        assert_eq!(cov(0, 10, 1, 1).len(), 10);
+        assert_eq!(cov(0, 10, 1, 4).len(), 3); // 0, 4, 8
+        assert_eq!(cov(0, 10, 4, 4).len(), 2); // 3, 7
+        assert_eq!(cov(5, 10, 2, 4).len(), 2); // 5, 9
+        assert_eq!(cov(0, 10, 1, 4).first_common(&cov(0, 10, 2, 4)), None);
+        assert_eq!(cov(0, 10, 1, 4).first_common(&cov(0, 10, 1, 4)), Some(0));
+        assert_eq!(cov(0, 100, 2, 4).first_common(&cov(0, 100, 2, 6)), Some(1));
+        assert_eq!(cov(0, 100, 1, 2).first_common(&cov(0, 100, 2, 4)), None);
+        assert_eq!(cov(0, 50, 1, 1).first_common(&cov(50, 90, 1, 1)), None);
+        assert_eq!(cov(0, 51, 1, 1).first_common(&cov(50, 90, 1, 1)), Some(50));
+        assert_eq!(
+            cov(0, u64::MAX, 3, 7).first_common(&cov(0, u64::MAX, 5, 11)),
+            Some(37)
+        );
+    }
 }

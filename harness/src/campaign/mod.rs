@@ -190,6 +190,8 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
             shard: opts.shard,
             engines: resolved.specs,
             unavailable: resolved.unavailable,
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            generator_version: GENERATOR_VERSION.to_string(),
         };
         let journal = Journal::create(&opts.out, &header)?;
         let opts = CampaignOptions {
@@ -323,6 +325,7 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
             seeds: opts.seeds,
             shard: opts.shard,
             generator_version: GENERATOR_VERSION.to_string(),
+            incomplete: None,
             jobs: opts.jobs,
             started_at,
             wall_ms: wall.as_millis() as u64,

@@ -78,7 +78,7 @@ pub fn run(opts: Opts) -> Result<i32> {
         .iter()
         .map(|(name, text)| script::parse(name, text))
         .collect::<Result<Vec<_>, _>>()?;
-    let resolved = crate::execute::engines::resolve_all(&opts.engines.names())?;
+    let resolved = opts.engines.resolve()?;
     if resolved.engines.is_empty() {
         return Err(anyhow!("no engine can run here"));
     }

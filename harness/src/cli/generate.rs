@@ -3,7 +3,7 @@
 use crate::source::generate as generator;
 use crate::source::profile::Profile;
 use anyhow::{Context, Result};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -33,7 +33,16 @@ pub fn run(opts: Opts) -> Result<i32> {
         Some(path) => {
             std::fs::write(path, &bytes).with_context(|| format!("cannot write {}", path.display()))?
         }
-        None => std::io::stdout().write_all(&bytes)?,
+        None => {
+            let mut stdout = std::io::stdout();
+            if !opts.wat && stdout.is_terminal() {
+                anyhow::bail!("refusing to write binary wasm to a terminal; give -o FILE or --wat");
+            }
+            match stdout.write_all(&bytes).and_then(|_| stdout.flush()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                written => written?,
+            }
+        }
     }
     Ok(0)
 }

@@ -1,6 +1,5 @@
 //! `wasmgate merge`: join shard reports into one.
 
-use crate::report::exit;
 use anyhow::Result;
 use std::path::PathBuf;
 
@@ -12,15 +11,25 @@ pub struct Opts {
     /// Folder for the merged report and bundles.
     #[arg(long, default_value = "reports/merged")]
     out: PathBuf,
+    /// Pass the gate even if the reports do not cover their whole seed range
+    /// (a shard missing); without it, a gap is an error (exit 2).
+    #[arg(long)]
+    allow_incomplete: bool,
 }
 
 pub fn run(opts: Opts) -> Result<i32> {
     let reports = crate::campaign::merge::load(&opts.reports)?;
     let merged = crate::campaign::merge::merge(&reports, &opts.out)?;
-    super::run::print_summary(&merged, &opts.out);
-    Ok(if merged.findings.is_empty() {
-        exit::AGREE
-    } else {
-        exit::FINDINGS
-    })
+    merged.check_compared_something(&opts.out)?;
+    if let Some(missing) = &merged.run.incomplete {
+        if !opts.allow_incomplete {
+            anyhow::bail!(
+                "the merge is incomplete: {missing} (report: {}; --allow-incomplete accepts a gap)",
+                opts.out.join("report.json").display()
+            );
+        }
+        eprintln!("wasmgate: warning: {missing}");
+    }
+    super::run::print_summary(&merged, &opts.out, false);
+    Ok(merged.exit_code())
 }

@@ -111,6 +111,56 @@ impl EngineOpts {
     pub fn given(&self) -> bool {
         !self.engines.is_empty() || !self.engine_cmd.is_empty()
     }
+
+    /// Builds the engines. One the user named (in `--engines` or
+    /// `--engine-cmd`) that cannot start here is an error; one that is merely
+    /// among the defaults is set aside with its reason.
+    pub fn resolve(&self) -> anyhow::Result<crate::execute::engines::Resolved> {
+        let resolved = crate::execute::engines::resolve_all(&self.names())?;
+        let named = |engine: &str| {
+            !self.engines.is_empty()
+                || self
+                    .engine_cmd
+                    .iter()
+                    .any(|c| c.split_once('=').map(|(n, _)| n.trim()) == Some(engine))
+        };
+        if let Some(u) = resolved.unavailable.iter().find(|u| named(&u.engine)) {
+            anyhow::bail!(
+                "engine `{}` was asked for but cannot run here: {}",
+                u.engine,
+                u.reason
+            );
+        }
+        Ok(resolved)
+    }
+
+    /// [`EngineOpts::resolve`], for a command that compares engines with
+    /// each other: fewer than two that can run is an error.
+    pub fn resolve_for_comparison(&self) -> anyhow::Result<crate::execute::engines::Resolved> {
+        let resolved = self.resolve()?;
+        if resolved.engines.len() < 2 {
+            let ran: Vec<&str> = resolved.specs.iter().map(String::as_str).collect();
+            let why: Vec<String> = resolved
+                .unavailable
+                .iter()
+                .map(|u| format!("{}: {}", u.engine, u.reason))
+                .collect();
+            anyhow::bail!(
+                "a comparison needs at least two engines, and only {} can run here{}",
+                if ran.is_empty() {
+                    "none".to_string()
+                } else {
+                    ran.join(", ")
+                },
+                if why.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", why.join("; "))
+                }
+            );
+        }
+        Ok(resolved)
+    }
 }
 
 /// Number of worker threads when `--jobs` is not given: one per core.

@@ -76,7 +76,11 @@ pub fn run(opts: Opts) -> Result<i32> {
     } else {
         default_engines
     };
-    let resolved = engines::resolve_all(&names)?;
+    let resolved = if opts.engines.given() {
+        opts.engines.resolve_for_comparison()?
+    } else {
+        engines::resolve_all(&names)?
+    };
     for u in &resolved.unavailable {
         eprintln!("wasmgate: {} not run: {}", u.engine, u.reason);
     }

@@ -108,24 +108,29 @@ pub fn run(opts: Opts) -> Result<i32> {
         if !journal.is_file() {
             anyhow::bail!("cannot resume: no journal at {}", journal.display());
         }
-        eprintln!("wasmgate: resuming the run in {}", out.display());
+        if !opts.quiet {
+            eprintln!("wasmgate: resuming the run in {}", out.display());
+        }
     } else {
-        crate::execute::engines::resolve_all(&campaign.engines)?;
+        opts.engines.resolve_for_comparison()?;
         let shard = campaign.shard.map(|s| format!(", shard {s}")).unwrap_or_default();
         let budget = campaign
             .time_limit
             .map(|t| format!(" for at most {}", humantime::format_duration(t)))
             .unwrap_or_default();
-        eprintln!(
-            "wasmgate: running seeds {}{shard} of profile {} on {} engines with {} jobs{budget}",
-            campaign.seeds,
-            campaign.profile,
-            campaign.engines.len(),
-            campaign.jobs
-        );
+        if !opts.quiet {
+            eprintln!(
+                "wasmgate: running seeds {}{shard} of profile {} on {} engines with {} jobs{budget}",
+                campaign.seeds,
+                campaign.profile,
+                campaign.engines.len(),
+                campaign.jobs
+            );
+        }
     }
     let (report, _) = run_campaign(&campaign)?;
-    print_summary(&report, &out);
+    report.check_compared_something(&out)?;
+    print_summary(&report, &out, opts.quiet);
     Ok(report.exit_code())
 }
 
@@ -143,8 +148,13 @@ pub fn stamped(prefix: &str, rfc3339: &str) -> String {
     format!("{prefix}-{}", rfc3339.replace(':', "-"))
 }
 
-/// The closing lines of a run: counts, findings and where the report is.
-pub fn print_summary(report: &Report, out: &std::path::Path) {
+/// Findings listed one by one at the end of a run; the rest are counted
+/// (the report has them all).
+const FINDINGS_SHOWN: usize = 20;
+
+/// The closing lines of a run: counts, findings (new ones first, most hit
+/// first; none when `quiet`) and where the report is.
+pub fn print_summary(report: &Report, out: &std::path::Path, quiet: bool) {
     let s = &report.summary;
     println!(
         "wasmgate: {} cases on {} engines in {:.1}s: {} agreed, {} diverged, {} inconclusive, {} generation errors",
@@ -174,14 +184,29 @@ pub fn print_summary(report: &Report, out: &std::path::Path) {
     for (reason, n) in &s.inconclusive_reasons {
         println!("inconclusive: {n} × {reason}");
     }
-    for f in &report.findings {
+    let mut order: Vec<&crate::report::Finding> = report.findings.iter().collect();
+    order.sort_by_key(|f| (f.known.is_some(), std::cmp::Reverse(f.count)));
+    let shown = if quiet { 0 } else { FINDINGS_SHOWN };
+    if order.len() > shown {
+        println!(
+            "{} finding(s){}; all in the report",
+            order.len(),
+            if shown > 0 {
+                format!(", {} more not listed here", order.len() - shown)
+            } else {
+                String::new()
+            }
+        );
+    }
+    for f in order.into_iter().take(shown) {
         let known = f
             .known
             .as_ref()
             .map(|r| format!(" [known: {r}]"))
             .unwrap_or_default();
+        let blame = crate::report::blame_label(f.majority, f.code_bases);
         println!(
-            "finding {} ({} at {}; blamed {}): {} case(s), first seed {}{known}",
+            "finding {} ({} at {}; {blame} {}): {} case(s), first seed {}{known}",
             f.signature,
             f.kind,
             f.step,

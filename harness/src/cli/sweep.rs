@@ -56,7 +56,7 @@ pub fn run(opts: Opts) -> Result<i32> {
             opts.profile
         ));
     }
-    let resolved = crate::execute::engines::resolve_all(&opts.engines.names())?;
+    let resolved = opts.engines.resolve_for_comparison()?;
     let engines = resolved.engines;
     let names: Vec<String> = engines.iter().map(|e| e.info().name.clone()).collect();
     let jobs = opts.jobs.unwrap_or_else(default_jobs).max(1);
@@ -112,6 +112,7 @@ pub fn run(opts: Opts) -> Result<i32> {
             },
             shard: None,
             generator_version: sweep::SWEEP_VERSION.into(),
+            incomplete: None,
             jobs,
             started_at,
             wall_ms: start.elapsed().as_millis() as u64,
@@ -124,6 +125,7 @@ pub fn run(opts: Opts) -> Result<i32> {
     };
     crate::campaign::known::apply(&mut report, &known);
     write_report(&report, &out)?;
-    super::run::print_summary(&report, &out);
+    report.check_compared_something(&out)?;
+    super::run::print_summary(&report, &out, false);
     Ok(report.exit_code())
 }

@@ -13,9 +13,13 @@
 //!   from that step on.
 //!
 //! At the first step where observations differ, engines are grouped by what
-//! they observed; a strict largest group is the majority and everyone else is
-//! blamed; without one, all are blamed. The divergence gets a stable signature
-//! (blamed engines × kind × class) used for deduplication.
+//! they observed. Votes count independent code bases, not configurations
+//! ([`code_base`]): wasmtime's three configurations share a front end, V8's
+//! two tiers a runtime, and a fault-injecting wrapper is the engine it wraps.
+//! The group backed by strictly more code bases than any other is the
+//! majority and everyone else is blamed; without one, all are blamed. The
+//! divergence gets a stable signature (blamed engines × kind × class) used for
+//! deduplication, and records how many code bases voted.
 
 use crate::execute::{CallResult, EngineOutcome, Phase, State, Status};
 use crate::source::case::TestCase;
@@ -90,8 +94,12 @@ pub struct Divergence {
     pub groups: Vec<Group>,
     /// Engines outside the majority (all of them when there is no majority).
     pub blamed: Vec<String>,
-    /// Whether a strict majority exists.
+    /// Whether a strict majority (of independent code bases) exists.
     pub majority: bool,
+    /// Independent code bases among the engines that disagreed here: a
+    /// majority of fewer than three is weak evidence.
+    #[serde(default)]
+    pub code_bases: u32,
     /// Stable dedup key: `kind-xxxxxxxx`.
     pub signature: String,
     /// What the signature is made of.
@@ -401,13 +409,40 @@ fn describe(o: &Option<Obs>, kind: DivergenceKind, majority: &Option<Obs>) -> St
     }
 }
 
+/// The code base an engine configuration belongs to: a fault-injecting
+/// wrapper (`mutant:ENGINE:OP`, …) belongs to ENGINE, and configurations whose
+/// names share the part before the first `-` (`wasmtime-winch`,
+/// `wasmtime-pulley`; `v8-liftoff`, `v8-turbofan`) share one.
+pub fn code_base(engine: &str) -> &str {
+    let inner = match engine.split_once(':') {
+        Some((_, rest)) => rest.rsplit_once(':').map_or(rest, |(e, _)| e),
+        None => engine,
+    };
+    inner.split_once('-').map_or(inner, |(base, _)| base)
+}
+
+fn code_bases<'a>(engines: impl IntoIterator<Item = &'a &'a str>) -> usize {
+    engines
+        .into_iter()
+        .map(|e| code_base(e))
+        .collect::<std::collections::BTreeSet<_>>()
+        .len()
+}
+
 fn divergence(case: &TestCase, step: usize, mut groups: Vec<(Option<Obs>, Vec<&str>)>) -> Divergence {
-    // Largest group first; ties broken by the first engine's name for stability.
+    // The group backed by most code bases first, then the largest; ties broken
+    // by the first engine's name for stability.
     for (_, members) in groups.iter_mut() {
         members.sort();
     }
-    groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.1.cmp(&b.1)));
-    let majority = groups[0].1.len() > groups[1].1.len();
+    groups.sort_by(|a, b| {
+        code_bases(&b.1)
+            .cmp(&code_bases(&a.1))
+            .then_with(|| b.1.len().cmp(&a.1.len()))
+            .then_with(|| a.1.cmp(&b.1))
+    });
+    let majority = code_bases(&groups[0].1) > code_bases(&groups[1].1);
+    let voters = code_bases(groups.iter().flat_map(|(_, m)| m.iter())) as u32;
     let mut blamed: Vec<String> = groups
         .iter()
         .skip(if majority { 1 } else { 0 })
@@ -439,6 +474,7 @@ fn divergence(case: &TestCase, step: usize, mut groups: Vec<(Option<Obs>, Vec<&s
         groups: out_groups,
         blamed,
         majority,
+        code_bases: voters,
         signature,
         signature_text,
     }

@@ -268,6 +268,12 @@ impl IsolatedExecutor {
             kind,
             groups,
             majority: !healthy.is_empty(),
+            code_bases: self
+                .engines
+                .iter()
+                .map(|e| crate::compare::code_base(e))
+                .collect::<std::collections::BTreeSet<_>>()
+                .len() as u32,
             blamed,
             signature,
             signature_text,

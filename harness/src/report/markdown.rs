@@ -22,6 +22,9 @@ impl Report {
             "Profile `{}`, seeds `{}`, generator `{}`.\n",
             self.run.profile, self.run.seeds, self.run.generator_version
         );
+        if let Some(missing) = &self.run.incomplete {
+            let _ = writeln!(md, "⚠️ Incomplete: {missing}.\n");
+        }
         let _ = writeln!(
             md,
             "| cases | agreed | diverged | inconclusive | generation errors | unique findings |"
@@ -64,11 +67,7 @@ impl Report {
         if !self.findings.is_empty() {
             let _ = writeln!(md, "\n## Findings\n");
             for f in &self.findings {
-                let who = if f.majority {
-                    "blamed"
-                } else {
-                    "no majority; involved"
-                };
+                let who = super::blame_label(f.majority, f.code_bases);
                 let _ = writeln!(
                     md,
                     "### `{}` — {} divergence, {who}: {}\n",

@@ -22,6 +22,17 @@ pub mod exit {
     pub const USAGE: i32 = 2;
 }
 
+/// How a divergence's blame reads: a majority of at least three independent
+/// code bases blames; a smaller one is said to be weak; without one, every
+/// engine is involved.
+pub fn blame_label(majority: bool, code_bases: u32) -> &'static str {
+    match (majority, code_bases) {
+        (false, _) => "no majority of independent code bases; involved",
+        (true, 0..=2) => "blamed by a vote of fewer than three independent code bases",
+        (true, _) => "blamed",
+    }
+}
+
 /// The tool that wrote a report.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tool {
@@ -49,6 +60,10 @@ pub struct RunInfo {
     #[serde(default)]
     pub shard: Option<Shard>,
     pub generator_version: String,
+    /// Set when the report does not cover all of `seeds` (a merge missing
+    /// shards): which seeds are missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incomplete: Option<String>,
     pub jobs: usize,
     pub started_at: String,
     pub wall_ms: u64,
@@ -166,6 +181,9 @@ pub struct Finding {
     pub kind: DivergenceKind,
     pub blamed: Vec<String>,
     pub majority: bool,
+    /// Independent code bases in the vote (see `compare::code_base`).
+    #[serde(default)]
+    pub code_bases: u32,
     /// The step and groups of the representative (lowest) seed.
     pub step: String,
     pub groups: Vec<Group>,
@@ -206,6 +224,42 @@ pub struct Report {
 }
 
 impl Report {
+    /// Why this report cannot pass a gate although it has no new finding: it
+    /// compared nothing (no case, fewer than two engines, or every case
+    /// inconclusive). A gate that compared nothing has not passed.
+    pub fn compared_nothing(&self) -> Option<String> {
+        let s = &self.summary;
+        let scope = match self.run.shard {
+            Some(shard) => format!("shard {shard} of seeds {}", self.run.seeds),
+            None => format!("seeds {}", self.run.seeds),
+        };
+        if s.cases == 0 {
+            Some(format!(
+                "compared nothing: the run made no case ({scope}, or its time ran out before the first)"
+            ))
+        } else if self.engines.len() < 2 {
+            Some(format!(
+                "compared nothing: only {} engine ran",
+                self.engines.len()
+            ))
+        } else if s.agreed + s.diverged == 0 {
+            Some(format!(
+                "compared nothing: all {} cases were inconclusive or could not be generated",
+                s.cases
+            ))
+        } else {
+            None
+        }
+    }
+
+    /// An error naming why, and where the report is, if the report compared nothing.
+    pub fn check_compared_something(&self, dir: &std::path::Path) -> anyhow::Result<()> {
+        match self.compared_nothing() {
+            Some(why) => anyhow::bail!("{why} (report: {})", dir.join("report.json").display()),
+            None => Ok(()),
+        }
+    }
+
     /// The exit code a CI gate should use for this report.
     pub fn exit_code(&self) -> i32 {
         if self.findings.iter().all(|f| f.known.is_some()) {

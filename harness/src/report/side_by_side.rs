@@ -146,11 +146,7 @@ pub fn render(case: &TestCase, outcomes: &[EngineOutcome], verdict: &Verdict) ->
             for g in &d.groups {
                 let _ = writeln!(out, "  {}: {}", g.engines.join(", "), g.observed);
             }
-            let who = if d.majority {
-                "blamed"
-            } else {
-                "no majority; involved"
-            };
+            let who = crate::report::blame_label(d.majority, d.code_bases);
             let _ = writeln!(out, "  {who}: {}", d.blamed.join(", "));
         }
     }

@@ -1,0 +1,377 @@
+//! The gate tells the truth: exit codes, merged counts, JUnit and blame match
+//! what happened. Each test pins a way the gate once said something false.
+
+mod common;
+
+use common::{code, report, stderr, stdout, wasmgate};
+use std::path::{Path, PathBuf};
+
+/// Three engines from three code bases: fast, and enough for a majority.
+const ENGINES: &str = "wasmtime-cranelift,wasmi,wasmer-cranelift";
+
+/// Runs shard `k`/4 of seeds 400..800 (which hold the known wasmi bug's seeds
+/// 479 and 623) into `dir/sK`.
+fn shard(dir: &Path, k: u32) -> PathBuf {
+    let out = dir.join(format!("s{k}"));
+    let o = wasmgate(&[
+        "run",
+        "-q",
+        "--seeds",
+        "400..800",
+        "--shard",
+        &format!("{k}/4"),
+        "--engines",
+        ENGINES,
+        "--shrink-attempts",
+        "0",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    out
+}
+
+fn error_line(o: &std::process::Output) -> String {
+    let err = stderr(o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "exactly one line on stderr: {err}");
+    assert!(lines[0].starts_with("error: "), "{err}");
+    lines[0].to_string()
+}
+
+#[test]
+fn merge_passes_on_known_findings_recounts_and_refuses_overlaps_and_gaps() {
+    let dir = tempfile::tempdir().unwrap();
+    let shards: Vec<PathBuf> = (1..=4).map(|k| shard(dir.path(), k)).collect();
+    let s = |i: usize| shards[i].to_str().unwrap().to_string();
+    let merged = dir.path().join("merged");
+    let o = wasmgate(&[
+        "merge",
+        &s(0),
+        &s(1),
+        &s(2),
+        &s(3),
+        "--out",
+        merged.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        code(&o),
+        0,
+        "only known findings: the merge passes\n{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains("gate: passed (2 known divergences)"),
+        "{}",
+        stdout(&o)
+    );
+    let r = report(&merged);
+    assert_eq!(r["summary"]["cases"], 400);
+    assert_eq!(r["summary"]["known_findings"], 2);
+    assert_eq!(r["summary"]["unique_findings"], 2);
+    assert!(r["run"].get("incomplete").is_none());
+
+    // The same shard twice would count its cases twice.
+    let o = wasmgate(&[
+        "merge",
+        &s(0),
+        &s(0),
+        "--out",
+        dir.path().join("twice").to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(error_line(&o).contains("both cover seed 400"), "{}", stderr(&o));
+
+    // Three of four shards: an error naming the missing shard, unless allowed.
+    let partial = dir.path().join("partial");
+    let o = wasmgate(&["merge", &s(0), &s(1), &s(2), "--out", partial.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        error_line(&o).contains("shard(s) 4/4 of seeds 400..800 are missing"),
+        "{}",
+        stderr(&o)
+    );
+    let o = wasmgate(&[
+        "merge",
+        &s(0),
+        &s(1),
+        &s(2),
+        "--allow-incomplete",
+        "--out",
+        partial.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(report(&partial)["summary"]["cases"], 300);
+    assert!(
+        report(&partial)["run"]["incomplete"]
+            .as_str()
+            .unwrap()
+            .contains("4/4")
+    );
+    assert!(
+        std::fs::read_to_string(partial.join("summary.md"))
+            .unwrap()
+            .contains("Incomplete")
+    );
+}
+
+#[test]
+fn junit_skips_known_findings_with_stable_names_times_and_properties() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = shard(dir.path(), 4); // holds seeds 479 and 623
+    let xml = std::fs::read_to_string(out.join("report.xml")).unwrap();
+    assert!(xml.contains(r#"failures="0""#), "{xml}");
+    assert!(
+        xml.contains(r#"<testsuite name="wasmgate.run" tests="3" skipped="2""#),
+        "{xml}"
+    );
+    assert!(!xml.contains("disabled="), "{xml}");
+    assert!(
+        xml.contains(r#"<testcase name="agreement" classname="wasmgate.run" time=""#),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(r#"<skipped message="known divergence: wasmi 2.0.0"#),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(r#"<property name="profile" value="default"/>"#),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(r#"<property name="engine.wasmi" value="2.0.0"/>"#),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(r#"<property name="first-seed" value="479"/>"#),
+        "{xml}"
+    );
+
+    // A new finding is a failure.
+    let out = dir.path().join("mutant");
+    let empty = dir.path().join("known.toml");
+    std::fs::write(&empty, "").unwrap();
+    let o = wasmgate(&[
+        "run",
+        "-q",
+        "--seeds",
+        "470..480",
+        "--engines",
+        ENGINES,
+        "--known",
+        empty.to_str().unwrap(),
+        "--shrink-attempts",
+        "0",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let xml = std::fs::read_to_string(out.join("report.xml")).unwrap();
+    let new = report(&out)["findings"].as_array().unwrap().len();
+    assert!(xml.contains(&format!(r#"failures="{new}""#)), "{xml}");
+    assert!(xml.contains("blamed: wasmi"), "{xml}");
+}
+
+#[test]
+fn a_run_that_compared_nothing_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
+    let o = wasmgate(&[
+        "run",
+        "-q",
+        "--seeds",
+        "0..0",
+        "--engines",
+        ENGINES,
+        "--out",
+        &out("empty"),
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(error_line(&o).contains("compared nothing"), "{}", stderr(&o));
+    assert!(
+        dir.path().join("empty/report.json").exists(),
+        "the report is still written"
+    );
+
+    let o = wasmgate(&[
+        "run",
+        "-q",
+        "--time",
+        "0s",
+        "--engines",
+        ENGINES,
+        "--out",
+        &out("notime"),
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(error_line(&o).contains("compared nothing"), "{}", stderr(&o));
+
+    let o = wasmgate(&[
+        "run",
+        "-q",
+        "--seeds",
+        "0..10",
+        "--engines",
+        "wasmi",
+        "--out",
+        &out("one"),
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(error_line(&o).contains("at least two engines"), "{}", stderr(&o));
+
+    let o = wasmgate(&[
+        "sweep",
+        "--only",
+        "i32.add",
+        "--engines",
+        "wasmi",
+        "--out",
+        &out("sweep"),
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(error_line(&o).contains("at least two engines"), "{}", stderr(&o));
+}
+
+#[test]
+fn an_engine_asked_for_that_cannot_start_is_an_error_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_wasmgate"))
+        .args(["run", "-q", "--seeds", "0..10", "--engines", "wasmi,v8-turbofan"])
+        .arg("--out")
+        .arg(&out)
+        .env("NODE", "/nonexistent")
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 2);
+    let line = error_line(&o);
+    assert!(
+        line.contains("`v8-turbofan` was asked for but cannot run here"),
+        "{line}"
+    );
+    assert!(line.contains("/nonexistent"), "{line}");
+
+    // An external engine's stderr is shown when it fails to start, and its
+    // death never kills wasmgate (no SIGPIPE).
+    let script = dir.path().join("broken.sh");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\necho 'engine: missing libfoo.so' >&2\nexit 3\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    for cmd in [format!("t={}", script.display()), "t=/bin/true".to_string()] {
+        let o = wasmgate(&[
+            "run",
+            "-q",
+            "--seeds",
+            "0..10",
+            "--engine-cmd",
+            &cmd,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(code(&o), 2, "{cmd}: {}", stderr(&o));
+        assert!(error_line(&o).contains("`t` was asked for"), "{}", stderr(&o));
+    }
+    let o = wasmgate(&[
+        "run",
+        "-q",
+        "--seeds",
+        "0..10",
+        "--engine-cmd",
+        &format!("t={}", script.display()),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(stderr(&o).contains("missing libfoo.so"), "{}", stderr(&o));
+}
+
+#[test]
+fn blame_counts_independent_code_bases() {
+    // The wasmi bug at seed 479 with a mutant of wasmi in the vote: two
+    // configurations of one code base do not outvote another code base.
+    let o = wasmgate(&[
+        "repro",
+        "--seed",
+        "479",
+        "--engines",
+        "wasmtime-cranelift,wasmi,mutant:wasmi:i32.add",
+    ]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains(
+            "no majority of independent code bases; involved: mutant:wasmi:i32.add, wasmi, wasmtime-cranelift"
+        ),
+        "{text}"
+    );
+    // wasmtime's configurations count once: two code bases against one blame wasmi.
+    let o = wasmgate(&[
+        "repro",
+        "--seed",
+        "479",
+        "--engines",
+        "wasmtime-cranelift,wasmtime-pulley,wasmer-cranelift,wasmi",
+    ]);
+    assert!(stdout(&o).contains("  blamed: wasmi"), "{}", stdout(&o));
+}
+
+#[test]
+fn resume_refuses_a_journal_of_another_wasmgate() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let o = wasmgate(&[
+        "run",
+        "-q",
+        "--seeds",
+        "0..20",
+        "--engines",
+        ENGINES,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let journal = out.join("journal.jsonl");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let (head, rest) = text.split_once('\n').unwrap();
+    let mut header: serde_json::Value = serde_json::from_str(head).unwrap();
+    assert_eq!(header["tool_version"], env!("CARGO_PKG_VERSION"));
+    header["generator_version"] = "wasmgate-gen-0".into();
+    std::fs::write(&journal, format!("{header}\n{rest}")).unwrap();
+    let o = wasmgate(&["run", "-q", "--resume", out.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        error_line(&o).contains("with generator wasmgate-gen-0"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn quiet_prints_a_closing_summary_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let empty = dir.path().join("known.toml");
+    std::fs::write(&empty, "").unwrap();
+    let o = wasmgate(&[
+        "run",
+        "-q",
+        "--seeds",
+        "400..800",
+        "--engines",
+        ENGINES,
+        "--known",
+        empty.to_str().unwrap(),
+        "--shrink-attempts",
+        "0",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(stderr(&o), "", "nothing on stderr with -q");
+    let text = stdout(&o);
+    assert!(!text.contains("reproduce:"), "{text}");
+    assert!(text.lines().count() <= 6, "{text}");
+    assert!(text.contains("gate: FAILED"), "{text}");
+}
