@@ -318,6 +318,48 @@ fn blame_counts_independent_code_bases() {
 }
 
 #[test]
+fn resume_refuses_options_that_disagree_with_its_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let o = wasmgate(&[
+        "run",
+        "-q",
+        "--seeds",
+        "0..20",
+        "--engines",
+        ENGINES,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let resume = |env: &[(&str, &str)], extra: &[&str]| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_wasmgate"));
+        c.args(["run", "-q", "--resume", out.to_str().unwrap()])
+            .args(extra);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    let o = resume(&[("WASMGATE_SEEDS", "0..500")], &[]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        error_line(&o).contains("seeds 0..500 was given, but the journaled run has 0..20"),
+        "{}",
+        stderr(&o)
+    );
+    let o = resume(&[], &["--engines", "wasmi,wasmtime-cranelift"]);
+    assert_eq!(code(&o), 2);
+    assert!(error_line(&o).contains("engines"), "{}", stderr(&o));
+    // The same values (as a CI job that sets its variables once would pass) are fine.
+    let o = resume(
+        &[("WASMGATE_SEEDS", "0..20"), ("WASMGATE_PROFILE", "default")],
+        &[],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
+
+#[test]
 fn resume_refuses_a_journal_of_another_wasmgate() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r");

@@ -79,24 +79,37 @@ impl Journal {
         })
     }
 
-    /// Opens the journal in `dir` for appending, returning its header and every
-    /// complete case line (a line cut short by a kill is dropped).
-    pub fn resume(dir: &Path) -> Result<(Journal, Header, Vec<CaseResult>)> {
+    /// The header of the journal in `dir`, checked as `--resume` checks it.
+    pub fn header(dir: &Path) -> Result<Header> {
         let path = dir.join(FILE);
         let file =
             File::open(&path).with_context(|| format!("cannot resume: no journal at {}", path.display()))?;
-        let mut lines = BufReader::new(file).lines();
-        let first = lines.next().transpose()?.unwrap_or_default();
+        let first = BufReader::new(file)
+            .lines()
+            .next()
+            .transpose()?
+            .unwrap_or_default();
         let header: Header = serde_json::from_str(&first)
-            .with_context(|| format!("{} has no valid header line", path.display()))?;
+            .with_context(|| format!("cannot resume: {} has no valid header line", path.display()))?;
         if header.journal != 1 {
             bail!(
-                "{} is journal version {}, this wasmgate reads version 1",
+                "cannot resume: {} is journal version {}, this wasmgate reads version 1",
                 path.display(),
                 header.journal
             );
         }
         header.check_same_tool(&path)?;
+        Ok(header)
+    }
+
+    /// Opens the journal in `dir` for appending, returning its header and every
+    /// complete case line (a line cut short by a kill is dropped).
+    pub fn resume(dir: &Path) -> Result<(Journal, Header, Vec<CaseResult>)> {
+        let path = dir.join(FILE);
+        let header = Self::header(dir)?;
+        let file = File::open(&path)?;
+        let mut lines = BufReader::new(file).lines();
+        let first = lines.next().transpose()?.unwrap_or_default();
         let mut done = Vec::new();
         let mut valid_len = first.len() as u64 + 1;
         for line in lines {

@@ -1,51 +1,52 @@
 //! `wasmgate bench`: throughput, harness overhead and parallel scaling, all
 //! measured side by side in one run on the same seeds.
 
-use super::EngineOpts;
+use super::{EngineOpts, OutOpt, ProfileOpt, SeedsOpt, parse_jobs};
 use crate::campaign::{CampaignOptions, run as run_campaign};
 use crate::execute::execute;
 use crate::report::SeedRange;
 use crate::source::case::TestCase;
 use crate::source::profile::Profile;
 use anyhow::Result;
-use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct Opts {
-    /// Seeds per measurement.
-    #[arg(long, default_value = "0..300")]
-    seeds: SeedRange,
-    /// Generation profile.
-    #[arg(long, value_enum, default_value_t = Profile::Default)]
-    profile: Profile,
-    /// Job counts to compare.
-    #[arg(long, value_delimiter = ',', default_value = "1,2")]
+    /// [default seeds: 0..300 per measurement]
+    #[command(flatten)]
+    seeds: SeedsOpt,
+    #[command(flatten)]
+    profile: ProfileOpt,
+    /// Job counts to compare, side by side.
+    #[arg(long, short = 'j', value_delimiter = ',', default_value = "1,2", env = "WASMGATE_JOBS", value_parser = parse_jobs)]
     jobs: Vec<usize>,
     #[command(flatten)]
     engines: EngineOpts,
     /// Also time the persistent `node` engine against starting `node` for every
     /// case, over this many cases (0: skip).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, env = "WASMGATE_NODE_CASES")]
     node_cases: u64,
     /// Instead of generated cases, time the spec testsuite `SUITE` (e.g.
     /// wasm-v2) on the engines, once per job count.
-    #[arg(long, value_name = "SUITE")]
+    #[arg(long, value_name = "SUITE", env = "WASMGATE_CONFORMANCE")]
     conformance: Option<String>,
-    /// Scratch folder for the measured runs' reports.
-    #[arg(long, default_value = "reports/bench")]
-    out: PathBuf,
+    /// Scratch folder for the measured runs' reports [default: reports/bench].
+    #[command(flatten)]
+    out: OutOpt,
     #[command(flatten)]
     isolation: super::IsolationOpts,
 }
 
 pub fn run(opts: Opts) -> Result<i32> {
+    let seeds = opts.seeds.seeds.unwrap_or(SeedRange { start: 0, end: 300 });
+    let profile = opts.profile.get();
+    let out = opts.out.or("reports/bench");
     if let Some(suite) = &opts.conformance {
         return conformance(suite, &opts);
     }
     println!(
         "bench: profile {}, seeds {}, engines {}",
-        opts.profile,
-        opts.seeds,
+        profile,
+        seeds,
         opts.engines.names().join(",")
     );
     println!(
@@ -58,10 +59,10 @@ pub fn run(opts: Opts) -> Result<i32> {
             jobs,
             name: format!("bench-jobs-{jobs}"),
             ..CampaignOptions::new(
-                opts.profile,
-                opts.seeds,
+                profile,
+                seeds,
                 opts.engines.names(),
-                opts.out.join(format!("jobs-{jobs}")),
+                out.join(format!("jobs-{jobs}")),
                 opts.isolation.isolation()?,
             )
         };
@@ -76,7 +77,7 @@ pub fn run(opts: Opts) -> Result<i32> {
         println!("{jobs:>5}  {wall:>9.2}  {rate:>11.1}  {overhead:>13.1}  {speedup:>8.2}x");
     }
     if opts.node_cases > 0 {
-        node_startup(opts.profile, opts.seeds.start, opts.node_cases)?;
+        node_startup(profile, seeds.start, opts.node_cases)?;
     }
     Ok(0)
 }

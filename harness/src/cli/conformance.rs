@@ -1,6 +1,6 @@
 //! `wasmgate conformance`: the spec testsuite on every engine, per directive.
 
-use super::{EngineOpts, default_jobs};
+use super::{EngineOpts, JobsOpt, OnlyOpt, OutOpt, QuietOpt};
 use crate::conformance::{self, expected, report, script};
 use anyhow::{Context, Result, anyhow};
 use std::path::PathBuf;
@@ -13,11 +13,11 @@ pub struct Opts {
     #[arg(long, default_value = conformance::DEFAULT_SUITE, env = "WASMGATE_SUITE", conflicts_with = "file")]
     suite: String,
     /// Run these .wast files instead of a suite (repeatable).
-    #[arg(long, value_name = "WAST")]
+    #[arg(long, value_name = "WAST", env = "WASMGATE_FILE", value_delimiter = ',')]
     file: Vec<PathBuf>,
     /// Only the suite's files whose name contains this text (repeatable).
-    #[arg(long, value_name = "TEXT")]
-    only: Vec<String>,
+    #[command(flatten)]
+    only: OnlyOpt,
     /// Print the suite names and exit.
     #[arg(long)]
     list_suites: bool,
@@ -29,16 +29,16 @@ pub struct Opts {
     #[arg(long, env = "WASMGATE_BASELINE", value_name = "REPORT")]
     baseline: Option<PathBuf>,
     /// Worker threads (default: one per core).
-    #[arg(long, short = 'j', env = "WASMGATE_JOBS")]
-    jobs: Option<usize>,
+    #[command(flatten)]
+    jobs: JobsOpt,
     #[command(flatten)]
     engines: EngineOpts,
     /// Report folder (default: reports/conformance-<suite>-<UTC time>).
-    #[arg(long, env = "WASMGATE_OUT")]
-    out: Option<PathBuf>,
+    #[command(flatten)]
+    out: OutOpt,
     /// Print only the closing summary.
-    #[arg(long, short = 'q')]
-    quiet: bool,
+    #[command(flatten)]
+    quiet: QuietOpt,
     #[command(flatten)]
     isolation: super::IsolationOpts,
 }
@@ -58,7 +58,7 @@ pub fn run(opts: Opts) -> Result<i32> {
         let files = conformance::suite_files(&opts.suite)?;
         let files: Vec<(String, String)> = files
             .into_iter()
-            .filter(|(name, _)| opts.only.is_empty() || opts.only.iter().any(|o| name.contains(o.as_str())))
+            .filter(|(name, _)| opts.only.keeps(name))
             .map(|(n, t)| (n, t.to_string()))
             .collect();
         if files.is_empty() {
@@ -82,9 +82,9 @@ pub fn run(opts: Opts) -> Result<i32> {
     if resolved.engines.is_empty() {
         return Err(anyhow!("no engine can run here"));
     }
-    let jobs = opts.jobs.unwrap_or_else(default_jobs).max(1);
+    let jobs = opts.jobs.get();
     let directives: usize = scripts.iter().map(|s| s.steps.len()).sum();
-    if !opts.quiet {
+    if !opts.quiet.quiet {
         eprintln!(
             "wasmgate: conformance `{suite}`: {} scripts, {directives} directives, on {} engines with {jobs} jobs",
             scripts.len(),
@@ -105,7 +105,7 @@ pub fn run(opts: Opts) -> Result<i32> {
         unavailable: resolved.unavailable,
     };
     let report = report::build(meta, &scripts, &infos, &runs, &expected);
-    let out = opts.out.clone().unwrap_or_else(|| {
+    let out = opts.out.out.clone().unwrap_or_else(|| {
         let prefix = format!("conformance-{}", suite.replace('/', "-"));
         PathBuf::from("reports").join(super::run::stamped(&prefix, &started_at))
     });

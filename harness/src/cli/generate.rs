@@ -1,7 +1,6 @@
 //! `wasmgate gen`: write the module a seed generates, as binary or text.
 
 use crate::source::generate as generator;
-use crate::source::profile::Profile;
 use anyhow::{Context, Result};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -9,8 +8,8 @@ use std::path::PathBuf;
 #[derive(clap::Args, Debug)]
 pub struct Opts {
     /// Generation profile.
-    #[arg(long, value_enum, default_value_t = Profile::Default)]
-    profile: Profile,
+    #[command(flatten)]
+    profile: super::ProfileOpt,
     /// Seed.
     #[arg(long)]
     seed: u64,
@@ -23,7 +22,7 @@ pub struct Opts {
 }
 
 pub fn run(opts: Opts) -> Result<i32> {
-    let wasm = generator::module(opts.profile, opts.seed)?;
+    let wasm = generator::module(opts.profile.get(), opts.seed)?;
     let bytes = if opts.wat {
         wasmprinter::print_bytes(&wasm)?.into_bytes()
     } else {

@@ -5,6 +5,7 @@ mod conformance;
 mod engines;
 mod generate;
 mod merge;
+mod options;
 mod repro;
 mod run;
 mod selftest;
@@ -12,12 +13,17 @@ mod shrink;
 mod sweep;
 mod worker;
 
+pub use options::*;
+
 use crate::report::exit;
 use clap::{Parser, Subcommand};
 
+/// Exit codes, shown under every `--help`.
+const EXIT_CODES: &str = "Exit codes:\n  0  every engine agreed (or only known divergences / expected failures)\n  1  new findings (or new conformance failures)\n  2  usage, configuration or input error, or a run that compared nothing: one `error:` line\n\nOptions marked [env: WASMGATE_<OPTION>] (see --help) read that variable when the flag is absent.";
+
 /// Differential testing of WebAssembly runtimes.
 #[derive(Parser, Debug)]
-#[command(name = "wasmgate", version, about, long_about = None)]
+#[command(name = "wasmgate", version, about, long_about = None, after_help = EXIT_CODES)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -26,24 +32,34 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Generate seeded modules, run them on every engine and report divergences.
+    #[command(after_help = EXIT_CODES)]
     Run(run::Opts),
     /// Run the spec testsuite on every engine, per directive, against the expected-failure list.
+    #[command(after_help = EXIT_CODES)]
     Conformance(conformance::Opts),
     /// Run every numeric instruction over boundary operands on every engine and compare.
+    #[command(after_help = EXIT_CODES)]
     Sweep(sweep::Opts),
     /// List the engine configurations in this build.
+    #[command(after_help = EXIT_CODES)]
     Engines(engines::Opts),
     /// Re-run a finding from its bundle (or a profile and seed) and show what each engine did.
+    #[command(after_help = EXIT_CODES)]
     Repro(repro::Opts),
     /// Merge the reports of shards (or like runs) into one.
+    #[command(after_help = EXIT_CODES)]
     Merge(merge::Opts),
     /// Minimise a finding's module, keeping its divergence signature.
+    #[command(after_help = EXIT_CODES)]
     Shrink(shrink::Opts),
     /// Write the module a profile and seed generate.
+    #[command(after_help = EXIT_CODES)]
     Gen(generate::Opts),
     /// Prove the gate can fail: inject a faulty engine and check it is caught and blamed.
+    #[command(after_help = EXIT_CODES)]
     Selftest(selftest::Opts),
     /// Measure throughput, harness overhead and parallel scaling.
+    #[command(after_help = EXIT_CODES)]
     Bench(bench::Opts),
     /// Serve cases to a supervising campaign over stdin/stdout (internal).
     #[command(hide = true)]
@@ -54,9 +70,19 @@ enum Command {
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            // One line, as for every other error: clap's own first line, without its usage hint.
+            let text = e.render().to_string();
+            let first = text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("error: bad usage");
+            eprintln!("{first}");
+            return exit::USAGE;
+        }
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { exit::USAGE } else { exit::AGREE };
+            return exit::AGREE;
         }
     };
     let result = match cli.command {
@@ -78,122 +104,5 @@ pub fn main() -> i32 {
             eprintln!("error: {e:#}");
             exit::USAGE
         }
-    }
-}
-
-/// Options shared by every subcommand that runs engines.
-#[derive(clap::Args, Debug, Clone)]
-pub struct EngineOpts {
-    /// Engines to run, comma-separated (default: every engine in this build).
-    /// `mutant:ENGINE:OP`, `crash:ENGINE:OP` and `hang:ENGINE:OP` add a
-    /// fault-injecting copy of ENGINE.
-    #[arg(long, env = "WASMGATE_ENGINES", value_delimiter = ',')]
-    pub engines: Vec<String>,
-    /// Add an engine that speaks the line protocol of runners/PROTOCOL.md,
-    /// started as COMMAND (repeatable), e.g. `--engine-cmd 'my-v8=node my.mjs'`.
-    #[arg(long = "engine-cmd", value_name = "NAME=COMMAND")]
-    pub engine_cmd: Vec<String>,
-}
-
-impl EngineOpts {
-    /// The engine specs to use.
-    pub fn names(&self) -> Vec<String> {
-        let mut names = if self.engines.is_empty() {
-            crate::execute::engines::default_names()
-        } else {
-            self.engines.clone()
-        };
-        names.extend(self.engine_cmd.iter().cloned());
-        names
-    }
-
-    /// Whether any engine was named explicitly.
-    pub fn given(&self) -> bool {
-        !self.engines.is_empty() || !self.engine_cmd.is_empty()
-    }
-
-    /// Builds the engines. One the user named (in `--engines` or
-    /// `--engine-cmd`) that cannot start here is an error; one that is merely
-    /// among the defaults is set aside with its reason.
-    pub fn resolve(&self) -> anyhow::Result<crate::execute::engines::Resolved> {
-        let resolved = crate::execute::engines::resolve_all(&self.names())?;
-        let named = |engine: &str| {
-            !self.engines.is_empty()
-                || self
-                    .engine_cmd
-                    .iter()
-                    .any(|c| c.split_once('=').map(|(n, _)| n.trim()) == Some(engine))
-        };
-        if let Some(u) = resolved.unavailable.iter().find(|u| named(&u.engine)) {
-            anyhow::bail!(
-                "engine `{}` was asked for but cannot run here: {}",
-                u.engine,
-                u.reason
-            );
-        }
-        Ok(resolved)
-    }
-
-    /// [`EngineOpts::resolve`], for a command that compares engines with
-    /// each other: fewer than two that can run is an error.
-    pub fn resolve_for_comparison(&self) -> anyhow::Result<crate::execute::engines::Resolved> {
-        let resolved = self.resolve()?;
-        if resolved.engines.len() < 2 {
-            let ran: Vec<&str> = resolved.specs.iter().map(String::as_str).collect();
-            let why: Vec<String> = resolved
-                .unavailable
-                .iter()
-                .map(|u| format!("{}: {}", u.engine, u.reason))
-                .collect();
-            anyhow::bail!(
-                "a comparison needs at least two engines, and only {} can run here{}",
-                if ran.is_empty() {
-                    "none".to_string()
-                } else {
-                    ran.join(", ")
-                },
-                if why.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", why.join("; "))
-                }
-            );
-        }
-        Ok(resolved)
-    }
-}
-
-/// Number of worker threads when `--jobs` is not given: one per core.
-pub fn default_jobs() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
-}
-
-/// How campaigns isolate engines, shared by every subcommand that runs them.
-#[derive(clap::Args, Debug, Clone)]
-pub struct IsolationOpts {
-    /// Run engines on the campaign's own threads instead of worker processes
-    /// (faster to start, but an engine crash or hang stops the run).
-    #[arg(long, env = "WASMGATE_IN_PROCESS")]
-    pub in_process: bool,
-    /// Wall-clock limit per case (conformance: per directive) in a worker
-    /// process, in seconds; past it the worker is killed and the case is a
-    /// `hang` finding (the directive a `hang` failure).
-    #[arg(long, default_value_t = 20, env = "WASMGATE_TIMEOUT")]
-    pub timeout: u64,
-}
-
-impl IsolationOpts {
-    /// The isolation these options select.
-    pub fn isolation(&self) -> anyhow::Result<crate::isolate::Isolation> {
-        use crate::isolate::Isolation;
-        if self.in_process {
-            return Ok(Isolation::InProcess);
-        }
-        let exe =
-            std::env::current_exe().map_err(|e| anyhow::anyhow!("cannot locate the wasmgate binary: {e}"))?;
-        Ok(Isolation::Processes {
-            exe,
-            timeout: std::time::Duration::from_secs(self.timeout.max(1)),
-        })
     }
 }

@@ -9,27 +9,26 @@ use crate::isolate::worker::IsolatedExecutor;
 use crate::report::bundle::ReproBundle;
 use crate::report::exit;
 use crate::source::case::TestCase;
-use crate::source::profile::Profile;
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct Opts {
     /// A bundle folder (or its bundle.json) written by `wasmgate run`.
-    #[arg(conflicts_with_all = ["profile", "seed", "wasm"])]
+    #[arg(conflicts_with_all = ["seed", "wasm"])]
     bundle: Option<PathBuf>,
     /// Run a module file (`.wasm` or `.wat`) with seeded calls to every export.
-    #[arg(long, conflicts_with_all = ["profile", "fuzz_input"])]
+    #[arg(long, conflicts_with = "fuzz_input")]
     wasm: Option<PathBuf>,
     /// Run the module a libFuzzer input (a `fuzz/artifacts/…` file) stands for.
-    #[arg(long, conflicts_with_all = ["profile", "seed"])]
+    #[arg(long, conflicts_with = "seed")]
     fuzz_input: Option<PathBuf>,
     /// Also write the replayed case as a bundle into this folder.
     #[arg(long)]
     save: Option<PathBuf>,
-    /// Regenerate the case from this profile …
-    #[arg(long, value_enum, requires = "seed")]
-    profile: Option<Profile>,
+    /// With --seed: the profile to regenerate the case from (a bundle carries its own).
+    #[command(flatten)]
+    profile: super::ProfileOpt,
     /// … and this seed (with --wasm: the seed of the argument vectors).
     #[arg(long)]
     seed: Option<u64>,
@@ -66,7 +65,7 @@ pub fn run(opts: Opts) -> Result<i32> {
             (bundle.case, names)
         }
         (None, Some(seed)) => (
-            TestCase::generated(opts.profile.unwrap_or(Profile::Default), seed)?,
+            TestCase::generated(opts.profile.get(), seed)?,
             engines::default_names(),
         ),
         (None, None) => bail!("give a bundle path, --wasm FILE, or --seed N (with --profile P)"),

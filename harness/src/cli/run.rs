@@ -1,9 +1,8 @@
 //! `wasmgate run`: the main job.
 
-use super::{EngineOpts, default_jobs};
+use super::{EngineOpts, JobsOpt, KnownOpt, OutOpt, ProfileOpt, QuietOpt, SeedsOpt};
 use crate::campaign::{CampaignOptions, run as run_campaign};
 use crate::report::{Report, SeedRange, Shard};
-use crate::source::profile::Profile;
 use anyhow::Result;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -14,13 +13,11 @@ pub const DEFAULT_SEEDS: &str = "0..8000";
 
 #[derive(clap::Args, Debug)]
 pub struct Opts {
-    /// Generation profile.
-    #[arg(long, value_enum, default_value_t = Profile::Default, env = "WASMGATE_PROFILE")]
-    profile: Profile,
-    /// Seeds to run, START..END (end exclusive) [default: 0..8000, or
-    /// unbounded with --time].
-    #[arg(long, env = "WASMGATE_SEEDS")]
-    seeds: Option<SeedRange>,
+    #[command(flatten)]
+    profile: ProfileOpt,
+    /// [default seeds: 0..8000, or unbounded with --time]
+    #[command(flatten)]
+    seeds: SeedsOpt,
     /// Run only shard K of N of the seeds (`--shard 2/4`): seeds s with
     /// s % N == K-1, a split that stays stable across versions.
     #[arg(long, env = "WASMGATE_SHARD")]
@@ -29,19 +26,18 @@ pub struct Opts {
     #[arg(long, env = "WASMGATE_TIME", value_parser = humantime::parse_duration)]
     time: Option<std::time::Duration>,
     /// Continue the interrupted run in this report folder (its journal says
-    /// which profile, seeds, shard and engines).
-    #[arg(long, conflicts_with_all = ["profile", "seeds", "shard", "out"])]
+    /// which profile, seeds, shard and engines; options that disagree with it
+    /// are an error).
+    #[arg(long, env = "WASMGATE_RESUME")]
     resume: Option<PathBuf>,
-    /// Worker threads (default: one per core).
-    #[arg(long, short = 'j', env = "WASMGATE_JOBS")]
-    jobs: Option<usize>,
+    #[command(flatten)]
+    jobs: JobsOpt,
     #[command(flatten)]
     engines: EngineOpts,
-    /// Report folder (default: reports/<run name>).
-    #[arg(long, env = "WASMGATE_OUT")]
-    out: Option<PathBuf>,
+    #[command(flatten)]
+    out: OutOpt,
     /// Run name (default: run-<UTC time>).
-    #[arg(long)]
+    #[arg(long, env = "WASMGATE_NAME")]
     name: Option<String>,
     /// Candidates wasm-shrink tries per finding once the run is over; the
     /// minimised bundle goes to `<bundle>/minimized/` (0: no shrinking).
@@ -51,26 +47,22 @@ pub struct Opts {
     /// of --time].
     #[arg(long, env = "WASMGATE_SHRINK_TIME", value_parser = humantime::parse_duration)]
     shrink_time: Option<Duration>,
-    /// Known-divergence list (TOML): findings with these signatures are reported
-    /// as known and do not fail the gate [default: the built-in
-    /// vectors/known-divergences.toml].
-    #[arg(long, env = "WASMGATE_KNOWN")]
-    known: Option<PathBuf>,
-    /// No progress lines.
-    #[arg(long, short = 'q')]
-    quiet: bool,
+    #[command(flatten)]
+    known: KnownOpt,
+    #[command(flatten)]
+    quiet: QuietOpt,
     #[command(flatten)]
     isolation: super::IsolationOpts,
 }
 
 pub fn run(opts: Opts) -> Result<i32> {
     let name = opts.name.clone().unwrap_or_else(default_run_name);
-    let out = match (&opts.resume, &opts.out) {
+    let out = match (&opts.resume, &opts.out.out) {
         (Some(dir), _) => dir.clone(),
         (None, Some(out)) => out.clone(),
         (None, None) => PathBuf::from("reports").join(&name),
     };
-    let seeds = match (opts.seeds, opts.time) {
+    let seeds = match (opts.seeds.seeds, opts.time) {
         (Some(s), _) => s,
         (None, Some(_)) => SeedRange {
             start: 0,
@@ -84,13 +76,13 @@ pub fn run(opts: Opts) -> Result<i32> {
         Duration::from_secs(10)
     };
     let campaign = CampaignOptions {
-        profile: opts.profile,
+        profile: opts.profile.get(),
         seeds,
-        jobs: opts.jobs.unwrap_or_else(default_jobs),
+        jobs: opts.jobs.get(),
         engines: opts.engines.names(),
         out: out.clone(),
         name,
-        progress: (!opts.quiet).then_some(every),
+        progress: (!opts.quiet.quiet).then_some(every),
         isolation: opts.isolation.isolation()?,
         shard: opts.shard,
         time_limit: opts.time,
@@ -101,14 +93,15 @@ pub fn run(opts: Opts) -> Result<i32> {
             let floor = Duration::from_secs(20);
             opts.time.map(|t| (t / 20).max(floor)).unwrap_or(floor)
         }),
-        known: crate::campaign::known::load(opts.known.as_deref())?,
+        known: crate::campaign::known::load(opts.known.known.as_deref())?,
     };
     if campaign.resume {
         let journal = out.join(crate::campaign::journal::FILE);
         if !journal.is_file() {
             anyhow::bail!("cannot resume: no journal at {}", journal.display());
         }
-        if !opts.quiet {
+        check_resume(&opts, &crate::campaign::journal::Journal::header(&out)?)?;
+        if !opts.quiet.quiet {
             eprintln!("wasmgate: resuming the run in {}", out.display());
         }
     } else {
@@ -118,7 +111,7 @@ pub fn run(opts: Opts) -> Result<i32> {
             .time_limit
             .map(|t| format!(" for at most {}", humantime::format_duration(t)))
             .unwrap_or_default();
-        if !opts.quiet {
+        if !opts.quiet.quiet {
             eprintln!(
                 "wasmgate: running seeds {}{shard} of profile {} on {} engines with {} jobs{budget}",
                 campaign.seeds,
@@ -130,8 +123,47 @@ pub fn run(opts: Opts) -> Result<i32> {
     }
     let (report, _) = run_campaign(&campaign)?;
     report.check_compared_something(&out)?;
-    print_summary(&report, &out, opts.quiet);
+    print_summary(&report, &out, opts.quiet.quiet);
     Ok(report.exit_code())
+}
+
+/// Refuses options (flags or their variables) that disagree with the run
+/// being resumed: its journal decides profile, seeds, shard and engines.
+fn check_resume(opts: &Opts, header: &crate::campaign::journal::Header) -> Result<()> {
+    let clash = |what: &str, given: String, journaled: String| {
+        anyhow::anyhow!("cannot resume: {what} {given} was given, but the journaled run has {journaled}")
+    };
+    if let Some(p) = opts.profile.profile
+        && p != header.profile
+    {
+        return Err(clash("profile", p.to_string(), header.profile.to_string()));
+    }
+    if let Some(s) = opts.seeds.seeds
+        && s != header.seeds
+    {
+        return Err(clash("seeds", s.to_string(), header.seeds.to_string()));
+    }
+    if opts.shard.is_some() && opts.shard != header.shard {
+        let show = |s: Option<Shard>| s.map_or("no shard".to_string(), |s| format!("shard {s}"));
+        return Err(clash("shard", show(opts.shard), show(header.shard)));
+    }
+    if opts.engines.given() && opts.engines.names() != header.engines {
+        return Err(clash(
+            "engines",
+            opts.engines.names().join(","),
+            header.engines.join(","),
+        ));
+    }
+    if let (Some(out), Some(dir)) = (&opts.out.out, &opts.resume)
+        && out != dir
+    {
+        return Err(clash(
+            "--out",
+            out.display().to_string(),
+            dir.display().to_string(),
+        ));
+    }
+    Ok(())
 }
 
 /// `run-YYYY-MM-DDTHH-MM-SSZ`, safe as a folder name.

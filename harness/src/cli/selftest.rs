@@ -1,6 +1,6 @@
 //! `wasmgate selftest`: the gate must be able to fail.
 
-use super::default_jobs;
+use super::{JobsOpt, OutOpt, SeedsOpt};
 use crate::campaign::{CampaignOptions, run as run_campaign};
 use crate::compare::Verdict;
 use crate::compare::judge::run_case;
@@ -9,47 +9,47 @@ use crate::report::bundle::ReproBundle;
 use crate::report::{SeedRange, exit};
 use crate::source::profile::Profile;
 use anyhow::Result;
-use std::path::PathBuf;
 
 /// The fault injected by default: wasmi with every `i32.add` off by one bit.
 pub const DEFAULT_MUTANT: &str = "mutant:wasmi:i32.add";
 
 #[derive(clap::Args, Debug)]
 pub struct Opts {
-    /// Seeds of the short campaign.
-    #[arg(long, default_value = "0..2000")]
-    seeds: SeedRange,
+    /// [default seeds: 0..2000]
+    #[command(flatten)]
+    seeds: SeedsOpt,
     /// The injected faulty engine.
-    #[arg(long, default_value = DEFAULT_MUTANT)]
+    #[arg(long, default_value = DEFAULT_MUTANT, env = "WASMGATE_MUTANT")]
     mutant: String,
-    /// Worker threads.
-    #[arg(long, short = 'j', env = "WASMGATE_JOBS")]
-    jobs: Option<usize>,
-    /// Report folder.
-    #[arg(long, default_value = "reports/selftest")]
-    out: PathBuf,
+    #[command(flatten)]
+    jobs: JobsOpt,
+    /// [default: reports/selftest]
+    #[command(flatten)]
+    out: OutOpt,
     #[command(flatten)]
     isolation: super::IsolationOpts,
 }
 
 pub fn run(opts: Opts) -> Result<i32> {
+    let seeds = opts.seeds.seeds.unwrap_or(SeedRange { start: 0, end: 2000 });
+    let out = opts.out.or("reports/selftest");
     let mut names = engines::default_names();
     names.push(opts.mutant.clone());
     let mutant = engines::resolve(&opts.mutant)?.info().name.clone();
     let campaign = CampaignOptions {
-        jobs: opts.jobs.unwrap_or_else(default_jobs),
+        jobs: opts.jobs.get(),
         name: "selftest".into(),
         ..CampaignOptions::new(
             Profile::Default,
-            opts.seeds,
+            seeds,
             names,
-            opts.out.clone(),
+            out.clone(),
             opts.isolation.isolation()?,
         )
     };
     eprintln!(
         "selftest: {} seeds with {} injected among {} engines",
-        opts.seeds.len(),
+        seeds.len(),
         mutant,
         campaign.engines.len()
     );
@@ -79,11 +79,11 @@ pub fn run(opts: Opts) -> Result<i32> {
         // they are in the report but do not decide the selftest.
         println!(
             "selftest: {others} other finding(s) involve real engines; see {}",
-            opts.out.join("summary.md").display()
+            out.join("summary.md").display()
         );
     }
     // The bundle must replay: same engines, same verdict.
-    let bundle = ReproBundle::load(&opts.out.join(&first.bundle))?;
+    let bundle = ReproBundle::load(&out.join(&first.bundle))?;
     let names: Vec<String> = bundle.engines.iter().map(|e| e.name.clone()).collect();
     let (_, verdict) = run_case(&engines::resolve_all(&names)?.engines, &bundle.case);
     match verdict {
@@ -119,7 +119,7 @@ fn isolation_check(opts: &Opts) -> Result<i32> {
     };
     let seeds = SeedRange { start: 0, end: 60 };
     let campaign = CampaignOptions {
-        jobs: opts.jobs.unwrap_or_else(default_jobs),
+        jobs: opts.jobs.get(),
         name: "selftest-isolation".into(),
         ..CampaignOptions::new(
             Profile::Default,
@@ -127,7 +127,7 @@ fn isolation_check(opts: &Opts) -> Result<i32> {
             ["wasmtime-cranelift", "wasmi", CRASHING, HANGING]
                 .map(String::from)
                 .to_vec(),
-            opts.out.join("isolation"),
+            opts.out.or("reports/selftest").join("isolation"),
             crate::isolate::Isolation::Processes {
                 exe,
                 timeout: std::time::Duration::from_secs(2),

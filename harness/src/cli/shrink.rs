@@ -8,7 +8,12 @@ pub struct Opts {
     /// The bundle folder of a finding.
     bundle: PathBuf,
     /// Candidates to try.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(
+        long = "shrink-attempts",
+        alias = "attempts",
+        default_value_t = 1000,
+        env = "WASMGATE_SHRINK_ATTEMPTS"
+    )]
     attempts: u32,
     #[command(flatten)]
     isolation: super::IsolationOpts,

@@ -1,14 +1,13 @@
 //! `wasmgate sweep`: every numeric instruction over boundary operands, on
 //! every engine, compared and reported like a run.
 
-use super::{EngineOpts, default_jobs};
+use super::{EngineOpts, JobsOpt, KnownOpt, OnlyOpt, OutOpt, ProfileOpt};
 use crate::campaign::aggregate::Aggregator;
 use crate::compare::Verdict;
 use crate::compare::judge::evaluate_case;
 use crate::report::bundle::ReproBundle;
 use crate::report::write_report;
 use crate::report::{REPORT_SCHEMA_VERSION, Report, RunInfo, SeedRange, Tool};
-use crate::source::profile::Profile;
 use crate::source::sweep;
 use anyhow::{Result, anyhow};
 use std::path::PathBuf;
@@ -18,61 +17,53 @@ use std::time::{Instant, SystemTime};
 pub struct Opts {
     /// `default`: MVP numerics, sign extension and saturating conversions;
     /// `simd`: those plus SIMD lane operations; `mvp`: MVP numerics only.
-    #[arg(long, value_enum, default_value_t = Profile::Default, env = "WASMGATE_PROFILE")]
-    profile: Profile,
-    /// Only instructions whose name contains this text (repeatable), e.g. `trunc`.
-    #[arg(long, value_name = "TEXT")]
-    only: Vec<String>,
-    /// Worker threads (default: one per core).
-    #[arg(long, short = 'j', env = "WASMGATE_JOBS")]
-    jobs: Option<usize>,
+    #[command(flatten)]
+    profile: ProfileOpt,
+    /// Instructions to sweep, by name (e.g. `--only trunc`).
+    #[command(flatten)]
+    only: OnlyOpt,
+    #[command(flatten)]
+    jobs: JobsOpt,
     #[command(flatten)]
     engines: EngineOpts,
-    /// Known-divergence list (TOML) [default: the built-in one].
-    #[arg(long, env = "WASMGATE_KNOWN")]
-    known: Option<PathBuf>,
-    /// Report folder (default: reports/sweep-<profile>-<UTC time>).
-    #[arg(long, env = "WASMGATE_OUT")]
-    out: Option<PathBuf>,
+    #[command(flatten)]
+    known: KnownOpt,
+    #[command(flatten)]
+    out: OutOpt,
 }
 
 pub fn run(opts: Opts) -> Result<i32> {
-    let known = crate::campaign::known::load(opts.known.as_deref())?;
-    let features = opts.profile.features();
+    let known = crate::campaign::known::load(opts.known.known.as_deref())?;
+    let profile = opts.profile.get();
+    let features = profile.features();
     let mut cases = Vec::new();
-    for op in sweep::ops(opts.profile) {
-        if !opts.only.is_empty() && !opts.only.iter().any(|o| op.text.contains(o.as_str())) {
+    for op in sweep::ops(profile) {
+        if !opts.only.keeps(&op.text) {
             continue;
         }
-        let case = sweep::case(opts.profile, &op)?;
+        let case = sweep::case(profile, &op)?;
         // The mvp profile leaves out what needs sign extension or saturating conversions.
         if crate::source::module_info::validate(&case.wasm, &features).is_ok() {
             cases.push(case);
         }
     }
     if cases.is_empty() {
-        return Err(anyhow!(
-            "no instruction of profile {} matches --only",
-            opts.profile
-        ));
+        return Err(anyhow!("no instruction of profile {} matches --only", profile));
     }
     let resolved = opts.engines.resolve_for_comparison()?;
     let engines = resolved.engines;
     let names: Vec<String> = engines.iter().map(|e| e.info().name.clone()).collect();
-    let jobs = opts.jobs.unwrap_or_else(default_jobs).max(1);
+    let jobs = opts.jobs.get();
     let calls: usize = cases.iter().map(|c| c.calls.len()).sum();
     eprintln!(
         "wasmgate: sweeping {} instructions ({calls} calls) of profile {} on {} engines with {jobs} jobs",
         cases.len(),
-        opts.profile,
+        profile,
         engines.len()
     );
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
-    let out = opts.out.clone().unwrap_or_else(|| {
-        PathBuf::from("reports").join(super::run::stamped(
-            &format!("sweep-{}", opts.profile),
-            &started_at,
-        ))
+    let out = opts.out.out.clone().unwrap_or_else(|| {
+        PathBuf::from("reports").join(super::run::stamped(&format!("sweep-{}", profile), &started_at))
     });
     std::fs::create_dir_all(&out).map_err(|e| anyhow!("cannot create {}: {e}", out.display()))?;
     let start = Instant::now();
@@ -105,7 +96,7 @@ pub fn run(opts: Opts) -> Result<i32> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "sweep".into()),
-            profile: opts.profile,
+            profile,
             seeds: SeedRange {
                 start: 0,
                 end: cases.len() as u64,

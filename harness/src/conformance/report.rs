@@ -466,6 +466,11 @@ impl ConformanceReport {
 /// with `--baseline`, only what fails now but did not then fails the gate, and
 /// what failed then but passes now is reported as stale (fixed).
 pub fn from_baseline(path: &Path) -> Result<Vec<Entry>> {
+    let path = &if path.is_dir() {
+        path.join("report.json")
+    } else {
+        path.to_path_buf()
+    };
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let report: ConformanceReport = serde_json::from_str(&text)
         .map_err(|e| anyhow!("{} is not a wasmgate conformance report: {e}", path.display()))?;
