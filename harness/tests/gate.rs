@@ -417,3 +417,48 @@ fn quiet_prints_a_closing_summary_only() {
     assert!(text.lines().count() <= 6, "{text}");
     assert!(text.contains("gate: FAILED"), "{text}");
 }
+
+#[test]
+fn sweep_runs_in_worker_processes_and_reports_as_a_sweep() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sweep");
+    let o = wasmgate(&[
+        "sweep",
+        "-q",
+        "--engines",
+        "wasmi,wasmtime-cranelift,crash:wasmi:i32.add",
+        "--only",
+        "i32.add",
+        "--timeout",
+        "5",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        code(&o),
+        1,
+        "a crash is a finding, not the end of the sweep: {}",
+        stderr(&o)
+    );
+    assert_eq!(stderr(&o), "", "-q");
+    let r = report(&out);
+    assert_eq!(r["kind"], "sweep");
+    let f = &r["findings"][0];
+    assert_eq!(f["kind"], "crash");
+    assert_eq!(f["blamed"], serde_json::json!(["crash:wasmi:i32.add"]));
+    assert!(
+        out.join(f["bundle"].as_str().unwrap())
+            .join("module.wasm")
+            .exists()
+    );
+    assert!(
+        std::fs::read_to_string(out.join("summary.md"))
+            .unwrap()
+            .starts_with("# wasmgate sweep")
+    );
+    assert!(
+        std::fs::read_to_string(out.join("report.xml"))
+            .unwrap()
+            .contains(r#"<testsuite name="wasmgate.sweep""#)
+    );
+}

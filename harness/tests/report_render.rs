@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 use wasmgate_harness::compare::{DivergenceKind, Group};
 use wasmgate_harness::execute::Timings;
-use wasmgate_harness::report::{EngineTimings, Finding, Report, RunInfo, SeedRange, Summary, Tool};
+use wasmgate_harness::report::{
+    EngineTimings, Finding, Report, ReportKind, RunInfo, SeedRange, Summary, Tool,
+};
 use wasmgate_harness::source::profile::Profile;
 use wasmgate_runners::{EngineInfo, Feature};
 
@@ -15,6 +17,7 @@ fn sample() -> Report {
     };
     Report {
         schema_version: 1,
+        kind: ReportKind::Run,
         tool: Tool {
             name: "wasmgate".into(),
             version: "0.0.0-test".into(),

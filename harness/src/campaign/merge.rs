@@ -22,7 +22,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Report)>> {
             let kind = serde_json::from_slice::<serde_json::Value>(&bytes)
                 .ok()
                 .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(String::from));
-            if let Some(kind) = kind {
+            if let Some(kind) = kind.filter(|k| k != "run" && k != "merge") {
                 anyhow::bail!(
                     "{} is a {kind} report; merge combines run reports",
                     file.display()
@@ -81,6 +81,7 @@ pub fn merge(reports: &[(PathBuf, Report)], out: &Path) -> Result<Report> {
     }
     let mut merged = first.clone();
     merged.run.name = format!("merge of {} reports", reports.len());
+    merged.kind = crate::report::ReportKind::Merge;
     merged.run.shard = None;
     merged.run.seeds.start = reports.iter().map(|(_, r)| r.run.seeds.start).min().unwrap_or(0);
     merged.run.seeds.end = reports.iter().map(|(_, r)| r.run.seeds.end).max().unwrap_or(0);

@@ -11,6 +11,7 @@ pub mod journal;
 pub mod known;
 pub mod merge;
 pub mod shrink;
+pub mod sweep;
 
 use crate::compare::judge::{CaseResult, evaluate_seed};
 use crate::compare::{Divergence, Verdict};
@@ -18,7 +19,9 @@ use crate::execute::engines;
 use crate::isolate::Isolation;
 use crate::isolate::worker::IsolatedExecutor;
 use crate::report::bundle::ReproBundle;
-use crate::report::{REPORT_SCHEMA_VERSION, Report, RunInfo, SeedRange, Shard, Tool, write_report};
+use crate::report::{
+    REPORT_SCHEMA_VERSION, Report, ReportKind, RunInfo, SeedRange, Shard, Tool, write_report,
+};
 use crate::source::case::TestCase;
 use crate::source::generate::GENERATOR_VERSION;
 use crate::source::profile::Profile;
@@ -318,6 +321,7 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
     let cases = summary.cases;
     let mut report = Report {
         schema_version: REPORT_SCHEMA_VERSION,
+        kind: ReportKind::Run,
         tool: Tool::default(),
         run: RunInfo {
             name: opts.name.clone(),

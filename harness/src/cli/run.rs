@@ -238,7 +238,7 @@ pub fn print_summary(report: &Report, out: &std::path::Path, quiet: bool) {
             .unwrap_or_default();
         let blame = crate::report::blame_label(f.majority, f.code_bases);
         println!(
-            "finding {} ({} at {}; {blame} {}): {} case(s), first seed {}{known}",
+            "finding {} ({} at {}; {blame}: {}): {} case(s), first seed {}{known}",
             f.signature,
             f.kind,
             f.step,

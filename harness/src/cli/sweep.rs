@@ -1,17 +1,12 @@
 //! `wasmgate sweep`: every numeric instruction over boundary operands, on
 //! every engine, compared and reported like a run.
 
-use super::{EngineOpts, JobsOpt, KnownOpt, OnlyOpt, OutOpt, ProfileOpt};
-use crate::campaign::aggregate::Aggregator;
-use crate::compare::Verdict;
-use crate::compare::judge::evaluate_case;
-use crate::report::bundle::ReproBundle;
-use crate::report::write_report;
-use crate::report::{REPORT_SCHEMA_VERSION, Report, RunInfo, SeedRange, Tool};
+use super::{EngineOpts, JobsOpt, KnownOpt, OnlyOpt, OutOpt, ProfileOpt, QuietOpt};
+use crate::campaign::sweep::SweepOptions;
 use crate::source::sweep;
 use anyhow::{Result, anyhow};
 use std::path::PathBuf;
-use std::time::{Instant, SystemTime};
+use std::time::SystemTime;
 
 #[derive(clap::Args, Debug)]
 pub struct Opts {
@@ -30,6 +25,10 @@ pub struct Opts {
     known: KnownOpt,
     #[command(flatten)]
     out: OutOpt,
+    #[command(flatten)]
+    quiet: QuietOpt,
+    #[command(flatten)]
+    isolation: super::IsolationOpts,
 }
 
 pub fn run(opts: Opts) -> Result<i32> {
@@ -51,72 +50,29 @@ pub fn run(opts: Opts) -> Result<i32> {
         return Err(anyhow!("no instruction of profile {} matches --only", profile));
     }
     let resolved = opts.engines.resolve_for_comparison()?;
-    let engines = resolved.engines;
-    let names: Vec<String> = engines.iter().map(|e| e.info().name.clone()).collect();
     let jobs = opts.jobs.get();
     let calls: usize = cases.iter().map(|c| c.calls.len()).sum();
-    eprintln!(
-        "wasmgate: sweeping {} instructions ({calls} calls) of profile {} on {} engines with {jobs} jobs",
-        cases.len(),
-        profile,
-        engines.len()
-    );
-    let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
-    let out = opts.out.out.clone().unwrap_or_else(|| {
-        PathBuf::from("reports").join(super::run::stamped(&format!("sweep-{}", profile), &started_at))
-    });
-    std::fs::create_dir_all(&out).map_err(|e| anyhow!("cannot create {}: {e}", out.display()))?;
-    let start = Instant::now();
-    let mut results = crate::execute::parallel::map_indexed(
-        cases.len(),
-        jobs,
-        || (),
-        |_, i| evaluate_case(i as u64, &cases[i], &engines, false),
-    );
-    let bundle_path = |sig: &str| format!("findings/{sig}");
-    let mut aggregate = Aggregator::new(names);
-    let infos: Vec<_> = engines.iter().map(|e| e.info().clone()).collect();
-    let mut written = std::collections::HashSet::new();
-    for r in &mut results {
-        aggregate.add(r, bundle_path);
-        if let (Ok(Verdict::Diverge(d)), Some(outcomes)) = (&r.verdict, r.outcomes.take())
-            && written.insert(d.signature.clone())
-        {
-            let case = &cases[r.seed as usize];
-            let bundle = ReproBundle::new(case, infos.clone(), outcomes, Verdict::Diverge(d.clone()));
-            bundle.write(&out.join(bundle_path(&d.signature)), &case.wasm)?;
-        }
+    if !opts.quiet.quiet {
+        eprintln!(
+            "wasmgate: sweeping {} instructions ({calls} calls) of profile {profile} on {} engines with {jobs} jobs",
+            cases.len(),
+            resolved.engines.len()
+        );
     }
-    let (summary, findings, timings) = aggregate.finish();
-    let mut report = Report {
-        schema_version: REPORT_SCHEMA_VERSION,
-        tool: Tool::default(),
-        run: RunInfo {
-            name: out
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "sweep".into()),
-            profile,
-            seeds: SeedRange {
-                start: 0,
-                end: cases.len() as u64,
-            },
-            shard: None,
-            generator_version: sweep::SWEEP_VERSION.into(),
-            incomplete: None,
-            jobs,
-            started_at,
-            wall_ms: start.elapsed().as_millis() as u64,
-        },
-        engines: infos,
-        summary,
-        findings,
-        timings,
-        unavailable: resolved.unavailable,
+    let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    let out = opts
+        .out
+        .or(PathBuf::from("reports").join(super::run::stamped(&format!("sweep-{profile}"), &started_at)));
+    let sweep = SweepOptions {
+        profile,
+        cases,
+        jobs,
+        out: out.clone(),
+        isolation: opts.isolation.isolation()?,
+        known,
     };
-    crate::campaign::known::apply(&mut report, &known);
-    write_report(&report, &out)?;
+    let report = crate::campaign::sweep::run(&sweep, resolved)?;
     report.check_compared_something(&out)?;
-    super::run::print_summary(&report, &out, false);
+    super::run::print_summary(&report, &out, opts.quiet.quiet);
     Ok(report.exit_code())
 }

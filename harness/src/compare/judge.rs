@@ -27,8 +27,8 @@ pub struct CaseResult {
 }
 
 impl CaseResult {
-    /// A seed for which no case could be made.
-    fn failed(seed: u64, error: &anyhow::Error) -> Self {
+    /// A case that could not be made or run.
+    pub fn failed(seed: u64, error: &anyhow::Error) -> Self {
         CaseResult {
             seed,
             verdict: Err(format!("{error:#}")),

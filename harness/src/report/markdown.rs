@@ -16,7 +16,7 @@ impl Report {
         } else {
             "❌ engines diverge"
         };
-        let _ = writeln!(md, "# wasmgate run `{}`: {status}\n", self.run.name);
+        let _ = writeln!(md, "# wasmgate {} `{}`: {status}\n", self.kind, self.run.name);
         let _ = writeln!(
             md,
             "Profile `{}`, seeds `{}`, generator `{}`.\n",

@@ -208,10 +208,36 @@ pub struct EngineTimings {
     pub timings: Timings,
 }
 
+/// What produced a report of this model.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReportKind {
+    /// `wasmgate run`: seeded modules.
+    #[default]
+    Run,
+    /// `wasmgate sweep`: one case per instruction.
+    Sweep,
+    /// `wasmgate merge`: shard reports joined.
+    Merge,
+}
+
+impl std::fmt::Display for ReportKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ReportKind::Run => "run",
+            ReportKind::Sweep => "sweep",
+            ReportKind::Merge => "merge",
+        })
+    }
+}
+
 /// A complete run report.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     pub schema_version: u32,
+    /// Which command wrote it (absent in reports of older versions: `run`).
+    #[serde(default)]
+    pub kind: ReportKind,
     pub tool: Tool,
     pub run: RunInfo,
     pub engines: Vec<EngineInfo>,
