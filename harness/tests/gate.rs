@@ -462,3 +462,148 @@ fn sweep_runs_in_worker_processes_and_reports_as_a_sweep() {
             .contains(r#"<testsuite name="wasmgate.sweep""#)
     );
 }
+
+#[test]
+fn resume_drops_journal_lines_that_are_not_the_runs_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let o = wasmgate(&[
+        "run",
+        "-q",
+        "--seeds",
+        "0..200",
+        "--engines",
+        ENGINES,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let journal = out.join("journal.jsonl");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let case = lines.iter().find(|l| l.contains(r#""case":"#)).unwrap();
+    let mut doctored: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    // Every case line twice, a seed outside 0..200, and a line of another run.
+    doctored.extend(
+        lines
+            .iter()
+            .filter(|l| l.contains(r#""case":"#))
+            .map(|l| l.to_string()),
+    );
+    let seed = serde_json::from_str::<serde_json::Value>(case).unwrap()["case"]["seed"].clone();
+    doctored.push(case.replace(&format!(r#""seed":{seed}"#), r#""seed":5000"#));
+    let id = serde_json::from_str::<serde_json::Value>(lines[0]).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    doctored.push(case.replace(&id, "0000000000000000"));
+    std::fs::write(&journal, doctored.join("\n") + "\n").unwrap();
+    let o = wasmgate(&["run", "-q", "--resume", out.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(report(&out)["summary"]["cases"], 200, "each seed counted once");
+    let err = stderr(&o);
+    assert!(err.contains("200 line(s) repeating a seed"), "{err}");
+    assert!(
+        err.contains("1 line(s) with a seed outside the run's seeds"),
+        "{err}"
+    );
+    assert!(err.contains("1 line(s) of another run"), "{err}");
+}
+
+#[test]
+fn a_report_folder_is_locked_cleared_of_its_old_report_and_never_a_merge_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let empty = dir.path().join("known.toml");
+    std::fs::write(&empty, "").unwrap();
+    let run = |seeds: &str| {
+        wasmgate(&[
+            "run",
+            "-q",
+            "--seeds",
+            seeds,
+            "--engines",
+            ENGINES,
+            "--known",
+            empty.to_str().unwrap(),
+            "--shrink-attempts",
+            "0",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    assert_eq!(code(&run("470..480")), 1);
+    assert!(out.join("findings").read_dir().unwrap().count() > 0);
+    // Reusing the folder for a run that agrees leaves no stale finding beside it.
+    assert_eq!(code(&run("0..10")), 0);
+    assert!(!out.join("findings").exists());
+
+    // A second run on a folder in use is refused.
+    let lock = std::fs::File::open(out.join(".wasmgate.lock")).unwrap();
+    lock.lock().unwrap();
+    let o = run("0..10");
+    assert_eq!(code(&o), 2);
+    assert!(
+        error_line(&o).contains("in use by another wasmgate"),
+        "{}",
+        stderr(&o)
+    );
+    drop(lock);
+
+    // A folder with files wasmgate did not write is refused.
+    let foreign = dir.path().join("foreign");
+    std::fs::create_dir_all(&foreign).unwrap();
+    std::fs::write(foreign.join("notes.txt"), "mine").unwrap();
+    let o = wasmgate(&[
+        "run",
+        "-q",
+        "--seeds",
+        "0..5",
+        "--engines",
+        ENGINES,
+        "--out",
+        foreign.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        error_line(&o).contains("`notes.txt`, which wasmgate did not write"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(foreign.join("notes.txt")).unwrap(),
+        "mine"
+    );
+
+    // merge --out naming one of its inputs is refused, and the input is untouched.
+    let before = std::fs::read(out.join("report.json")).unwrap();
+    let o = wasmgate(&["merge", out.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert!(error_line(&o).contains("is one of the inputs"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(out.join("report.json")).unwrap(), before);
+}
+
+#[test]
+fn shrinking_never_replaces_a_smaller_result_with_a_larger_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let o = wasmgate(&[
+        "run",
+        "-q",
+        "--seeds",
+        "620..630",
+        "--engines",
+        ENGINES,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let r = report(&out);
+    let bundle = out.join(r["findings"][0]["bundle"].as_str().unwrap());
+    let minimized = bundle.join("minimized/module.wasm");
+    let small = std::fs::metadata(&minimized).unwrap().len();
+    assert!(small < std::fs::metadata(bundle.join("module.wasm")).unwrap().len());
+    let o = wasmgate(&["shrink", bundle.to_str().unwrap(), "--shrink-attempts", "0"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(std::fs::metadata(&minimized).unwrap().len(), small);
+}

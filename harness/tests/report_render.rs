@@ -29,6 +29,7 @@ fn sample() -> Report {
             shard: None,
             generator_version: "gen-test".into(),
             incomplete: None,
+            time_budget_ms: None,
             jobs: 2,
             started_at: "2026-01-01T00:00:00Z".into(),
             wall_ms: 1234,

@@ -66,6 +66,9 @@ pub struct CampaignOptions {
     pub known: Vec<crate::campaign::known::Entry>,
 }
 
+/// How often the run's elapsed time is journaled.
+const ELAPSED_EVERY: Duration = Duration::from_secs(5);
+
 /// Time spent, for the benchmark: engine phases vs everything else.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CampaignCost {
@@ -160,7 +163,15 @@ impl SeedPlan {
     fn len(&self) -> u64 {
         match self.shard {
             None => self.seeds.len(),
-            Some(_) => (0..).take_while(|&i| self.nth(i).is_some()).count() as u64,
+            // Seeds s < x with s % count == index - 1, counted without walking them
+            // (an unbounded `--time` range holds 2^64 / count).
+            Some(s) => {
+                let below = |x: u64| {
+                    let r = s.index - 1;
+                    if x <= r { 0 } else { (x - r - 1) / s.count + 1 }
+                };
+                below(self.seeds.end) - below(self.seeds.start)
+            }
         }
     }
 }
@@ -168,25 +179,47 @@ impl SeedPlan {
 /// Runs the campaign: cases are journaled as they finish, bundles written for
 /// every new signature, and `report.json` + `summary.md` written at the end.
 pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
-    if !opts.resume {
-        std::fs::create_dir_all(&opts.out)
-            .with_context(|| format!("cannot create report folder {}", opts.out.display()))?;
+    if opts.resume && !opts.out.join(journal::FILE).is_file() {
+        anyhow::bail!(
+            "cannot resume: no journal at {}",
+            opts.out.join(journal::FILE).display()
+        );
     }
+    let _lock = crate::report::open_dir(&opts.out, &[], !opts.resume)?;
     let (journal, opts, previous, unavailable) = if opts.resume {
-        let (journal, header, previous) = Journal::resume(&opts.out)?;
-        let resumed = CampaignOptions {
+        let (journal, header, resumed) = Journal::resume(&opts.out)?;
+        if !resumed.dropped.is_empty() {
+            eprintln!(
+                "wasmgate: the journal in {} held lines that do not belong to its run; dropped {}",
+                opts.out.display(),
+                resumed.dropped.join(", ")
+            );
+        }
+        // A time budget continues: the resumed session gets what is left of it.
+        let budget = header.time_limit_ms.map(Duration::from_millis);
+        let left = budget.map(|b| b.saturating_sub(Duration::from_millis(resumed.elapsed_ms)));
+        let options = CampaignOptions {
             profile: header.profile,
             seeds: header.seeds,
             shard: header.shard,
             engines: header.engines,
             name: header.name,
+            time_limit: opts.time_limit.or(left),
             ..opts.clone()
         };
-        (journal, resumed, previous, header.unavailable)
+        (journal, options, resumed, header.unavailable)
     } else {
         let resolved = engines::resolve_all(&opts.engines)?;
+        let id = format!(
+            "{:016x}",
+            xxhash_rust::xxh3::xxh3_64(
+                format!("{} {:?} {}", opts.name, SystemTime::now(), std::process::id()).as_bytes()
+            )
+        );
         let header = journal::Header {
-            journal: 1,
+            journal: journal::VERSION,
+            id,
+            time_limit_ms: opts.time_limit.map(|t| t.as_millis() as u64),
             name: opts.name.clone(),
             profile: opts.profile,
             seeds: opts.seeds,
@@ -201,7 +234,7 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
             engines: header.engines,
             ..opts.clone()
         };
-        (journal, opts, vec![], header.unavailable)
+        (journal, opts, journal::Resumed::default(), header.unavailable)
     };
     let opts = &opts;
     let resolved = engines::resolve_all(&opts.engines)?;
@@ -228,7 +261,7 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
     {
         let mut agg = aggregate.lock().unwrap_or_else(|p| p.into_inner());
         let mut written = bundles.written.lock().unwrap_or_else(|p| p.into_inner());
-        for r in &previous {
+        for r in &previous.cases {
             agg.add(r, bundle_path);
             done_seeds.insert(r.seed);
             if let Ok(Verdict::Diverge(d)) = &r.verdict {
@@ -251,11 +284,30 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
     // rayon worker waiting on them would steal (and deadlock on) our next case.
     let next = AtomicU64::new(0);
     let finished = std::sync::atomic::AtomicBool::new(false);
+    // The highest seed done: a run cut short by its time budget covered the seeds up to it.
+    let highest = AtomicU64::new(previous.cases.iter().map(|r| r.seed + 1).max().unwrap_or(0));
+    let elapsed_before = Duration::from_millis(previous.elapsed_ms);
+    let jobs = (opts.jobs as u64)
+        .min(total.saturating_sub(done_seeds.len() as u64))
+        .max(1) as usize;
     std::thread::scope(|scope| -> Result<()> {
         if let Some(every) = opts.progress {
             let (done, diverged, finished) = (&done, &diverged, &finished);
             scope.spawn(move || progress_lines(every, total, start, done, diverged, finished));
         }
+        // The run's elapsed time goes into the journal now and then, so that a
+        // resumed run reports (and budgets) the time of all its sessions.
+        let (journal, finished) = (&journal, &finished);
+        scope.spawn(move || {
+            let mut next = Instant::now() + ELAPSED_EVERY;
+            while !finished.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(100));
+                if Instant::now() >= next {
+                    next += ELAPSED_EVERY;
+                    let _ = journal.record_elapsed((elapsed_before + start.elapsed()).as_millis() as u64);
+                }
+            }
+        });
         let worker = || {
             let mut isolated = match &opts.isolation {
                 Isolation::InProcess => None,
@@ -288,6 +340,7 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
                 if matches!(r.verdict, Ok(Verdict::Diverge(_))) {
                     diverged.fetch_add(1, Ordering::Relaxed);
                 }
+                highest.fetch_max(seed + 1, Ordering::Relaxed);
                 done.fetch_add(1, Ordering::Relaxed);
                 aggregate
                     .lock()
@@ -295,7 +348,7 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
                     .add(&r, bundle_path);
             }
         };
-        let handles = (0..opts.jobs.max(1))
+        let handles = (0..jobs)
             .map(|i| {
                 std::thread::Builder::new()
                     .name(format!("wasmgate-job-{i}"))
@@ -315,6 +368,17 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
         anyhow::bail!("could not record a case: {e}");
     }
     let wall = start.elapsed();
+    journal.record_elapsed((elapsed_before + wall).as_millis() as u64)?;
+    // A run its time budget cut short reports the seeds it covered, not the range it was given.
+    let cut_short = opts.time_limit.is_some() && done.load(Ordering::Relaxed) < total;
+    let seeds = if cut_short {
+        SeedRange {
+            start: opts.seeds.start,
+            end: highest.load(Ordering::Relaxed).max(opts.seeds.start),
+        }
+    } else {
+        opts.seeds
+    };
     let aggregate = aggregate.into_inner().unwrap_or_else(|p| p.into_inner());
     let engine_us = aggregate.engine_us;
     let (summary, findings, timings) = aggregate.finish();
@@ -326,13 +390,14 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
         run: RunInfo {
             name: opts.name.clone(),
             profile: opts.profile,
-            seeds: opts.seeds,
+            seeds,
             shard: opts.shard,
             generator_version: GENERATOR_VERSION.to_string(),
             incomplete: None,
+            time_budget_ms: opts.time_limit.map(|t| (elapsed_before + t).as_millis() as u64),
             jobs: opts.jobs,
             started_at,
-            wall_ms: wall.as_millis() as u64,
+            wall_ms: (elapsed_before + wall).as_millis() as u64,
         },
         engines: engines.iter().map(|e| e.info().clone()).collect(),
         summary,

@@ -87,6 +87,15 @@ pub fn shrink_bundle(dir: &Path, isolation: &Isolation, attempts: u32) -> Result
         );
     }
     let out = dir.join(MINIMIZED);
+    // An earlier shrink's result is the starting point when it still shows the
+    // divergence: shrinking again goes further, never back to the original.
+    let earlier = std::fs::read(out.join("module.wasm"))
+        .ok()
+        .filter(|w| w.len() < bundle.case.wasm.len());
+    let start = match earlier {
+        Some(w) if run(&w)?.is_some_and(|(_, r)| same(&r)) => w,
+        _ => bundle.case.wasm.clone(),
+    };
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let progress = out.join("smallest.wasm");
     let progress_for_cb = progress.clone();
@@ -95,7 +104,7 @@ pub fn shrink_bundle(dir: &Path, isolation: &Isolation, attempts: u32) -> Result
         .on_new_smallest(Some(Box::new(move |wasm: &[u8]| {
             write_atomic(&progress_for_cb, wasm)
         })))
-        .run(bundle.case.wasm.clone(), |candidate: &[u8]| -> Result<bool> {
+        .run(start.clone(), |candidate: &[u8]| -> Result<bool> {
             // An invalid candidate cannot show the same divergence; skip it quickly.
             if crate::source::module_info::inspect(candidate).is_err() {
                 return Ok(false);
@@ -103,6 +112,16 @@ pub fn shrink_bundle(dir: &Path, isolation: &Isolation, attempts: u32) -> Result
             Ok(run(candidate)?.is_some_and(|(_, r)| same(&r)))
         })
         .context("shrinking")?;
+    let _ = std::fs::remove_file(&progress);
+    if start.len() < bundle.case.wasm.len() && info.output.len() >= start.len() {
+        // Nothing smaller than the earlier result: keep it as it is.
+        return Ok(Shrunk {
+            signature: target,
+            input_size: bundle.case.wasm.len() as u64,
+            output_size: start.len() as u64,
+            dir: out,
+        });
+    }
     let Some((case, result)) = run(&info.output)? else {
         bail!("the minimised module no longer ran to completion");
     };
@@ -114,10 +133,9 @@ pub fn shrink_bundle(dir: &Path, isolation: &Isolation, attempts: u32) -> Result
         verdict,
     );
     minimized.write(&out, &info.output)?;
-    let _ = std::fs::remove_file(&progress);
     Ok(Shrunk {
         signature: target,
-        input_size: info.input_size,
+        input_size: bundle.case.wasm.len() as u64,
         output_size: info.output_size,
         dir: out,
     })

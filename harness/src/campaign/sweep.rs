@@ -33,8 +33,7 @@ pub struct SweepOptions {
 /// Runs the sweep on `engines` and writes its report into `opts.out`.
 pub fn run(opts: &SweepOptions, engines: Resolved) -> Result<Report> {
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
-    std::fs::create_dir_all(&opts.out)
-        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", opts.out.display()))?;
+    let _lock = crate::report::open_dir(&opts.out, &[], true)?;
     let start = Instant::now();
     let cases = &opts.cases;
     let specs = engines.specs.clone();
@@ -96,6 +95,7 @@ pub fn run(opts: &SweepOptions, engines: Resolved) -> Result<Report> {
             shard: None,
             generator_version: sweep::SWEEP_VERSION.into(),
             incomplete: None,
+            time_budget_ms: None,
             jobs: opts.jobs,
             started_at,
             wall_ms: start.elapsed().as_millis() as u64,

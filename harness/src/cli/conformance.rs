@@ -109,7 +109,7 @@ pub fn run(opts: Opts) -> Result<i32> {
         let prefix = format!("conformance-{}", suite.replace('/', "-"));
         PathBuf::from("reports").join(super::run::stamped(&prefix, &started_at))
     });
-    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    let _lock = crate::report::open_dir(&out, &[], true)?;
     let write = crate::report::bundle::write_atomic;
     write(
         &out.join("report.json"),

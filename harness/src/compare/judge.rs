@@ -16,6 +16,9 @@ use wasmgate_runners::Engine;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CaseResult {
     pub seed: u64,
+    /// The verdict, or why no case could be made: `{"verdict": "agree", …}`
+    /// or `{"error": "…"}` in JSON.
+    #[serde(with = "judged")]
     pub verdict: Result<Verdict, String>,
     pub skipped: Vec<usize>,
     pub timings: Vec<Timings>,
@@ -109,4 +112,39 @@ pub fn run_case(
     let outcomes: Vec<_> = engines.iter().map(|e| execute(e.as_ref(), case)).collect();
     let verdict = compare(case, &outcomes);
     (outcomes, verdict)
+}
+
+/// `Result<Verdict, String>` as plain JSON: the verdict's own object, or
+/// `{"error": "…"}` — not serde's `{"Ok": …}` / `{"Err": …}`.
+mod judged {
+    use super::Verdict;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize)]
+    #[serde(untagged)]
+    enum Out<'a> {
+        Verdict(&'a Verdict),
+        Error { error: &'a str },
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum In {
+        Verdict(Verdict),
+        Error { error: String },
+    }
+
+    pub fn serialize<S: Serializer>(v: &Result<Verdict, String>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Ok(verdict) => Out::Verdict(verdict).serialize(s),
+            Err(error) => Out::Error { error }.serialize(s),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Result<Verdict, String>, D::Error> {
+        Ok(match In::deserialize(d)? {
+            In::Verdict(v) => Ok(v),
+            In::Error { error } => Err(error),
+        })
+    }
 }

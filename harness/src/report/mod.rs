@@ -18,6 +18,82 @@ use anyhow::Result;
 use std::io::Write;
 use std::path::Path;
 
+/// What wasmgate writes into a report folder, and nothing else.
+const OWNED: &[&str] = &[
+    "report.json",
+    "summary.md",
+    "report.xml",
+    "journal.jsonl",
+    "findings",
+    LOCK,
+];
+
+/// The lock file in every report folder.
+const LOCK: &str = ".wasmgate.lock";
+
+/// A report folder held by this process: an exclusive lock on
+/// `.wasmgate.lock` inside it (released when dropped, or when the process
+/// dies), so two runs never write one folder at once.
+#[derive(Debug)]
+pub struct DirLock {
+    _file: std::fs::File,
+}
+
+/// Opens the report folder `dir` (created if missing) and locks it. With
+/// `fresh`, an earlier report's files (and only those) are removed, so no
+/// stale finding stands beside the new report; a folder holding anything
+/// wasmgate did not write is refused. A folder that is one of `inputs` (a
+/// merge writing into a report it reads) is refused.
+pub fn open_dir(dir: &Path, inputs: &[std::path::PathBuf], fresh: bool) -> Result<DirLock> {
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    if dir.exists() && inputs.iter().any(|i| canon(i) == canon(dir)) {
+        anyhow::bail!(
+            "{} is one of the inputs; write the result to another folder",
+            dir.display()
+        );
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| anyhow::anyhow!("cannot create report folder {}: {e}", dir.display()))?;
+    let lock_path = dir.join(LOCK);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", lock_path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "report folder {} is in use by another wasmgate process; wait for it or choose another folder",
+            dir.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => anyhow::bail!("cannot lock {}: {e}", lock_path.display()),
+    }
+    if fresh {
+        let entries = std::fs::read_dir(dir)?.collect::<std::io::Result<Vec<_>>>()?;
+        if let Some(foreign) = entries
+            .iter()
+            .find(|e| !OWNED.contains(&e.file_name().to_string_lossy().as_ref()))
+        {
+            anyhow::bail!(
+                "report folder {} holds `{}`, which wasmgate did not write; choose an empty or new folder",
+                dir.display(),
+                foreign.file_name().to_string_lossy()
+            );
+        }
+        for e in entries.iter().filter(|e| e.file_name() != LOCK) {
+            let path = e.path();
+            let removed = if path.is_dir() {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+            removed.map_err(|err| anyhow::anyhow!("cannot clear {}: {err}", path.display()))?;
+        }
+    }
+    Ok(DirLock { _file: file })
+}
+
 /// Writes `report.json`, `summary.md` and `report.xml` (JUnit) into `dir`.
 pub fn write_report(report: &Report, dir: &Path) -> Result<()> {
     let json = serde_json::to_vec_pretty(report)?;

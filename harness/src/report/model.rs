@@ -64,6 +64,10 @@ pub struct RunInfo {
     /// shards): which seeds are missing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incomplete: Option<String>,
+    /// The time budget (`--time`) the run had, over all its sessions; with
+    /// it, `seeds` are those the run covered before the budget ran out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_budget_ms: Option<u64>,
     pub jobs: usize,
     pub started_at: String,
     pub wall_ms: u64,
