@@ -21,7 +21,10 @@ fn run_writes_a_report_whose_counts_add_up() {
     ]);
     assert!([0, 1].contains(&code(&o)), "{}", stderr(&o));
     let r = report(&out);
-    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["schema_version"], 2);
+    assert_eq!(r["kind"], "run");
+    assert_eq!(r["gate"]["exit_code"], code(&o));
+    assert_eq!(r["gate"]["passed"], code(&o) == 0);
     assert_eq!(r["engines"].as_array().unwrap().len(), 8);
     let s = &r["summary"];
     let n = |k: &str| s[k].as_u64().unwrap();

@@ -47,7 +47,7 @@ fn file_failures_expected_failures_and_stale_entries() {
     assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
     let r = report(&out);
     assert_eq!(r["kind"], "conformance");
-    assert_eq!(r["gate"]["new_failures"], 3);
+    assert_eq!(r["gate"]["new"], 3);
     for engine in engines.split(',') {
         let t = &r["totals"][engine];
         assert_eq!(
@@ -287,7 +287,7 @@ fn a_baseline_turns_only_regressions_into_gate_failures() {
     assert_eq!(r["totals"]["mutant:wasmi:i32.add"]["expected_failures"], 8);
     let (o, worse) = run("worse", "wasmi,mutant:wasmi:i32.sub", Some(&before));
     assert_eq!(code(&o), 1, "a different fault is a regression");
-    assert!(report(&worse)["gate"]["new_failures"].as_u64().unwrap() > 0);
+    assert!(report(&worse)["gate"]["new"].as_u64().unwrap() > 0);
     let bad = wasmgate(&[
         "conformance",
         "--baseline",

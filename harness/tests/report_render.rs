@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use wasmgate_harness::compare::{DivergenceKind, Group};
 use wasmgate_harness::execute::Timings;
 use wasmgate_harness::report::{
-    EngineTimings, Finding, Report, ReportKind, RunInfo, SeedRange, Summary, Tool,
+    EngineTimings, Envelope, Finding, Report, ReportKind, RunInfo, SeedRange, Summary, Timing, Tool,
 };
 use wasmgate_harness::source::profile::Profile;
 use wasmgate_runners::{EngineInfo, Feature};
@@ -15,13 +15,24 @@ fn sample() -> Report {
         version: "1.0.0".into(),
         features: vec![Feature::MutableGlobal, Feature::BulkMemory],
     };
-    Report {
-        schema_version: 1,
-        kind: ReportKind::Run,
-        tool: Tool {
-            name: "wasmgate".into(),
-            version: "0.0.0-test".into(),
+    let mut envelope = Envelope::new(
+        ReportKind::Run,
+        vec![engine("alpha"), engine("beta"), engine("gamma")],
+        vec![wasmgate_harness::execute::engines::Unavailable {
+            engine: "delta".into(),
+            reason: "delta needs Node.js: cannot start `node`".into(),
+        }],
+        Timing {
+            started_at: "2026-01-01T00:00:00Z".into(),
+            wall_ms: 1234,
         },
+    );
+    envelope.tool = Tool {
+        name: "wasmgate".into(),
+        version: "0.0.0-test".into(),
+    };
+    let mut report = Report {
+        envelope,
         run: RunInfo {
             name: "sample".into(),
             profile: Profile::Default,
@@ -31,10 +42,7 @@ fn sample() -> Report {
             incomplete: None,
             time_budget_ms: None,
             jobs: 2,
-            started_at: "2026-01-01T00:00:00Z".into(),
-            wall_ms: 1234,
         },
-        engines: vec![engine("alpha"), engine("beta"), engine("gamma")],
         summary: Summary {
             cases: 100,
             agreed: 96,
@@ -72,10 +80,6 @@ fn sample() -> Report {
             minimized: Some("findings/value-0123abcd/minimized".into()),
             known: None,
         }],
-        unavailable: vec![wasmgate_harness::execute::engines::Unavailable {
-            engine: "delta".into(),
-            reason: "delta needs Node.js: cannot start `node`".into(),
-        }],
         timings: BTreeMap::from([(
             "alpha".into(),
             EngineTimings {
@@ -88,7 +92,9 @@ fn sample() -> Report {
                 },
             },
         )]),
-    }
+    };
+    report.judge_gate();
+    report
 }
 
 #[test]

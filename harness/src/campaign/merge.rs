@@ -41,14 +41,20 @@ pub fn merge(reports: &[(PathBuf, Report)], out: &Path) -> Result<Report> {
     let Some((_, first)) = reports.first() else {
         bail!("nothing to merge")
     };
-    let engine_names = |r: &Report| r.engines.iter().map(|e| e.name.clone()).collect::<Vec<_>>();
+    let engine_names = |r: &Report| {
+        r.envelope
+            .engines
+            .iter()
+            .map(|e| e.name.clone())
+            .collect::<Vec<_>>()
+    };
     for (dir, r) in reports {
-        if r.schema_version != first.schema_version {
+        if r.envelope.schema_version != first.envelope.schema_version {
             bail!(
                 "{} has report schema {}, not {}",
                 dir.display(),
-                r.schema_version,
-                first.schema_version
+                r.envelope.schema_version,
+                first.envelope.schema_version
             );
         }
         if r.run.profile != first.run.profile || r.run.generator_version != first.run.generator_version {
@@ -81,11 +87,15 @@ pub fn merge(reports: &[(PathBuf, Report)], out: &Path) -> Result<Report> {
     }
     let mut merged = first.clone();
     merged.run.name = format!("merge of {} reports", reports.len());
-    merged.kind = crate::report::ReportKind::Merge;
+    merged.envelope.kind = crate::report::ReportKind::Merge;
     merged.run.shard = None;
     merged.run.seeds.start = reports.iter().map(|(_, r)| r.run.seeds.start).min().unwrap_or(0);
     merged.run.seeds.end = reports.iter().map(|(_, r)| r.run.seeds.end).max().unwrap_or(0);
-    merged.run.wall_ms = reports.iter().map(|(_, r)| r.run.wall_ms).max().unwrap_or(0);
+    merged.envelope.timing.wall_ms = reports
+        .iter()
+        .map(|(_, r)| r.envelope.timing.wall_ms)
+        .max()
+        .unwrap_or(0);
     let s = &mut merged.summary;
     *s = Default::default();
     let mut findings: BTreeMap<String, (Finding, PathBuf)> = BTreeMap::new();
@@ -139,7 +149,7 @@ pub fn merge(reports: &[(PathBuf, Report)], out: &Path) -> Result<Report> {
     merged.run.incomplete = (!budgeted)
         .then(|| missing_seeds(&covered, merged.run.seeds))
         .flatten();
-    crate::report::write_report(&merged, out)?;
+    crate::report::write_report(&mut merged, out)?;
     Ok(merged)
 }
 

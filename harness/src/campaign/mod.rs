@@ -19,9 +19,7 @@ use crate::execute::engines;
 use crate::isolate::Isolation;
 use crate::isolate::worker::IsolatedExecutor;
 use crate::report::bundle::ReproBundle;
-use crate::report::{
-    REPORT_SCHEMA_VERSION, Report, ReportKind, RunInfo, SeedRange, Shard, Tool, write_report,
-};
+use crate::report::{Envelope, Report, ReportKind, RunInfo, SeedRange, Shard, Timing, write_report};
 use crate::source::case::TestCase;
 use crate::source::generate::GENERATOR_VERSION;
 use crate::source::profile::Profile;
@@ -384,9 +382,15 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
     let (summary, findings, timings) = aggregate.finish();
     let cases = summary.cases;
     let mut report = Report {
-        schema_version: REPORT_SCHEMA_VERSION,
-        kind: ReportKind::Run,
-        tool: Tool::default(),
+        envelope: Envelope::new(
+            ReportKind::Run,
+            engines.iter().map(|e| e.info().clone()).collect(),
+            unavailable,
+            Timing {
+                started_at,
+                wall_ms: (elapsed_before + wall).as_millis() as u64,
+            },
+        ),
         run: RunInfo {
             name: opts.name.clone(),
             profile: opts.profile,
@@ -396,20 +400,16 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
             incomplete: None,
             time_budget_ms: opts.time_limit.map(|t| (elapsed_before + t).as_millis() as u64),
             jobs: opts.jobs,
-            started_at,
-            wall_ms: (elapsed_before + wall).as_millis() as u64,
         },
-        engines: engines.iter().map(|e| e.info().clone()).collect(),
         summary,
         findings,
         timings,
-        unavailable,
     };
     crate::campaign::known::apply(&mut report, &opts.known);
     if opts.shrink_attempts > 0 {
         minimize_findings(&mut report, opts);
     }
-    write_report(&report, &opts.out)?;
+    write_report(&mut report, &opts.out)?;
     Ok((
         report,
         CampaignCost {

@@ -12,7 +12,7 @@ use crate::execute::parallel::map_indexed;
 use crate::isolate::Isolation;
 use crate::isolate::worker::IsolatedExecutor;
 use crate::report::bundle::ReproBundle;
-use crate::report::{REPORT_SCHEMA_VERSION, Report, ReportKind, RunInfo, SeedRange, Tool, write_report};
+use crate::report::{Envelope, Report, ReportKind, RunInfo, SeedRange, Timing, write_report};
 use crate::source::case::TestCase;
 use crate::source::profile::Profile;
 use crate::source::sweep;
@@ -78,9 +78,15 @@ pub fn run(opts: &SweepOptions, engines: Resolved) -> Result<Report> {
     }
     let (summary, findings, timings) = aggregate.finish();
     let mut report = Report {
-        schema_version: REPORT_SCHEMA_VERSION,
-        kind: ReportKind::Sweep,
-        tool: Tool::default(),
+        envelope: Envelope::new(
+            ReportKind::Sweep,
+            infos,
+            engines.unavailable,
+            Timing {
+                started_at,
+                wall_ms: start.elapsed().as_millis() as u64,
+            },
+        ),
         run: RunInfo {
             name: opts
                 .out
@@ -97,16 +103,12 @@ pub fn run(opts: &SweepOptions, engines: Resolved) -> Result<Report> {
             incomplete: None,
             time_budget_ms: None,
             jobs: opts.jobs,
-            started_at,
-            wall_ms: start.elapsed().as_millis() as u64,
         },
-        engines: infos,
         summary,
         findings,
         timings,
-        unavailable: engines.unavailable,
     };
     known::apply(&mut report, &opts.known);
-    write_report(&report, &opts.out)?;
+    write_report(&mut report, &opts.out)?;
     Ok(report)
 }

@@ -129,17 +129,17 @@ fn print_summary(report: &report::ConformanceReport, out: &std::path::Path) {
         "wasmgate conformance `{}`: {} scripts on {} engines in {:.1}s",
         report.suite,
         report.files.len(),
-        report.engines.len(),
-        report.wall_ms as f64 / 1000.0
+        report.envelope.engines.len(),
+        report.envelope.timing.wall_ms as f64 / 1000.0
     );
-    for e in &report.engines {
+    for e in &report.envelope.engines {
         let c = report.totals.get(&e.name).copied().unwrap_or_default();
         println!(
             "  {:<18} {:>6} passed {:>5} failed {:>5} expected failures {:>6} skipped",
             e.name, c.passed, c.failed, c.expected_failures, c.skipped
         );
     }
-    for u in &report.unavailable {
+    for u in &report.envelope.unavailable {
         println!("{} not run: {}", u.engine, u.reason);
     }
     let new: Vec<_> = report
@@ -175,10 +175,10 @@ fn print_summary(report: &report::ConformanceReport, out: &std::path::Path) {
     }
     println!(
         "gate: {}",
-        if report.gate.passed {
+        if report.envelope.gate.passed {
             "passed (no new failures)".to_string()
         } else {
-            format!("FAILED ({} new failures)", report.gate.new_failures)
+            format!("FAILED ({} new failures)", report.envelope.gate.new)
         }
     );
     println!("report: {}", out.join("report.json").display());

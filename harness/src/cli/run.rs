@@ -191,14 +191,14 @@ pub fn print_summary(report: &Report, out: &std::path::Path, quiet: bool) {
     println!(
         "wasmgate: {} cases on {} engines in {:.1}s: {} agreed, {} diverged, {} inconclusive, {} generation errors",
         s.cases,
-        report.engines.len(),
-        report.run.wall_ms as f64 / 1000.0,
+        report.envelope.engines.len(),
+        report.envelope.timing.wall_ms as f64 / 1000.0,
         s.agreed,
         s.diverged,
         s.inconclusive,
         s.generation_errors
     );
-    for u in &report.unavailable {
+    for u in &report.envelope.unavailable {
         println!("{} not run: {}", u.engine, u.reason);
     }
     let skipped: Vec<String> = s

@@ -9,8 +9,8 @@ use std::time::Duration;
 /// script fails on new failures, is skipped when the engine lacks a feature.
 pub fn render(report: &ConformanceReport) -> String {
     let mut out = quick_junit::Report::new(format!("wasmgate conformance {}", report.suite));
-    out.set_time(Duration::from_millis(report.wall_ms));
-    for (e, engine) in report.engines.iter().enumerate() {
+    out.set_time(Duration::from_millis(report.envelope.timing.wall_ms));
+    for (e, engine) in report.envelope.engines.iter().enumerate() {
         let mut suite = TestSuite::new(engine.name.clone());
         for file in &report.files {
             let cell = &file.engines[e];

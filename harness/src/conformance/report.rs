@@ -7,7 +7,7 @@ use super::exec::{FileRun, Verdict};
 use super::expected::Entry;
 use super::script::Script;
 use crate::execute::engines::Unavailable;
-use crate::report::{REPORT_SCHEMA_VERSION, Tool, exit};
+use crate::report::{Envelope, Gate, ReportKind, Timing, exit};
 use anyhow::{Context, Result, anyhow};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -88,31 +88,17 @@ pub struct Disagreement {
     pub failed: Vec<String>,
 }
 
-/// The verdict a CI gate reads.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Gate {
-    pub passed: bool,
-    pub new_failures: u64,
-    pub stale_expected_failures: u64,
-}
-
 /// A complete conformance report.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConformanceReport {
-    pub schema_version: u32,
-    /// Always `conformance` (run reports have no `kind`).
-    pub kind: String,
-    pub tool: Tool,
+    /// Kind `conformance`; the gate's `new` counts new failures, `known`
+    /// expected ones, `stale` expected-failure entries that matched nothing.
+    #[serde(flatten)]
+    pub envelope: Envelope,
     /// Suite name (`wasm-v2`, `proposals/simd`) or `files`.
     pub suite: String,
     pub testsuite: String,
-    pub started_at: String,
-    pub wall_ms: u64,
     pub jobs: usize,
-    pub engines: Vec<EngineInfo>,
-    #[serde(default)]
-    pub unavailable: Vec<Unavailable>,
-    pub gate: Gate,
     /// Per engine, over all files.
     pub totals: BTreeMap<String, Counts>,
     /// Per engine: wall time spent running its files (summed over threads).
@@ -248,22 +234,24 @@ pub fn build(
         .map(|(e, _)| e.clone())
         .collect();
     let new_failures = totals.values().map(|c| c.failed).sum();
+    let expected_failures = totals.values().map(|c| c.expected_failures).sum();
+    let mut envelope = Envelope::new(
+        ReportKind::Conformance,
+        engines.to_vec(),
+        meta.unavailable,
+        Timing {
+            started_at: meta.started_at,
+            wall_ms: meta.wall_ms,
+        },
+    );
+    let nothing = (engines.is_empty() || totals.values().all(|c| c.ran() == 0))
+        .then(|| "compared nothing: no directive ran on any engine".to_string());
+    envelope.gate = Gate::judge(new_failures, expected_failures, stale.len() as u64, nothing);
     ConformanceReport {
-        schema_version: REPORT_SCHEMA_VERSION,
-        kind: "conformance".into(),
-        tool: Tool::default(),
+        envelope,
         suite: meta.suite,
         testsuite: super::TESTSUITE.into(),
-        started_at: meta.started_at,
-        wall_ms: meta.wall_ms,
         jobs: meta.jobs,
-        engines: engines.to_vec(),
-        unavailable: meta.unavailable,
-        gate: Gate {
-            passed: new_failures == 0,
-            new_failures,
-            stale_expected_failures: stale.len() as u64,
-        },
         totals,
         engine_ms,
         skip_reasons,
@@ -286,7 +274,7 @@ fn percent(c: &Counts) -> String {
 impl ConformanceReport {
     /// 0 when the gate passed, 1 on new failures.
     pub fn exit_code(&self) -> i32 {
-        if self.gate.passed {
+        if self.envelope.gate.passed {
             exit::AGREE
         } else {
             exit::FINDINGS
@@ -301,7 +289,7 @@ impl ConformanceReport {
             "| engine | version | passed | failed | expected failures | skipped | pass rate of run | mainly skipped because |"
         );
         let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|---|");
-        for e in &self.engines {
+        for e in &self.envelope.engines {
             let c = self.totals.get(&e.name).copied().unwrap_or_default();
             let _ = writeln!(
                 md,
@@ -339,7 +327,12 @@ impl ConformanceReport {
     /// The engine × file table.
     pub fn file_table(&self) -> String {
         let mut md = String::new();
-        let names: Vec<String> = self.engines.iter().map(|e| format!("`{}`", e.name)).collect();
+        let names: Vec<String> = self
+            .envelope
+            .engines
+            .iter()
+            .map(|e| format!("`{}`", e.name))
+            .collect();
         let _ = writeln!(md, "| file | directives | {} |", names.join(" | "));
         let _ = writeln!(md, "|---|---:|{}", "---|".repeat(names.len()));
         for f in &self.files {
@@ -373,7 +366,7 @@ impl ConformanceReport {
     /// The Markdown summary.
     pub fn to_markdown(&self) -> String {
         let mut md = String::new();
-        let status = if self.gate.passed {
+        let status = if self.envelope.gate.passed {
             "✅ no new failures"
         } else {
             "❌ new failures"
@@ -386,11 +379,11 @@ impl ConformanceReport {
              feature an engine lacks is skipped for that engine.\n",
             self.files.len(),
             self.testsuite,
-            self.engines.len(),
-            self.wall_ms as f64 / 1000.0,
+            self.envelope.engines.len(),
+            self.envelope.timing.wall_ms as f64 / 1000.0,
             self.jobs
         );
-        for u in &self.unavailable {
+        for u in &self.envelope.unavailable {
             let _ = writeln!(md, "- `{}` not run: {}", u.engine, u.reason);
         }
         md.push_str(&self.totals_table());
@@ -483,7 +476,10 @@ pub fn from_baseline(path: &Path) -> Result<Vec<Entry>> {
             line: Some(f.line),
             lines: vec![],
             directive: Some(f.directive),
-            reason: format!("failed in the baseline run of {} too", report.started_at),
+            reason: format!(
+                "failed in the baseline run of {} too",
+                report.envelope.timing.started_at
+            ),
         })
         .collect())
 }

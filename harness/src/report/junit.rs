@@ -41,8 +41,8 @@ pub fn finish(report: quick_junit::Report) -> String {
 /// a new finding fails, a known one is skipped with the list's reason. The
 /// suite's properties say what ran (profile, seeds, generator, engines).
 pub fn run(report: &Report) -> String {
-    let mut suite = TestSuite::new(format!("wasmgate.{}", report.kind));
-    let wall = Duration::from_millis(report.run.wall_ms);
+    let mut suite = TestSuite::new(format!("wasmgate.{}", report.envelope.kind));
+    let wall = Duration::from_millis(report.envelope.timing.wall_ms);
     suite.set_time(wall);
     let r = &report.run;
     suite.add_property(Property::new("run", r.name.clone()));
@@ -52,12 +52,12 @@ pub fn run(report: &Report) -> String {
         suite.add_property(Property::new("shard", shard.to_string()));
     }
     suite.add_property(Property::new("generator", r.generator_version.clone()));
-    for e in &report.engines {
+    for e in &report.envelope.engines {
         suite.add_property(Property::new(format!("engine.{}", e.name), e.version.clone()));
     }
     let s = &report.summary;
     let mut agreed = TestCase::new("agreement", TestCaseStatus::success());
-    agreed.set_classname(format!("wasmgate.{}", report.kind));
+    agreed.set_classname(format!("wasmgate.{}", report.envelope.kind));
     agreed.set_time(wall);
     agreed.set_system_out(format!(
         "{} cases: {} agreed, {} diverged, {} inconclusive, {} generation errors",
@@ -96,7 +96,7 @@ pub fn run(report: &Report) -> String {
             None => failure(blame, description),
         };
         let mut case = TestCase::new(f.signature.clone(), status);
-        case.set_classname(format!("wasmgate.{}.finding", report.kind));
+        case.set_classname(format!("wasmgate.{}.finding", report.envelope.kind));
         case.add_property(Property::new(
             "first-seed",
             f.seeds.first().copied().unwrap_or_default().to_string(),

@@ -16,7 +16,11 @@ impl Report {
         } else {
             "❌ engines diverge"
         };
-        let _ = writeln!(md, "# wasmgate {} `{}`: {status}\n", self.kind, self.run.name);
+        let _ = writeln!(
+            md,
+            "# wasmgate {} `{}`: {status}\n",
+            self.envelope.kind, self.run.name
+        );
         let _ = writeln!(
             md,
             "Profile `{}`, seeds `{}`, generator `{}`.\n",
@@ -45,15 +49,15 @@ impl Report {
             );
         }
         let _ = writeln!(md, "## Engines\n");
-        for u in &self.unavailable {
+        for u in &self.envelope.unavailable {
             let _ = writeln!(md, "- `{}` not run: {}", u.engine, u.reason);
         }
-        if !self.unavailable.is_empty() {
+        if !self.envelope.unavailable.is_empty() {
             let _ = writeln!(md);
         }
         let _ = writeln!(md, "| engine | version | skipped cases | features |");
         let _ = writeln!(md, "|---|---|---:|---|");
-        for e in &self.engines {
+        for e in &self.envelope.engines {
             let features: Vec<&str> = e.features.iter().map(|f| f.name()).collect();
             let skipped = s.skipped.get(&e.name).copied().unwrap_or(0);
             let _ = writeln!(

@@ -95,7 +95,8 @@ pub fn open_dir(dir: &Path, inputs: &[std::path::PathBuf], fresh: bool) -> Resul
 }
 
 /// Writes `report.json`, `summary.md` and `report.xml` (JUnit) into `dir`.
-pub fn write_report(report: &Report, dir: &Path) -> Result<()> {
+pub fn write_report(report: &mut Report, dir: &Path) -> Result<()> {
+    report.judge_gate();
     let json = serde_json::to_vec_pretty(report)?;
     crate::report::bundle::write_atomic(&dir.join("report.json"), &json)?;
     crate::report::bundle::write_atomic(&dir.join("summary.md"), report.to_markdown().as_bytes())?;

@@ -10,7 +10,7 @@ use wasmgate_runners::EngineInfo;
 
 /// Version of the report schema; bumped (with a README changelog line) on any
 /// change a consumer could notice.
-pub const REPORT_SCHEMA_VERSION: u32 = 1;
+pub const REPORT_SCHEMA_VERSION: u32 = 2;
 
 /// Exit codes, as documented in the README.
 pub mod exit {
@@ -69,8 +69,6 @@ pub struct RunInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_budget_ms: Option<u64>,
     pub jobs: usize,
-    pub started_at: String,
-    pub wall_ms: u64,
 }
 
 /// Shard `index` of `count` (1-based): the seeds `s` with `s % count == index - 1`.
@@ -223,6 +221,8 @@ pub enum ReportKind {
     Sweep,
     /// `wasmgate merge`: shard reports joined.
     Merge,
+    /// `wasmgate conformance`: the spec testsuite, per directive.
+    Conformance,
 }
 
 impl std::fmt::Display for ReportKind {
@@ -231,26 +231,103 @@ impl std::fmt::Display for ReportKind {
             ReportKind::Run => "run",
             ReportKind::Sweep => "sweep",
             ReportKind::Merge => "merge",
+            ReportKind::Conformance => "conformance",
         })
     }
 }
 
-/// A complete run report.
+/// When a report's run started and how long it took.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timing {
+    /// RFC 3339, UTC.
+    pub started_at: String,
+    /// Wall time, over every session of a resumed run.
+    pub wall_ms: u64,
+}
+
+/// The verdict a CI gate reads, the same in every kind of report.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gate {
+    pub passed: bool,
+    /// The exit code the command gave for this report: 0 passed, 1 new
+    /// findings or failures, 2 compared nothing.
+    pub exit_code: i32,
+    /// New findings (run, sweep, merge) or new failures (conformance): these fail the gate.
+    pub new: u64,
+    /// Known divergences or expected failures: reported, not failing.
+    pub known: u64,
+    /// List entries that matched nothing (fixed since): reported, not failing.
+    pub stale: u64,
+    /// Why, in one sentence.
+    pub reason: String,
+}
+
+impl Gate {
+    /// The gate for `new` new, `known` known and `stale` stale entries, or
+    /// failed with exit code 2 when the report compared nothing.
+    pub fn judge(new: u64, known: u64, stale: u64, compared_nothing: Option<String>) -> Gate {
+        let (passed, exit_code, reason) = match (compared_nothing, new) {
+            (Some(why), _) => (false, exit::USAGE, why),
+            (None, 0) if known > 0 => (true, exit::AGREE, format!("passed ({known} known)")),
+            (None, 0) => (true, exit::AGREE, "passed".to_string()),
+            (None, n) => (false, exit::FINDINGS, format!("failed: {n} new, {known} known")),
+        };
+        Gate {
+            passed,
+            exit_code,
+            new,
+            known,
+            stale,
+            reason,
+        }
+    }
+}
+
+/// What every wasmgate report starts with, whatever its kind: a consumer reads
+/// `kind`, `gate` and `engines` the same way in a run, sweep, merge or
+/// conformance report.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Report {
+pub struct Envelope {
     pub schema_version: u32,
-    /// Which command wrote it (absent in reports of older versions: `run`).
-    #[serde(default)]
     pub kind: ReportKind,
     pub tool: Tool,
-    pub run: RunInfo,
     pub engines: Vec<EngineInfo>,
-    pub summary: Summary,
-    pub findings: Vec<Finding>,
-    pub timings: BTreeMap<String, EngineTimings>,
     /// Engines asked for that could not run on this machine, and why.
     #[serde(default)]
     pub unavailable: Vec<crate::execute::engines::Unavailable>,
+    pub timing: Timing,
+    pub gate: Gate,
+}
+
+impl Envelope {
+    /// A new envelope of `kind`; the gate is judged once the report is complete.
+    pub fn new(
+        kind: ReportKind,
+        engines: Vec<EngineInfo>,
+        unavailable: Vec<crate::execute::engines::Unavailable>,
+        timing: Timing,
+    ) -> Self {
+        Envelope {
+            schema_version: REPORT_SCHEMA_VERSION,
+            kind,
+            tool: Tool::default(),
+            engines,
+            unavailable,
+            timing,
+            gate: Gate::default(),
+        }
+    }
+}
+
+/// A complete run, sweep or merge report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    #[serde(flatten)]
+    pub envelope: Envelope,
+    pub run: RunInfo,
+    pub summary: Summary,
+    pub findings: Vec<Finding>,
+    pub timings: BTreeMap<String, EngineTimings>,
 }
 
 impl Report {
@@ -267,10 +344,10 @@ impl Report {
             Some(format!(
                 "compared nothing: the run made no case ({scope}, or its time ran out before the first)"
             ))
-        } else if self.engines.len() < 2 {
+        } else if self.envelope.engines.len() < 2 {
             Some(format!(
                 "compared nothing: only {} engine ran",
-                self.engines.len()
+                self.envelope.engines.len()
             ))
         } else if s.agreed + s.diverged == 0 {
             Some(format!(
@@ -288,6 +365,13 @@ impl Report {
             Some(why) => anyhow::bail!("{why} (report: {})", dir.join("report.json").display()),
             None => Ok(()),
         }
+    }
+
+    /// Judges the gate from the findings (call once they are final).
+    pub fn judge_gate(&mut self) {
+        let known = self.findings.iter().filter(|f| f.known.is_some()).count() as u64;
+        let new = self.findings.len() as u64 - known;
+        self.envelope.gate = Gate::judge(new, known, 0, self.compared_nothing());
     }
 
     /// The exit code a CI gate should use for this report.
