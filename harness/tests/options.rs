@@ -18,6 +18,7 @@ const SUBCOMMANDS: &[&str] = &[
     "gen",
     "selftest",
     "bench",
+    "schema",
 ];
 
 /// Inputs of one invocation, not settings a CI job would set once.

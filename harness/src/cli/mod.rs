@@ -8,6 +8,7 @@ mod merge;
 mod options;
 mod repro;
 mod run;
+pub mod schema;
 mod selftest;
 mod shrink;
 mod sweep;
@@ -61,6 +62,9 @@ enum Command {
     /// Measure throughput, harness overhead and parallel scaling.
     #[command(after_help = EXIT_CODES)]
     Bench(bench::Opts),
+    /// Print the JSON Schema of run (and sweep, merge) or conformance reports.
+    #[command(after_help = EXIT_CODES)]
+    Schema(schema::Opts),
     /// Serve cases to a supervising campaign over stdin/stdout (internal).
     #[command(hide = true)]
     Worker(worker::Opts),
@@ -96,6 +100,7 @@ pub fn main() -> i32 {
         Command::Merge(o) => merge::run(o),
         Command::Shrink(o) => shrink::run(o),
         Command::Bench(o) => bench::run(o),
+        Command::Schema(o) => schema::run(o),
         Command::Worker(o) => worker::run(o),
     };
     match result {

@@ -28,7 +28,7 @@ use std::fmt;
 use wasmgate_runners::{Failure, TrapKind, Val};
 
 /// What sort of disagreement a divergence is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum DivergenceKind {
     /// Some engines accept the module, some reject it.
@@ -78,7 +78,7 @@ impl fmt::Display for DivergenceKind {
 }
 
 /// Engines that observed the same thing at the divergent step.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Group {
     pub engines: Vec<String>,
     pub observed: String,

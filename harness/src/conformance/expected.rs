@@ -10,7 +10,7 @@ use std::path::Path;
 pub const BUILT_IN: &str = include_str!("../../../vectors/expected-failures.toml");
 
 /// One tolerated failure (or set of failures).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Entry {
     /// Engine configuration name, e.g. `wasmi`, or `*` for every engine (a

@@ -16,7 +16,7 @@ use std::path::Path;
 use wasmgate_runners::EngineInfo;
 
 /// Directive counts of one engine on one file (or in total).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Counts {
     pub passed: u64,
     /// Failures not on the expected-failure list.
@@ -41,7 +41,7 @@ impl Counts {
 }
 
 /// One engine's result on one file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Cell {
     #[serde(flatten)]
     pub counts: Counts,
@@ -51,7 +51,7 @@ pub struct Cell {
 }
 
 /// One file: its directives and each engine's counts (in `engines` order).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FileRow {
     pub file: String,
     pub directives: u64,
@@ -63,7 +63,7 @@ pub struct FileRow {
 }
 
 /// One engine failure on one directive.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Failure {
     pub engine: String,
     pub file: String,
@@ -77,7 +77,7 @@ pub struct Failure {
 }
 
 /// A directive on which engines that ran it do not all behave alike.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Disagreement {
     pub file: String,
     pub line: usize,
@@ -89,7 +89,7 @@ pub struct Disagreement {
 }
 
 /// A complete conformance report.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ConformanceReport {
     /// Kind `conformance`; the gate's `new` counts new failures, `known`
     /// expected ones, `stale` expected-failure entries that matched nothing.

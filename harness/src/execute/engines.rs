@@ -14,7 +14,7 @@ pub fn default_names() -> Vec<String> {
 }
 
 /// An engine that was asked for but cannot run here, and why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Unavailable {
     pub engine: String,
     pub reason: String,

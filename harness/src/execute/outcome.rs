@@ -11,7 +11,7 @@ use std::time::Instant;
 use wasmgate_runners::{Engine, Failure, Instance, PlannedCall, Val};
 
 /// Microseconds spent in each engine phase.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Timings {
     pub compile_us: u64,
     pub instantiate_us: u64,

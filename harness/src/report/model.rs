@@ -34,7 +34,7 @@ pub fn blame_label(majority: bool, code_bases: u32) -> &'static str {
 }
 
 /// The tool that wrote a report.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Tool {
     pub name: String,
     pub version: String,
@@ -50,7 +50,7 @@ impl Default for Tool {
 }
 
 /// The parameters of a run.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RunInfo {
     pub name: String,
     pub profile: Profile,
@@ -74,7 +74,7 @@ pub struct RunInfo {
 /// Shard `index` of `count` (1-based): the seeds `s` with `s % count == index - 1`.
 /// This split is a stable promise: the same `k/N` selects the same seeds in
 /// every version, so CI matrix jobs can be merged across upgrades.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Shard {
     pub index: u64,
     pub count: u64,
@@ -111,7 +111,7 @@ impl std::str::FromStr for Shard {
 }
 
 /// A half-open range of seeds, written `start..end`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SeedRange {
     pub start: u64,
     pub end: u64,
@@ -151,7 +151,7 @@ impl std::str::FromStr for SeedRange {
 }
 
 /// Counts over all cases of a run.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Summary {
     pub cases: u64,
     pub agreed: u64,
@@ -176,7 +176,7 @@ pub struct Summary {
 }
 
 /// One distinct divergence (deduplicated by signature).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Finding {
     pub signature: String,
     pub signature_text: String,
@@ -203,7 +203,7 @@ pub struct Finding {
 }
 
 /// Engine time per engine, summed over the run.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EngineTimings {
     pub cases: u64,
     #[serde(flatten)]
@@ -211,7 +211,7 @@ pub struct EngineTimings {
 }
 
 /// What produced a report of this model.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ReportKind {
     /// `wasmgate run`: seeded modules.
@@ -237,7 +237,7 @@ impl std::fmt::Display for ReportKind {
 }
 
 /// When a report's run started and how long it took.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Timing {
     /// RFC 3339, UTC.
     pub started_at: String,
@@ -246,7 +246,7 @@ pub struct Timing {
 }
 
 /// The verdict a CI gate reads, the same in every kind of report.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Gate {
     pub passed: bool,
     /// The exit code the command gave for this report: 0 passed, 1 new
@@ -286,7 +286,7 @@ impl Gate {
 /// What every wasmgate report starts with, whatever its kind: a consumer reads
 /// `kind`, `gate` and `engines` the same way in a run, sweep, merge or
 /// conformance report.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Envelope {
     pub schema_version: u32,
     pub kind: ReportKind,
@@ -320,7 +320,7 @@ impl Envelope {
 }
 
 /// A complete run, sweep or merge report.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Report {
     #[serde(flatten)]
     pub envelope: Envelope,

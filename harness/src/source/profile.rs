@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use wasmgate_runners::Feature;
 
 /// A named wasm-smith configuration for differential testing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema, clap::ValueEnum,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Profile {
     /// WebAssembly 1.0 (plus exportable mutable globals).
