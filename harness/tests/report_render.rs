@@ -1,13 +1,13 @@
 //! Rendered report formats, pinned as snapshots.
 
 use std::collections::BTreeMap;
-use wasmgate_harness::compare::{DivergenceKind, Group};
+use wasmgate_harness::compare::{At, DivergenceKind, Group, Observed};
 use wasmgate_harness::execute::Timings;
 use wasmgate_harness::report::{
     EngineTimings, Envelope, Finding, Report, ReportKind, RunInfo, SeedRange, Summary, Timing, Tool,
 };
 use wasmgate_harness::source::profile::Profile;
-use wasmgate_runners::{EngineInfo, Feature};
+use wasmgate_runners::{EngineInfo, Feature, Val};
 
 fn sample() -> Report {
     let engine = |name: &str| EngineInfo {
@@ -64,14 +64,26 @@ fn sample() -> Report {
             majority: true,
             code_bases: 3,
             step: "call 0 \"f\"(i32:1)".into(),
+            at: At {
+                phase: "call".into(),
+                call: Some(0),
+                export: Some("f".into()),
+                args: vec![Val::I32(1)],
+            },
             groups: vec![
                 Group {
                     engines: vec!["alpha".into(), "beta".into()],
                     observed: "returned [i32:2]".into(),
+                    outcome: Observed::Returned {
+                        values: vec![Val::I32(2)],
+                    },
                 },
                 Group {
                     engines: vec!["gamma".into()],
                     observed: "returned [i32:3]".into(),
+                    outcome: Observed::Returned {
+                        values: vec![Val::I32(3)],
+                    },
                 },
             ],
             count: 3,

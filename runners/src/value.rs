@@ -209,6 +209,20 @@ impl Serialize for Val {
     }
 }
 
+impl schemars::JsonSchema for Val {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Val".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A wasm value in its exact text form: `i32:-1`, `i64:5`, `f32:0x7fc00000` (bits), `f64:0x…`, `v128:0x…`, `funcref:null`, `externref:null`, `externref:N` (host reference N).",
+            "type": "string",
+            "pattern": "^(i32|i64|f32|f64|v128|funcref|externref):"
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for Val {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;

@@ -70,6 +70,7 @@ impl Aggregator {
                         majority: d.majority,
                         code_bases: d.code_bases,
                         step: d.step.clone(),
+                        at: d.at.clone(),
                         groups: d.groups.clone(),
                         count: 0,
                         seeds: vec![],
@@ -80,6 +81,7 @@ impl Aggregator {
                 // The representative is the lowest seed, whatever the arrival order.
                 if f.seeds.iter().all(|&s| s > r.seed) {
                     f.step = d.step.clone();
+                    f.at = d.at.clone();
                     f.groups = d.groups.clone();
                 }
                 f.count += 1;

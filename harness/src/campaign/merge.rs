@@ -127,7 +127,8 @@ pub fn merge(reports: &[(PathBuf, Report)], out: &Path) -> Result<Report> {
                 }
                 Some((m, from)) => {
                     if f.seeds.first() < m.seeds.first() {
-                        (m.step, m.groups, *from) = (f.step.clone(), f.groups.clone(), dir.clone());
+                        (m.step, m.at, m.groups, *from) =
+                            (f.step.clone(), f.at.clone(), f.groups.clone(), dir.clone());
                     }
                     m.count += f.count;
                     m.seeds.extend(&f.seeds);

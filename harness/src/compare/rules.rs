@@ -81,7 +81,58 @@ impl fmt::Display for DivergenceKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Group {
     pub engines: Vec<String>,
+    /// What they observed, for people (with the state that differs, if any).
     pub observed: String,
+    /// The same, for programs.
+    #[serde(default)]
+    pub outcome: Observed,
+}
+
+/// What a group of engines observed at the divergent step, as data.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(tag = "result", rename_all = "kebab-case")]
+pub enum Observed {
+    /// The module compiled.
+    Compiled,
+    /// The module was rejected (validation or compile error).
+    Rejected,
+    /// Instantiation succeeded.
+    Instantiated,
+    /// Instantiation trapped (`trap`), or failed otherwise.
+    InstantiationFailed { trap: Option<TrapKind> },
+    /// The call returned these values (exact bits, `f32:0x7fc00000`).
+    Returned { values: Vec<Val> },
+    /// The call trapped.
+    Trapped { trap: TrapKind },
+    /// The engine reported an error that is not a trap.
+    Error,
+    /// The engine crashed or hung (`how`, when known).
+    Crashed { how: Option<String> },
+    /// The engine ran the step to completion (used beside crashes and hangs).
+    Completed,
+    /// The engine ran out of a resource.
+    Exhausted { what: String },
+    /// The engine cannot perform the step.
+    Unsupported,
+    /// Nothing was observed (the engine stopped earlier).
+    #[default]
+    Nothing,
+}
+
+/// Where a divergence happened, as data.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct At {
+    /// `compile`, `instantiate`, `call`, or `process` (a worker crashed or hung).
+    pub phase: String,
+    /// The call's index in the case, for `call`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call: Option<usize>,
+    /// The export called, exactly as named in the module.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub export: Option<String>,
+    /// The call's arguments (exact bits).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<Val>,
 }
 
 /// The first point at which engines disagree, and who is to blame.
@@ -89,6 +140,9 @@ pub struct Group {
 pub struct Divergence {
     /// Human-readable step: `compile`, `instantiate` or `call N "export"(args)`.
     pub step: String,
+    /// The same, as data.
+    #[serde(default)]
+    pub at: At,
     pub kind: DivergenceKind,
     /// Largest group first.
     pub groups: Vec<Group>,
@@ -248,6 +302,45 @@ fn blur_vague(o: Obs, kinds: &[TrapKind]) -> Obs {
         Obs::Trapped(t, s) => Obs::Trapped(blur(t), s),
         Obs::InstantiateFailed(Some(t)) => Obs::InstantiateFailed(Some(blur(t))),
         other => other,
+    }
+}
+
+fn step_at(case: &TestCase, step: usize) -> At {
+    let phase = |p: &str| At {
+        phase: p.to_string(),
+        ..At::default()
+    };
+    match step {
+        0 => phase("compile"),
+        1 => phase("instantiate"),
+        n => match case.calls.get(n - 2) {
+            Some(call) => At {
+                phase: "call".into(),
+                call: Some(n - 2),
+                export: Some(call.export.clone()),
+                args: call.args.clone(),
+            },
+            None => At {
+                call: Some(n - 2),
+                ..phase("call")
+            },
+        },
+    }
+}
+
+fn observed(o: &Option<Obs>) -> Observed {
+    match o {
+        None => Observed::Nothing,
+        Some(Obs::Accepted) => Observed::Compiled,
+        Some(Obs::Rejected) => Observed::Rejected,
+        Some(Obs::Instantiated(_)) => Observed::Instantiated,
+        Some(Obs::InstantiateFailed(trap)) => Observed::InstantiationFailed { trap: *trap },
+        Some(Obs::Returned(v, _)) => Observed::Returned { values: v.clone() },
+        Some(Obs::Trapped(t, _)) => Observed::Trapped { trap: *t },
+        Some(Obs::Errored(_)) => Observed::Error,
+        Some(Obs::Crashed) => Observed::Crashed { how: None },
+        Some(Obs::Exhausted(what)) => Observed::Exhausted { what: what.clone() },
+        Some(Obs::Unsupported) => Observed::Unsupported,
     }
 }
 
@@ -466,10 +559,12 @@ fn divergence(case: &TestCase, step: usize, mut groups: Vec<(Option<Obs>, Vec<&s
         .map(|(o, m)| Group {
             engines: m.iter().map(|s| s.to_string()).collect(),
             observed: describe(o, kind, reference),
+            outcome: observed(o),
         })
         .collect();
     Divergence {
         step: step_name(case, step),
+        at: step_at(case, step),
         kind,
         groups: out_groups,
         blamed,

@@ -7,7 +7,7 @@
 //! is re-run on each engine alone to find which one crashed or hung.
 
 use crate::compare::judge::{CaseResult, evaluate_case, evaluate_seed};
-use crate::compare::{Divergence, DivergenceKind, Group, Verdict, signature_of};
+use crate::compare::{At, Divergence, DivergenceKind, Group, Observed, Verdict, signature_of};
 use crate::execute::engines;
 use crate::execute::{EngineOutcome, Phase, Status, Timings};
 use crate::source::case::TestCase;
@@ -255,16 +255,24 @@ impl IsolatedExecutor {
             groups.push(Group {
                 engines: healthy.clone(),
                 observed: "completed".into(),
+                outcome: Observed::Completed,
             });
         }
         for (name, how) in &culprits {
             groups.push(Group {
                 engines: vec![name.clone()],
                 observed: how.clone(),
+                outcome: Observed::Crashed {
+                    how: Some(how.clone()),
+                },
             });
         }
         let divergence = Divergence {
             step: "worker process".into(),
+            at: At {
+                phase: "process".into(),
+                ..At::default()
+            },
             kind,
             groups,
             majority: !healthy.is_empty(),

@@ -188,6 +188,9 @@ pub struct Finding {
     pub code_bases: u32,
     /// The step and groups of the representative (lowest) seed.
     pub step: String,
+    /// The same step, as data.
+    #[serde(default)]
+    pub at: crate::compare::At,
     pub groups: Vec<Group>,
     /// How many cases hit this signature, and which seeds.
     pub count: u64,

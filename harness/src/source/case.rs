@@ -54,7 +54,10 @@ pub struct Call {
 impl fmt::Display for Call {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let args: Vec<String> = self.args.iter().map(|a| a.pretty()).collect();
-        write!(f, "{:?}({})", self.export, args.join(", "))
+        // The export name quoted as JSON quotes it: exact, and readable where
+        // Rust's `{:?}` would escape (`"t\u{7b5}"`).
+        let name = serde_json::to_string(&self.export).unwrap_or_else(|_| format!("{:?}", self.export));
+        write!(f, "{name}({})", args.join(", "))
     }
 }
 
