@@ -122,3 +122,35 @@ fn report_json_round_trips() {
     assert_eq!(back, report);
     insta::assert_snapshot!(json);
 }
+
+#[test]
+fn summary_markdown_puts_the_largest_groups_first_and_stays_under_1_mib() {
+    let mut report = sample();
+    let template = report.findings[0].clone();
+    report.findings = (0..20_000u64)
+        .map(|i| {
+            let mut f = template.clone();
+            f.signature = format!("value-{i:08x}");
+            f.count = i % 97 + 1;
+            f.groups[0].observed = "returned [i32:2] ".repeat(20);
+            f
+        })
+        .collect();
+    let md = report.to_markdown();
+    assert!(md.len() < 1024 * 1024, "{} bytes", md.len());
+    let first = md.find("### `").unwrap();
+    assert!(
+        md[first..].starts_with("### `value-"),
+        "{}",
+        &md[first..first + 40]
+    );
+    // The first finding shown in full is one of those hit most often (97 cases).
+    let hit = first + md[first..].find("- hit by").unwrap();
+    assert!(
+        md[hit..].starts_with("- hit by 97 case(s)"),
+        "{}",
+        &md[hit..hit + 30]
+    );
+    assert!(md.contains("<details><summary>19980 more finding(s)</summary>"));
+    assert!(md.contains("more: see report.json"));
+}

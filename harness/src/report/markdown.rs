@@ -1,7 +1,7 @@
 //! `summary.md`: the Markdown rendering of a run report, for CI step summaries
 //! and people.
 
-use super::model::Report;
+use super::model::{Finding, Report};
 use std::fmt::Write as _;
 
 impl Report {
@@ -70,46 +70,38 @@ impl Report {
         }
         if !self.findings.is_empty() {
             let _ = writeln!(md, "\n## Findings\n");
-            for f in &self.findings {
-                let who = super::blame_label(f.majority, f.code_bases);
+            // New findings first, the most hit first; past the first few, one
+            // table row each inside <details>, so the summary stays readable
+            // (and under CI step-summary limits) however many there are.
+            let mut order: Vec<&Finding> = self.findings.iter().collect();
+            order.sort_by_key(|f| (f.known.is_some(), std::cmp::Reverse(f.count), f.signature.clone()));
+            let (full, rest) = order.split_at(order.len().min(FINDINGS_IN_FULL));
+            for f in full {
+                finding_in_full(&mut md, f);
+            }
+            if !rest.is_empty() {
                 let _ = writeln!(
                     md,
-                    "### `{}` — {} divergence, {who}: {}\n",
-                    f.signature,
-                    f.kind,
-                    f.blamed
-                        .iter()
-                        .map(|b| format!("`{b}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    "<details><summary>{} more finding(s)</summary>\n\n| signature | kind | blamed | cases | first seed | known |\n|---|---|---|---:|---:|---|",
+                    rest.len()
                 );
-                let seeds: Vec<String> = f.seeds.iter().take(10).map(|s| s.to_string()).collect();
-                let more = if f.seeds.len() > 10 {
-                    format!(" (+{} more)", f.seeds.len() - 10)
-                } else {
-                    String::new()
-                };
-                let _ = writeln!(
-                    md,
-                    "- hit by {} case(s): seeds {}{more}",
-                    f.count,
-                    seeds.join(", ")
-                );
-                let _ = writeln!(md, "- at `{}`", f.step);
-                for g in &f.groups {
-                    let _ = writeln!(md, "  - {}: {}", g.engines.join(", "), g.observed);
+                for (shown, f) in rest.iter().enumerate() {
+                    if md.len() > MARKDOWN_BUDGET {
+                        let _ = writeln!(md, "\n… and {} more: see report.json", rest.len() - shown);
+                        break;
+                    }
+                    let _ = writeln!(
+                        md,
+                        "| `{}` | {} | {} | {} | {} | {} |",
+                        f.signature,
+                        f.kind,
+                        f.blamed.join(", "),
+                        f.count,
+                        f.seeds.first().copied().unwrap_or_default(),
+                        if f.known.is_some() { "yes" } else { "" }
+                    );
                 }
-                if let Some(reason) = &f.known {
-                    let _ = writeln!(md, "- **known divergence**: {reason}");
-                }
-                if let Some(m) = &f.minimized {
-                    let _ = writeln!(md, "- minimised: `wasmgate repro {m}`");
-                }
-                let _ = writeln!(
-                    md,
-                    "- reproduce from this folder: `wasmgate repro {}`\n",
-                    f.bundle
-                );
+                let _ = writeln!(md, "\n</details>\n");
             }
         }
         if !s.inconclusive_reasons.is_empty() {
@@ -139,4 +131,53 @@ impl Report {
         }
         md
     }
+}
+
+/// Findings shown in full in `summary.md`; the rest are table rows.
+const FINDINGS_IN_FULL: usize = 20;
+
+/// Past this size the Markdown lists no more findings (GitHub's step summary
+/// takes at most 1 MiB).
+const MARKDOWN_BUDGET: usize = 900 * 1024;
+
+fn finding_in_full(md: &mut String, f: &Finding) {
+    let who = super::blame_label(f.majority, f.code_bases);
+    let _ = writeln!(
+        md,
+        "### `{}` — {} divergence, {who}: {}\n",
+        f.signature,
+        f.kind,
+        f.blamed
+            .iter()
+            .map(|b| format!("`{b}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let seeds: Vec<String> = f.seeds.iter().take(10).map(|s| s.to_string()).collect();
+    let more = if f.seeds.len() > 10 {
+        format!(" (+{} more)", f.seeds.len() - 10)
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        md,
+        "- hit by {} case(s): seeds {}{more}",
+        f.count,
+        seeds.join(", ")
+    );
+    let _ = writeln!(md, "- at `{}`", f.step);
+    for g in &f.groups {
+        let _ = writeln!(md, "  - {}: {}", g.engines.join(", "), g.observed);
+    }
+    if let Some(reason) = &f.known {
+        let _ = writeln!(md, "- **known divergence**: {reason}");
+    }
+    if let Some(m) = &f.minimized {
+        let _ = writeln!(md, "- minimised: `wasmgate repro {m}`");
+    }
+    let _ = writeln!(
+        md,
+        "- reproduce from this folder: `wasmgate repro {}`\n",
+        f.bundle
+    );
 }
