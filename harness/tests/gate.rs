@@ -607,3 +607,28 @@ fn shrinking_never_replaces_a_smaller_result_with_a_larger_one() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(std::fs::metadata(&minimized).unwrap().len(), small);
 }
+
+#[test]
+fn conformance_takes_a_baseline_report_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first");
+    let args = |out: &std::path::Path| {
+        vec![
+            "conformance".to_string(),
+            "-q".into(),
+            "--only".into(),
+            "i32.wast".into(),
+            "--engines".into(),
+            "wasmi,wasmtime-cranelift".into(),
+            "--out".into(),
+            out.to_str().unwrap().into(),
+        ]
+    };
+    let a = args(&first);
+    let o = wasmgate(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let mut b = args(&dir.path().join("second"));
+    b.extend(["--baseline".to_string(), first.to_str().unwrap().to_string()]);
+    let o = wasmgate(&b.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code(&o), 0, "a report folder is a baseline: {}", stderr(&o));
+}

@@ -154,3 +154,27 @@ fn summary_markdown_puts_the_largest_groups_first_and_stays_under_1_mib() {
     assert!(md.contains("<details><summary>19980 more finding(s)</summary>"));
     assert!(md.contains("more: see report.json"));
 }
+
+#[test]
+fn a_report_that_compared_nothing_fails_its_gate_with_exit_2() {
+    let mut report = sample();
+    report.findings.clear();
+    report.summary.agreed = 0;
+    report.summary.diverged = 0;
+    report.summary.inconclusive = 100;
+    report.judge_gate();
+    let gate = &report.envelope.gate;
+    assert!(!gate.passed);
+    assert_eq!(gate.exit_code, 2);
+    assert!(
+        gate.reason.contains("all 100 cases were inconclusive"),
+        "{}",
+        gate.reason
+    );
+    report.summary.agreed = 1;
+    report.judge_gate();
+    assert!(report.envelope.gate.passed);
+    report.envelope.engines.truncate(1);
+    report.judge_gate();
+    assert!(report.envelope.gate.reason.contains("only 1 engine ran"));
+}
