@@ -40,6 +40,8 @@ fn sample() -> Report {
             shard: None,
             generator_version: "gen-test".into(),
             incomplete: None,
+            interrupted: false,
+            limits: Default::default(),
             time_budget_ms: None,
             jobs: 2,
         },

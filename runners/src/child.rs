@@ -21,7 +21,10 @@ pub enum Exchange {
 
 /// A running child process with piped stdin/stdout, in its own process group
 /// so that killing it also kills whatever it started (a node child busy in a
-/// loop never reads EOF).
+/// loop never reads EOF). The child also dies with its parent: the kernel sends
+/// it SIGKILL when the thread that started it exits (`PR_SET_PDEATHSIG`), so a
+/// killed supervisor or worker leaves no process behind, whatever state it was
+/// in. Start children from a thread that outlives them.
 pub struct LineChild {
     what: String,
     child: Child,
@@ -37,6 +40,21 @@ const STDERR_TAIL: usize = 4096;
 impl LineChild {
     /// Starts `command`; `what` names the child in messages ("worker", "engine process").
     pub fn spawn(command: &mut Command, what: &str) -> std::io::Result<LineChild> {
+        // SAFETY: the closure runs in the forked child before exec and only makes
+        // async-signal-safe system calls (prctl, getppid, kill).
+        unsafe {
+            command.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                // The parent may have died between fork and prctl: then nobody
+                // would send the signal.
+                if libc::getppid() == 1 {
+                    libc::kill(libc::getpid(), libc::SIGKILL);
+                }
+                Ok(())
+            });
+        }
         let mut child = command
             .process_group(0)
             .stdin(Stdio::piped())
@@ -94,15 +112,29 @@ impl LineChild {
         sent.map_err(|_| Exchange::Died(self.death()))
     }
 
-    /// Waits up to `timeout` for the next line.
+    /// The process id of the child.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits up to `timeout` for the next line; past it the child is killed.
     pub fn recv(&mut self, timeout: Duration) -> Exchange {
-        match self.lines.recv_timeout(timeout) {
-            Ok(answer) => Exchange::Line(answer),
-            Err(RecvTimeoutError::Timeout) => {
+        match self.poll(timeout) {
+            Some(exchange) => exchange,
+            None => {
                 self.kill();
                 Exchange::Hung
             }
-            Err(RecvTimeoutError::Disconnected) => Exchange::Died(self.death()),
+        }
+    }
+
+    /// Waits up to `timeout` for the next line, leaving the child running
+    /// when none comes (`None`).
+    pub fn poll(&mut self, timeout: Duration) -> Option<Exchange> {
+        match self.lines.recv_timeout(timeout) {
+            Ok(answer) => Some(Exchange::Line(answer)),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => Some(Exchange::Died(self.death())),
         }
     }
 

@@ -32,8 +32,24 @@ const CASES_PER_PROCESS: u64 = 500;
 /// Granule in which memories cross the protocol.
 const MEMORY_PAGE: usize = 4096;
 
-/// Time one request may take before the child is considered hung.
+/// Time one request may take before the child is considered hung, unless
+/// [`TIMEOUT_ENV`] says otherwise.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Milliseconds one request may take, set by a supervisor that has a time limit
+/// of its own (a worker process's): the engine process must never give up
+/// before the supervisor does, or a hang would look like an ordinary error on
+/// this engine while the others are blamed for hanging.
+pub const TIMEOUT_ENV: &str = "WASMGATE_ENGINE_TIMEOUT_MS";
+
+/// The request time limit in force: [`TIMEOUT_ENV`], or [`REQUEST_TIMEOUT`].
+pub fn request_timeout() -> Duration {
+    std::env::var(TIMEOUT_ENV)
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map(Duration::from_millis)
+        .unwrap_or(REQUEST_TIMEOUT)
+}
 
 /// Why an external engine cannot be used on this machine.
 #[derive(Debug, Clone)]
@@ -522,13 +538,20 @@ pub fn v8(name: &str, v8_flags: &[&str]) -> Result<ExternalEngine, Unavailable> 
             .and_then(|_| std::fs::rename(&tmp, &script))
             .map_err(|e| Unavailable(format!("cannot write the V8 worker script: {e}")))?;
     }
-    let mut args: Vec<String> = v8_flags.iter().map(|s| s.to_string()).collect();
+    // The harness's resource limits, enforced by V8 itself so that growth past
+    // them returns -1 as in the other engines; the JS heap is bounded too.
+    let mut args: Vec<String> = vec![
+        format!("--wasm-max-mem-pages={}", crate::limits::MEMORY_BYTES / 65536),
+        format!("--wasm-max-table-size={}", crate::limits::TABLE_ELEMENTS),
+        format!("--max-old-space-size={}", crate::limits::JS_HEAP_MB),
+    ];
+    args.extend(v8_flags.iter().map(|s| s.to_string()));
     args.extend([
         script.display().to_string(),
         "--name".to_string(),
         name.to_string(),
     ]);
-    let engine = ExternalEngine::start(name, &node, &args, REQUEST_TIMEOUT)
+    let engine = ExternalEngine::start(name, &node, &args, request_timeout())
         .map_err(|Unavailable(why)| Unavailable(format!("{name} needs Node.js: {why}")))?;
     let major: u32 = engine
         .info

@@ -1,12 +1,16 @@
-//! Resource limits applied identically by every in-process engine.
-//!
-//! They sit far above what generated modules declare (see the harness profiles),
-//! so hitting one is an engine problem, never ordinary test behaviour.
+//! Resource limits every engine applies the same way: wasmtime and wasmi
+//! through their store limiters, wasmer through its tunables (memories and
+//! tables get their maximum lowered to the limit), V8 through its own flags
+//! (`--wasm-max-mem-pages`, `--wasm-max-table-size`). Growth past a limit
+//! returns -1 on every engine, so a limit is never a divergence. The harness
+//! adds an address-space limit on worker processes (see `harness/src/isolate`).
 
 /// Largest linear memory any store may grow to.
 pub const MEMORY_BYTES: usize = 256 << 20;
 /// Largest table any store may grow to.
 pub const TABLE_ELEMENTS: usize = 1 << 20;
+/// V8's JavaScript heap in a `node` engine process, in MiB.
+pub const JS_HEAP_MB: usize = 512;
 /// Stack budget for wasm frames in engines that let us set one.
 pub const WASM_STACK_BYTES: usize = 1 << 20;
 /// Native stack size the harness gives each thread that runs engines.

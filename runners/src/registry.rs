@@ -109,7 +109,7 @@ pub fn build_command(name: &str, command: &str) -> Result<Arc<dyn Engine>, Build
         .next()
         .ok_or_else(|| BuildError::Unknown(format!("engine `{name}` has an empty command")))?;
     let args: Vec<String> = words.collect();
-    crate::external::ExternalEngine::start(name, &program, &args, crate::external::REQUEST_TIMEOUT)
+    crate::external::ExternalEngine::start(name, &program, &args, crate::external::request_timeout())
         .map(|e| Arc::new(e) as Arc<dyn Engine>)
         .map_err(|e| BuildError::Unavailable(format!("engine `{name}` ({command}): {}", e.0)))
 }

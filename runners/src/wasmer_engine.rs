@@ -4,11 +4,16 @@ use crate::engine::{
     Compiled, Engine, EngineInfo, Exhaustion, Failure, Feature, Instance, InstanceId, ModuleId, Session,
     TrapKind,
 };
+use crate::limits;
 use crate::value::{Val, ValType};
+use std::ptr::NonNull;
 use std::sync::Mutex;
-use wasmer::sys::vm::TrapCode;
-use wasmer::sys::{EngineBuilder, Features};
+use wasmer::sys::vm::{
+    MemoryError, MemoryStyle, TableStyle, TrapCode, VMMemory, VMMemoryDefinition, VMTable, VMTableDefinition,
+};
+use wasmer::sys::{BaseTunables, EngineBuilder, Features, NativeEngineExt, Tunables};
 use wasmer::{Imports, RuntimeError, Store, Value};
+use wasmer::{MemoryType, Pages, TableType};
 
 /// Which wasmer compiler to use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,17 +50,21 @@ impl WasmerEngine {
             Compiler::Cranelift => ("wasmer-cranelift", || {
                 let mut compiler = wasmer::sys::Cranelift::default();
                 compiler.num_threads(ONE_THREAD);
-                EngineBuilder::new(compiler)
-                    .set_features(Some(features(true)))
-                    .into()
+                limited(
+                    EngineBuilder::new(compiler)
+                        .set_features(Some(features(true)))
+                        .into(),
+                )
             }),
             #[cfg(feature = "wasmer-singlepass")]
             Compiler::Singlepass => ("wasmer-singlepass", || {
                 let mut compiler = wasmer::sys::Singlepass::default();
                 compiler.num_threads(ONE_THREAD);
-                EngineBuilder::new(compiler)
-                    .set_features(Some(features(false)))
-                    .into()
+                limited(
+                    EngineBuilder::new(compiler)
+                        .set_features(Some(features(false)))
+                        .into(),
+                )
             }),
         };
         let mut declared = vec![
@@ -90,6 +99,84 @@ impl WasmerEngine {
         }
         current.1 += 1;
         current.0.clone()
+    }
+}
+
+/// `engine` with the harness's resource limits (see [`Limited`]).
+fn limited(mut engine: wasmer::Engine) -> wasmer::Engine {
+    engine.set_tunables(Limited(BaseTunables::new()));
+    engine
+}
+
+/// wasmer's side of [`crate::limits`]: every memory and table is created with
+/// its maximum lowered to the harness limit, so `memory.grow` and `table.grow`
+/// past it return -1 as they do in wasmtime and wasmi (whose stores refuse the
+/// same growth), and a module whose minimum is above it fails to instantiate.
+struct Limited(BaseTunables);
+
+impl Limited {
+    fn memory(ty: &MemoryType) -> Result<MemoryType, MemoryError> {
+        let limit = Pages((limits::MEMORY_BYTES / 65536) as u32);
+        if ty.minimum > limit {
+            return Err(MemoryError::MinimumMemoryTooLarge {
+                min_requested: ty.minimum,
+                max_allowed: limit,
+            });
+        }
+        let mut limited = *ty;
+        limited.maximum = Some(ty.maximum.map_or(limit, |m| m.min(limit)));
+        Ok(limited)
+    }
+
+    fn table(ty: &TableType) -> Result<TableType, String> {
+        let limit = limits::TABLE_ELEMENTS as u32;
+        if ty.minimum > limit {
+            return Err(format!(
+                "table minimum {} is above the limit of {limit} elements",
+                ty.minimum
+            ));
+        }
+        let mut limited = *ty;
+        limited.maximum = Some(ty.maximum.map_or(limit, |m| m.min(limit)));
+        Ok(limited)
+    }
+}
+
+impl Tunables for Limited {
+    fn memory_style(&self, memory: &MemoryType) -> MemoryStyle {
+        self.0.memory_style(memory)
+    }
+
+    fn table_style(&self, table: &TableType) -> TableStyle {
+        self.0.table_style(table)
+    }
+
+    fn create_host_memory(&self, ty: &MemoryType, style: &MemoryStyle) -> Result<VMMemory, MemoryError> {
+        self.0.create_host_memory(&Self::memory(ty)?, style)
+    }
+
+    unsafe fn create_vm_memory(
+        &self,
+        ty: &MemoryType,
+        style: &MemoryStyle,
+        location: NonNull<VMMemoryDefinition>,
+    ) -> Result<VMMemory, MemoryError> {
+        // SAFETY: the caller's guarantee for `location` is passed on unchanged.
+        unsafe { self.0.create_vm_memory(&Self::memory(ty)?, style, location) }
+    }
+
+    fn create_host_table(&self, ty: &TableType, style: &TableStyle) -> Result<VMTable, String> {
+        self.0.create_host_table(&Self::table(ty)?, style)
+    }
+
+    unsafe fn create_vm_table(
+        &self,
+        ty: &TableType,
+        style: &TableStyle,
+        location: NonNull<VMTableDefinition>,
+    ) -> Result<VMTable, String> {
+        // SAFETY: the caller's guarantee for `location` is passed on unchanged.
+        unsafe { self.0.create_vm_table(&Self::table(ty)?, style, location) }
     }
 }
 

@@ -137,6 +137,19 @@ pub fn merge(reports: &[(PathBuf, Report)], out: &Path) -> Result<Report> {
             }
         }
     }
+    // Every bundle must be there and intact (its module's SHA-256) before the
+    // merged report points at it, and before the output folder is touched.
+    for (f, from) in findings.values() {
+        for bundle in std::iter::once(&f.bundle).chain(&f.minimized) {
+            crate::report::bundle::ReproBundle::load(&from.join(bundle)).with_context(|| {
+                format!(
+                    "cannot merge {}: finding {}'s bundle is missing or damaged",
+                    from.display(),
+                    f.signature
+                )
+            })?;
+        }
+    }
     let inputs: Vec<PathBuf> = reports.iter().map(|(dir, _)| dir.clone()).collect();
     let _lock = crate::report::open_dir(out, &inputs, true)?;
     for (f, from) in findings.values() {

@@ -30,7 +30,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 use wasmgate_runners::{Engine, limits};
 
@@ -62,6 +62,26 @@ pub struct CampaignOptions {
     pub shrink_time: Duration,
     /// Findings on this list are reported as known and do not fail the gate.
     pub known: Vec<crate::campaign::known::Entry>,
+    /// Set (by a signal, see [`watch_signals`]) to stop starting cases: the
+    /// report is written for what was done and marked interrupted.
+    pub stop: Option<Arc<AtomicBool>>,
+}
+
+pub use crate::report::INTERRUPTED;
+
+/// Catches SIGINT and SIGTERM: the first sets the returned flag (the campaign
+/// stops starting cases, finishes the running ones and writes its report); a
+/// second ends the process at once with [`INTERRUPTED`]. The journal stays
+/// resumable either way.
+pub fn watch_signals() -> Result<Arc<AtomicBool>> {
+    let flag = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // Registered first, so it sees the flag as the previous signal left it.
+        signal_hook::flag::register_conditional_shutdown(signal, INTERRUPTED, flag.clone())
+            .context("installing a signal handler")?;
+        signal_hook::flag::register(signal, flag.clone()).context("installing a signal handler")?;
+    }
+    Ok(flag)
 }
 
 /// How often the run's elapsed time is journaled.
@@ -134,6 +154,7 @@ impl CampaignOptions {
             shrink_attempts: 0,
             shrink_time: Duration::ZERO,
             known: Vec::new(),
+            stop: None,
         }
     }
 }
@@ -317,6 +338,9 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
                 if deadline.is_some_and(|d| Instant::now() >= d) {
                     break;
                 }
+                if opts.stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed)) {
+                    break;
+                }
                 let Some(seed) = plan.nth(next.fetch_add(1, Ordering::Relaxed)) else {
                     break;
                 };
@@ -368,7 +392,9 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
     let wall = start.elapsed();
     journal.record_elapsed((elapsed_before + wall).as_millis() as u64)?;
     // A run its time budget cut short reports the seeds it covered, not the range it was given.
-    let cut_short = opts.time_limit.is_some() && done.load(Ordering::Relaxed) < total;
+    let interrupted =
+        opts.stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed)) && done.load(Ordering::Relaxed) < total;
+    let cut_short = (opts.time_limit.is_some() || interrupted) && done.load(Ordering::Relaxed) < total;
     let seeds = if cut_short {
         SeedRange {
             start: opts.seeds.start,
@@ -397,7 +423,16 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
             seeds,
             shard: opts.shard,
             generator_version: GENERATOR_VERSION.to_string(),
-            incomplete: None,
+            incomplete: interrupted.then(|| {
+                format!(
+                    "interrupted after {} of {} cases; `wasmgate run --resume {}` runs the rest",
+                    done.load(Ordering::Relaxed),
+                    total,
+                    opts.out.display()
+                )
+            }),
+            interrupted,
+            limits: crate::report::Limits::of(&opts.isolation),
             time_budget_ms: opts.time_limit.map(|t| (elapsed_before + t).as_millis() as u64),
             jobs: opts.jobs,
         },
@@ -406,7 +441,7 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
         timings,
     };
     crate::campaign::known::apply(&mut report, &opts.known);
-    if opts.shrink_attempts > 0 {
+    if opts.shrink_attempts > 0 && !interrupted {
         minimize_findings(&mut report, opts);
     }
     write_report(&mut report, &opts.out)?;
@@ -436,10 +471,12 @@ fn minimize_findings(report: &mut Report, opts: &CampaignOptions) {
             continue;
         }
         if Instant::now() >= deadline {
-            eprintln!(
-                "wasmgate: shrink time used up; {} keeps only its full bundle",
-                f.signature
-            );
+            if opts.progress.is_some() {
+                eprintln!(
+                    "wasmgate: shrink time used up; {} keeps only its full bundle",
+                    f.signature
+                );
+            }
             continue;
         }
         let dir = opts.out.join(&f.bundle);

@@ -101,6 +101,8 @@ pub fn run(opts: &SweepOptions, engines: Resolved) -> Result<Report> {
             shard: None,
             generator_version: sweep::SWEEP_VERSION.into(),
             incomplete: None,
+            interrupted: false,
+            limits: crate::report::Limits::of(&opts.isolation),
             time_budget_ms: None,
             jobs: opts.jobs,
         },

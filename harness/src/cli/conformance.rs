@@ -120,6 +120,13 @@ pub fn run(opts: Opts) -> Result<i32> {
         &out.join("report.xml"),
         crate::conformance::junit::render(&report).as_bytes(),
     )?;
+    if report.envelope.gate.exit_code == crate::report::exit::USAGE {
+        anyhow::bail!(
+            "{} (every script needs a feature no engine here enables; report: {})",
+            report.envelope.gate.reason,
+            out.join("report.json").display()
+        );
+    }
     print_summary(&report, &out);
     Ok(report.exit_code())
 }

@@ -57,6 +57,9 @@ pub struct Opts {
 
 pub fn run(opts: Opts) -> Result<i32> {
     let name = opts.name.clone().unwrap_or_else(default_run_name);
+    if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\\', '\0']) {
+        anyhow::bail!("invalid run name `{name}`: a run name is one folder name, without `/` or `..`");
+    }
     let out = match (&opts.resume, &opts.out.out) {
         (Some(dir), _) => dir.clone(),
         (None, Some(out)) => out.clone(),
@@ -94,6 +97,7 @@ pub fn run(opts: Opts) -> Result<i32> {
             opts.time.map(|t| (t / 20).max(floor)).unwrap_or(floor)
         }),
         known: crate::campaign::known::load(opts.known.known.as_deref())?,
+        stop: Some(crate::campaign::watch_signals()?),
     };
     if campaign.resume {
         let journal = out.join(crate::campaign::journal::FILE);
@@ -122,6 +126,14 @@ pub fn run(opts: Opts) -> Result<i32> {
         }
     }
     let (report, _) = run_campaign(&campaign)?;
+    if report.run.interrupted {
+        print_summary(&report, &out, opts.quiet.quiet);
+        eprintln!(
+            "wasmgate: interrupted; the report covers the cases done, and `wasmgate run --resume {}` runs the rest",
+            out.display()
+        );
+        return Ok(crate::campaign::INTERRUPTED);
+    }
     report.check_compared_something(&out)?;
     print_summary(&report, &out, opts.quiet.quiet);
     Ok(report.exit_code())

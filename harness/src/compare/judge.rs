@@ -3,7 +3,7 @@
 //! sends back and a shrinker tests.
 
 use crate::compare::{Verdict, compare};
-use crate::execute::{CallResult, EngineOutcome, Status, Timings, execute};
+use crate::execute::{CallResult, EngineOutcome, Phase, Status, Timings, execute, execute_observed};
 use crate::source::case::TestCase;
 use crate::source::profile::Profile;
 use serde::{Deserialize, Serialize};
@@ -99,7 +99,22 @@ pub fn evaluate_seed(profile: Profile, seed: u64, engines: &[Arc<dyn Engine>]) -
 /// Runs and compares one case, in this process; `keep` keeps every outcome
 /// even when the engines agree.
 pub fn evaluate_case(seed: u64, case: &TestCase, engines: &[Arc<dyn Engine>], keep: bool) -> CaseResult {
-    let (outcomes, verdict) = run_case(engines, case);
+    evaluate_case_observed(seed, case, engines, keep, &mut |_, _| {})
+}
+
+/// [`evaluate_case`], telling `on_phase` which engine starts which phase.
+pub fn evaluate_case_observed(
+    seed: u64,
+    case: &TestCase,
+    engines: &[Arc<dyn Engine>],
+    keep: bool,
+    on_phase: &mut dyn FnMut(&str, Phase),
+) -> CaseResult {
+    let outcomes: Vec<_> = engines
+        .iter()
+        .map(|e| execute_observed(e.as_ref(), case, &mut |p| on_phase(&e.info().name, p)))
+        .collect();
+    let verdict = compare(case, &outcomes);
     let names: Vec<String> = engines.iter().map(|e| e.info().name.clone()).collect();
     CaseResult::from_outcomes(seed, outcomes, verdict, &names, keep)
 }

@@ -154,7 +154,11 @@ impl Workers {
     ) -> Result<Option<String>, Exchange> {
         if self.child.is_none() {
             let mut command = Command::new(&self.exe);
-            command.args(["worker", "--conformance"]);
+            command.args(["worker", "--conformance"]).env(
+                wasmgate_runners::external::TIMEOUT_ENV,
+                (self.timeout * 2).as_millis().to_string(),
+            );
+            crate::isolate::limit_memory(&mut command);
             for spec in &self.specs {
                 command.args(["--engine", spec]);
             }

@@ -28,7 +28,18 @@ fn build(spec: &str) -> Result<Arc<dyn Engine>, BuildError> {
             .map_err(|e| BuildError::Unknown(format!("{e:#}")));
     }
     if let Some((name, command)) = spec.split_once('=') {
-        return registry::build_command(name.trim(), command.trim());
+        let name = name.trim();
+        if registry::names().contains(&name) {
+            return Err(BuildError::Unknown(format!(
+                "`{name}` is the name of a built-in engine; give the command engine another name (e.g. `{name}-cmd`)"
+            )));
+        }
+        if name.is_empty() || name.contains([':', ',', '/', ' ']) {
+            return Err(BuildError::Unknown(format!(
+                "`{name}` cannot name an engine: use letters, digits, `-`, `_` or `.`"
+            )));
+        }
+        return registry::build_command(name, command.trim());
     }
     registry::build(spec)
 }

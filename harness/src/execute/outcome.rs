@@ -136,13 +136,30 @@ pub fn skip_reason(engine: &dyn Engine, case: &TestCase) -> Option<String> {
 
 /// Runs `case` on `engine`.
 pub fn execute(engine: &dyn Engine, case: &TestCase) -> EngineOutcome {
+    execute_observed(engine, case, &mut |_| {})
+}
+
+/// [`execute`], telling `on_phase` as each phase starts (a worker reports
+/// them, so that a hang or crash is placed in its phase). Calls that an
+/// engine runs as one plan (engines in another process) are all `Call(0)`.
+pub fn execute_observed(
+    engine: &dyn Engine,
+    case: &TestCase,
+    on_phase: &mut dyn FnMut(Phase),
+) -> EngineOutcome {
     let name = &engine.info().name;
     if let Some(reason) = skip_reason(engine, case) {
         return EngineOutcome::new(name, Status::Skipped { reason });
     }
     let mut outcome = EngineOutcome::new(name, Status::Ran);
     let mut phase = Phase::Compile;
-    if let Err(panic) = catch_unwind(AssertUnwindSafe(|| run(engine, case, &mut outcome, &mut phase))) {
+    let mut enter = |p: Phase, phase: &mut Phase| {
+        *phase = p;
+        on_phase(p);
+    };
+    if let Err(panic) = catch_unwind(AssertUnwindSafe(|| {
+        run(engine, case, &mut outcome, &mut phase, &mut enter)
+    })) {
         outcome.status = Status::Crashed {
             message: panic_message(panic.as_ref()),
             phase,
@@ -165,7 +182,14 @@ fn elapsed_us(start: Instant) -> u64 {
     start.elapsed().as_micros() as u64
 }
 
-fn run(engine: &dyn Engine, case: &TestCase, outcome: &mut EngineOutcome, phase: &mut Phase) {
+fn run(
+    engine: &dyn Engine,
+    case: &TestCase,
+    outcome: &mut EngineOutcome,
+    phase: &mut Phase,
+    enter: &mut dyn FnMut(Phase, &mut Phase),
+) {
+    enter(Phase::Compile, phase);
     let start = Instant::now();
     let compiled = engine.compile(&case.wasm);
     outcome.timings.compile_us = elapsed_us(start);
@@ -176,7 +200,7 @@ fn run(engine: &dyn Engine, case: &TestCase, outcome: &mut EngineOutcome, phase:
             return;
         }
     };
-    *phase = Phase::Instantiate;
+    enter(Phase::Instantiate, phase);
     let start = Instant::now();
     let instance = compiled.instantiate();
     outcome.timings.instantiate_us = elapsed_us(start);
@@ -202,11 +226,14 @@ fn run(engine: &dyn Engine, case: &TestCase, outcome: &mut EngineOutcome, phase:
         .map(|f| (FUEL_GLOBAL, Val::I32(f as i32)))
         .into_iter()
         .collect();
+    if !case.calls.is_empty() {
+        enter(Phase::Call(0), phase);
+    }
     let start = Instant::now();
     instance.prefetch(&planned, &refuel);
     outcome.timings.execute_us += elapsed_us(start);
     for (index, call) in case.calls.iter().enumerate() {
-        *phase = Phase::Call(index);
+        enter(Phase::Call(index), phase);
         for (global, value) in &refuel {
             instance.set_global(global, *value);
         }

@@ -11,7 +11,9 @@
 
 pub mod worker;
 
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
+use std::process::Command;
 use std::time::Duration;
 
 /// Where engines run.
@@ -21,4 +23,29 @@ pub enum Isolation {
     InProcess,
     /// In `exe worker` child processes, one per job, killed after `timeout` per case.
     Processes { exe: PathBuf, timeout: Duration },
+}
+
+/// Data (private writable memory) a worker process and the engine processes
+/// it starts may each commit: `RLIMIT_DATA`, inherited across `exec`. Engines
+/// reserve large address ranges for their memories but commit only what the
+/// module uses; the resource limits of `wasmgate_runners::limits` keep a case
+/// far below this, so hitting it means an engine leaks or ignores them.
+pub const WORKER_DATA_BYTES: u64 = 1536 << 20;
+
+/// Puts [`WORKER_DATA_BYTES`] on the process `command` starts.
+pub fn limit_memory(command: &mut Command) {
+    // SAFETY: the closure runs in the forked child before exec and only calls
+    // setrlimit, which is async-signal-safe.
+    unsafe {
+        command.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: WORKER_DATA_BYTES as libc::rlim_t,
+                rlim_max: WORKER_DATA_BYTES as libc::rlim_t,
+            };
+            if libc::setrlimit(libc::RLIMIT_DATA, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
 }

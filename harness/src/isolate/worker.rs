@@ -2,32 +2,69 @@
 //! an engine that segfaults, aborts or hangs costs one case, never the run.
 //!
 //! The supervisor and a worker speak JSON lines over the worker's stdin and
-//! stdout: one [`Request`] in, one [`CaseResult`] out. A worker that dies or
-//! does not answer within the time limit is killed and replaced, and the case
-//! is re-run on each engine alone to find which one crashed or hung.
+//! stdout: one [`Request`] in, one [`CaseResult`] out (preceded, when the
+//! request asks for it, by a [`Progress`] line as each engine starts each
+//! phase). A worker that dies or does not answer within the time limit is
+//! killed and replaced, and the case is re-run on each engine alone — all at
+//! once, with progress on — to find which one crashed or hung, and where.
+//! When every engine hangs alone, the case is inconclusive, not a finding.
 
-use crate::compare::judge::{CaseResult, evaluate_case, evaluate_seed};
+use crate::compare::judge::{CaseResult, evaluate_case_observed};
 use crate::compare::{At, Divergence, DivergenceKind, Group, Observed, Verdict, signature_of};
 use crate::execute::engines;
 use crate::execute::{EngineOutcome, Phase, Status, Timings};
-use crate::source::case::TestCase;
+use crate::source::case::{Origin, TestCase};
 use crate::source::profile::Profile;
 use anyhow::{Context, Result, anyhow};
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 use wasmgate_runners::child::{Exchange, LineChild};
 
 /// What the supervisor asks a worker to do.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "kebab-case")]
 pub enum Request {
     /// Generate the case for a seed, run it, compare.
-    Seed { profile: Profile, seed: u64 },
+    Seed {
+        profile: Profile,
+        seed: u64,
+        #[serde(default)]
+        progress: bool,
+    },
     /// Run a given case (module bytes in hex), compare, and return every outcome.
-    Case { case: TestCase, wasm_hex: String },
+    Case {
+        case: TestCase,
+        wasm_hex: String,
+        #[serde(default)]
+        progress: bool,
+    },
+}
+
+impl Request {
+    /// The same request, reporting progress.
+    fn with_progress(&self) -> Request {
+        let mut r = self.clone();
+        match &mut r {
+            Request::Seed { progress, .. } | Request::Case { progress, .. } => *progress = true,
+        }
+        r
+    }
+}
+
+/// A line a worker sends before its answer: `engine` starts `phase`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Progress {
+    pub engine: String,
+    pub phase: Phase,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ProgressLine {
+    progress: Progress,
 }
 
 fn to_hex(bytes: &[u8]) -> String {
@@ -44,6 +81,14 @@ fn from_hex(s: &str) -> Result<Vec<u8>> {
         .collect()
 }
 
+/// The seed a case stands for in reports (0 for cases not made from a seed).
+fn seed_of(case: &TestCase) -> u64 {
+    match case.origin {
+        Origin::Generated { seed, .. } => seed,
+        _ => 0,
+    }
+}
+
 /// The worker side: answers requests on stdin until it closes.
 pub fn serve(engine_names: &[String]) -> Result<()> {
     let engines = engines::resolve_all(engine_names)?.engines;
@@ -52,17 +97,45 @@ pub fn serve(engine_names: &[String]) -> Result<()> {
     for line in stdin.lock().lines() {
         let line = line.context("reading a request")?;
         let request: Request = serde_json::from_str(&line).context("malformed worker request")?;
-        let result = match request {
-            Request::Seed { profile, seed } => evaluate_seed(profile, seed, &engines),
-            Request::Case { mut case, wasm_hex } => {
+        let (case, keep, progress) = match request {
+            Request::Seed {
+                profile,
+                seed,
+                progress,
+            } => match TestCase::generated(profile, seed) {
+                Ok(case) => (case, false, progress),
+                Err(e) => {
+                    serde_json::to_writer(&mut stdout, &CaseResult::failed(seed, &e))?;
+                    stdout.write_all(b"\n")?;
+                    stdout.flush()?;
+                    continue;
+                }
+            },
+            Request::Case {
+                mut case,
+                wasm_hex,
+                progress,
+            } => {
                 case.wasm = from_hex(&wasm_hex)?;
-                let seed = match case.origin {
-                    crate::source::case::Origin::Generated { seed, .. } => seed,
-                    _ => 0,
-                };
-                evaluate_case(seed, &case, &engines, true)
+                (case, true, progress)
             }
         };
+        let mut report = |engine: &str, phase: Phase| {
+            if progress {
+                let line = ProgressLine {
+                    progress: Progress {
+                        engine: engine.to_string(),
+                        phase,
+                    },
+                };
+                // A lost progress line only makes a hang's phase less precise.
+                let mut out = std::io::stdout().lock();
+                let _ = serde_json::to_writer(&mut out, &line);
+                let _ = out.write_all(b"\n");
+                let _ = out.flush();
+            }
+        };
+        let result = evaluate_case_observed(seed_of(&case), &case, &engines, keep, &mut report);
         serde_json::to_writer(&mut stdout, &result)?;
         stdout.write_all(b"\n")?;
         stdout.flush()?;
@@ -73,10 +146,12 @@ pub fn serve(engine_names: &[String]) -> Result<()> {
 /// How a request to a worker ended.
 pub enum Reply {
     Done(Box<CaseResult>),
-    /// The worker exited (crashed) before answering; how it died.
-    Died(String),
-    /// No answer within the time limit; the worker was killed.
-    Hung,
+    /// The worker exited (crashed) before answering: how it died, and the last
+    /// phase it reported.
+    Died(String, Option<Progress>),
+    /// No answer within the time limit; the worker was killed. The last phase
+    /// it reported.
+    Hung(Option<Progress>),
 }
 
 /// A running worker process.
@@ -86,12 +161,19 @@ pub struct WorkerProcess {
 
 impl WorkerProcess {
     /// Starts `exe worker --engine …` (in its own process group, so that killing
-    /// a worker also kills the engine processes it started).
-    pub fn spawn(exe: &Path, engine_names: &[String]) -> Result<Self> {
+    /// a worker also kills the engine processes it started). Engine processes
+    /// get twice the case time limit for a request, so that the worker's limit,
+    /// not theirs, decides that a case hung.
+    pub fn spawn(exe: &Path, engine_names: &[String], timeout: Duration) -> Result<Self> {
         let mut command = Command::new(exe);
         command
             .arg("worker")
-            .args(engine_names.iter().flat_map(|e| ["--engine", e.as_str()]));
+            .args(engine_names.iter().flat_map(|e| ["--engine", e.as_str()]))
+            .env(
+                wasmgate_runners::external::TIMEOUT_ENV,
+                (timeout * 2).as_millis().to_string(),
+            );
+        crate::isolate::limit_memory(&mut command);
         let child = LineChild::spawn(&mut command, "worker")
             .with_context(|| format!("cannot start worker process {}", exe.display()))?;
         Ok(WorkerProcess { child })
@@ -99,26 +181,110 @@ impl WorkerProcess {
 
     /// Sends one request and waits up to `timeout` for its answer.
     pub fn request(&mut self, request: &Request, timeout: Duration) -> Reply {
-        let line = match serde_json::to_string(request) {
-            Ok(l) => l,
-            Err(e) => return Reply::Died(format!("cannot encode request: {e}")),
-        };
-        match self.child.exchange(&line, timeout) {
-            Exchange::Line(answer) => match serde_json::from_str::<CaseResult>(&answer) {
-                Ok(r) => Reply::Done(Box::new(r)),
-                Err(e) => Reply::Died(format!("unreadable answer from worker: {e}")),
-            },
-            Exchange::Hung => Reply::Hung,
-            Exchange::Died(how) => Reply::Died(how),
+        if let Err(reply) = self.send(request) {
+            return reply;
         }
+        let mut last = None;
+        match self.wait(Instant::now() + timeout, None, &mut last) {
+            Some(reply) => reply,
+            None => {
+                self.child.kill();
+                Reply::Hung(last)
+            }
+        }
+    }
+
+    fn send(&mut self, request: &Request) -> Result<(), Reply> {
+        let line = serde_json::to_string(request)
+            .map_err(|e| Reply::Died(format!("cannot encode request: {e}"), None))?;
+        match self.child.send(&line) {
+            Err(Exchange::Died(how)) => Err(Reply::Died(how, None)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Waits for the answer until `deadline` (or until `cancel` is set),
+    /// noting progress lines in `last`; `None` if it has not come by then (the
+    /// worker is left running).
+    fn wait(
+        &mut self,
+        deadline: Instant,
+        cancel: Option<&AtomicBool>,
+        last: &mut Option<Progress>,
+    ) -> Option<Reply> {
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() || cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                return None;
+            }
+            // Short slices, so that a cancellation is seen quickly.
+            match self.child.poll(left.min(Duration::from_millis(100))) {
+                None => continue,
+                Some(Exchange::Line(answer)) => {
+                    if let Ok(p) = serde_json::from_str::<ProgressLine>(&answer) {
+                        *last = Some(p.progress);
+                        continue;
+                    }
+                    return Some(match serde_json::from_str::<CaseResult>(&answer) {
+                        Ok(r) => Reply::Done(Box::new(r)),
+                        Err(e) => Reply::Died(format!("unreadable answer from worker: {e}"), last.clone()),
+                    });
+                }
+                Some(Exchange::Hung) => return Some(Reply::Hung(last.clone())),
+                Some(Exchange::Died(how)) => return Some(Reply::Died(how, last.clone())),
+            }
+        }
+    }
+}
+
+/// Where and how to start workers: what the isolation runs share with the executor.
+#[derive(Clone)]
+struct Pool {
+    exe: PathBuf,
+    engines: Vec<String>,
+    timeout: Duration,
+}
+
+impl Pool {
+    /// Runs `request` (with progress) on each engine alone, all at once, each
+    /// with the full time limit; stops early when `cancel` is set.
+    fn alone(&self, request: &Request, cancel: &AtomicBool) -> Vec<Result<Reply>> {
+        let traced = request.with_progress();
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = self
+                .engines
+                .iter()
+                .map(|name| {
+                    let traced = &traced;
+                    scope.spawn(move || -> Result<Reply> {
+                        let mut worker =
+                            WorkerProcess::spawn(&self.exe, std::slice::from_ref(name), self.timeout)?;
+                        if let Err(reply) = worker.send(traced) {
+                            return Ok(reply);
+                        }
+                        let mut last = None;
+                        let deadline = Instant::now() + self.timeout;
+                        Ok(match worker.wait(deadline, Some(cancel), &mut last) {
+                            Some(reply) => reply,
+                            None => Reply::Hung(last),
+                        })
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(anyhow!("isolation thread panicked")))
+                })
+                .collect()
+        })
     }
 }
 
 /// Runs cases in worker processes, restarting a worker after a crash or hang.
 pub struct IsolatedExecutor {
-    exe: PathBuf,
-    engines: Vec<String>,
-    timeout: Duration,
+    pool: Pool,
     worker: Option<WorkerProcess>,
 }
 
@@ -126,9 +292,11 @@ impl IsolatedExecutor {
     /// An executor using `exe worker` with `engines` and a per-case time limit.
     pub fn new(exe: PathBuf, engines: Vec<String>, timeout: Duration) -> Self {
         IsolatedExecutor {
-            exe,
-            engines,
-            timeout,
+            pool: Pool {
+                exe,
+                engines,
+                timeout,
+            },
             worker: None,
         }
     }
@@ -136,119 +304,208 @@ impl IsolatedExecutor {
     /// Runs one seed; a crash or hang becomes a finding blaming the engine(s)
     /// that crash or hang on it when run alone.
     pub fn run_seed(&mut self, profile: Profile, seed: u64) -> Result<CaseResult> {
-        let request = Request::Seed { profile, seed };
-        let reply = self.request(&request)?;
-        match reply {
-            Reply::Done(r) => Ok(*r),
-            Reply::Died(how) => self.isolate(&request, seed, Some(how)),
-            Reply::Hung => self.isolate(&request, seed, None),
+        let request = Request::Seed {
+            profile,
+            seed,
+            progress: false,
+        };
+        self.judge(&request, seed)
+    }
+
+    fn case_request(case: &TestCase) -> Request {
+        Request::Case {
+            case: case.clone(),
+            wasm_hex: to_hex(&case.wasm),
+            progress: false,
         }
     }
 
     /// Runs a full case, or `None` if the worker crashed or hung on it (no
     /// per-engine isolation: for callers that only ask "same result or not?").
     pub fn try_case(&mut self, case: &TestCase) -> Result<Option<CaseResult>> {
-        let request = Request::Case {
-            case: case.clone(),
-            wasm_hex: to_hex(&case.wasm),
-        };
-        Ok(match self.request(&request)? {
+        Ok(match self.request(&Self::case_request(case))? {
             Reply::Done(r) => Some(*r),
-            Reply::Died(_) | Reply::Hung => None,
+            Reply::Died(..) | Reply::Hung(_) => None,
         })
     }
 
     /// Runs a full case (e.g. from a bundle) with the same isolation.
     pub fn run_case(&mut self, case: &TestCase) -> Result<CaseResult> {
-        let seed = match case.origin {
-            crate::source::case::Origin::Generated { seed, .. } => seed,
-            _ => 0,
-        };
-        let request = Request::Case {
-            case: case.clone(),
-            wasm_hex: to_hex(&case.wasm),
-        };
-        match self.request(&request)? {
+        self.judge(&Self::case_request(case), seed_of(case))
+    }
+
+    /// Runs `request` in the worker. If it has no answer by half the time
+    /// limit, the per-engine isolation runs start beside it, so that a case
+    /// every engine hangs on costs 1.5 time limits, not two; they are cancelled
+    /// if the answer comes after all.
+    fn judge(&mut self, request: &Request, seed: u64) -> Result<CaseResult> {
+        if self.worker.is_none() {
+            self.worker = Some(WorkerProcess::spawn(
+                &self.pool.exe,
+                &self.pool.engines,
+                self.pool.timeout,
+            )?);
+        }
+        let worker = self.worker.as_mut().ok_or_else(|| anyhow!("no worker"))?;
+        let start = Instant::now();
+        if let Err(reply) = worker.send(request) {
+            self.worker = None;
+            let alone = self.pool.alone(request, &AtomicBool::new(false));
+            return self.blame(reply, alone, seed, request);
+        }
+        let mut last = None;
+        match worker.wait(start + self.pool.timeout / 2, None, &mut last) {
+            Some(Reply::Done(r)) => return Ok(*r),
+            Some(reply) => {
+                self.worker = None;
+                let alone = self.pool.alone(request, &AtomicBool::new(false));
+                return self.blame(reply, alone, seed, request);
+            }
+            None => {}
+        }
+        let cancel = AtomicBool::new(false);
+        let pool = self.pool.clone();
+        let (reply, alone) = std::thread::scope(|scope| {
+            let speculative = scope.spawn(|| pool.alone(request, &cancel));
+            let reply = worker
+                .wait(start + self.pool.timeout, None, &mut last)
+                .unwrap_or_else(|| Reply::Hung(last.clone()));
+            if matches!(reply, Reply::Done(_)) {
+                cancel.store(true, Ordering::Relaxed);
+            }
+            let alone = speculative.join().unwrap_or_default();
+            (reply, alone)
+        });
+        match reply {
             Reply::Done(r) => Ok(*r),
-            Reply::Died(how) => self.isolate(&request, seed, Some(how)),
-            Reply::Hung => self.isolate(&request, seed, None),
+            reply => {
+                // The worker is killed with its process group when dropped.
+                self.worker = None;
+                self.blame(reply, alone, seed, request)
+            }
         }
     }
 
     fn request(&mut self, request: &Request) -> Result<Reply> {
         if self.worker.is_none() {
-            self.worker = Some(WorkerProcess::spawn(&self.exe, &self.engines)?);
+            self.worker = Some(WorkerProcess::spawn(
+                &self.pool.exe,
+                &self.pool.engines,
+                self.pool.timeout,
+            )?);
         }
         let worker = self.worker.as_mut().ok_or_else(|| anyhow!("no worker"))?;
-        let reply = worker.request(request, self.timeout);
+        let reply = worker.request(request, self.pool.timeout);
         if !matches!(reply, Reply::Done(_)) {
             self.worker = None;
         }
         Ok(reply)
     }
 
-    /// Re-runs `request` on each engine alone to blame the crash or hang.
-    fn isolate(&mut self, request: &Request, seed: u64, died: Option<String>) -> Result<CaseResult> {
-        let mut culprits: Vec<(String, String)> = Vec::new();
+    /// Blames the crash or hang `reply` on the engines that crash or hang
+    /// alone (`alone`, in engine order), placing each in its phase.
+    fn blame(
+        &self,
+        reply: Reply,
+        alone: Vec<Result<Reply>>,
+        seed: u64,
+        request: &Request,
+    ) -> Result<CaseResult> {
+        let died = match reply {
+            Reply::Died(how, _) => Some(how),
+            _ => None,
+        };
+        let (engines, timeout) = (&self.pool.engines, self.pool.timeout);
+        let no_answer = format!("no answer within {}s", timeout.as_secs());
+        let mut culprits: Vec<(String, String, Option<Phase>, bool)> = Vec::new();
         let mut healthy: Vec<String> = Vec::new();
-        for name in &self.engines {
-            let mut alone = WorkerProcess::spawn(&self.exe, std::slice::from_ref(name))?;
-            match alone.request(request, self.timeout) {
+        for (name, reply) in engines.iter().zip(alone) {
+            match reply? {
                 Reply::Done(_) => healthy.push(name.clone()),
-                Reply::Died(how) => culprits.push((name.clone(), how)),
-                Reply::Hung => culprits.push((name.clone(), format!("no answer within {:?}", self.timeout))),
+                Reply::Died(how, p) => culprits.push((name.clone(), how, p.map(|p| p.phase), false)),
+                Reply::Hung(p) => culprits.push((name.clone(), no_answer.clone(), p.map(|p| p.phase), true)),
             }
         }
+        if !culprits.is_empty() && healthy.is_empty() && culprits.iter().all(|c| c.3) {
+            // Every engine hangs on its own: they agree that the case does not
+            // end within the limit. Not a divergence.
+            let phases: Vec<String> = culprits
+                .iter()
+                .map(|(_, _, p, _)| p.map_or("start-up".to_string(), phase_name))
+                .collect();
+            let mut same = phases.clone();
+            same.dedup();
+            let at = if same.len() == 1 {
+                same[0].clone()
+            } else {
+                phases.join(", ")
+            };
+            let verdict = Verdict::Inconclusive {
+                reason: format!("every engine hung ({no_answer})"),
+                at: Some(at),
+            };
+            return Ok(CaseResult::from_outcomes(seed, vec![], verdict, engines, false));
+        }
         let hang = died.is_none();
+        if culprits.is_empty() && hang {
+            // Each engine finishes alone; only all of them in one process,
+            // one after another, took too long: slow, not a divergence.
+            let verdict = Verdict::Inconclusive {
+                reason: format!(
+                    "only all engines together exceeded the time limit ({no_answer}); each finishes alone"
+                ),
+                at: None,
+            };
+            return Ok(CaseResult::from_outcomes(seed, vec![], verdict, engines, false));
+        }
         if culprits.is_empty() {
             // Only the combination fails: blame every engine, say so.
-            let how = died.unwrap_or_else(|| format!("no answer within {:?}", self.timeout));
-            culprits = self
-                .engines
+            let how = died.unwrap_or_else(|| no_answer.clone());
+            culprits = engines
                 .iter()
-                .map(|e| (e.clone(), format!("{how} (only with all engines together)")))
+                .map(|e| {
+                    (
+                        e.clone(),
+                        format!("{how} (only with all engines together)"),
+                        None,
+                        hang,
+                    )
+                })
                 .collect();
             healthy.clear();
         }
         // What the healthy engines did, for the bundle.
         let mut outcomes = Vec::new();
         if !healthy.is_empty() {
-            let mut rest = IsolatedExecutor::new(self.exe.clone(), healthy.clone(), self.timeout);
+            let mut rest = IsolatedExecutor::new(self.pool.exe.clone(), healthy.clone(), timeout);
             let case_request = match request {
-                Request::Seed { profile, seed } => {
-                    let case = TestCase::generated(*profile, *seed)?;
-                    Request::Case {
-                        wasm_hex: to_hex(&case.wasm),
-                        case,
-                    }
+                Request::Seed { profile, seed, .. } => {
+                    Self::case_request(&TestCase::generated(*profile, *seed)?)
                 }
-                Request::Case { case, wasm_hex } => Request::Case {
-                    case: case.clone(),
-                    wasm_hex: wasm_hex.clone(),
-                },
+                other => other.clone(),
             };
             if let Ok(Reply::Done(r)) = rest.request(&case_request) {
                 outcomes = r.outcomes.unwrap_or_default();
             }
         }
-        for (name, how) in &culprits {
+        for (name, how, phase, _) in &culprits {
             outcomes.push(EngineOutcome {
                 engine: name.clone(),
                 status: Status::Crashed {
                     message: how.clone(),
-                    phase: Phase::Compile,
+                    phase: phase.unwrap_or(Phase::Compile),
                 },
                 initial: None,
                 calls: vec![],
                 timings: Timings::default(),
             });
         }
-        let kind = if hang {
+        let kind = if culprits.iter().all(|c| c.3) {
             DivergenceKind::Hang
         } else {
             DivergenceKind::Crash
         };
-        let blamed: Vec<String> = culprits.iter().map(|(n, _)| n.clone()).collect();
+        let blamed: Vec<String> = culprits.iter().map(|c| c.0.clone()).collect();
         let (signature, signature_text) = signature_of(&blamed, kind, "process");
         let mut groups = Vec::new();
         if !healthy.is_empty() {
@@ -258,10 +515,13 @@ impl IsolatedExecutor {
                 outcome: Observed::Completed,
             });
         }
-        for (name, how) in &culprits {
+        for (name, how, phase, _) in &culprits {
+            let during = phase
+                .map(|p| format!(" during {}", phase_name(p)))
+                .unwrap_or_default();
             groups.push(Group {
                 engines: vec![name.clone()],
-                observed: how.clone(),
+                observed: format!("{how}{during}"),
                 outcome: Observed::Crashed {
                     how: Some(how.clone()),
                 },
@@ -276,8 +536,7 @@ impl IsolatedExecutor {
             kind,
             groups,
             majority: !healthy.is_empty(),
-            code_bases: self
-                .engines
+            code_bases: engines
                 .iter()
                 .map(|e| crate::compare::code_base(e))
                 .collect::<std::collections::BTreeSet<_>>()
@@ -290,8 +549,17 @@ impl IsolatedExecutor {
             seed,
             outcomes,
             Verdict::Diverge(divergence),
-            &self.engines,
+            engines,
             true,
         ))
+    }
+}
+
+/// `compile`, `instantiate`, `call 3`.
+fn phase_name(p: Phase) -> String {
+    match p {
+        Phase::Compile => "compile".into(),
+        Phase::Instantiate => "instantiate".into(),
+        Phase::Call(i) => format!("call {i}"),
     }
 }

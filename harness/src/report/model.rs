@@ -33,6 +33,53 @@ pub fn blame_label(majority: bool, code_bases: u32) -> &'static str {
     }
 }
 
+/// The resource limits in force for a run: the same for every engine, so that
+/// reaching one is never a divergence.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Limits {
+    /// Largest linear memory an instance may grow to.
+    pub memory_bytes: u64,
+    /// Largest table an instance may grow to.
+    pub table_elements: u64,
+    /// V8's JavaScript heap in each `node` engine process.
+    pub js_heap_mb: u64,
+    /// Data each worker process (and each engine process it starts) may
+    /// commit (`RLIMIT_DATA`); absent when engines ran in the harness process.
+    pub worker_data_bytes: Option<u64>,
+    /// Wall time per case in a worker process; absent in-process.
+    pub case_timeout_s: Option<u64>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        use wasmgate_runners::limits;
+        Limits {
+            memory_bytes: limits::MEMORY_BYTES as u64,
+            table_elements: limits::TABLE_ELEMENTS as u64,
+            js_heap_mb: limits::JS_HEAP_MB as u64,
+            worker_data_bytes: None,
+            case_timeout_s: None,
+        }
+    }
+}
+
+impl Limits {
+    /// The limits of a run isolated as `isolation` says.
+    pub fn of(isolation: &crate::isolate::Isolation) -> Self {
+        match isolation {
+            crate::isolate::Isolation::InProcess => Limits::default(),
+            crate::isolate::Isolation::Processes { timeout, .. } => Limits {
+                worker_data_bytes: Some(crate::isolate::WORKER_DATA_BYTES),
+                case_timeout_s: Some(timeout.as_secs()),
+                ..Limits::default()
+            },
+        }
+    }
+}
+
+/// Exit code of a run stopped by SIGINT or SIGTERM (128 + SIGINT).
+pub const INTERRUPTED: i32 = 130;
+
 /// The tool that wrote a report.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Tool {
@@ -64,6 +111,13 @@ pub struct RunInfo {
     /// shards): which seeds are missing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incomplete: Option<String>,
+    /// The resource limits every engine ran under.
+    #[serde(default)]
+    pub limits: Limits,
+    /// Whether SIGINT or SIGTERM stopped the run before it was done (its
+    /// journal resumes it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
     /// The time budget (`--time`) the run had, over all its sessions; with
     /// it, `seeds` are those the run covered before the budget ran out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -375,6 +429,12 @@ impl Report {
         let known = self.findings.iter().filter(|f| f.known.is_some()).count() as u64;
         let new = self.findings.len() as u64 - known;
         self.envelope.gate = Gate::judge(new, known, 0, self.compared_nothing());
+        if self.run.interrupted {
+            let gate = &mut self.envelope.gate;
+            gate.passed = false;
+            gate.exit_code = INTERRUPTED;
+            gate.reason = format!("interrupted ({})", gate.reason);
+        }
     }
 
     /// The exit code a CI gate should use for this report.

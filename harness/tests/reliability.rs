@@ -1,0 +1,197 @@
+//! Reliability: hostile modules stay bounded and leave nothing behind, signals
+//! end a run with a report, and names, engine commands and bundles are checked.
+
+mod common;
+
+use common::{code, report, stderr, wasmgate};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const ENGINES: &str = "wasmtime-cranelift,wasmi,wasmer-cranelift";
+
+fn one_error_line(o: &std::process::Output) -> String {
+    let err = stderr(o);
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("error: "), "{err}");
+    err
+}
+
+#[test]
+fn hostile_modules_are_bounded_on_every_engine_and_leave_no_process() {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/hostile.sh");
+    let o = Command::new("bash")
+        .arg(&script)
+        .arg("3")
+        .env("WASMGATE", env!("CARGO_BIN_EXE_wasmgate"))
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // Every module ran: six rows, none a divergence.
+    for module in [
+        "memory-max",
+        "memory-fill",
+        "table-grow",
+        "deep-recursion",
+        "long-loop",
+        "start-loop",
+    ] {
+        let row = out
+            .lines()
+            .find(|l| l.starts_with(module))
+            .unwrap_or_else(|| panic!("{module}: {out}"));
+        assert!(!row.contains("DIVERGES"), "{row}");
+    }
+    assert!(out.contains("every engine hung"), "{out}");
+}
+
+#[test]
+fn growth_past_the_limits_is_refused_alike_by_every_engine() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors/hostile");
+    for (module, expected) in [
+        ("memory-max.wat", "i32:4096"),
+        ("table-grow.wat", "i32:-1, i32:0, i32:1000"),
+    ] {
+        let o = wasmgate(&["repro", "--wasm", dir.join(module).to_str().unwrap()]);
+        let out = common::stdout(&o);
+        assert_eq!(code(&o), 0, "{module}: {out}{}", stderr(&o));
+        assert!(out.contains(expected), "{module}: {out}");
+    }
+}
+
+/// Starts `wasmgate run` on `seeds` into `out` without waiting for it.
+fn start_run(seeds: &str, out: &std::path::Path) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_wasmgate"))
+        .args([
+            "run",
+            "-q",
+            "--seeds",
+            seeds,
+            "--engines",
+            ENGINES,
+            "--shrink-attempts",
+            "0",
+            "--out",
+        ])
+        .arg(out)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn signal(child: &std::process::Child, sig: i32) {
+    // SAFETY: sending a signal to our own child process.
+    unsafe {
+        libc::kill(child.id() as i32, sig);
+    }
+}
+
+/// Waits until the journal in `out` holds at least `n` cases.
+fn wait_for_cases(out: &std::path::Path, n: usize) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(60) {
+        let lines = std::fs::read_to_string(out.join("journal.jsonl"))
+            .map(|t| t.matches(r#""case":"#).count())
+            .unwrap_or(0);
+        if lines >= n {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("the run never reached {n} cases");
+}
+
+#[test]
+fn sigint_writes_the_report_for_what_was_done_and_the_run_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let child = start_run("0..200000", &out);
+    wait_for_cases(&out, 50);
+    signal(&child, libc::SIGINT);
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    let r = report(&out);
+    assert_eq!(r["run"]["interrupted"], true);
+    assert_eq!(r["gate"]["exit_code"], 130);
+    let cases = r["summary"]["cases"].as_u64().unwrap();
+    assert!((50..200000).contains(&cases), "{cases}");
+    assert_eq!(
+        r["run"]["seeds"]["end"].as_u64().unwrap(),
+        cases,
+        "the seeds it covered"
+    );
+    assert!(stderr(&o).contains("--resume"), "{}", stderr(&o));
+
+    // SIGTERM does the same, and a second signal ends the run at once.
+    let out2 = dir.path().join("r2");
+    let child = start_run("0..200000", &out2);
+    wait_for_cases(&out2, 20);
+    signal(&child, libc::SIGTERM);
+    signal(&child, libc::SIGTERM);
+    let start = Instant::now();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(130));
+    assert!(start.elapsed() < Duration::from_secs(5));
+    // Either way the journal resumes.
+    let o = wasmgate(&["run", "-q", "--resume", out2.to_str().unwrap(), "--time", "1s"]);
+    assert!([0, 1].contains(&code(&o)), "{}", stderr(&o));
+}
+
+#[test]
+fn names_engine_commands_and_bundles_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = wasmgate(&[
+        "run",
+        "--seeds",
+        "0..5",
+        "--engines",
+        ENGINES,
+        "--name",
+        "../../escape",
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(one_error_line(&o).contains("invalid run name"));
+    assert!(!std::path::Path::new("../../escape").exists());
+
+    let o = wasmgate(&["run", "--seeds", "0..5", "--engine-cmd", "wasmi=node x.mjs"]);
+    assert_eq!(code(&o), 2);
+    assert!(one_error_line(&o).contains("`wasmi` is the name of a built-in engine"));
+
+    // merge refuses a shard whose bundle was damaged, before writing anything.
+    let shard = dir.path().join("s");
+    let o = wasmgate(&[
+        "run",
+        "-q",
+        "--seeds",
+        "470..480",
+        "--engines",
+        ENGINES,
+        "--shrink-attempts",
+        "0",
+        "--out",
+        shard.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let bundle = shard.join(report(&shard)["findings"][0]["bundle"].as_str().unwrap());
+    std::fs::write(bundle.join("module.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    let merged = dir.path().join("m");
+    let o = wasmgate(&[
+        "merge",
+        shard.to_str().unwrap(),
+        "--out",
+        merged.to_str().unwrap(),
+        "--allow-incomplete",
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        one_error_line(&o).contains("bundle is missing or damaged"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!merged.join("report.json").exists());
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Replays the hostile modules of vectors/hostile/ (memory to its maximum, memory
+# fill, table growth, deep recursion, a 2^63-iteration loop, a looping start
+# function) on every engine with `wasmgate repro --wasm`, and checks, per module:
+#   - no divergence (exit 0: the engines agree, or the case is inconclusive);
+#   - the whole process tree (wasmgate, workers, node) peaks under 2 GiB RSS;
+#   - the wall time stays under twice --timeout;
+#   - no wasmgate or node process is left behind.
+# Prints a table and exits non-zero on any violation.
+#
+# Usage: scripts/hostile.sh [TIMEOUT_SECONDS]   (default 5)
+# Environment: WASMGATE (default `cargo run --release --quiet --`), ENGINES
+# (default: every engine in this build), MODULES (default: vectors/hostile/*.wat).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+timeout=${1:-5}
+wasmgate=${WASMGATE:-cargo run --release --quiet --}
+engines=${ENGINES:+--engines $ENGINES}
+modules=${MODULES:-vectors/hostile/*.wat}
+limit_kib=$((2 * 1024 * 1024))
+failed=0
+
+# Summed RSS (KiB) of process $1 and all its descendants.
+tree_rss() {
+  ps -e -o pid=,ppid=,rss= | awk -v root="$1" '
+    { parent[$1] = $2; rss[$1] = $3 }
+    END {
+      for (p in rss) {
+        q = p
+        while (q != "" && q != root && q != 0 && q != 1) q = parent[q]
+        if (q == root) total += rss[p]
+      }
+      print total + 0
+    }'
+}
+
+leftovers() { pgrep -f "wasmgate worker|wasmgate-v8-worker" | wc -l; }
+
+before=$(leftovers)
+printf '%-22s %-6s %9s %9s  %s\n' module exit wall_s peak_MiB verdict
+for module in $modules; do
+  out=$(mktemp)
+  start=$(date +%s.%N)
+  $wasmgate repro --wasm "$module" --timeout "$timeout" $engines > "$out" 2>&1 &
+  pid=$!
+  peak=0
+  while kill -0 "$pid" 2>/dev/null; do
+    rss=$(tree_rss "$pid")
+    [ "$rss" -gt "$peak" ] && peak=$rss
+    sleep 0.1
+  done
+  wait "$pid"; code=$?
+  wall=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+  verdict=$(grep -m1 '^verdict:' "$out" | cut -c1-60)
+  printf '%-22s %-6s %9.1f %9d  %s\n' "$(basename "$module")" "$code" "$wall" $((peak / 1024)) "$verdict"
+  problem=""
+  [ "$code" -eq 0 ] || problem="exit $code (divergence or error)"
+  [ "$peak" -lt "$limit_kib" ] || problem="$problem; peak RSS $((peak / 1024)) MiB"
+  awk -v w="$wall" -v t="$timeout" 'BEGIN { exit !(w < 2 * t) }' || problem="$problem; wall ${wall}s >= 2 x ${timeout}s"
+  if [ -n "$problem" ]; then
+    echo "  FAILED: $problem" >&2
+    sed 's/^/  | /' "$out" >&2
+    failed=1
+  fi
+  rm -f "$out"
+done
+sleep 0.3
+after=$(leftovers)
+echo "engine and worker processes: $before before, $after after"
+[ "$after" -le "$before" ] || { echo "FAILED: processes left behind" >&2; failed=1; }
+exit $failed
