@@ -20,23 +20,29 @@ modules=${MODULES:-vectors/hostile/*.wat}
 limit_kib=$((2 * 1024 * 1024))
 failed=0
 
-# Summed RSS (KiB) of process $1 and all its descendants.
+seen=$(mktemp)
+# Summed RSS (KiB) of process $1 and all its descendants; their pids go to $seen.
 tree_rss() {
-  ps -e -o pid=,ppid=,rss= | awk -v root="$1" '
+  ps -e -o pid=,ppid=,rss= | awk -v root="$1" -v seen="$seen" '
     { parent[$1] = $2; rss[$1] = $3 }
     END {
       for (p in rss) {
         q = p
         while (q != "" && q != root && q != 0 && q != 1) q = parent[q]
-        if (q == root) total += rss[p]
+        if (q == root) { total += rss[p]; if (p != root) print p >> seen }
       }
       print total + 0
     }'
 }
 
-leftovers() { pgrep -f "wasmgate worker|wasmgate-v8-worker" | wc -l; }
+# The processes of our runs that are still alive (not gone, not zombies).
+leftovers() {
+  sort -u "$seen" | while read -r p; do
+    state=$(ps -o stat= -p "$p" 2>/dev/null)
+    [ -n "$state" ] && [ "${state#Z}" = "$state" ] && echo "$p"
+  done | wc -l
+}
 
-before=$(leftovers)
 printf '%-22s %-6s %9s %9s  %s\n' module exit wall_s peak_MiB verdict
 for module in $modules; do
   out=$(mktemp)
@@ -64,8 +70,9 @@ for module in $modules; do
   fi
   rm -f "$out"
 done
-sleep 0.3
+sleep 0.5
 after=$(leftovers)
-echo "engine and worker processes: $before before, $after after"
-[ "$after" -le "$before" ] || { echo "FAILED: processes left behind" >&2; failed=1; }
+echo "worker and engine processes started: $(sort -u "$seen" | wc -l), still running after the runs: $after"
+[ "$after" -eq 0 ] || { echo "FAILED: processes left behind: $(sort -u "$seen" | tr '\n' ' ')" >&2; failed=1; }
+rm -f "$seen"
 exit $failed

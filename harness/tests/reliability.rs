@@ -195,3 +195,91 @@ fn names_engine_commands_and_bundles_are_checked() {
     );
     assert!(!merged.join("report.json").exists());
 }
+
+/// The pids whose parent is `pid`.
+fn children(pid: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {
+            continue;
+        };
+        // Fields after the command (which may hold spaces) end at the last ')'.
+        let rest = &stat[stat.rfind(')').unwrap_or(0) + 1..];
+        let ppid: u32 = rest
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
+        if ppid == pid {
+            found.push(child);
+        }
+    }
+    found
+}
+
+/// Whether `pid` is still running (not gone, not a zombie).
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| !s[s.rfind(')').unwrap_or(0) + 1..].trim_start().starts_with('Z'))
+        .unwrap_or(false)
+}
+
+#[test]
+fn a_supervisor_killed_with_sigkill_takes_its_workers_and_engines_along() {
+    let dir = tempfile::tempdir().unwrap();
+    // A hanging engine keeps workers busy in a wasm loop, where they read no EOF.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wasmgate"))
+        .args(["run", "-q", "--seeds", "0..400", "--timeout", "60", "--engines"])
+        .arg("wasmi,v8-turbofan,hang:wasmi:i64.rotl")
+        .arg("--out")
+        .arg(dir.path().join("r"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let mut workers = Vec::new();
+    while workers.len() < 2 && start.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(200));
+        workers = children(child.id());
+    }
+    assert!(!workers.is_empty(), "no worker started");
+    std::thread::sleep(Duration::from_secs(2));
+    let engines: Vec<u32> = workers.iter().flat_map(|&w| children(w)).collect();
+    child.kill().unwrap(); // SIGKILL: no handler, no cleanup in the supervisor
+    child.wait().unwrap();
+    let gone = Instant::now();
+    while gone.elapsed() < Duration::from_secs(5) && workers.iter().chain(&engines).any(|&p| alive(p)) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let left: Vec<&u32> = workers.iter().chain(&engines).filter(|&&p| alive(p)).collect();
+    assert!(
+        left.is_empty(),
+        "left behind: {left:?} (workers {workers:?}, engines {engines:?})"
+    );
+}
+
+#[test]
+fn v8_hangs_like_the_others_past_its_own_request_limit() {
+    // V8's engine process used to give up after its own 10 s and count as
+    // "completed" while the other engines were blamed for hanging.
+    let module = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors/hostile/long-loop.wat");
+    let o = wasmgate(&[
+        "repro",
+        "--wasm",
+        module.to_str().unwrap(),
+        "--engines",
+        "v8-turbofan,wasmi",
+        "--timeout",
+        "11",
+    ]);
+    let out = common::stdout(&o);
+    assert_eq!(code(&o), 0, "{out}{}", stderr(&o));
+    assert!(
+        out.contains("every engine hung (no answer within 11s) at call 0"),
+        "{out}"
+    );
+}
