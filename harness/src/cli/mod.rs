@@ -106,8 +106,19 @@ pub fn main() -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", one_line(&format!("{e:#}")));
             exit::USAGE
         }
+    }
+}
+
+/// An error message as one line: parsers (wat, toml) add a source excerpt on
+/// further lines; their `--> file:line:col` location is kept, the rest dropped.
+fn one_line(message: &str) -> String {
+    let mut lines = message.lines();
+    let first = lines.next().unwrap_or_default().trim_end().to_string();
+    match lines.find_map(|l| l.trim_start().strip_prefix("--> ")) {
+        Some(at) => format!("{first} (at {at})"),
+        None => first,
     }
 }

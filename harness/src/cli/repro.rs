@@ -119,6 +119,14 @@ pub fn load_module(path: &std::path::Path, vector_seed: u64) -> Result<TestCase>
         wat::parse_file(path).map_err(|e| anyhow::anyhow!("cannot read module {}: {e}", path.display()))?;
     crate::source::module_info::inspect(&wasm)
         .map_err(|e| anyhow::anyhow!("{} is not a valid WebAssembly module: {e}", path.display()))?;
+    let imports = crate::source::module_info::imports(&wasm)?;
+    if !imports.is_empty() {
+        anyhow::bail!(
+            "{} imports {}, which `repro --wasm` cannot provide: give it a module without imports",
+            path.display(),
+            imports.join(", ")
+        );
+    }
     let origin = crate::source::case::Origin::File {
         path: path.display().to_string(),
     };

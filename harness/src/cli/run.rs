@@ -110,6 +110,14 @@ pub fn run(opts: Opts) -> Result<i32> {
         }
     } else {
         opts.engines.resolve_for_comparison()?;
+        // What would compare nothing is refused before anything starts.
+        if campaign.seeds.is_empty() {
+            anyhow::bail!("compared nothing: seeds {} hold no seed", campaign.seeds);
+        }
+        if campaign.time_limit.is_some_and(|t| t.is_zero()) {
+            anyhow::bail!("compared nothing: --time 0s leaves no time for a case");
+        }
+        crate::report::check_dir(&out)?;
         let shard = campaign.shard.map(|s| format!(", shard {s}")).unwrap_or_default();
         let budget = campaign
             .time_limit

@@ -39,6 +39,25 @@ pub struct DirLock {
     _file: std::fs::File,
 }
 
+/// Checks, without changing anything, that a new report may be written into
+/// `dir`: it holds nothing wasmgate did not write.
+pub fn check_dir(dir: &Path) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if !OWNED.contains(&name.to_string_lossy().as_ref()) {
+            anyhow::bail!(
+                "report folder {} holds `{}`, which wasmgate did not write; choose an empty or new folder",
+                dir.display(),
+                name.to_string_lossy()
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Opens the report folder `dir` (created if missing) and locks it. With
 /// `fresh`, an earlier report's files (and only those) are removed, so no
 /// stale finding stands beside the new report; a folder holding anything
@@ -70,17 +89,8 @@ pub fn open_dir(dir: &Path, inputs: &[std::path::PathBuf], fresh: bool) -> Resul
         Err(std::fs::TryLockError::Error(e)) => anyhow::bail!("cannot lock {}: {e}", lock_path.display()),
     }
     if fresh {
+        check_dir(dir)?;
         let entries = std::fs::read_dir(dir)?.collect::<std::io::Result<Vec<_>>>()?;
-        if let Some(foreign) = entries
-            .iter()
-            .find(|e| !OWNED.contains(&e.file_name().to_string_lossy().as_ref()))
-        {
-            anyhow::bail!(
-                "report folder {} holds `{}`, which wasmgate did not write; choose an empty or new folder",
-                dir.display(),
-                foreign.file_name().to_string_lossy()
-            );
-        }
         for e in entries.iter().filter(|e| e.file_name() != LOCK) {
             let path = e.path();
             let removed = if path.is_dir() {

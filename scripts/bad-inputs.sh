@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Feeds wasmgate bad input — malformed modules, corrupt reports, journals and
+# bundles, bad flags and variables, missing engines — and checks each answer:
+# exit 2, exactly one line on stderr starting `error: `, no panic.
+# Prints one line per input that breaks the rule and the totals.
+#
+# Usage: scripts/bad-inputs.sh   (WASMGATE: the command, default `cargo run --release --quiet --`)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+wasmgate=${WASMGATE:-cargo run --release --quiet --}
+w=$(mktemp -d)
+trap 'rm -rf "$w"' EXIT
+E=wasmi,wasmtime-cranelift
+
+# Fixtures: a good run to corrupt, and broken files of every kind.
+$wasmgate run -q --seeds 470..480 --engines $E,wasmer-cranelift --known /dev/null --shrink-attempts 0 --out "$w/good" >/dev/null 2>&1
+bundle=$(ls -d "$w"/good/findings/*/ | head -1)
+[ -n "$bundle" ] || { echo "bad-inputs: the fixture run made no finding to corrupt" >&2; exit 1; }
+printf '\0asm\1\0\0\0\1\5' > "$w/truncated.wasm"
+printf '\377\023\067' > "$w/garbage.wasm"
+printf '(module (func (export "f") (result i32) i64.const 1))' > "$w/invalid.wat"
+printf '(module (func' > "$w/unbalanced.wat"
+printf '(module (import "env" "f" (func)))' > "$w/import.wat"
+printf '{"schema_version": 2, "kind": "run"' > "$w/torn-report.json"
+printf '{}' > "$w/empty-report.json"
+printf 'not json' > "$w/text-report.json"
+mkdir -p "$w/j1" "$w/j2" "$w/j3" "$w/b1" "$w/b2" "$w/b3" "$w/f"
+: > "$w/j1/journal.jsonl"
+printf 'garbage\n' > "$w/j2/journal.jsonl"
+head -1 "$w/good/journal.jsonl" | sed 's/"journal":2/"journal":1/' > "$w/j3/journal.jsonl"
+cp -r "$bundle". "$w/b1/"; printf 'x' >> "$w/b1/module.wasm"
+cp -r "$bundle". "$w/b2/"; rm "$w/b2/module.wasm"
+cp -r "$bundle". "$w/b3/"; printf '{' > "$w/b3/bundle.json"
+touch "$w/f/mine.txt"
+printf '[[divergence]]\nsignature = "x"\n' > "$w/known-noreason.toml"
+printf '[[divergence]]\nsig = "x"\nreason = "r"\n' > "$w/known-badkey.toml"
+printf '[[failure]]\nengine = "wasmi"\n' > "$w/expected-bad.toml"
+printf '(module (func (export "f")))\n(assert_return (invoke "f") (i32.const' > "$w/bad.wast"
+
+inputs=(
+  "repro --wasm $w/truncated.wasm"
+  "repro --wasm $w/garbage.wasm"
+  "repro --wasm $w/unbalanced.wat"
+  "repro --wasm $w/nonexistent.wasm"
+  "repro --wasm $w/import.wat"
+  "repro $w/b1"
+  "repro $w/b2"
+  "repro $w/b3"
+  "repro $w/nonexistent"
+  "repro"
+  "repro --seed x"
+  "repro --fuzz-input $w/nonexistent"
+  "shrink $w/b1"
+  "shrink $w/nonexistent"
+  "merge $w/torn-report.json"
+  "merge $w/empty-report.json"
+  "merge $w/text-report.json"
+  "merge $w/nonexistent"
+  "merge $w/good --out $w/good"
+  "merge $w/good $w/good --out $w/m2"
+  "run --seeds 5"
+  "run --seeds 9..3"
+  "run --seeds a..b"
+  "run --seeds 0..0 --engines $E"
+  "run --time 0s --engines $E"
+  "run --time forever"
+  "run --shard 0/4"
+  "run --shard 5/4"
+  "run --shard x"
+  "run --jobs 0"
+  "run --jobs -1"
+  "run --jobs 1099511627776"
+  "run --timeout 0"
+  "run --timeout x"
+  "run --profile nope"
+  "run --engines nope"
+  "run --engines wasmi"
+  "run --engines wasmi,wasmi"
+  "run --engines mutant:wasmi:i32.load"
+  "run --engines mutant:nope:i32.add"
+  "run --engine-cmd wasmi=node"
+  "run --engine-cmd noequals"
+  "run --engine-cmd t=/bin/true --seeds 0..3"
+  "run --engine-cmd t=/nonexistent/engine --seeds 0..3"
+  "run --name ../../escape --seeds 0..3 --engines $E"
+  "run --name a/b --seeds 0..3 --engines $E"
+  "run --resume $w/nonexistent"
+  "run --resume $w/j1"
+  "run --resume $w/j2"
+  "run --resume $w/j3"
+  "run --resume $w/good --seeds 0..5"
+  "run --resume $w/good --engines wasmi,v8-turbofan"
+  "run --out $w/f --seeds 0..3 --engines $E"
+  "run --known $w/known-noreason.toml --seeds 0..3 --engines $E"
+  "run --known $w/known-badkey.toml --seeds 0..3 --engines $E"
+  "run --known $w/nonexistent.toml"
+  "run --shrink-time never"
+  "run --no-such-flag"
+  "sweep --only no-such-instruction --engines $E"
+  "sweep --engines wasmi"
+  "sweep --profile nope"
+  "conformance --suite nope"
+  "conformance --file $w/bad.wast --engines $E"
+  "conformance --file $w/nonexistent.wast"
+  "conformance --only no-such-file"
+  "conformance --expected $w/expected-bad.toml"
+  "conformance --baseline $w/torn-report.json"
+  "conformance --baseline $w/nonexistent"
+  "conformance -q --suite proposals/threads --engines $E"
+  "gen"
+  "gen --seed x"
+  "gen --seed 1 -o /nonexistent/dir/x.wasm"
+  "schema nope"
+  "bench --jobs 0"
+  "selftest --mutant nope"
+  "nope"
+)
+total=0; ok=0; panics=0
+for args in "${inputs[@]}"; do
+  total=$((total + 1))
+  err=$($wasmgate $args 2>&1 >/dev/null </dev/null); code=$?
+  lines=$(printf '%s\n' "$err" | grep -c .)
+  case "$err" in *panicked*) panics=$((panics + 1));; esac
+  if [ "$code" -eq 2 ] && [ "$lines" -eq 1 ] && [ "${err#error: }" != "$err" ]; then
+    ok=$((ok + 1))
+  else
+    echo "NOT ONE CLEAR ERROR (exit $code, $lines lines): wasmgate $args"
+    printf '%s\n' "$err" | head -3 | sed 's/^/    /'
+  fi
+done
+# A variable is read when its flag is absent: each is the only source of its option.
+for var in "WASMGATE_JOBS=0" "WASMGATE_SEEDS=5" "WASMGATE_PROFILE=nope" "WASMGATE_IN_PROCESS=maybe" "WASMGATE_TIMEOUT=0" "NODE=/nonexistent" "WASMGATE_ENGINES=nope" "WASMGATE_SHARD=9/4"; do
+  total=$((total + 1))
+  engines="WASMGATE_ENGINES=wasmi,v8-turbofan"
+  case "$var" in WASMGATE_ENGINES=*) engines=$var ;; esac
+  err=$(env "$engines" "$var" $wasmgate run -q 2>&1 >/dev/null </dev/null); code=$?
+  lines=$(printf '%s\n' "$err" | grep -c .)
+  if [ "$code" -eq 2 ] && [ "$lines" -eq 1 ] && [ "${err#error: }" != "$err" ]; then ok=$((ok + 1)); else
+    echo "NOT ONE CLEAR ERROR (exit $code, $lines lines): $var wasmgate run"; printf '%s\n' "$err" | head -3 | sed 's/^/    /'; fi
+done
+echo "bad inputs: $total tried, $ok answered with one clear error line and exit 2, $panics panics"
+[ "$ok" -eq "$total" ] && [ "$panics" -eq 0 ]
