@@ -189,8 +189,8 @@ fn a_run_that_compared_nothing_is_an_error() {
     assert_eq!(code(&o), 2);
     assert!(error_line(&o).contains("compared nothing"), "{}", stderr(&o));
     assert!(
-        dir.path().join("empty/report.json").exists(),
-        "the report is still written"
+        !dir.path().join("empty").exists(),
+        "refused before anything starts"
     );
 
     let o = wasmgate(&[

@@ -105,6 +105,27 @@ pub fn inspect(wasm: &[u8]) -> Result<ModuleInfo> {
     Ok(info)
 }
 
+/// The module's imports, as `module.name (kind)`.
+pub fn imports(wasm: &[u8]) -> Result<Vec<String>> {
+    let mut found = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        if let wasmparser::Payload::ImportSection(reader) = payload? {
+            for import in reader.into_imports() {
+                let import = import?;
+                let kind = match import.ty {
+                    wasmparser::TypeRef::Func(_) | wasmparser::TypeRef::FuncExact(_) => "func",
+                    wasmparser::TypeRef::Table(_) => "table",
+                    wasmparser::TypeRef::Memory(_) => "memory",
+                    wasmparser::TypeRef::Global(_) => "global",
+                    wasmparser::TypeRef::Tag(_) => "tag",
+                };
+                found.push(format!("{}.{} ({kind})", import.module, import.name));
+            }
+        }
+    }
+    Ok(found)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,25 +159,4 @@ mod tests {
         assert!(validate(&wasm, &[Feature::SignExtension]).is_ok());
         assert!(inspect(b"\0asm\x01\0\0\0\x01").is_err());
     }
-}
-
-/// The module's imports, as `module.name (kind)`.
-pub fn imports(wasm: &[u8]) -> Result<Vec<String>> {
-    let mut found = Vec::new();
-    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
-        if let wasmparser::Payload::ImportSection(reader) = payload? {
-            for import in reader.into_imports() {
-                let import = import?;
-                let kind = match import.ty {
-                    wasmparser::TypeRef::Func(_) | wasmparser::TypeRef::FuncExact(_) => "func",
-                    wasmparser::TypeRef::Table(_) => "table",
-                    wasmparser::TypeRef::Memory(_) => "memory",
-                    wasmparser::TypeRef::Global(_) => "global",
-                    wasmparser::TypeRef::Tag(_) => "tag",
-                };
-                found.push(format!("{}.{} ({kind})", import.module, import.name));
-            }
-        }
-    }
-    Ok(found)
 }
