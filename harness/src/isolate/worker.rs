@@ -246,19 +246,28 @@ struct Pool {
 }
 
 impl Pool {
-    /// Runs `request` (with progress) on each engine alone, all at once, each
-    /// with the full time limit; stops early when `cancel` is set.
-    fn alone(&self, request: &Request, cancel: &AtomicBool) -> Vec<Result<Reply>> {
+    /// How many engines, in order, the worker finished before the one `last`
+    /// names (0 when unknown).
+    fn finished_before(&self, last: &Option<Progress>) -> usize {
+        let Some(p) = last else { return 0 };
+        let name_of = |spec: &String| spec.split_once('=').map_or(spec.clone(), |(n, _)| n.trim().to_string());
+        self.engines.iter().position(|s| name_of(s) == p.engine).unwrap_or(0)
+    }
+
+    /// Runs `request` (with progress) alone on each engine from index `from`
+    /// on, all at once, each with the full time limit; stops early when
+    /// `cancel` is set. The engines before `from` finished in the worker
+    /// already and count as done.
+    fn alone(&self, request: &Request, from: usize, cancel: &AtomicBool) -> Vec<Result<Reply>> {
         let traced = request.with_progress();
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = self
-                .engines
+        let from = from.min(self.engines.len());
+        let rest: Vec<Result<Reply>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = self.engines[from..]
                 .iter()
                 .map(|name| {
                     let traced = &traced;
                     scope.spawn(move || -> Result<Reply> {
-                        let mut worker =
-                            WorkerProcess::spawn(&self.exe, std::slice::from_ref(name), self.timeout)?;
+                        let mut worker = WorkerProcess::spawn(&self.exe, std::slice::from_ref(name), self.timeout)?;
                         if let Err(reply) = worker.send(traced) {
                             return Ok(reply);
                         }
@@ -273,12 +282,11 @@ impl Pool {
                 .collect();
             handles
                 .into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|_| Err(anyhow!("isolation thread panicked")))
-                })
+                .map(|h| h.join().unwrap_or_else(|_| Err(anyhow!("isolation thread panicked"))))
                 .collect()
-        })
+        });
+        let finished = || Ok(Reply::Done(Box::new(CaseResult::failed(0, &anyhow!("finished in the worker")))));
+        (0..from).map(|_| finished()).chain(rest).collect()
     }
 }
 
@@ -348,9 +356,10 @@ impl IsolatedExecutor {
         }
         let worker = self.worker.as_mut().ok_or_else(|| anyhow!("no worker"))?;
         let start = Instant::now();
-        if let Err(reply) = worker.send(request) {
+        // With progress, a crash or hang is placed after the engines that finished.
+        if let Err(reply) = worker.send(&request.with_progress()) {
             self.worker = None;
-            let alone = self.pool.alone(request, &AtomicBool::new(false));
+            let alone = self.pool.alone(request, 0, &AtomicBool::new(false));
             return self.blame(reply, alone, seed, request);
         }
         let mut last = None;
@@ -358,15 +367,18 @@ impl IsolatedExecutor {
             Some(Reply::Done(r)) => return Ok(*r),
             Some(reply) => {
                 self.worker = None;
-                let alone = self.pool.alone(request, &AtomicBool::new(false));
+                let from = self.pool.finished_before(&last);
+                let alone = self.pool.alone(request, from, &AtomicBool::new(false));
                 return self.blame(reply, alone, seed, request);
             }
             None => {}
         }
         let cancel = AtomicBool::new(false);
         let pool = self.pool.clone();
+        let from = pool.finished_before(&last);
         let (reply, alone) = std::thread::scope(|scope| {
-            let speculative = scope.spawn(|| pool.alone(request, &cancel));
+            let (pool, cancel) = (&pool, &cancel);
+            let speculative = scope.spawn(move || pool.alone(request, from, cancel));
             let reply = worker
                 .wait(start + self.pool.timeout, None, &mut last)
                 .unwrap_or_else(|| Reply::Hung(last.clone()));
