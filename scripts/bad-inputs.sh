@@ -6,10 +6,10 @@
 #
 # Usage: scripts/bad-inputs.sh   (WASMGATE: the command, default `cargo run --release --quiet --`)
 set -uo pipefail
-cd "$(dirname "$0")/.."
 wasmgate=${WASMGATE:-cargo run --release --quiet --}
 w=$(mktemp -d)
 trap 'rm -rf "$w"' EXIT
+cd "$w"   # reports that bad input still writes (a suite no engine runs) land here
 E=wasmi,wasmtime-cranelift
 
 # Fixtures: a good run to corrupt, and broken files of every kind.

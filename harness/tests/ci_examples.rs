@@ -2,19 +2,20 @@
 //! by `scripts/ci-examples.sh` (shards, merge, step summary; pods with a kill
 //! and a resume), pass on the defaults.
 
+mod common;
+
 #[test]
 fn the_readme_ci_examples_pass_on_the_defaults() {
     let dir = tempfile::tempdir().unwrap();
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/ci-examples.sh");
-    let o = std::process::Command::new("bash")
-        .arg(&script)
-        .arg(dir.path())
-        .env("WASMGATE", env!("CARGO_BIN_EXE_wasmgate"))
-        .env("SEEDS", "0..800")
-        .env("POD_TIME", "4s")
-        .env("WASMGATE_SHRINK_ATTEMPTS", "0")
-        .output()
-        .unwrap();
+    let o = common::script(
+        "ci-examples.sh",
+        &[dir.path().to_str().unwrap()],
+        &[
+            ("SEEDS", "0..800"),
+            ("POD_TIME", "4s"),
+            ("WASMGATE_SHRINK_ATTEMPTS", "0"),
+        ],
+    );
     let out = String::from_utf8_lossy(&o.stdout);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{out}\n{err}");

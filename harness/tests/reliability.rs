@@ -18,13 +18,7 @@ fn one_error_line(o: &std::process::Output) -> String {
 
 #[test]
 fn hostile_modules_are_bounded_on_every_engine_and_leave_no_process() {
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/hostile.sh");
-    let o = Command::new("bash")
-        .arg(&script)
-        .arg("3")
-        .env("WASMGATE", env!("CARGO_BIN_EXE_wasmgate"))
-        .output()
-        .unwrap();
+    let o = common::script("hostile.sh", &["3"], &[]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(
         o.status.success(),

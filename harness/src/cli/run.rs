@@ -102,7 +102,10 @@ pub fn run(opts: Opts) -> Result<i32> {
     if campaign.resume {
         let journal = out.join(crate::campaign::journal::FILE);
         if !journal.is_file() {
-            anyhow::bail!("cannot resume: no journal at {}", journal.display());
+            anyhow::bail!(
+                "cannot resume: no journal at {} (a run stopped that early had done nothing: start it again)",
+                journal.display()
+            );
         }
         check_resume(&opts, &crate::campaign::journal::Journal::header(&out)?)?;
         if !opts.quiet.quiet {

@@ -250,8 +250,14 @@ impl Pool {
     /// names (0 when unknown).
     fn finished_before(&self, last: &Option<Progress>) -> usize {
         let Some(p) = last else { return 0 };
-        let name_of = |spec: &String| spec.split_once('=').map_or(spec.clone(), |(n, _)| n.trim().to_string());
-        self.engines.iter().position(|s| name_of(s) == p.engine).unwrap_or(0)
+        let name_of = |spec: &String| {
+            spec.split_once('=')
+                .map_or(spec.clone(), |(n, _)| n.trim().to_string())
+        };
+        self.engines
+            .iter()
+            .position(|s| name_of(s) == p.engine)
+            .unwrap_or(0)
     }
 
     /// Runs `request` (with progress) alone on each engine from index `from`
@@ -267,7 +273,8 @@ impl Pool {
                 .map(|name| {
                     let traced = &traced;
                     scope.spawn(move || -> Result<Reply> {
-                        let mut worker = WorkerProcess::spawn(&self.exe, std::slice::from_ref(name), self.timeout)?;
+                        let mut worker =
+                            WorkerProcess::spawn(&self.exe, std::slice::from_ref(name), self.timeout)?;
                         if let Err(reply) = worker.send(traced) {
                             return Ok(reply);
                         }
@@ -282,10 +289,18 @@ impl Pool {
                 .collect();
             handles
                 .into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| Err(anyhow!("isolation thread panicked"))))
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(anyhow!("isolation thread panicked")))
+                })
                 .collect()
         });
-        let finished = || Ok(Reply::Done(Box::new(CaseResult::failed(0, &anyhow!("finished in the worker")))));
+        let finished = || {
+            Ok(Reply::Done(Box::new(CaseResult::failed(
+                0,
+                &anyhow!("finished in the worker"),
+            ))))
+        };
         (0..from).map(|_| finished()).chain(rest).collect()
     }
 }
@@ -347,40 +362,34 @@ impl IsolatedExecutor {
     /// every engine hangs on costs 1.5 time limits, not two; they are cancelled
     /// if the answer comes after all.
     fn judge(&mut self, request: &Request, seed: u64) -> Result<CaseResult> {
-        if self.worker.is_none() {
-            self.worker = Some(WorkerProcess::spawn(
-                &self.pool.exe,
-                &self.pool.engines,
-                self.pool.timeout,
-            )?);
-        }
-        let worker = self.worker.as_mut().ok_or_else(|| anyhow!("no worker"))?;
+        let pool = self.pool.clone();
+        let worker = self.worker()?;
         let start = Instant::now();
         // With progress, a crash or hang is placed after the engines that finished.
         if let Err(reply) = worker.send(&request.with_progress()) {
             self.worker = None;
-            let alone = self.pool.alone(request, 0, &AtomicBool::new(false));
+            let alone = pool.alone(request, 0, &AtomicBool::new(false));
             return self.blame(reply, alone, seed, request);
         }
         let mut last = None;
-        match worker.wait(start + self.pool.timeout / 2, None, &mut last) {
+        match worker.wait(start + pool.timeout / 2, None, &mut last) {
             Some(Reply::Done(r)) => return Ok(*r),
             Some(reply) => {
                 self.worker = None;
-                let from = self.pool.finished_before(&last);
-                let alone = self.pool.alone(request, from, &AtomicBool::new(false));
+                let from = pool.finished_before(&last);
+                let alone = pool.alone(request, from, &AtomicBool::new(false));
                 return self.blame(reply, alone, seed, request);
             }
             None => {}
         }
         let cancel = AtomicBool::new(false);
-        let pool = self.pool.clone();
+        let pool = pool.clone();
         let from = pool.finished_before(&last);
         let (reply, alone) = std::thread::scope(|scope| {
             let (pool, cancel) = (&pool, &cancel);
             let speculative = scope.spawn(move || pool.alone(request, from, cancel));
             let reply = worker
-                .wait(start + self.pool.timeout, None, &mut last)
+                .wait(start + pool.timeout, None, &mut last)
                 .unwrap_or_else(|| Reply::Hung(last.clone()));
             if matches!(reply, Reply::Done(_)) {
                 cancel.store(true, Ordering::Relaxed);
@@ -398,7 +407,8 @@ impl IsolatedExecutor {
         }
     }
 
-    fn request(&mut self, request: &Request) -> Result<Reply> {
+    /// The running worker, started if there is none.
+    fn worker(&mut self) -> Result<&mut WorkerProcess> {
         if self.worker.is_none() {
             self.worker = Some(WorkerProcess::spawn(
                 &self.pool.exe,
@@ -406,8 +416,12 @@ impl IsolatedExecutor {
                 self.pool.timeout,
             )?);
         }
-        let worker = self.worker.as_mut().ok_or_else(|| anyhow!("no worker"))?;
-        let reply = worker.request(request, self.pool.timeout);
+        self.worker.as_mut().ok_or_else(|| anyhow!("no worker"))
+    }
+
+    fn request(&mut self, request: &Request) -> Result<Reply> {
+        let timeout = self.pool.timeout;
+        let reply = self.worker()?.request(request, timeout);
         if !matches!(reply, Reply::Done(_)) {
             self.worker = None;
         }

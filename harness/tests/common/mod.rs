@@ -31,3 +31,18 @@ pub fn stdout(o: &Output) -> String {
 pub fn report(dir: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(dir.join("report.json")).expect("report.json written")).unwrap()
 }
+
+/// Runs `scripts/NAME` with `bash`, this build's binary as `WASMGATE`, the
+/// given arguments and environment.
+pub fn script(name: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../scripts")
+        .join(name);
+    Command::new("bash")
+        .arg(path)
+        .args(args)
+        .env("WASMGATE", env!("CARGO_BIN_EXE_wasmgate"))
+        .envs(env.iter().copied())
+        .output()
+        .expect("bash runs")
+}
