@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{code, report, stderr, stdout, wasmgate};
+use common::{code, report, stderr, stdout, usage_error, wasmgate};
 use std::path::{Path, PathBuf};
 
 /// Three engines from three code bases: fast, and enough for a majority.
@@ -29,14 +29,6 @@ fn shard(dir: &Path, k: u32) -> PathBuf {
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     out
-}
-
-fn error_line(o: &std::process::Output) -> String {
-    let err = stderr(o);
-    let lines: Vec<&str> = err.lines().collect();
-    assert_eq!(lines.len(), 1, "exactly one line on stderr: {err}");
-    assert!(lines[0].starts_with("error: "), "{err}");
-    lines[0].to_string()
 }
 
 #[test]
@@ -80,14 +72,14 @@ fn merge_passes_on_known_findings_recounts_and_refuses_overlaps_and_gaps() {
         dir.path().join("twice").to_str().unwrap(),
     ]);
     assert_eq!(code(&o), 2);
-    assert!(error_line(&o).contains("both cover seed 400"), "{}", stderr(&o));
+    assert!(usage_error(&o).contains("both cover seed 400"), "{}", stderr(&o));
 
     // Three of four shards: an error naming the missing shard, unless allowed.
     let partial = dir.path().join("partial");
     let o = wasmgate(&["merge", &s(0), &s(1), &s(2), "--out", partial.to_str().unwrap()]);
     assert_eq!(code(&o), 2);
     assert!(
-        error_line(&o).contains("shard(s) 4/4 of seeds 400..800 are missing"),
+        usage_error(&o).contains("shard(s) 4/4 of seeds 400..800 are missing"),
         "{}",
         stderr(&o)
     );
@@ -176,60 +168,39 @@ fn junit_skips_known_findings_with_stable_names_times_and_properties() {
 fn a_run_that_compared_nothing_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let out = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
-    let o = wasmgate(&[
-        "run",
-        "-q",
-        "--seeds",
-        "0..0",
-        "--engines",
-        ENGINES,
-        "--out",
-        &out("empty"),
-    ]);
-    assert_eq!(code(&o), 2);
-    assert!(error_line(&o).contains("compared nothing"), "{}", stderr(&o));
-    assert!(
-        !dir.path().join("empty").exists(),
-        "refused before anything starts"
-    );
-
-    let o = wasmgate(&[
-        "run",
-        "-q",
-        "--time",
-        "0s",
-        "--engines",
-        ENGINES,
-        "--out",
-        &out("notime"),
-    ]);
-    assert_eq!(code(&o), 2);
-    assert!(error_line(&o).contains("compared nothing"), "{}", stderr(&o));
-
-    let o = wasmgate(&[
-        "run",
-        "-q",
-        "--seeds",
-        "0..10",
-        "--engines",
-        "wasmi",
-        "--out",
-        &out("one"),
-    ]);
-    assert_eq!(code(&o), 2);
-    assert!(error_line(&o).contains("at least two engines"), "{}", stderr(&o));
-
-    let o = wasmgate(&[
-        "sweep",
-        "--only",
-        "i32.add",
-        "--engines",
-        "wasmi",
-        "--out",
-        &out("sweep"),
-    ]);
-    assert_eq!(code(&o), 2);
-    assert!(error_line(&o).contains("at least two engines"), "{}", stderr(&o));
+    let cases: [(&[&str], &str, &str); 4] = [
+        (
+            &["run", "--seeds", "0..0", "--engines", ENGINES],
+            "empty",
+            "compared nothing",
+        ),
+        (
+            &["run", "--time", "0s", "--engines", ENGINES],
+            "notime",
+            "compared nothing",
+        ),
+        (
+            &["run", "--seeds", "0..10", "--engines", "wasmi"],
+            "one",
+            "at least two engines",
+        ),
+        (
+            &["sweep", "--only", "i32.add", "--engines", "wasmi"],
+            "sweep",
+            "at least two engines",
+        ),
+    ];
+    for (args, folder, expected) in cases {
+        let mut args = args.to_vec();
+        let folder = out(folder);
+        args.extend(["-q", "--out", &folder]);
+        let o = wasmgate(&args);
+        assert!(usage_error(&o).contains(expected), "{args:?}: {}", stderr(&o));
+        assert!(
+            !std::path::Path::new(&folder).exists(),
+            "{args:?}: refused before anything starts"
+        );
+    }
 }
 
 #[test]
@@ -244,7 +215,7 @@ fn an_engine_asked_for_that_cannot_start_is_an_error_with_its_reason() {
         .output()
         .unwrap();
     assert_eq!(code(&o), 2);
-    let line = error_line(&o);
+    let line = usage_error(&o);
     assert!(
         line.contains("`v8-turbofan` was asked for but cannot run here"),
         "{line}"
@@ -272,7 +243,7 @@ fn an_engine_asked_for_that_cannot_start_is_an_error_with_its_reason() {
             out.to_str().unwrap(),
         ]);
         assert_eq!(code(&o), 2, "{cmd}: {}", stderr(&o));
-        assert!(error_line(&o).contains("`t` was asked for"), "{}", stderr(&o));
+        assert!(usage_error(&o).contains("`t` was asked for"), "{}", stderr(&o));
     }
     let o = wasmgate(&[
         "run",
@@ -344,13 +315,13 @@ fn resume_refuses_options_that_disagree_with_its_journal() {
     let o = resume(&[("WASMGATE_SEEDS", "0..500")], &[]);
     assert_eq!(code(&o), 2);
     assert!(
-        error_line(&o).contains("seeds 0..500 was given, but the journaled run has 0..20"),
+        usage_error(&o).contains("seeds 0..500 was given, but the journaled run has 0..20"),
         "{}",
         stderr(&o)
     );
     let o = resume(&[], &["--engines", "wasmi,wasmtime-cranelift"]);
     assert_eq!(code(&o), 2);
-    assert!(error_line(&o).contains("engines"), "{}", stderr(&o));
+    assert!(usage_error(&o).contains("engines"), "{}", stderr(&o));
     // The same values (as a CI job that sets its variables once would pass) are fine.
     let o = resume(
         &[("WASMGATE_SEEDS", "0..20"), ("WASMGATE_PROFILE", "default")],
@@ -384,7 +355,7 @@ fn resume_refuses_a_journal_of_another_wasmgate() {
     let o = wasmgate(&["run", "-q", "--resume", out.to_str().unwrap()]);
     assert_eq!(code(&o), 2);
     assert!(
-        error_line(&o).contains("with generator wasmgate-gen-0"),
+        usage_error(&o).contains("with generator wasmgate-gen-0"),
         "{}",
         stderr(&o)
     );
@@ -544,7 +515,7 @@ fn a_report_folder_is_locked_cleared_of_its_old_report_and_never_a_merge_input()
     let o = run("0..10");
     assert_eq!(code(&o), 2);
     assert!(
-        error_line(&o).contains("in use by another wasmgate"),
+        usage_error(&o).contains("in use by another wasmgate"),
         "{}",
         stderr(&o)
     );
@@ -566,7 +537,7 @@ fn a_report_folder_is_locked_cleared_of_its_old_report_and_never_a_merge_input()
     ]);
     assert_eq!(code(&o), 2);
     assert!(
-        error_line(&o).contains("`notes.txt`, which wasmgate did not write"),
+        usage_error(&o).contains("`notes.txt`, which wasmgate did not write"),
         "{}",
         stderr(&o)
     );
@@ -579,7 +550,7 @@ fn a_report_folder_is_locked_cleared_of_its_old_report_and_never_a_merge_input()
     let before = std::fs::read(out.join("report.json")).unwrap();
     let o = wasmgate(&["merge", out.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert_eq!(code(&o), 2);
-    assert!(error_line(&o).contains("is one of the inputs"), "{}", stderr(&o));
+    assert!(usage_error(&o).contains("is one of the inputs"), "{}", stderr(&o));
     assert_eq!(std::fs::read(out.join("report.json")).unwrap(), before);
 }
 

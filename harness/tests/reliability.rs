@@ -9,13 +9,6 @@ use std::time::{Duration, Instant};
 
 const ENGINES: &str = "wasmtime-cranelift,wasmi,wasmer-cranelift";
 
-fn one_error_line(o: &std::process::Output) -> String {
-    let err = stderr(o);
-    assert_eq!(err.lines().count(), 1, "one line: {err}");
-    assert!(err.starts_with("error: "), "{err}");
-    err
-}
-
 #[test]
 fn hostile_modules_are_bounded_on_every_engine_and_leave_no_process() {
     let o = common::script("hostile.sh", &["3"], &[]);
@@ -149,12 +142,12 @@ fn names_engine_commands_and_bundles_are_checked() {
         "../../escape",
     ]);
     assert_eq!(code(&o), 2);
-    assert!(one_error_line(&o).contains("invalid run name"));
+    assert!(common::usage_error(&o).contains("invalid run name"));
     assert!(!std::path::Path::new("../../escape").exists());
 
     let o = wasmgate(&["run", "--seeds", "0..5", "--engine-cmd", "wasmi=node x.mjs"]);
     assert_eq!(code(&o), 2);
-    assert!(one_error_line(&o).contains("`wasmi` is the name of a built-in engine"));
+    assert!(common::usage_error(&o).contains("`wasmi` is the name of a built-in engine"));
 
     // merge refuses a shard whose bundle was damaged, before writing anything.
     let shard = dir.path().join("s");
@@ -183,7 +176,7 @@ fn names_engine_commands_and_bundles_are_checked() {
     ]);
     assert_eq!(code(&o), 2);
     assert!(
-        one_error_line(&o).contains("bundle is missing or damaged"),
+        common::usage_error(&o).contains("bundle is missing or damaged"),
         "{}",
         stderr(&o)
     );

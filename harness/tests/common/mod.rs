@@ -46,3 +46,13 @@ pub fn script(name: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
         .output()
         .expect("bash runs")
 }
+
+/// The one `error: …` line of an invocation that must fail with exit 2.
+pub fn usage_error(o: &Output) -> String {
+    let err = stderr(o);
+    assert_eq!(code(o), 2, "exit 2 expected: {err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "exactly one line on stderr: {err}");
+    assert!(lines[0].starts_with("error: "), "{err}");
+    lines[0].to_string()
+}
