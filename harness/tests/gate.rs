@@ -3,30 +3,14 @@
 
 mod common;
 
-use common::{code, report, stderr, stdout, usage_error, wasmgate};
+use common::{ENGINES, code, no_known, quick_run, report, stderr, stdout, usage_error, wasmgate};
 use std::path::{Path, PathBuf};
-
-/// Three engines from three code bases: fast, and enough for a majority.
-const ENGINES: &str = "wasmtime-cranelift,wasmi,wasmer-cranelift";
 
 /// Runs shard `k`/4 of seeds 400..800 (which hold the known wasmi bug's seeds
 /// 479 and 623) into `dir/sK`.
 fn shard(dir: &Path, k: u32) -> PathBuf {
     let out = dir.join(format!("s{k}"));
-    let o = wasmgate(&[
-        "run",
-        "-q",
-        "--seeds",
-        "400..800",
-        "--shard",
-        &format!("{k}/4"),
-        "--engines",
-        ENGINES,
-        "--shrink-attempts",
-        "0",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = quick_run("400..800", &out, &["--shard", &format!("{k}/4")]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     out
 }
@@ -141,22 +125,8 @@ fn junit_skips_known_findings_with_stable_names_times_and_properties() {
 
     // A new finding is a failure.
     let out = dir.path().join("mutant");
-    let empty = dir.path().join("known.toml");
-    std::fs::write(&empty, "").unwrap();
-    let o = wasmgate(&[
-        "run",
-        "-q",
-        "--seeds",
-        "470..480",
-        "--engines",
-        ENGINES,
-        "--known",
-        empty.to_str().unwrap(),
-        "--shrink-attempts",
-        "0",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let empty = no_known(dir.path());
+    let o = quick_run("470..480", &out, &["--known", empty.to_str().unwrap()]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let xml = std::fs::read_to_string(out.join("report.xml")).unwrap();
     let new = report(&out)["findings"].as_array().unwrap().len();
@@ -365,22 +335,8 @@ fn resume_refuses_a_journal_of_another_wasmgate() {
 fn quiet_prints_a_closing_summary_only() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r");
-    let empty = dir.path().join("known.toml");
-    std::fs::write(&empty, "").unwrap();
-    let o = wasmgate(&[
-        "run",
-        "-q",
-        "--seeds",
-        "400..800",
-        "--engines",
-        ENGINES,
-        "--known",
-        empty.to_str().unwrap(),
-        "--shrink-attempts",
-        "0",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let empty = no_known(dir.path());
+    let o = quick_run("400..800", &out, &["--known", empty.to_str().unwrap()]);
     assert_eq!(code(&o), 1);
     assert_eq!(stderr(&o), "", "nothing on stderr with -q");
     let text = stdout(&o);
@@ -485,24 +441,8 @@ fn resume_drops_journal_lines_that_are_not_the_runs_own() {
 fn a_report_folder_is_locked_cleared_of_its_old_report_and_never_a_merge_input() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r");
-    let empty = dir.path().join("known.toml");
-    std::fs::write(&empty, "").unwrap();
-    let run = |seeds: &str| {
-        wasmgate(&[
-            "run",
-            "-q",
-            "--seeds",
-            seeds,
-            "--engines",
-            ENGINES,
-            "--known",
-            empty.to_str().unwrap(),
-            "--shrink-attempts",
-            "0",
-            "--out",
-            out.to_str().unwrap(),
-        ])
-    };
+    let empty = no_known(dir.path());
+    let run = |seeds: &str| quick_run(seeds, &out, &["--known", empty.to_str().unwrap()]);
     assert_eq!(code(&run("470..480")), 1);
     assert!(out.join("findings").read_dir().unwrap().count() > 0);
     // Reusing the folder for a run that agrees leaves no stale finding beside it.

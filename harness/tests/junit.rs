@@ -37,10 +37,9 @@ fn xmllint(xml: &Path) -> Option<(bool, String)> {
 fn run_sweep_and_conformance_junit_validate_and_parse() {
     let dir = tempfile::tempdir().unwrap();
     let out = |n: &str| dir.path().join(n);
-    let engines = "wasmtime-cranelift,wasmi,wasmer-cranelift";
+    let engines = common::ENGINES;
     // Seeds 470..630 hold both known wasmi findings; an empty list makes them new.
-    let empty = dir.path().join("empty.toml");
-    std::fs::write(&empty, "").unwrap();
+    let empty = common::no_known(dir.path());
     let runs: [(&str, Vec<&str>, i32); 4] = [
         (
             "known",

@@ -3,11 +3,9 @@
 
 mod common;
 
-use common::{code, report, stderr, wasmgate};
+use common::{ENGINES, code, quick_run, report, stderr, wasmgate};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-const ENGINES: &str = "wasmtime-cranelift,wasmi,wasmer-cranelift";
 
 #[test]
 fn hostile_modules_are_bounded_on_every_engine_and_leave_no_process() {
@@ -151,18 +149,7 @@ fn names_engine_commands_and_bundles_are_checked() {
 
     // merge refuses a shard whose bundle was damaged, before writing anything.
     let shard = dir.path().join("s");
-    let o = wasmgate(&[
-        "run",
-        "-q",
-        "--seeds",
-        "470..480",
-        "--engines",
-        ENGINES,
-        "--shrink-attempts",
-        "0",
-        "--out",
-        shard.to_str().unwrap(),
-    ]);
+    let o = quick_run("470..480", &shard, &[]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let bundle = shard.join(report(&shard)["findings"][0]["bundle"].as_str().unwrap());
     std::fs::write(bundle.join("module.wasm"), b"\0asm\x01\0\0\0").unwrap();

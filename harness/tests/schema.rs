@@ -39,7 +39,7 @@ fn the_published_schemas_are_the_generated_ones() {
 #[test]
 fn reports_of_every_kind_validate() {
     let dir = tempfile::tempdir().unwrap();
-    let engines = "wasmtime-cranelift,wasmi,wasmer-cranelift";
+    let engines = common::ENGINES;
     let out = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
     let schema = published("report.schema.json");
     for k in ["1/2", "2/2"] {

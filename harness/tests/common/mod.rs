@@ -1,7 +1,7 @@
 //! Helpers shared by the end-to-end tests: run the `wasmgate` binary, read what it wrote.
 #![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// Runs `wasmgate ARGS…` to completion.
@@ -55,4 +55,34 @@ pub fn usage_error(o: &Output) -> String {
     assert_eq!(lines.len(), 1, "exactly one line on stderr: {err}");
     assert!(lines[0].starts_with("error: "), "{err}");
     lines[0].to_string()
+}
+
+/// Three engines from three code bases: fast, and enough for a majority.
+pub const ENGINES: &str = "wasmtime-cranelift,wasmi,wasmer-cranelift";
+
+/// `wasmgate run -q --seeds SEEDS` on [`ENGINES`], without shrinking, into
+/// `out`, with `extra` arguments.
+pub fn quick_run(seeds: &str, out: &Path, extra: &[&str]) -> Output {
+    let out = out.to_str().expect("a UTF-8 path");
+    let mut args = vec![
+        "run",
+        "-q",
+        "--seeds",
+        seeds,
+        "--engines",
+        ENGINES,
+        "--shrink-attempts",
+        "0",
+        "--out",
+        out,
+    ];
+    args.extend(extra);
+    wasmgate(&args)
+}
+
+/// An empty known-divergence list in `dir`: with it, known bugs are new findings.
+pub fn no_known(dir: &Path) -> PathBuf {
+    let path = dir.join("no-known.toml");
+    std::fs::write(&path, "").expect("writable temp folder");
+    path
 }
