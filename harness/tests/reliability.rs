@@ -51,18 +51,7 @@ fn growth_past_the_limits_is_refused_alike_by_every_engine() {
 /// Starts `wasmgate run` on `seeds` into `out` without waiting for it.
 fn start_run(seeds: &str, out: &std::path::Path) -> std::process::Child {
     Command::new(env!("CARGO_BIN_EXE_wasmgate"))
-        .args([
-            "run",
-            "-q",
-            "--seeds",
-            seeds,
-            "--engines",
-            ENGINES,
-            "--shrink-attempts",
-            "0",
-            "--out",
-        ])
-        .arg(out)
+        .args(common::quick_run_args(seeds, out))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

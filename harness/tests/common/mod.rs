@@ -60,11 +60,11 @@ pub fn usage_error(o: &Output) -> String {
 /// Three engines from three code bases: fast, and enough for a majority.
 pub const ENGINES: &str = "wasmtime-cranelift,wasmi,wasmer-cranelift";
 
-/// `wasmgate run -q --seeds SEEDS` on [`ENGINES`], without shrinking, into
-/// `out`, with `extra` arguments.
-pub fn quick_run(seeds: &str, out: &Path, extra: &[&str]) -> Output {
+/// The arguments of `wasmgate run -q --seeds SEEDS` on [`ENGINES`], without
+/// shrinking, into `out`.
+pub fn quick_run_args(seeds: &str, out: &Path) -> Vec<String> {
     let out = out.to_str().expect("a UTF-8 path");
-    let mut args = vec![
+    [
         "run",
         "-q",
         "--seeds",
@@ -75,9 +75,16 @@ pub fn quick_run(seeds: &str, out: &Path, extra: &[&str]) -> Output {
         "0",
         "--out",
         out,
-    ];
-    args.extend(extra);
-    wasmgate(&args)
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// Runs [`quick_run_args`] with `extra` arguments.
+pub fn quick_run(seeds: &str, out: &Path, extra: &[&str]) -> Output {
+    let mut args = quick_run_args(seeds, out);
+    args.extend(extra.iter().map(|a| a.to_string()));
+    wasmgate(&args.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
 /// An empty known-divergence list in `dir`: with it, known bugs are new findings.
