@@ -1,5 +1,5 @@
 //! The harness's architecture invariants, read from its source: imports point
-//! down the pipeline (cli → campaign / conformance → report → isolate →
+//! down the pipeline (cli → check → campaign / conformance → report → isolate →
 //! compare → execute → source), and no two files import each other in a circle.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -15,6 +15,7 @@ const STAGES: &[(&str, u32)] = &[
     ("report", 4),
     ("campaign", 5),
     ("conformance", 5),
+    ("check", 6),
     ("fuzzing", 6),
     ("cli", 7),
     ("lib", 8),

@@ -16,6 +16,7 @@ fn case(calls: usize) -> TestCase {
                 export: format!("f{i}"),
                 args: vec![],
                 results: vec![ValType::F32],
+                expect: None,
             })
             .collect(),
         globals: vec![],

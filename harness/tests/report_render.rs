@@ -44,6 +44,7 @@ fn sample() -> Report {
             limits: Default::default(),
             time_budget_ms: None,
             jobs: 2,
+            modules: Vec::new(),
         },
         summary: Summary {
             cases: 100,
@@ -93,6 +94,7 @@ fn sample() -> Report {
             bundle: "findings/value-0123abcd".into(),
             minimized: Some("findings/value-0123abcd/minimized".into()),
             known: None,
+            expected: None,
         }],
         timings: BTreeMap::from([(
             "alpha".into(),
@@ -106,6 +108,8 @@ fn sample() -> Report {
                 },
             },
         )]),
+        compat: None,
+        known_list: Default::default(),
     };
     report.judge_gate();
     report

@@ -77,6 +77,7 @@ impl Aggregator {
                         bundle: bundle(&d.signature),
                         minimized: None,
                         known: None,
+                        expected: d.expected.clone(),
                     });
                 // The representative is the lowest seed, whatever the arrival order.
                 if f.seeds.iter().all(|&s| s > r.seed) {

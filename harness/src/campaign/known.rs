@@ -19,6 +19,45 @@ pub struct Entry {
     pub signature: String,
     /// Why it is known (the bug, where it is tracked).
     pub reason: String,
+    /// `YYYY-MM-DD`: from the day after, the entry fails the gate (someone
+    /// promised to look again by then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// With `versions`: the engine whose version decides whether the entry applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
+    /// A semver range (`">=2.0, <2.1"`) of `engine`'s version the entry
+    /// applies to; outside it, the finding is new (the bug should be fixed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub versions: Option<String>,
+}
+
+impl Entry {
+    /// Whether the entry applies to a report with these engines.
+    fn applies(&self, engines: &[wasmgate_runners::EngineInfo]) -> bool {
+        let (Some(engine), Some(range)) = (&self.engine, &self.versions) else {
+            return true;
+        };
+        let Ok(range) = semver::VersionReq::parse(range) else {
+            return false;
+        };
+        engines
+            .iter()
+            .filter(|e| &e.name == engine)
+            .any(|e| version_of(&e.version).is_some_and(|v| range.matches(&v)))
+    }
+}
+
+/// The first `X.Y.Z` in an engine's version text (`48.0.0`, `node 20.20.2 / V8 …`).
+fn version_of(text: &str) -> Option<semver::Version> {
+    text.split(|c: char| c.is_whitespace() || c == '/')
+        .map(|t| t.trim_start_matches('v'))
+        .find_map(|t| semver::Version::parse(t).ok())
+}
+
+/// Today's date, `YYYY-MM-DD` (UTC).
+fn today() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()[..10].to_string()
 }
 
 #[derive(Deserialize)]
@@ -31,21 +70,73 @@ struct File {
 /// Loads the list at `path`, or the built-in one.
 pub fn load(path: Option<&Path>) -> Result<Vec<Entry>> {
     let file: File = crate::source::toml_file::read_list(path, BUILT_IN, "known-divergence list")?;
-    if let Some(e) = file.divergence.iter().find(|e| e.reason.trim().is_empty()) {
-        return Err(anyhow!("known divergence {} has no reason", e.signature));
+    let origin = path.map_or("the built-in known-divergence list".to_string(), |p| {
+        p.display().to_string()
+    });
+    for e in &file.divergence {
+        if e.reason.trim().is_empty() {
+            return Err(anyhow!(
+                "{origin}: known divergence {} has no reason",
+                e.signature
+            ));
+        }
+        if let Some(d) = &e.expires
+            && (d.len() != 10 || humantime::parse_rfc3339(&format!("{d}T00:00:00Z")).is_err())
+        {
+            return Err(anyhow!(
+                "{origin}: known divergence {}: expires = \"{d}\" is not a date (YYYY-MM-DD)",
+                e.signature
+            ));
+        }
+        match (&e.engine, &e.versions) {
+            (None, Some(_)) => {
+                return Err(anyhow!(
+                    "{origin}: known divergence {}: `versions` needs `engine` (whose version it ranges over)",
+                    e.signature
+                ));
+            }
+            (_, Some(v)) if semver::VersionReq::parse(v).is_err() => {
+                return Err(anyhow!(
+                    "{origin}: known divergence {}: versions = \"{v}\" is not a version range (e.g. \">=2.0, <2.1\")",
+                    e.signature
+                ));
+            }
+            _ => {}
+        }
     }
     Ok(file.divergence)
 }
 
-/// Marks the report's findings that the list knows.
+/// Marks the report's findings that the list knows; records entries that
+/// matched nothing (stale) and entries past their date (which fail the gate).
 pub fn apply(report: &mut Report, list: &[Entry]) {
+    let today = today();
+    let engines = report.envelope.engines.clone();
+    let live: Vec<&Entry> = list.iter().filter(|e| e.applies(&engines)).collect();
     for f in &mut report.findings {
-        f.known = list
+        f.known = live
             .iter()
-            .find(|e| e.signature == f.signature)
+            .find(|e| e.signature == f.signature && e.expires.as_ref().is_none_or(|d| *d >= today))
             .map(|e| e.reason.clone());
     }
     report.summary.known_findings = report.findings.iter().filter(|f| f.known.is_some()).count() as u64;
+    report.known_list.stale = list
+        .iter()
+        .filter(|e| !report.findings.iter().any(|f| f.signature == e.signature))
+        .map(|e| e.signature.clone())
+        .collect();
+    report.known_list.expired = list
+        .iter()
+        .filter_map(|e| {
+            let d = e.expires.as_ref()?;
+            (*d < today).then(|| {
+                format!(
+                    "known-divergence entry {} expired on {d} ({}): look at it again, then renew or remove it",
+                    e.signature, e.reason
+                )
+            })
+        })
+        .collect();
 }
 
 #[cfg(test)]
@@ -53,5 +144,17 @@ mod tests {
     #[test]
     fn built_in_list_parses() {
         assert!(!super::load(None).unwrap().is_empty());
+    }
+
+    #[test]
+    fn versions_are_read_from_engine_version_texts() {
+        assert_eq!(super::version_of("48.0.0").unwrap().major, 48);
+        assert_eq!(
+            super::version_of("node 20.20.2 / V8 11.3.244.8-node.38")
+                .unwrap()
+                .minor,
+            20
+        );
+        assert!(super::version_of("unknown").is_none());
     }
 }

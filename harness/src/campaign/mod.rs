@@ -435,10 +435,13 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
             limits: crate::report::Limits::of(&opts.isolation),
             time_budget_ms: opts.time_limit.map(|t| (elapsed_before + t).as_millis() as u64),
             jobs: opts.jobs,
+            modules: Vec::new(),
         },
         summary,
         findings,
         timings,
+        compat: None,
+        known_list: Default::default(),
     };
     crate::campaign::known::apply(&mut report, &opts.known);
     if opts.shrink_attempts > 0 && !interrupted {

@@ -105,10 +105,13 @@ pub fn run(opts: &SweepOptions, engines: Resolved) -> Result<Report> {
             limits: crate::report::Limits::of(&opts.isolation),
             time_budget_ms: None,
             jobs: opts.jobs,
+            modules: Vec::new(),
         },
         summary,
         findings,
         timings,
+        compat: None,
+        known_list: Default::default(),
     };
     known::apply(&mut report, &opts.known);
     write_report(&mut report, &opts.out)?;

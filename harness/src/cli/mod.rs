@@ -1,6 +1,9 @@
 //! Command-line interface: one file per subcommand, each an `Opts` and a `run`.
 
 mod bench;
+mod check;
+mod compat;
+pub mod config;
 mod conformance;
 mod engines;
 mod generate;
@@ -17,10 +20,10 @@ mod worker;
 pub use options::*;
 
 use crate::report::exit;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// Exit codes, shown under every `--help`.
-const EXIT_CODES: &str = "Exit codes:\n  0  every engine agreed (or only known divergences / expected failures)\n  1  new findings (or new conformance failures)\n  2  usage, configuration or input error, or a run that compared nothing: one `error:` line\n\nOptions marked [env: WASMGATE_<OPTION>] (see --help) read that variable when the flag is absent.";
+const EXIT_CODES: &str = "Exit codes:\n  0  every engine agreed (or only known divergences / expected failures)\n  1  new findings (or new conformance failures)\n  2  usage, configuration or input error, or a run that compared nothing: one `error:` line\n\nOptions marked [env: WASMGATE_<OPTION>] (see --help) read that variable when the flag is absent,\nand a wasmgate.toml profile sets the same options by name: flag > variable > profile > default.";
 
 /// Differential testing of WebAssembly runtimes.
 #[derive(Parser, Debug)]
@@ -28,6 +31,13 @@ const EXIT_CODES: &str = "Exit codes:\n  0  every engine agreed (or only known d
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Config file of option profiles [default: wasmgate.toml here or in a
+    /// parent folder up to the repository root].
+    #[arg(long, global = true, value_name = "FILE", env = "WASMGATE_CONFIG")]
+    config: Option<std::path::PathBuf>,
+    /// Profile of the config file to use ([profile.NAME]) [default: default].
+    #[arg(long, global = true, value_name = "NAME", env = "WASMGATE_CONFIG_PROFILE")]
+    config_profile: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -41,6 +51,12 @@ enum Command {
     /// Run every numeric instruction over boundary operands on every engine and compare.
     #[command(after_help = EXIT_CODES)]
     Sweep(sweep::Opts),
+    /// Check your own modules: every engine must agree, and match the vectors file's expectations.
+    #[command(after_help = EXIT_CODES)]
+    Check(check::Opts),
+    /// Compare a module's new version with its old one: exports and behaviour on every engine.
+    #[command(after_help = EXIT_CODES)]
+    Compat(compat::Opts),
     /// List the engine configurations in this build.
     #[command(after_help = EXIT_CODES)]
     Engines(engines::Opts),
@@ -72,6 +88,11 @@ enum Command {
 
 /// Parses arguments, runs the subcommand and returns the process exit code.
 pub fn main() -> i32 {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Err(e) = config::apply(&args, &Cli::command()) {
+        eprintln!("error: {}", one_line(&format!("{e:#}")));
+        return exit::USAGE;
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {
@@ -93,6 +114,8 @@ pub fn main() -> i32 {
         Command::Run(o) => run::run(o),
         Command::Conformance(o) => conformance::run(o),
         Command::Sweep(o) => sweep::run(o),
+        Command::Check(o) => check::run(o),
+        Command::Compat(o) => compat::run(o),
         Command::Engines(o) => engines::run(o),
         Command::Repro(o) => repro::run(o),
         Command::Selftest(o) => selftest::run(o),

@@ -241,3 +241,38 @@ impl IsolationOpts {
         })
     }
 }
+
+/// A team's own vectors: `check` and `compat`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct VectorsOpt {
+    /// Vectors file (TOML; see vectors/check/README.md): imports and calls
+    /// with expected results (repeatable; comma-separated in the variable).
+    #[arg(long, value_name = "FILE", env = "WASMGATE_VECTORS", value_delimiter = ',')]
+    pub vectors: Vec<PathBuf>,
+    /// Seeded boundary-heavy calls per export, after the vectors' calls
+    /// [default: 3, or 0 with --vectors].
+    #[arg(long, value_name = "N", env = "WASMGATE_CALLS")]
+    pub calls: Option<usize>,
+    /// Seed of the seeded calls' arguments.
+    #[arg(long, default_value_t = 0, env = "WASMGATE_SEED")]
+    pub seed: u64,
+}
+
+impl VectorsOpt {
+    /// The vectors files, read.
+    pub fn read(&self) -> Result<Vec<crate::source::vectors_file::VectorsFile>> {
+        self.vectors
+            .iter()
+            .map(|p| crate::source::vectors_file::VectorsFile::read(p))
+            .collect()
+    }
+
+    /// Seeded calls per export.
+    pub fn calls(&self) -> usize {
+        self.calls.unwrap_or(if self.vectors.is_empty() {
+            crate::check::DEFAULT_CALLS
+        } else {
+            0
+        })
+    }
+}

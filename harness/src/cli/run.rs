@@ -259,25 +259,42 @@ pub fn print_summary(report: &Report, out: &std::path::Path, quiet: bool) {
             .as_ref()
             .map(|r| format!(" [known: {r}]"))
             .unwrap_or_default();
-        let blame = crate::report::blame_label(f.majority, f.code_bases);
+        let blame = crate::report::who(f.majority, f.code_bases, f.expected.is_some());
+        let first = f.seeds.first().copied().unwrap_or_default();
+        let whence = match report.run.modules.get(first as usize) {
+            Some(module) => format!("in {module}"),
+            None => format!("{} case(s), first seed {first}", f.count),
+        };
         println!(
-            "finding {} ({} at {}; {blame}: {}): {} case(s), first seed {}{known}",
+            "finding {} ({} at {}; {blame}: {}): {whence}{known}",
             f.signature,
             f.kind,
             f.step,
             f.blamed.join(", "),
-            f.count,
-            f.seeds.first().copied().unwrap_or_default()
         );
+        if let Some(e) = &f.expected {
+            println!("  expected: {e}");
+        }
         println!("  reproduce: wasmgate repro {}", out.join(&f.bundle).display());
         if let Some(m) = &f.minimized {
             println!("  minimised: wasmgate repro {}", out.join(m).display());
         }
     }
     let new = report.findings.iter().filter(|f| f.known.is_none()).count();
+    let incompatible = report.compat.as_ref().map_or(0, |c| c.incompatibilities());
+    for e in &report.known_list.expired {
+        println!("{e}");
+    }
     println!(
         "gate: {}",
         match (new, report.summary.known_findings) {
+            _ if !report.known_list.expired.is_empty() => {
+                format!(
+                    "FAILED ({} expired known-divergence entries)",
+                    report.known_list.expired.len()
+                )
+            }
+            _ if incompatible > 0 => format!("FAILED ({incompatible} incompatibilities, {new} new findings)"),
             (0, 0) => "passed".to_string(),
             (0, k) => format!("passed ({k} known divergences)"),
             (n, k) => format!("FAILED ({n} new findings, {k} known)"),

@@ -145,7 +145,7 @@ mod judged {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum In {
-        Verdict(Verdict),
+        Verdict(Box<Verdict>),
         Error { error: String },
     }
 
@@ -158,7 +158,7 @@ mod judged {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Result<Verdict, String>, D::Error> {
         Ok(match In::deserialize(d)? {
-            In::Verdict(v) => Ok(v),
+            In::Verdict(v) => Ok(*v),
             In::Error { error } => Err(error),
         })
     }

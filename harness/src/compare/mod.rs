@@ -6,7 +6,10 @@
 //! [`judge::CaseResult`]) on to campaigns and reports.
 //! Invariant: no I/O; imports only `execute/` and `source/`.
 
+mod expect;
 pub mod judge;
 mod rules;
+
+pub use expect::{digest_text, meets};
 
 pub use rules::*;

@@ -51,6 +51,8 @@ pub enum DivergenceKind {
     Crash,
     /// An engine's worker process did not finish the case within the time limit.
     Hang,
+    /// An engine's result differs from the one the vectors file expects.
+    Expected,
 }
 
 impl DivergenceKind {
@@ -67,6 +69,7 @@ impl DivergenceKind {
             DivergenceKind::Error => "error",
             DivergenceKind::Crash => "crash",
             DivergenceKind::Hang => "hang",
+            DivergenceKind::Expected => "expected",
         }
     }
 }
@@ -158,6 +161,9 @@ pub struct Divergence {
     pub signature: String,
     /// What the signature is made of.
     pub signature_text: String,
+    /// For an `expected` divergence: what the vectors file expects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
 }
 
 /// The result of comparing all engines on one case.
@@ -405,6 +411,26 @@ pub fn compare(case: &TestCase, outcomes: &[EngineOutcome]) -> Verdict {
                 None => groups.push((o, vec![name])),
             }
         }
+        if let Some(expect) = step
+            .checked_sub(2)
+            .and_then(|i| case.calls.get(i)?.expect.as_ref())
+        {
+            let call = step - 2;
+            let misses: Vec<&str> = active
+                .iter()
+                .map(|(name, _)| *name)
+                .filter(|name| {
+                    let record = outcomes
+                        .iter()
+                        .find(|o| o.engine == *name)
+                        .and_then(|o| o.calls.get(call));
+                    !record.is_some_and(|r| super::expect::meets(expect, r))
+                })
+                .collect();
+            if !misses.is_empty() {
+                return Verdict::Diverge(expected_divergence(case, step, groups, &misses, expect));
+            }
+        }
         if groups.len() > 1 {
             return Verdict::Diverge(divergence(case, step, groups));
         }
@@ -572,6 +598,48 @@ fn divergence(case: &TestCase, step: usize, mut groups: Vec<(Option<Obs>, Vec<&s
         code_bases: voters,
         signature,
         signature_text,
+        expected: None,
+    }
+}
+
+/// Engines `misses` did not do what the vectors file expects at `step`: the
+/// expectation is the oracle, so they are blamed whatever the vote.
+fn expected_divergence(
+    case: &TestCase,
+    step: usize,
+    groups: Vec<(Option<Obs>, Vec<&str>)>,
+    misses: &[&str],
+    expect: &crate::source::expect::Expect,
+) -> Divergence {
+    let mut blamed: Vec<String> = misses.iter().map(|s| s.to_string()).collect();
+    blamed.sort();
+    let kind = DivergenceKind::Expected;
+    let export = case.calls.get(step - 2).map(|c| c.export.as_str()).unwrap_or("");
+    let (signature, signature_text) = signature_of(&blamed, kind, &format!("{export}: {expect}"));
+    let voters = code_bases(groups.iter().flat_map(|(_, m)| m.iter())) as u32;
+    let reference = groups[0].0.clone();
+    Divergence {
+        step: step_name(case, step),
+        at: step_at(case, step),
+        kind,
+        groups: groups
+            .iter()
+            .map(|(o, m)| {
+                let mut engines: Vec<String> = m.iter().map(|s| s.to_string()).collect();
+                engines.sort();
+                Group {
+                    engines,
+                    observed: describe(o, DivergenceKind::Value, &reference),
+                    outcome: observed(o),
+                }
+            })
+            .collect(),
+        blamed,
+        majority: true,
+        code_bases: voters,
+        signature,
+        signature_text,
+        expected: Some(expect.to_string()),
     }
 }
 

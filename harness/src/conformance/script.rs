@@ -1,6 +1,7 @@
 //! A `.wast` script turned into engine-neutral steps: parsed and encoded once,
 //! then run on every engine by [`super::exec`].
 
+pub use crate::source::expect::{FloatPat, Pattern};
 use crate::source::module_info::{self, ModuleInfo};
 use std::collections::HashMap;
 use std::fmt;
@@ -103,108 +104,6 @@ pub enum Instantiation {
     Unlinkable,
     /// A trap during instantiation (`assert_trap (module …)`).
     Trap(String),
-}
-
-/// A float lane or value pattern.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum FloatPat {
-    Bits(u64),
-    CanonicalNan,
-    ArithmeticNan,
-}
-
-/// An expected result.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Pattern {
-    Exact(Val),
-    F32(FloatPat),
-    F64(FloatPat),
-    F32x4([FloatPat; 4]),
-    F64x2([FloatPat; 2]),
-    /// A null reference (of any reference type).
-    RefNull,
-    /// A non-null externref, with the host number if the script gives one.
-    RefExtern(Option<u32>),
-    /// A non-null funcref.
-    RefFunc,
-    Either(Vec<Pattern>),
-}
-
-impl FloatPat {
-    fn matches(self, bits: u64, width: u32) -> bool {
-        let (exp_mask, quiet) = if width == 32 {
-            (0x7f80_0000u64, 0x0040_0000u64)
-        } else {
-            (0x7ff0_0000_0000_0000, 0x0008_0000_0000_0000)
-        };
-        let sign = 1u64 << (width - 1);
-        let is_nan = bits & exp_mask == exp_mask && bits & (exp_mask | sign) != bits;
-        match self {
-            FloatPat::Bits(b) => b == bits,
-            FloatPat::CanonicalNan => bits & !sign == exp_mask | quiet,
-            FloatPat::ArithmeticNan => is_nan && bits & quiet != 0,
-        }
-    }
-
-    fn show(self, width: u32) -> String {
-        match self {
-            FloatPat::Bits(b) if width == 32 => Val::F32(b as u32).pretty(),
-            FloatPat::Bits(b) => Val::F64(b).pretty(),
-            FloatPat::CanonicalNan => format!("f{width}:nan:canonical"),
-            FloatPat::ArithmeticNan => format!("f{width}:nan:arithmetic"),
-        }
-    }
-}
-
-impl Pattern {
-    /// Whether `v` satisfies the pattern.
-    pub fn matches(&self, v: &Val) -> bool {
-        match (self, v) {
-            (Pattern::Exact(e), v) => e == v,
-            (Pattern::F32(p), Val::F32(b)) => p.matches(*b as u64, 32),
-            (Pattern::F64(p), Val::F64(b)) => p.matches(*b, 64),
-            (Pattern::F32x4(lanes), Val::V128(b)) => lanes
-                .iter()
-                .enumerate()
-                .all(|(i, p)| p.matches((b >> (32 * i)) as u32 as u64, 32)),
-            (Pattern::F64x2(lanes), Val::V128(b)) => lanes
-                .iter()
-                .enumerate()
-                .all(|(i, p)| p.matches((b >> (64 * i)) as u64, 64)),
-            (Pattern::RefNull, Val::FuncRef { null } | Val::ExternRef { null }) => *null,
-            (Pattern::RefExtern(None), Val::ExternRef { null: false } | Val::HostRef(_)) => true,
-            (Pattern::RefExtern(Some(n)), Val::HostRef(m)) => n == m,
-            (Pattern::RefFunc, Val::FuncRef { null }) => !null,
-            (Pattern::Either(ps), v) => ps.iter().any(|p| p.matches(v)),
-            _ => false,
-        }
-    }
-}
-
-impl fmt::Display for Pattern {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Pattern::Exact(v) => f.write_str(&v.pretty()),
-            Pattern::F32(p) => f.write_str(&p.show(32)),
-            Pattern::F64(p) => f.write_str(&p.show(64)),
-            Pattern::F32x4(l) => {
-                let lanes: Vec<_> = l.iter().map(|p| p.show(32)).collect();
-                write!(f, "f32x4[{}]", lanes.join(" "))
-            }
-            Pattern::F64x2(l) => {
-                let lanes: Vec<_> = l.iter().map(|p| p.show(64)).collect();
-                write!(f, "f64x2[{}]", lanes.join(" "))
-            }
-            Pattern::RefNull => f.write_str("ref.null"),
-            Pattern::RefExtern(Some(n)) => write!(f, "externref:{n}"),
-            Pattern::RefExtern(None) => f.write_str("externref:nonnull"),
-            Pattern::RefFunc => f.write_str("funcref:nonnull"),
-            Pattern::Either(ps) => {
-                let alts: Vec<_> = ps.iter().map(|p| p.to_string()).collect();
-                write!(f, "either({})", alts.join(" | "))
-            }
-        }
-    }
 }
 
 /// A script that cannot be parsed: the message carries `file:line:col`.

@@ -53,6 +53,13 @@ pub struct State {
     pub memories: Vec<MemoryDigest>,
 }
 
+impl State {
+    /// The value of exported global `name`, if read.
+    pub fn global(&self, name: &str) -> Option<Val> {
+        self.globals.iter().find(|(n, _)| n == name).map(|(_, v)| *v)
+    }
+}
+
 /// What one call did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

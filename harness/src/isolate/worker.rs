@@ -570,6 +570,7 @@ impl IsolatedExecutor {
             blamed,
             signature,
             signature_text,
+            expected: None,
         };
         Ok(CaseResult::from_outcomes(
             seed,

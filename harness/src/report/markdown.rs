@@ -21,11 +21,19 @@ impl Report {
             "# wasmgate {} `{}`: {status}\n",
             self.envelope.kind, self.run.name
         );
-        let _ = writeln!(
-            md,
-            "Profile `{}`, seeds `{}`, generator `{}`.\n",
-            self.run.profile, self.run.seeds, self.run.generator_version
-        );
+        if self.run.modules.is_empty() {
+            let _ = writeln!(
+                md,
+                "Profile `{}`, seeds `{}`, generator `{}`.\n",
+                self.run.profile, self.run.seeds, self.run.generator_version
+            );
+        } else {
+            let modules: Vec<String> = self.run.modules.iter().map(|m| format!("`{m}`")).collect();
+            let _ = writeln!(md, "Modules: {}.\n", modules.join(", "));
+        }
+        if let Some(c) = &self.compat {
+            compat_section(&mut md, c);
+        }
         if let Some(missing) = &self.run.incomplete {
             let _ = writeln!(md, "⚠️ Incomplete: {missing}.\n");
         }
@@ -77,7 +85,7 @@ impl Report {
             order.sort_by_key(|f| (f.known.is_some(), std::cmp::Reverse(f.count), f.signature.clone()));
             let (full, rest) = order.split_at(order.len().min(FINDINGS_IN_FULL));
             for f in full {
-                finding_in_full(&mut md, f);
+                finding_in_full(&mut md, self, f);
             }
             if !rest.is_empty() {
                 let _ = writeln!(
@@ -102,6 +110,12 @@ impl Report {
                     );
                 }
                 let _ = writeln!(md, "\n</details>\n");
+            }
+        }
+        if !self.known_list.expired.is_empty() {
+            let _ = writeln!(md, "\n## Expired known divergences (these fail the gate)\n");
+            for e in &self.known_list.expired {
+                let _ = writeln!(md, "- ❌ {e}");
             }
         }
         if !s.inconclusive_reasons.is_empty() {
@@ -133,6 +147,36 @@ impl Report {
     }
 }
 
+fn compat_section(md: &mut String, c: &super::model::Compat) {
+    let verdict = if c.incompatibilities() == 0 {
+        "✅ compatible"
+    } else {
+        "❌ incompatible"
+    };
+    let _ = writeln!(
+        md,
+        "## Compatibility of `{}` with `{}`: {verdict}\n",
+        c.new, c.old
+    );
+    for a in &c.added {
+        let _ = writeln!(md, "- added export `{a}`");
+    }
+    for r in &c.removed {
+        let _ = writeln!(md, "- **removed** export `{r}`");
+    }
+    for ch in &c.changed {
+        let _ = writeln!(
+            md,
+            "- **changed** signature of `{}`: `{}` → `{}`",
+            ch.export, ch.old, ch.new
+        );
+    }
+    for b in &c.behaviour {
+        let _ = writeln!(md, "- **behaviour** of {b}");
+    }
+    let _ = writeln!(md);
+}
+
 /// Findings shown in full in `summary.md`; the rest are table rows.
 const FINDINGS_IN_FULL: usize = 20;
 
@@ -140,8 +184,8 @@ const FINDINGS_IN_FULL: usize = 20;
 /// takes at most 1 MiB).
 const MARKDOWN_BUDGET: usize = 900 * 1024;
 
-fn finding_in_full(md: &mut String, f: &Finding) {
-    let who = super::blame_label(f.majority, f.code_bases);
+fn finding_in_full(md: &mut String, report: &Report, f: &Finding) {
+    let who = super::who(f.majority, f.code_bases, f.expected.is_some());
     let _ = writeln!(
         md,
         "### `{}` — {} divergence, {who}: {}\n",
@@ -159,13 +203,26 @@ fn finding_in_full(md: &mut String, f: &Finding) {
     } else {
         String::new()
     };
-    let _ = writeln!(
-        md,
-        "- hit by {} case(s): seeds {}{more}",
-        f.count,
-        seeds.join(", ")
-    );
+    if report.run.modules.is_empty() {
+        let _ = writeln!(
+            md,
+            "- hit by {} case(s): seeds {}{more}",
+            f.count,
+            seeds.join(", ")
+        );
+    } else {
+        let modules: Vec<String> = f
+            .seeds
+            .iter()
+            .filter_map(|&i| report.run.modules.get(i as usize))
+            .map(|m| format!("`{m}`"))
+            .collect();
+        let _ = writeln!(md, "- in module(s) {}", modules.join(", "));
+    }
     let _ = writeln!(md, "- at `{}`", f.step);
+    if let Some(e) = &f.expected {
+        let _ = writeln!(md, "  - expected: {e}");
+    }
     for g in &f.groups {
         let _ = writeln!(md, "  - {}: {}", g.engines.join(", "), g.observed);
     }

@@ -10,6 +10,7 @@ pub mod bundle;
 pub mod junit;
 mod markdown;
 mod model;
+pub mod sarif;
 pub mod side_by_side;
 
 pub use model::*;
@@ -23,6 +24,7 @@ const OWNED: &[&str] = &[
     "report.json",
     "summary.md",
     "report.xml",
+    "report.sarif",
     "journal.jsonl",
     "findings",
     LOCK,
@@ -104,7 +106,9 @@ pub fn open_dir(dir: &Path, inputs: &[std::path::PathBuf], fresh: bool) -> Resul
     Ok(DirLock { _file: file })
 }
 
-/// Writes `report.json`, `summary.md` and `report.xml` (JUnit) into `dir`.
+/// Writes `report.json`, `summary.md`, `report.xml` (JUnit) and
+/// `report.sarif` into `dir`, and appends the summary to the file
+/// `$GITHUB_STEP_SUMMARY` names, when it is set (a GitHub Actions job).
 pub fn write_report(report: &mut Report, dir: &Path) -> Result<()> {
     report.judge_gate();
     let json = serde_json::to_vec_pretty(report)?;
@@ -114,6 +118,30 @@ pub fn write_report(report: &mut Report, dir: &Path) -> Result<()> {
         &dir.join("report.xml"),
         crate::report::junit::run(report).as_bytes(),
     )?;
+    crate::report::bundle::write_atomic(
+        &dir.join("report.sarif"),
+        &serde_json::to_vec_pretty(&sarif::render(report))?,
+    )?;
+    append_step_summary(&report.to_markdown())?;
     let _ = std::io::stderr().flush();
+    Ok(())
+}
+
+/// Appends `markdown` to the file `$GITHUB_STEP_SUMMARY` names, if set.
+pub fn append_step_summary(markdown: &str) -> Result<()> {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return Ok(());
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot append to $GITHUB_STEP_SUMMARY ({}): {e}",
+                Path::new(&path).display()
+            )
+        })?;
+    writeln!(file, "{markdown}")?;
     Ok(())
 }

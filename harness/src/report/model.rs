@@ -10,7 +10,7 @@ use wasmgate_runners::EngineInfo;
 
 /// Version of the report schema; bumped (with a README changelog line) on any
 /// change a consumer could notice.
-pub const REPORT_SCHEMA_VERSION: u32 = 2;
+pub const REPORT_SCHEMA_VERSION: u32 = 3;
 
 /// Exit codes, as documented in the README.
 pub mod exit {
@@ -30,6 +30,16 @@ pub fn blame_label(majority: bool, code_bases: u32) -> &'static str {
         (false, _) => "no majority of independent code bases; involved",
         (true, 0..=2) => "blamed by a vote of fewer than three independent code bases",
         (true, _) => "blamed",
+    }
+}
+
+/// [`blame_label`], or for a finding against a vectors file's expectation
+/// (the expectation is the oracle, not the vote) what that says.
+pub fn who(majority: bool, code_bases: u32, expected: bool) -> &'static str {
+    if expected {
+        "differ from the vectors file's expectation"
+    } else {
+        blame_label(majority, code_bases)
     }
 }
 
@@ -123,6 +133,10 @@ pub struct RunInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_budget_ms: Option<u64>,
     pub jobs: usize,
+    /// For `check` and `compat`: the module files, one case each; a
+    /// finding's `seeds` are indices into this list.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub modules: Vec<String>,
 }
 
 /// Shard `index` of `count` (1-based): the seeds `s` with `s % count == index - 1`.
@@ -257,6 +271,9 @@ pub struct Finding {
     /// The known-divergence list's reason, if the finding is on it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub known: Option<String>,
+    /// For an `expected` finding: what the vectors file expects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
 }
 
 /// Engine time per engine, summed over the run.
@@ -280,6 +297,10 @@ pub enum ReportKind {
     Merge,
     /// `wasmgate conformance`: the spec testsuite, per directive.
     Conformance,
+    /// `wasmgate check`: a team's own modules, with their vectors.
+    Check,
+    /// `wasmgate compat`: a module's new version against its old one.
+    Compat,
 }
 
 impl std::fmt::Display for ReportKind {
@@ -289,6 +310,8 @@ impl std::fmt::Display for ReportKind {
             ReportKind::Sweep => "sweep",
             ReportKind::Merge => "merge",
             ReportKind::Conformance => "conformance",
+            ReportKind::Check => "check",
+            ReportKind::Compat => "compat",
         })
     }
 }
@@ -385,6 +408,89 @@ pub struct Report {
     pub summary: Summary,
     pub findings: Vec<Finding>,
     pub timings: BTreeMap<String, EngineTimings>,
+    /// For `compat`: what changed between the two versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compat: Option<Compat>,
+    /// How the known-divergence list fared.
+    #[serde(default, skip_serializing_if = "KnownList::is_empty")]
+    pub known_list: KnownList,
+}
+
+/// Known-divergence entries that matched nothing, or are past their date.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct KnownList {
+    /// Signatures of entries no finding matched (fixed since, or not reached
+    /// by this run): reported, not failing.
+    #[serde(default)]
+    pub stale: Vec<String>,
+    /// One sentence per entry past its `expires` date: each fails the gate.
+    #[serde(default)]
+    pub expired: Vec<String>,
+}
+
+impl KnownList {
+    /// Whether there is nothing to say.
+    pub fn is_empty(&self) -> bool {
+        self.stale.is_empty() && self.expired.is_empty()
+    }
+}
+
+/// What `wasmgate compat` found between two versions of a module.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Compat {
+    pub old: String,
+    pub new: String,
+    /// Exported functions only the new version has (compatible).
+    pub added: Vec<String>,
+    /// Exported functions the new version lacks (incompatible).
+    pub removed: Vec<String>,
+    /// Exported functions whose signature changed (incompatible).
+    pub changed: Vec<SignatureChange>,
+    /// Calls that return, trap or call the host differently (incompatible).
+    pub behaviour: Vec<BehaviourChange>,
+}
+
+impl Compat {
+    /// How many incompatibilities: each fails the gate.
+    pub fn incompatibilities(&self) -> u64 {
+        (self.removed.len() + self.changed.len() + self.behaviour.len()) as u64
+    }
+}
+
+/// An export whose signature changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SignatureChange {
+    pub export: String,
+    pub old: String,
+    pub new: String,
+}
+
+impl std::fmt::Display for BehaviourChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let args: Vec<String> = self.args.iter().map(|a| a.pretty()).collect();
+        write!(
+            f,
+            "call {} {}({}): {} before, {} now, on {}",
+            self.call,
+            self.export,
+            args.join(", "),
+            self.old,
+            self.new,
+            self.engines.join(", ")
+        )
+    }
+}
+
+/// A call whose behaviour changed between versions, on the engines listed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct BehaviourChange {
+    /// The call's index in the compared sequence.
+    pub call: usize,
+    pub export: String,
+    pub args: Vec<wasmgate_runners::Val>,
+    pub old: String,
+    pub new: String,
+    pub engines: Vec<String>,
 }
 
 impl Report {
@@ -427,8 +533,18 @@ impl Report {
     /// Judges the gate from the findings (call once they are final).
     pub fn judge_gate(&mut self) {
         let known = self.findings.iter().filter(|f| f.known.is_some()).count() as u64;
-        let new = self.findings.len() as u64 - known;
-        self.envelope.gate = Gate::judge(new, known, 0, self.compared_nothing());
+        let incompatible = self.compat.as_ref().map_or(0, Compat::incompatibilities);
+        let new = self.findings.len() as u64 - known + incompatible;
+        let stale = self.known_list.stale.len() as u64;
+        self.envelope.gate = Gate::judge(new, known, stale, self.compared_nothing());
+        if let Some(first) = self.known_list.expired.first()
+            && self.envelope.gate.exit_code != exit::USAGE
+        {
+            let gate = &mut self.envelope.gate;
+            gate.passed = false;
+            gate.exit_code = exit::FINDINGS;
+            gate.reason = format!("failed: {first}");
+        }
         if self.run.interrupted {
             let gate = &mut self.envelope.gate;
             gate.passed = false;
@@ -439,7 +555,11 @@ impl Report {
 
     /// The exit code a CI gate should use for this report.
     pub fn exit_code(&self) -> i32 {
-        if self.findings.iter().all(|f| f.known.is_some()) {
+        let incompatible = self.compat.as_ref().is_some_and(|c| c.incompatibilities() > 0);
+        if !incompatible
+            && self.known_list.expired.is_empty()
+            && self.findings.iter().all(|f| f.known.is_some())
+        {
             exit::AGREE
         } else {
             exit::FINDINGS

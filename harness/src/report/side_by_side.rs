@@ -146,7 +146,10 @@ pub fn render(case: &TestCase, outcomes: &[EngineOutcome], verdict: &Verdict) ->
             for g in &d.groups {
                 let _ = writeln!(out, "  {}: {}", g.engines.join(", "), g.observed);
             }
-            let who = crate::report::blame_label(d.majority, d.code_bases);
+            if let Some(e) = &d.expected {
+                let _ = writeln!(out, "  expected: {e}");
+            }
+            let who = crate::report::who(d.majority, d.code_bases, d.expected.is_some());
             let _ = writeln!(out, "  {who}: {}", d.blamed.join(", "));
         }
     }

@@ -49,6 +49,9 @@ pub struct Call {
     pub export: String,
     pub args: Vec<Val>,
     pub results: Vec<ValType>,
+    /// What the call must do beyond agreeing across engines (from a vectors file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect: Option<crate::source::expect::Expect>,
 }
 
 impl fmt::Display for Call {

@@ -7,14 +7,17 @@
 //! carries its [`Origin`](case::Origin) so it can be rebuilt or replayed.
 
 pub mod case;
+pub mod expect;
 pub mod fuzz_input;
 pub mod generate;
+pub mod host;
 pub mod module_info;
 pub mod profile;
 pub mod rewrite;
 pub mod sweep;
 pub mod toml_file;
 pub mod vectors;
+pub mod vectors_file;
 
 use anyhow::Result;
 use case::{CALLS_PER_EXPORT, Origin, TestCase};

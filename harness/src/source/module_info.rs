@@ -60,7 +60,8 @@ pub fn validate(wasm: &[u8], features: &[Feature]) -> Result<()> {
         .map_err(|e| anyhow!("{e}"))
 }
 
-fn val_type(ty: wasmparser::ValType) -> Option<ValType> {
+/// The harness's type for a wasmparser value type, if it can carry it.
+pub fn val_type(ty: wasmparser::ValType) -> Option<ValType> {
     Some(match ty {
         wasmparser::ValType::I32 => ValType::I32,
         wasmparser::ValType::I64 => ValType::I64,

@@ -357,6 +357,7 @@ pub fn calls(op: &Op) -> Vec<Call> {
             export: op.text.clone(),
             args,
             results: vec![op.result],
+            expect: None,
         })
         .collect()
 }

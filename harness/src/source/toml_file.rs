@@ -7,7 +7,9 @@ use std::path::Path;
 /// Parses TOML with an error of one line: `origin:line: message`.
 pub fn from_toml<T: serde::de::DeserializeOwned>(text: &str, origin: &str) -> Result<T> {
     toml::from_str(text).map_err(|e| {
-        let line = e.span().map(|s| text[..s.start].lines().count().max(1));
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
         let at = line.map(|l| format!(":{l}")).unwrap_or_default();
         anyhow!("{origin}{at}: {}", e.message().trim().replace('\n', " "))
     })

@@ -116,6 +116,7 @@ pub fn calls(info: &ModuleInfo, seed: u64, per_export: usize) -> Vec<Call> {
                 export: func.name.clone(),
                 args: func.params.iter().map(|t| value(&mut rng, *t)).collect(),
                 results: func.results.clone(),
+                expect: None,
             });
         }
     }

@@ -1,0 +1,560 @@
+//! Vectors files (`--vectors FILE`, TOML; examples in `vectors/check/`): the
+//! imports a module is given and the calls made on it, each with the result
+//! it must have or nothing (then engines must only agree). Errors name the
+//! file and line.
+//!
+//! ```toml
+//! module = "clib.wasm"          # optional, relative to this file
+//!
+//! [[import]]                    # a host function: returns, sequence or trap
+//! module = "env"
+//! name = "next"
+//! sequence = [[1], [2]]         # 1 on the first call, then 2 for ever
+//!
+//! [[vector]]
+//! export = "div"
+//! args = [7, 0]
+//! trap = "integer-division-by-zero"
+//! ```
+
+use crate::source::case::Call;
+use crate::source::expect::{Expect, FloatPat, Outcome, Pattern};
+use crate::source::host::{Behaviour, HostImport, ImportType, Provide};
+use crate::source::module_info::ModuleInfo;
+use anyhow::{Context, Result, anyhow, bail};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use toml::{Spanned, Value};
+use wasmgate_runners::{TrapKind, Val, ValType};
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    module: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    import: Vec<Spanned<RawImport>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    vector: Vec<Spanned<RawVector>>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct RawImport {
+    module: String,
+    name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    returns: Option<Vec<Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sequence: Option<Vec<Vec<Value>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    trap: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    value: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    data: Option<Vec<RawData>>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct RawData {
+    offset: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    hex: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct RawVector {
+    export: String,
+    #[serde(default)]
+    args: Vec<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    returns: Option<Vec<Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    trap: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    host_calls: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    host_digest: Option<String>,
+}
+
+/// A vectors file, read but not yet matched against a module.
+#[derive(Debug)]
+pub struct VectorsFile {
+    pub path: PathBuf,
+    text: String,
+    raw: RawFile,
+}
+
+impl VectorsFile {
+    /// Reads and parses `path` (syntax and field names only).
+    pub fn read(path: &Path) -> Result<VectorsFile> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read vectors file {}", path.display()))?;
+        let raw = crate::source::toml_file::from_toml(&text, &path.display().to_string())?;
+        Ok(VectorsFile {
+            path: path.to_path_buf(),
+            text,
+            raw,
+        })
+    }
+
+    /// The module the file names, resolved against the file's folder.
+    pub fn module(&self) -> Option<PathBuf> {
+        let m = self.raw.module.as_ref()?;
+        Some(self.path.parent().unwrap_or(Path::new(".")).join(m))
+    }
+
+    fn at(&self, span: std::ops::Range<usize>) -> String {
+        let line = self.text[..span.start.min(self.text.len())].matches('\n').count() + 1;
+        format!("{}:{line}", self.path.display())
+    }
+
+    /// The host for a module with `imports`; an import the file gives the
+    /// wrong kind of thing, or values of the wrong type, is an error naming
+    /// the line. Imports the module does not have are ignored (one file may
+    /// serve two versions of a module).
+    pub fn host(&self, imports: &[(String, String, ImportType)]) -> Result<Vec<HostImport>> {
+        let mut host = Vec::new();
+        for spanned in &self.raw.import {
+            let at = self.at(spanned.span());
+            let i = spanned.get_ref();
+            let Some((_, _, ty)) = imports.iter().find(|(m, n, _)| *m == i.module && *n == i.name) else {
+                continue;
+            };
+            let key = format!("{}.{}", i.module, i.name);
+            let has_func = i.returns.is_some() || i.sequence.is_some() || i.trap.is_some();
+            let wrong = |what: &str| {
+                anyhow!(
+                    "{at}: import {key} is a {}, which cannot be given {what}",
+                    ty.kind()
+                )
+            };
+            let provide = match ty {
+                ImportType::Func { results, .. } => {
+                    if i.value.is_some() {
+                        return Err(wrong("`value`"));
+                    }
+                    if i.data.is_some() {
+                        return Err(wrong("`data`"));
+                    }
+                    let values = |vs: &[Value], what: &str| -> Result<Vec<Val>> {
+                        if vs.len() != results.len() {
+                            bail!(
+                                "{at}: import {key} returns {} value(s) ({}), but `{what}` gives {}",
+                                results.len(),
+                                type_list(results),
+                                vs.len()
+                            );
+                        }
+                        vs.iter()
+                            .zip(results)
+                            .map(|(v, t)| value(v, *t).map_err(|e| anyhow!("{at}: import {key}: {e}")))
+                            .collect()
+                    };
+                    match (&i.returns, &i.sequence, i.trap) {
+                        (_, _, Some(true)) => Behaviour::Traps,
+                        (Some(r), None, _) => Behaviour::Returns(values(r, "returns")?),
+                        (None, Some(seq), _) if !seq.is_empty() => Behaviour::Sequence(
+                            seq.iter()
+                                .map(|s| values(s, "sequence"))
+                                .collect::<Result<_>>()?,
+                        ),
+                        (None, None, _) if results.is_empty() => Behaviour::Returns(vec![]),
+                        (Some(_), Some(_), _) => bail!("{at}: import {key} has both `returns` and `sequence`"),
+                        _ => bail!(
+                            "{at}: import {key} returns {}: give it `returns = [...]`, `sequence = [[...], ...]` or `trap = true`",
+                            type_list(results)
+                        ),
+                    }
+                    .pipe(Provide::Func)
+                }
+                ImportType::Global { ty, .. } => {
+                    if has_func || i.data.is_some() {
+                        return Err(wrong("a function's behaviour or `data`"));
+                    }
+                    let v = i.value.as_ref().ok_or_else(|| {
+                        anyhow!("{at}: import {key} is a global of type {ty}: give it `value`")
+                    })?;
+                    Provide::Global(value(v, *ty).map_err(|e| anyhow!("{at}: import {key}: {e}"))?)
+                }
+                ImportType::Memory => {
+                    if has_func || i.value.is_some() {
+                        return Err(wrong("a function's behaviour or `value`"));
+                    }
+                    let mut data = Vec::new();
+                    for d in i.data.iter().flatten() {
+                        let bytes = match (&d.text, &d.hex) {
+                            (Some(t), None) => t.as_bytes().to_vec(),
+                            (None, Some(h)) => hex(h).ok_or_else(|| {
+                                anyhow!("{at}: import {key}: `hex` is not an even number of hex digits")
+                            })?,
+                            _ => bail!(
+                                "{at}: import {key}: each `data` entry needs exactly one of `text` and `hex`"
+                            ),
+                        };
+                        data.push((d.offset, bytes));
+                    }
+                    Provide::Memory(data)
+                }
+                ImportType::Table | ImportType::Tag => {
+                    if has_func || i.value.is_some() || i.data.is_some() {
+                        return Err(wrong("anything (it is made empty)"));
+                    }
+                    if matches!(ty, ImportType::Table) {
+                        Provide::Table
+                    } else {
+                        Provide::Tag
+                    }
+                }
+            };
+            host.push(HostImport {
+                module: i.module.clone(),
+                name: i.name.clone(),
+                provide,
+            });
+        }
+        Ok(host)
+    }
+
+    /// The file's calls on a module with exports `info`, with their expectations.
+    pub fn calls(&self, info: &ModuleInfo, module: &str) -> Result<Vec<Call>> {
+        let mut calls = Vec::new();
+        for spanned in &self.raw.vector {
+            let at = self.at(spanned.span());
+            let v = spanned.get_ref();
+            let Some(func) = info.funcs.iter().find(|f| f.name == v.export) else {
+                let names: Vec<&str> = info.funcs.iter().map(|f| f.name.as_str()).collect();
+                bail!(
+                    "{at}: {module} has no exported function `{}` (its exports: {})",
+                    v.export,
+                    if names.is_empty() {
+                        "none".to_string()
+                    } else {
+                        names.join(", ")
+                    }
+                );
+            };
+            if v.args.len() != func.params.len() {
+                bail!(
+                    "{at}: `{}` takes {} argument(s) ({}), but the vector gives {}",
+                    v.export,
+                    func.params.len(),
+                    type_list(&func.params),
+                    v.args.len()
+                );
+            }
+            let args = v
+                .args
+                .iter()
+                .zip(&func.params)
+                .enumerate()
+                .map(|(n, (a, t))| {
+                    value(a, *t).map_err(|e| anyhow!("{at}: argument {} of `{}`: {e}", n + 1, v.export))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let outcome = match (&v.returns, &v.trap) {
+                (Some(_), Some(_)) => bail!("{at}: a vector has either `returns` or `trap`, not both"),
+                (Some(r), None) => {
+                    if r.len() != func.results.len() {
+                        bail!(
+                            "{at}: `{}` returns {} value(s) ({}), but the vector expects {}",
+                            v.export,
+                            func.results.len(),
+                            type_list(&func.results),
+                            r.len()
+                        );
+                    }
+                    Some(Outcome::Returns(
+                        r.iter()
+                            .zip(&func.results)
+                            .map(|(p, t)| {
+                                pattern(p, *t)
+                                    .map_err(|e| anyhow!("{at}: expected result of `{}`: {e}", v.export))
+                            })
+                            .collect::<Result<_>>()?,
+                    ))
+                }
+                (None, Some(t)) if t == "any" => Some(Outcome::Traps(None)),
+                (None, Some(t)) => Some(Outcome::Traps(Some(
+                    trap_kind(t).map_err(|e| anyhow!("{at}: {e}"))?,
+                ))),
+                (None, None) => None,
+            };
+            let expect = Expect {
+                outcome,
+                host_calls: v.host_calls,
+                host_digest: v.host_digest.clone(),
+            };
+            calls.push(Call {
+                export: v.export.clone(),
+                args,
+                results: func.results.clone(),
+                expect: (expect != Expect::default()).then_some(expect),
+            });
+        }
+        Ok(calls)
+    }
+
+    /// The same file with its vectors replaced by `vectors` (imports kept,
+    /// `module` as given): golden vectors recorded from what engines agreed on.
+    pub fn with_vectors(&self, module: Option<String>, vectors: &[Recorded]) -> Result<String> {
+        recorded_text(module, self.raw.import.clone(), vectors)
+    }
+
+    /// The `module = "…"` line as written.
+    pub fn named_module(&self) -> Option<String> {
+        self.raw.module.clone()
+    }
+}
+
+/// A call and what every engine agreed it did, for `check --record`.
+pub struct Recorded {
+    pub call: Call,
+    /// Returned values, or `Err(trap)` for a trap; `None` when the engines
+    /// agreed on something a vectors file cannot state (an engine error).
+    pub result: Option<std::result::Result<Vec<Val>, TrapKind>>,
+    pub host_calls: Option<u32>,
+    pub host_digest: Option<String>,
+}
+
+/// A new vectors file holding `vectors` (and no imports).
+pub fn record_new(module: Option<String>, vectors: &[Recorded]) -> Result<String> {
+    recorded_text(module, vec![], vectors)
+}
+
+fn recorded_text(
+    module: Option<String>,
+    import: Vec<Spanned<RawImport>>,
+    vectors: &[Recorded],
+) -> Result<String> {
+    let vector = vectors
+        .iter()
+        .map(|r| {
+            let (returns, trap) = match &r.result {
+                Some(Ok(values)) => (Some(values.iter().map(to_toml).collect()), None),
+                Some(Err(t)) => (None, Some(t.name().to_string())),
+                None => (None, None),
+            };
+            Spanned::new(
+                0..0,
+                RawVector {
+                    export: r.call.export.clone(),
+                    args: r.call.args.iter().map(to_toml).collect(),
+                    returns,
+                    trap,
+                    host_calls: r.host_calls,
+                    host_digest: r.host_digest.clone(),
+                },
+            )
+        })
+        .collect();
+    let file = RawFile {
+        module,
+        import,
+        vector,
+    };
+    let body = toml::to_string(&file).context("cannot write the vectors file")?;
+    Ok(format!(
+        "# Golden vectors recorded by `wasmgate check --record`: what every engine agreed on.\n# Re-check with `wasmgate check --vectors FILE`; rewrite with `--update`.\n\n{body}"
+    ))
+}
+
+trait Pipe: Sized {
+    fn pipe<T>(self, f: impl FnOnce(Self) -> T) -> T {
+        f(self)
+    }
+}
+impl<T> Pipe for T {}
+
+fn type_list(ts: &[ValType]) -> String {
+    if ts.is_empty() {
+        return "nothing".into();
+    }
+    ts.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ")
+}
+
+fn hex(s: &str) -> Option<Vec<u8>> {
+    let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
+        .collect()
+}
+
+fn trap_kind(name: &str) -> Result<TrapKind> {
+    serde_json::from_value(serde_json::Value::String(name.to_string())).map_err(|_| {
+        anyhow!("unknown trap kind `{name}` (e.g. unreachable, integer-division-by-zero, memory-out-of-bounds, or any)")
+    })
+}
+
+fn toml_kind(v: &Value) -> &'static str {
+    match v {
+        Value::String(_) => "a string",
+        Value::Integer(_) => "an integer",
+        Value::Float(_) => "a float",
+        Value::Boolean(_) => "a boolean",
+        Value::Datetime(_) => "a date",
+        Value::Array(_) => "an array",
+        Value::Table(_) => "a table",
+    }
+}
+
+/// A value of type `ty` written in TOML: integers as integers (or strings,
+/// decimal or `0x…`), floats as floats or strings (`"nan"`, `"-inf"`, `"0x…"`
+/// for exact bits), v128 as a `0x…` string, references as `"null"`.
+fn value(v: &Value, ty: ValType) -> Result<Val> {
+    let bad = || anyhow!("{} is {}, not a value of type {ty}", v, toml_kind(v));
+    let out_of_range = || anyhow!("{v} does not fit in {ty}");
+    Ok(match (ty, v) {
+        (ValType::I32, Value::Integer(i)) => {
+            if (i64::from(i32::MIN)..=i64::from(u32::MAX)).contains(i) {
+                Val::I32(*i as u32 as i32)
+            } else {
+                return Err(out_of_range());
+            }
+        }
+        (ValType::I64, Value::Integer(i)) => Val::I64(*i),
+        (ValType::I64, Value::String(s)) if s.parse::<u64>().is_ok() => {
+            Val::I64(s.parse::<u64>().unwrap_or(0) as i64)
+        }
+        (ValType::I32 | ValType::I64 | ValType::V128, Value::String(s)) => {
+            format!("{ty}:{s}").parse::<Val>().map_err(|_| bad())?
+        }
+        (ValType::F32, Value::Float(f)) => Val::F32((*f as f32).to_bits()),
+        (ValType::F64, Value::Float(f)) => Val::F64(f.to_bits()),
+        (ValType::F32, Value::Integer(i)) => Val::F32((*i as f32).to_bits()),
+        (ValType::F64, Value::Integer(i)) => Val::F64((*i as f64).to_bits()),
+        (ValType::F32 | ValType::F64, Value::String(s)) => {
+            let width = if ty == ValType::F32 { 32 } else { 64 };
+            match float_text(s, width) {
+                Some(FloatPat::Bits(b)) if width == 32 => Val::F32(b as u32),
+                Some(FloatPat::Bits(b)) => Val::F64(b),
+                _ => return Err(bad()),
+            }
+        }
+        (ValType::V128, Value::Integer(i)) => Val::V128(*i as u128),
+        (ValType::FuncRef, Value::String(s)) if s == "null" => Val::FuncRef { null: true },
+        (ValType::ExternRef, Value::String(s)) if s == "null" => Val::ExternRef { null: true },
+        _ => return Err(bad()),
+    })
+}
+
+/// A float written as text: `nan` (the canonical NaN, for arguments), `-0`,
+/// `inf`, a decimal, or `0x…` exact bits; patterns add `nan:canonical` and
+/// `nan:arithmetic`.
+fn float_text(s: &str, width: u32) -> Option<FloatPat> {
+    let canonical = if width == 32 {
+        0x7fc0_0000
+    } else {
+        0x7ff8_0000_0000_0000
+    };
+    Some(match s {
+        "nan" | "+nan" => FloatPat::Bits(canonical),
+        "-nan" => FloatPat::Bits(canonical | (1 << (width - 1))),
+        "nan:canonical" => FloatPat::CanonicalNan,
+        "nan:arithmetic" => FloatPat::ArithmeticNan,
+        s if s.starts_with("0x") => {
+            let bits = u64::from_str_radix(&s[2..], 16).ok()?;
+            if width == 32 && bits > u64::from(u32::MAX) {
+                return None;
+            }
+            FloatPat::Bits(bits)
+        }
+        s if width == 32 => FloatPat::Bits(u64::from(s.parse::<f32>().ok()?.to_bits())),
+        s => FloatPat::Bits(s.parse::<f64>().ok()?.to_bits()),
+    })
+}
+
+/// An expected result: a value as [`value`] reads it, or for floats any NaN
+/// (`nan` in TOML), `"nan:canonical"` or `"nan:arithmetic"`.
+fn pattern(v: &Value, ty: ValType) -> Result<Pattern> {
+    let float = |p: FloatPat| {
+        if ty == ValType::F32 {
+            Pattern::F32(p)
+        } else {
+            Pattern::F64(p)
+        }
+    };
+    match (ty, v) {
+        (ValType::F32 | ValType::F64, Value::Float(f)) if f.is_nan() => Ok(float(FloatPat::AnyNan)),
+        (ValType::F32 | ValType::F64, Value::String(s)) if s == "nan" => Ok(float(FloatPat::AnyNan)),
+        (ValType::F32 | ValType::F64, Value::String(s)) => {
+            let width = if ty == ValType::F32 { 32 } else { 64 };
+            float_text(s, width)
+                .map(float)
+                .ok_or_else(|| anyhow!("\"{s}\" is not a value of type {ty} (e.g. 1.5, \"-inf\", \"nan:canonical\", \"0x7fc00000\")"))
+        }
+        (ValType::FuncRef | ValType::ExternRef, Value::String(s)) if s.ends_with(":nonnull") => {
+            s.parse::<Pattern>().map_err(|e| anyhow!(e))
+        }
+        _ => value(v, ty).map(Pattern::Exact),
+    }
+}
+
+/// A value as a golden vectors file writes it: what [`pattern`] reads back
+/// as that value (NaNs as `nan`, any payload, since engines only agree on that).
+fn to_toml(v: &Val) -> Value {
+    match *v {
+        Val::I32(x) => Value::Integer(i64::from(x)),
+        Val::I64(x) => Value::Integer(x),
+        Val::F32(b) if f32::from_bits(b).is_nan() => Value::String("nan".into()),
+        Val::F64(b) if f64::from_bits(b).is_nan() => Value::String("nan".into()),
+        Val::F32(b) => Value::Float(f64::from(f32::from_bits(b))),
+        Val::F64(b) => Value::Float(f64::from_bits(b)),
+        Val::V128(b) => Value::String(format!("{b:#034x}")),
+        Val::FuncRef { null: true } | Val::ExternRef { null: true } => Value::String("null".into()),
+        Val::FuncRef { null: false } => Value::String("funcref:nonnull".into()),
+        Val::ExternRef { null: false } | Val::HostRef(_) => Value::String("externref:nonnull".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_values_read_by_type() {
+        let v = |s: &str, t| {
+            value(
+                &toml::from_str::<toml::Table>(&format!("v = {s}")).unwrap()["v"],
+                t,
+            )
+        };
+        assert_eq!(v("4294967295", ValType::I32).unwrap(), Val::I32(-1));
+        assert_eq!(v("\"0xff\"", ValType::I32).unwrap(), Val::I32(255));
+        assert_eq!(v("\"18446744073709551615\"", ValType::I64).unwrap(), Val::I64(-1));
+        assert_eq!(v("-0.0", ValType::F32).unwrap(), Val::F32(0x8000_0000));
+        assert_eq!(
+            v("\"-inf\"", ValType::F64).unwrap(),
+            Val::F64(0xfff0_0000_0000_0000)
+        );
+        assert_eq!(v("\"0x7fc00001\"", ValType::F32).unwrap(), Val::F32(0x7fc0_0001));
+        assert!(v("\"seven\"", ValType::I32).is_err());
+        assert!(v("4294967296", ValType::I32).is_err());
+        assert!(v("1.5", ValType::I32).is_err());
+    }
+
+    #[test]
+    fn recorded_values_read_back_as_themselves() {
+        for val in [
+            Val::I32(-7),
+            Val::I64(i64::MIN),
+            Val::F32(0x3dcc_cccd),
+            Val::F64(0x8000_0000_0000_0000),
+            Val::F64(0x7ff0_0000_0000_0000),
+            Val::V128(1 << 100),
+        ] {
+            let p = pattern(&to_toml(&val), val.ty()).unwrap();
+            assert!(p.matches(&val), "{val} -> {p}");
+        }
+        let nan = pattern(&to_toml(&Val::F32(0x7fc0_0001)), ValType::F32).unwrap();
+        assert!(nan.matches(&Val::F32(0xffc0_0000)));
+    }
+}

@@ -1,0 +1,20 @@
+;; A small library with host imports: a counter, a checked division, a float
+;; helper and a logger. Its vectors are in counter.toml.
+(module
+  (import "env" "log" (func $log (param i32)))
+  (import "env" "next_id" (func $next_id (result i32)))
+  (import "env" "scale" (global $scale i32))
+  (import "env" "memory" (memory 1))
+  (global $count (mut i32) (i32.const 0))
+  (func (export "bump") (result i32)
+    (global.set $count (i32.add (global.get $count) (global.get $scale)))
+    (call $log (global.get $count))
+    (global.get $count))
+  (func (export "div") (param i32 i32) (result i32)
+    (i32.div_s (local.get 0) (local.get 1)))
+  (func (export "ids") (result i32)
+    (i32.add (call $next_id) (i32.mul (call $next_id) (i32.const 100))))
+  (func (export "half") (param f64) (result f64)
+    (f64.mul (local.get 0) (f64.const 0.5)))
+  (func (export "greeting_byte") (param i32) (result i32)
+    (i32.load8_u (local.get 0))))
