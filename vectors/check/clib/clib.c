@@ -50,4 +50,6 @@ EXPORT(mean3) double mean3(double a, double b, double c) { return (a + b + c) / 
 
 EXPORT(to_int) int to_int(float x) { return (int)x; /* out of range traps in wasm */ }
 
+#ifndef PREVIOUS_RELEASE /* 1.1 adds popcount64; clib-1.0.wasm is built without it */
 EXPORT(popcount64) int popcount64(long long x) { return __builtin_popcountll((unsigned long long)x); }
+#endif
