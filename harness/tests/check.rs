@@ -117,6 +117,25 @@ fn a_c_library_with_env_imports_matches_its_golden_vectors() {
         golden.contains("host_calls = 257"),
         "crc32_random calls next_random"
     );
+    // Recording again from the imports file gives the same vectors.
+    let again = dir.path().join("golden.toml");
+    let o = check(
+        &dir.path().join("r2"),
+        &[
+            "--vectors",
+            s(&repo("vectors/check/clib/imports.toml")),
+            "--calls",
+            "4",
+            "--record",
+            s(&again),
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", common::stderr(&o));
+    let vectors = |t: &str| t[t.find("[[vector]]").unwrap()..].to_string();
+    assert_eq!(
+        vectors(&std::fs::read_to_string(&again).unwrap()),
+        vectors(&golden)
+    );
 }
 
 #[test]

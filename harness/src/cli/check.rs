@@ -57,6 +57,7 @@ impl ModuleOpts {
         compat: Option<&CompatOf<'_>>,
     ) -> Result<(Report, PathBuf, Vec<CaseResult>)> {
         let started = (SystemTime::now(), Instant::now());
+        let known = crate::campaign::known::load(self.known.known.as_deref())?;
         let resolved = self.engines.resolve_for_comparison()?;
         let isolation = self.isolation.isolation()?;
         let name = super::run::stamped(
@@ -91,7 +92,6 @@ impl ModuleOpts {
             started,
         )?;
         report.compat = compat.map(|c| c(&results));
-        let known = crate::campaign::known::load(self.known.known.as_deref())?;
         crate::campaign::known::apply(&mut report, &known);
         crate::report::write_report(&mut report, &out)?;
         report.check_compared_something(&out)?;
