@@ -25,7 +25,7 @@ fn run_writes_a_report_whose_counts_add_up() {
     assert_eq!(r["kind"], "run");
     assert_eq!(r["gate"]["exit_code"], code(&o));
     assert_eq!(r["gate"]["passed"], code(&o) == 0);
-    assert_eq!(r["engines"].as_array().unwrap().len(), 8);
+    assert_eq!(r["engines"].as_array().unwrap().len(), 12, "{}", r["unavailable"]);
     let s = &r["summary"];
     let n = |k: &str| s[k].as_u64().unwrap();
     assert_eq!(n("cases"), 300);
@@ -121,7 +121,7 @@ fn repro_of_a_seed_shows_every_engine_side_by_side() {
     ] {
         assert!(header.contains(engine), "{header}");
     }
-    assert!(stdout.contains("verdict: all 7 engines agree"), "{stdout}");
+    assert!(stdout.contains("verdict: all 11 engines agree"), "{stdout}");
     assert!(
         stdout.contains("skipped wasmtime-winch: module needs a feature wasmtime-winch lacks"),
         "{stdout}"
@@ -206,7 +206,7 @@ fn bad_input_is_one_clear_error_and_exit_2() {
 }
 
 #[test]
-fn engines_lists_eight_configurations() {
+fn engines_lists_twelve_configurations() {
     let o = wasmgate(&["engines", "--json"]);
     assert_eq!(code(&o), 0);
     let engines: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -226,10 +226,23 @@ fn engines_lists_eight_configurations() {
             "wasmer-singlepass",
             "wasmi",
             "v8-turbofan",
-            "v8-liftoff"
+            "v8-liftoff",
+            "jsc-ipint",
+            "jsc-bbq",
+            "jsc-omg",
+            "v8-chromium"
         ]
     );
     assert!(engines[0]["version"].as_str().unwrap().starts_with("48."));
+    assert!(
+        engines[8]["version"]
+            .as_str()
+            .unwrap()
+            .starts_with("JavaScriptCore")
+    );
+    assert_eq!(engines[8]["code_base"], "jsc");
+    assert_eq!(engines[11]["code_base"], "v8");
+    assert!(engines[11]["version"].as_str().unwrap().starts_with("Chromium"));
     assert!(engines[6]["version"].as_str().unwrap().contains("V8"));
 }
 
@@ -251,14 +264,20 @@ fn without_node_the_run_completes_and_says_v8_was_not_run() {
         .map(|u| u["engine"].as_str().unwrap())
         .collect();
     assert_eq!(unavailable, ["v8-turbofan", "v8-liftoff"]);
-    assert_eq!(r["engines"].as_array().unwrap().len(), 6);
+    assert_eq!(r["engines"].as_array().unwrap().len(), 10);
     assert!(String::from_utf8_lossy(&o.stdout).contains("v8-turbofan not run"));
 }
 
 #[test]
 fn an_engine_command_joins_through_the_line_protocol() {
-    let worker = concat!(env!("CARGO_MANIFEST_DIR"), "/../runners/v8/worker.mjs");
-    let cmd = format!("my-v8=node {worker} --name my-v8");
+    // The V8 worker as wasmgate writes it: node's host part, then the core.
+    let dir = tempfile::tempdir().unwrap();
+    let worker = dir.path().join("worker.mjs");
+    let part = |p: &str| {
+        std::fs::read_to_string(format!("{}/../runners/js/{p}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    };
+    std::fs::write(&worker, part("node.mjs") + &part("core.js")).unwrap();
+    let cmd = format!("my-v8=node {} --name my-v8", worker.display());
     let o = wasmgate(&["repro", "--seed", "3", "--engines", "wasmi", "--engine-cmd", &cmd]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let stdout = String::from_utf8_lossy(&o.stdout);

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 #[test]
 fn hostile_modules_are_bounded_on_every_engine_and_leave_no_process() {
-    let o = common::script("hostile.sh", &["3"], &[]);
+    let o = common::script("hostile.sh", &["5"], &[]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(
         o.status.success(),

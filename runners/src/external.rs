@@ -60,6 +60,9 @@ pub struct Unavailable(pub String);
 struct Launch {
     program: String,
     args: Vec<String>,
+    /// `RLIMIT_DATA` for the process (raised up to the hard limit), if it
+    /// needs more than it inherits.
+    data_limit: Option<u64>,
 }
 
 /// One child process and how many cases it has served.
@@ -70,14 +73,34 @@ struct Process {
 
 impl Process {
     fn spawn(launch: &Launch) -> Result<Process, String> {
-        let child = LineChild::spawn(Command::new(&launch.program).args(&launch.args), "engine process")
+        let mut command = Command::new(&launch.program);
+        command.args(&launch.args);
+        if let Some(bytes) = launch.data_limit {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: runs in the forked child before exec; getrlimit and
+            // setrlimit are async-signal-safe.
+            unsafe {
+                command.pre_exec(move || {
+                    let mut limit = libc::rlimit {
+                        rlim_cur: 0,
+                        rlim_max: 0,
+                    };
+                    if libc::getrlimit(libc::RLIMIT_DATA, &mut limit) == 0 {
+                        limit.rlim_cur = (bytes as libc::rlim_t).min(limit.rlim_max);
+                        libc::setrlimit(libc::RLIMIT_DATA, &limit);
+                    }
+                    Ok(())
+                });
+            }
+        }
+        let child = LineChild::spawn(&mut command, "engine process")
             .map_err(|e| format!("cannot start `{}`: {e}", launch.program))?;
         Ok(Process { child, served: 0 })
     }
 
     /// One request/response; `Err` means the process is unusable (and killed).
     fn request(&mut self, request: &Value, timeout: Duration) -> Result<Value, String> {
-        match self.child.exchange(&request.to_string(), timeout) {
+        match self.child.exchange(&ascii_json(request), timeout) {
             Exchange::Line(answer) => serde_json::from_str(&answer).map_err(|e| {
                 self.child.kill();
                 format!("engine process sent an unreadable answer: {e}")
@@ -88,6 +111,28 @@ impl Process {
             Exchange::Died(how) => Err(how),
         }
     }
+}
+
+/// `value` as JSON text in ASCII only, every other character escaped
+/// (`\u07c0`): a shell that reads its input as Latin-1 (JavaScriptCore's
+/// `readline()`) still sees export names exactly.
+fn ascii_json(value: &Value) -> String {
+    let text = value.to_string();
+    if text.is_ascii() {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
 }
 
 type Pool = Arc<Mutex<Vec<Process>>>;
@@ -129,14 +174,29 @@ pub struct ExternalEngine {
     launch: Launch,
     pool: Pool,
     timeout: Duration,
+    /// Whether modules get the harness's limits written in first
+    /// ([`crate::caps`]), for engines without options for them.
+    cap_limits: bool,
 }
 
 impl ExternalEngine {
     /// Starts `program args…`, says hello, and checks the protocol version.
     pub fn start(name: &str, program: &str, args: &[String], timeout: Duration) -> Result<Self, Unavailable> {
+        Self::start_with(name, program, args, timeout, None)
+    }
+
+    /// [`start`](Self::start), giving each process `data_limit` bytes of `RLIMIT_DATA`.
+    fn start_with(
+        name: &str,
+        program: &str,
+        args: &[String],
+        timeout: Duration,
+        data_limit: Option<u64>,
+    ) -> Result<Self, Unavailable> {
         let launch = Launch {
             program: program.to_string(),
             args: args.to_vec(),
+            data_limit,
         };
         let mut first = Process::spawn(&launch).map_err(Unavailable)?;
         let hello = first
@@ -159,6 +219,7 @@ impl ExternalEngine {
             launch,
             pool: Arc::new(Mutex::new(vec![first])),
             timeout,
+            cap_limits: false,
         })
     }
 
@@ -227,7 +288,11 @@ impl Engine for ExternalEngine {
 
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Compiled>, String> {
         let mut lease = self.lease()?;
-        let wasm64 = base64::engine::general_purpose::STANDARD.encode(wasm);
+        let capped = self
+            .cap_limits
+            .then(|| crate::caps::cap_limits(wasm, self.info.supports(Feature::Memory64)))
+            .flatten();
+        let wasm64 = base64::engine::general_purpose::STANDARD.encode(capped.as_deref().unwrap_or(wasm));
         let answer = lease
             .request(&json!({"op": "compile", "wasm": wasm64}))
             .map_err(|f| f.to_string())?;
@@ -247,6 +312,7 @@ impl Engine for ExternalEngine {
             lease: self.lease()?,
             modules: Vec::new(),
             instances: Vec::new(),
+            cap_limits: self.cap_limits,
         }))
     }
 }
@@ -259,6 +325,7 @@ struct ExternalSession {
     modules: Vec<(Value, HashMap<String, &'static str>)>,
     /// Each instance's id in the child and the module it came from.
     instances: Vec<(Value, usize)>,
+    cap_limits: bool,
 }
 
 impl ExternalSession {
@@ -273,7 +340,11 @@ impl ExternalSession {
 
 impl Session for ExternalSession {
     fn compile(&mut self, wasm: &[u8]) -> Result<ModuleId, String> {
-        let wasm64 = base64::engine::general_purpose::STANDARD.encode(wasm);
+        let capped = self
+            .cap_limits
+            .then(|| crate::caps::cap_limits(wasm, false))
+            .flatten();
+        let wasm64 = base64::engine::general_purpose::STANDARD.encode(capped.as_deref().unwrap_or(wasm));
         let answer = self
             .lease
             .request(&json!({"op": "compile", "wasm": wasm64}))
@@ -515,8 +586,31 @@ impl Instance for ExternalInstance {
     }
 }
 
-/// The V8 worker script shipped with wasmgate.
-const V8_WORKER: &str = include_str!("../v8/worker.mjs");
+/// The V8 worker script shipped with wasmgate: node's host part, then the core.
+const V8_WORKER: &str = concat!(include_str!("../js/node.mjs"), include_str!("../js/core.js"));
+
+/// The JavaScriptCore worker script: the `jsc` shell's host part, then the core.
+const JSC_WORKER: &str = concat!(
+    include_str!("../js/portable.js"),
+    include_str!("../js/jsc.js"),
+    include_str!("../js/core.js")
+);
+
+/// Writes an embedded worker script to a file named after its contents in the
+/// temporary folder (once per version), and returns its path.
+fn worker_script(kind: &str, extension: &str, text: &str) -> Result<std::path::PathBuf, Unavailable> {
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    });
+    let script = std::env::temp_dir().join(format!("wasmgate-{kind}-worker-{hash:016x}.{extension}"));
+    if std::fs::read_to_string(&script).ok().as_deref() != Some(text) {
+        let tmp = script.with_extension(format!("{}.tmp", std::process::id()));
+        std::fs::write(&tmp, text)
+            .and_then(|_| std::fs::rename(&tmp, &script))
+            .map_err(|e| Unavailable(format!("cannot write the {kind} worker script: {e}")))?;
+    }
+    Ok(script)
+}
 
 /// Oldest Node.js whose V8 passes i64 as BigInt to and from wasm.
 const MIN_NODE_MAJOR: u32 = 16;
@@ -525,19 +619,7 @@ const MIN_NODE_MAJOR: u32 = 16;
 /// with the given V8 flags.
 pub fn v8(name: &str, v8_flags: &[&str]) -> Result<ExternalEngine, Unavailable> {
     let node = std::env::var("NODE").unwrap_or_else(|_| "node".to_string());
-    let script = std::env::temp_dir().join(format!(
-        "wasmgate-v8-worker-{:016x}.mjs",
-        V8_WORKER
-            .bytes()
-            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64)
-                .wrapping_mul(0x100_0000_01b3))
-    ));
-    if std::fs::read_to_string(&script).ok().as_deref() != Some(V8_WORKER) {
-        let tmp = script.with_extension(format!("{}.tmp", std::process::id()));
-        std::fs::write(&tmp, V8_WORKER)
-            .and_then(|_| std::fs::rename(&tmp, &script))
-            .map_err(|e| Unavailable(format!("cannot write the V8 worker script: {e}")))?;
-    }
+    let script = worker_script("v8", "mjs", V8_WORKER)?;
     // The harness's resource limits, enforced by V8 itself so that growth past
     // them returns -1 as in the other engines; the JS heap is bounded too.
     let mut args: Vec<String> = vec![
@@ -567,4 +649,101 @@ pub fn v8(name: &str, v8_flags: &[&str]) -> Result<ExternalEngine, Unavailable> 
         )));
     }
     Ok(engine)
+}
+
+/// The WebKitGTK release behind the `jsc` shell, as Debian's package says
+/// (the shell itself does not tell).
+fn jsc_version(jsc: &str) -> String {
+    let package = std::process::Command::new("dpkg-query")
+        .args(["-S", jsc])
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.split(':').next().map(str::to_string));
+    let version = package.and_then(|p| {
+        std::process::Command::new("dpkg-query")
+            .args(["-W", "-f=${Version}", &p])
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+    });
+    match version
+        .as_deref()
+        .map(|v| v.split(['-', '~']).next().unwrap_or(v))
+    {
+        Some(v) if !v.is_empty() => format!("JavaScriptCore {v} (WebKitGTK)"),
+        _ => "JavaScriptCore (version unknown)".to_string(),
+    }
+}
+
+/// Starts JavaScriptCore in the `jsc` shell (the `JSC` environment variable
+/// picks the binary) with the given JSC options.
+pub fn jsc(name: &str, options: &[&str]) -> Result<ExternalEngine, Unavailable> {
+    let program = std::env::var("JSC").unwrap_or_else(|_| "jsc".to_string());
+    let resolved = which(&program).ok_or_else(|| {
+        Unavailable(format!(
+            "{name} needs JavaScriptCore's `jsc` shell (Debian: libjavascriptcoregtk-4.0-bin), and `{program}` is not on the PATH"
+        ))
+    })?;
+    let script = worker_script("jsc", "js", JSC_WORKER)?;
+    let mut args: Vec<String> = options.iter().map(|s| s.to_string()).collect();
+    args.extend([
+        script.display().to_string(),
+        "--".to_string(),
+        "--name".to_string(),
+        name.to_string(),
+        "--version".to_string(),
+        jsc_version(&resolved.display().to_string()),
+    ]);
+    let mut engine = ExternalEngine::start_with(
+        name,
+        &program,
+        &args,
+        request_timeout(),
+        Some(crate::limits::JSC_DATA_BYTES),
+    )
+    .map_err(|Unavailable(why)| Unavailable(format!("{name} needs JavaScriptCore's `jsc`: {why}")))?;
+    // The `jsc` shell has no options for wasm memory and table limits.
+    engine.cap_limits = true;
+    Ok(engine)
+}
+
+/// Starts a headless Chromium driven by a browser bridge (`wasmgate
+/// browser-bridge`, this executable): V8 as the browser ships it.
+#[cfg(feature = "chromium")]
+pub fn chromium(name: &str) -> Result<ExternalEngine, Unavailable> {
+    let binary = crate::browser::chromium_binary();
+    if which(&binary).is_none() {
+        return Err(Unavailable(format!(
+            "{name} needs a Chromium browser (Debian: chromium), and `{binary}` is not on the PATH"
+        )));
+    }
+    let exe = std::env::current_exe().map_err(|e| Unavailable(format!("{name}: {e}")))?;
+    let flags = format!(
+        "--no-liftoff --no-wasm-tier-up --no-wasm-lazy-compilation --wasm-max-mem-pages={} --wasm-max-table-size={} --max-old-space-size={}",
+        crate::limits::MEMORY_BYTES / 65536,
+        crate::limits::TABLE_ELEMENTS,
+        crate::limits::JS_HEAP_MB
+    );
+    let args = vec![
+        "browser-bridge".to_string(),
+        "--name".to_string(),
+        name.to_string(),
+        "--js-flags".to_string(),
+        flags,
+    ];
+    ExternalEngine::start(name, &exe.display().to_string(), &args, request_timeout())
+        .map_err(|Unavailable(why)| Unavailable(format!("{name} needs a working headless Chromium: {why}")))
+}
+
+/// `program` as found on the `PATH` (or as given, when it names a file).
+fn which(program: &str) -> Option<std::path::PathBuf> {
+    let given = std::path::Path::new(program);
+    if given.components().count() > 1 {
+        return given.is_file().then(|| given.to_path_buf());
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
+        .and_then(|p| std::fs::canonicalize(p).ok())
 }

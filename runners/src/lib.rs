@@ -4,6 +4,9 @@
 //!
 //! This crate knows nothing about seeds, reports or CI; the harness drives it.
 
+#[cfg(feature = "chromium")]
+pub mod browser;
+pub mod caps;
 pub mod child;
 pub mod engine;
 pub mod external;

@@ -17,3 +17,10 @@ pub const WASM_STACK_BYTES: usize = 1 << 20;
 pub const THREAD_STACK_BYTES: usize = 32 << 20;
 /// Call depth limit for interpreters that count frames instead of bytes.
 pub const WASMI_RECURSION_DEPTH: usize = 20_000;
+/// Data (`RLIMIT_DATA`) a `jsc` process may commit: JavaScriptCore reserves
+/// between 4 and 6 GiB of writable address space as it starts (its JIT and
+/// heap regions), and makes part of every wasm memory's 4 GiB reservation
+/// writable, all committed lazily: the 1.5 GiB a worker's processes get would
+/// stop it before its first line, 8 GiB after a few hundred cases. Resident
+/// memory stays bounded by the limits above and by recycling processes.
+pub const JSC_DATA_BYTES: u64 = 64 << 30;

@@ -4,7 +4,7 @@ use crate::engine::Engine;
 use std::sync::Arc;
 
 /// Every engine configuration wasmgate knows, with whether this build has it.
-const KNOWN: [(&str, bool); 8] = [
+const KNOWN: [(&str, bool); 12] = [
     ("wasmtime-cranelift", cfg!(feature = "wasmtime-cranelift")),
     ("wasmtime-winch", cfg!(feature = "wasmtime-winch")),
     ("wasmtime-pulley", cfg!(feature = "wasmtime-pulley")),
@@ -13,6 +13,10 @@ const KNOWN: [(&str, bool); 8] = [
     ("wasmi", cfg!(feature = "wasmi")),
     ("v8-turbofan", cfg!(feature = "v8")),
     ("v8-liftoff", cfg!(feature = "v8")),
+    ("jsc-ipint", cfg!(feature = "jsc")),
+    ("jsc-bbq", cfg!(feature = "jsc")),
+    ("jsc-omg", cfg!(feature = "jsc")),
+    ("v8-chromium", cfg!(feature = "chromium")),
 ];
 
 /// Why an engine could not be built.
@@ -30,6 +34,23 @@ impl std::fmt::Display for BuildError {
         match self {
             BuildError::Unknown(m) | BuildError::Unavailable(m) => f.write_str(m),
         }
+    }
+}
+
+/// The tier (compiler or interpreter) a configuration runs, for people.
+pub fn tier(name: &str) -> &'static str {
+    match name {
+        "wasmtime-cranelift" | "wasmer-cranelift" => "Cranelift, optimising compiler",
+        "wasmtime-winch" => "Winch, baseline compiler",
+        "wasmtime-pulley" => "Pulley, interpreter (Cranelift emitting bytecode)",
+        "wasmer-singlepass" => "Singlepass, baseline compiler",
+        "wasmi" => "interpreter (register bytecode)",
+        "v8-turbofan" | "v8-chromium" => "TurboFan, optimising compiler",
+        "v8-liftoff" => "Liftoff, baseline compiler",
+        "jsc-ipint" => "IPInt, in-place interpreter",
+        "jsc-bbq" => "BBQ, baseline compiler",
+        "jsc-omg" => "OMG, optimising compiler (after BBQ)",
+        _ => "",
     }
 }
 
@@ -92,6 +113,45 @@ pub fn build(name: &str) -> Result<Arc<dyn Engine>, BuildError> {
             )
             .map_err(|e| BuildError::Unavailable(e.0))?,
         ),
+        // JavaScriptCore's in-place interpreter only.
+        #[cfg(feature = "jsc")]
+        "jsc-ipint" => Arc::new(
+            crate::external::jsc(name, &["--useBBQJIT=false", "--useOMGJIT=false"])
+                .map_err(|e| BuildError::Unavailable(e.0))?,
+        ),
+        // The BBQ baseline compiler only (no interpreter, no tier-up).
+        #[cfg(feature = "jsc")]
+        "jsc-bbq" => Arc::new(
+            crate::external::jsc(
+                name,
+                &[
+                    "--useWasmIPInt=false",
+                    "--useWasmLLInt=false",
+                    "--useOMGJIT=false",
+                ],
+            )
+            .map_err(|e| BuildError::Unavailable(e.0))?,
+        ),
+        // The OMG optimising compiler: BBQ first (JSC cannot start in OMG),
+        // tiering up to OMG at the first call of every function.
+        #[cfg(feature = "jsc")]
+        "jsc-omg" => Arc::new(
+            crate::external::jsc(
+                name,
+                &[
+                    "--useWasmIPInt=false",
+                    "--useWasmLLInt=false",
+                    "--thresholdForOMGOptimizeAfterWarmUp=0",
+                    "--thresholdForOMGOptimizeSoon=0",
+                    "--useWasmOSR=true",
+                ],
+            )
+            .map_err(|e| BuildError::Unavailable(e.0))?,
+        ),
+        // V8 as Chromium ships it, in a real headless browser page; optimising
+        // tier only, as `v8-turbofan`.
+        #[cfg(feature = "chromium")]
+        "v8-chromium" => Arc::new(crate::external::chromium(name).map_err(|e| BuildError::Unavailable(e.0))?),
         _ => {
             return Err(BuildError::Unknown(format!(
                 "unknown engine `{name}` (this build has: {})",

@@ -14,8 +14,10 @@ use crate::source::case::{CALLS_PER_EXPORT, Origin, TestCase};
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 
-/// Time limit per candidate: generous for the small modules shrinking makes.
-const SHRINK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+/// Time limit per candidate: generous for the small modules shrinking makes,
+/// and long enough for a fresh worker to start its engines (a headless
+/// browser takes about a second) before the first candidate.
+const SHRINK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Folder of the minimised bundle inside a bundle.
 pub const MINIMIZED: &str = "minimized";

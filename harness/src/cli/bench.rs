@@ -21,10 +21,23 @@ pub struct Opts {
     jobs: Vec<usize>,
     #[command(flatten)]
     engines: EngineOpts,
-    /// Also time the persistent `node` engine against starting `node` for every
-    /// case, over this many cases (0: skip).
-    #[arg(long, default_value_t = 0, env = "WASMGATE_NODE_CASES")]
-    node_cases: u64,
+    /// Also time each engine of --startup-engines kept alive against started
+    /// afresh for every case, over this many cases (0: skip).
+    #[arg(
+        long,
+        alias = "node-cases",
+        default_value_t = 0,
+        env = "WASMGATE_STARTUP_CASES"
+    )]
+    startup_cases: u64,
+    /// The engines --startup-cases times: those in another process.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "v8-turbofan,jsc-omg,v8-chromium",
+        env = "WASMGATE_STARTUP_ENGINES"
+    )]
+    startup_engines: Vec<String>,
     /// Instead of generated cases, time the spec testsuite `SUITE` (e.g.
     /// wasm-v2) on the engines, once per job count.
     #[arg(long, value_name = "SUITE", env = "WASMGATE_CONFORMANCE")]
@@ -76,8 +89,10 @@ pub fn run(opts: Opts) -> Result<i32> {
         base.get_or_insert(rate);
         println!("{jobs:>5}  {wall:>9.2}  {rate:>11.1}  {overhead:>13.1}  {speedup:>8.2}x");
     }
-    if opts.node_cases > 0 {
-        node_startup(profile, seeds.start, opts.node_cases)?;
+    if opts.startup_cases > 0 {
+        for engine in &opts.startup_engines {
+            startup(engine, profile, seeds.start, opts.startup_cases)?;
+        }
     }
     Ok(0)
 }
@@ -132,28 +147,35 @@ fn conformance(suite: &str, opts: &Opts) -> Result<i32> {
     Ok(0)
 }
 
-/// Per-case cost of V8 in one persistent `node` against a fresh `node` per case,
-/// measured alternately on the same cases.
-fn node_startup(profile: Profile, first: u64, n: u64) -> Result<()> {
+/// Per-case cost of an engine in another process kept alive (as wasmgate
+/// runs it) against the same engine started afresh for every case (`node`,
+/// `jsc` or a browser launched per case), measured alternately on the same cases.
+fn startup(engine: &str, profile: Profile, first: u64, n: u64) -> Result<()> {
     use std::time::{Duration, Instant};
     let cases: Vec<_> = (first..first + n)
         .map(|s| TestCase::generated(profile, s))
         .collect::<Result<_>>()?;
-    let persistent = crate::execute::engines::resolve("v8-turbofan")?;
+    let persistent = match crate::execute::engines::resolve(engine) {
+        Ok(e) => e,
+        Err(e) => {
+            println!("{engine}: not timed: {e:#}");
+            return Ok(());
+        }
+    };
     let (mut warm, mut cold) = (Duration::ZERO, Duration::ZERO);
     for case in &cases {
         let start = Instant::now();
         execute(persistent.as_ref(), case);
         warm += start.elapsed();
         let start = Instant::now();
-        let fresh = crate::execute::engines::resolve("v8-turbofan")?;
+        let fresh = crate::execute::engines::resolve(engine)?;
         execute(fresh.as_ref(), case);
         drop(fresh);
         cold += start.elapsed();
     }
     let per = |d: Duration| d.as_secs_f64() * 1000.0 / n as f64;
     println!(
-        "v8-turbofan over {n} cases: persistent node {:.2} ms/case, node per case {:.2} ms/case: {:.0}x cheaper",
+        "{engine} over {n} cases: kept alive {:.2} ms/case, started per case {:.2} ms/case: {:.0}x cheaper",
         per(warm),
         per(cold),
         cold.as_secs_f64() / warm.as_secs_f64()

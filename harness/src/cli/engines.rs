@@ -14,14 +14,40 @@ pub fn run(opts: Opts) -> Result<i32> {
     let resolved = engines::resolve_all(&engines::default_names())?;
     let infos: Vec<_> = resolved.engines.iter().map(|e| e.info().clone()).collect();
     if opts.json {
-        println!("{}", serde_json::to_string_pretty(&infos)?);
+        let listed: Vec<serde_json::Value> = infos
+            .iter()
+            .map(|i| {
+                let mut v = serde_json::to_value(i).unwrap_or_default();
+                v["code_base"] = crate::compare::code_base(&i.name).into();
+                v["tier"] = wasmgate_runners::registry::tier(&i.name).into();
+                v
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&listed)?);
         return Ok(0);
     }
     let width = infos.iter().map(|i| i.name.len()).max().unwrap_or(6).max(6);
-    println!("{:width$}  {:9}  features", "engine", "version");
+    let vwidth = infos.iter().map(|i| i.version.len()).max().unwrap_or(7).max(7);
+    let twidth = infos
+        .iter()
+        .map(|i| wasmgate_runners::registry::tier(&i.name).len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    println!(
+        "{:width$}  {:9}  {:vwidth$}  {:twidth$}  features",
+        "engine", "code base", "version", "tier"
+    );
     for i in &infos {
         let features: Vec<&str> = i.features.iter().map(|f| f.name()).collect();
-        println!("{:width$}  {:9}  {}", i.name, i.version, features.join(", "));
+        println!(
+            "{:width$}  {:9}  {:vwidth$}  {:twidth$}  {}",
+            i.name,
+            crate::compare::code_base(&i.name),
+            i.version,
+            wasmgate_runners::registry::tier(&i.name),
+            features.join(", ")
+        );
     }
     for u in &resolved.unavailable {
         println!("{:width$}  unavailable: {}", u.engine, u.reason);

@@ -1,6 +1,7 @@
 //! Command-line interface: one file per subcommand, each an `Opts` and a `run`.
 
 mod bench;
+mod bridge;
 mod check;
 mod compat;
 pub mod config;
@@ -84,6 +85,9 @@ enum Command {
     /// Serve cases to a supervising campaign over stdin/stdout (internal).
     #[command(hide = true)]
     Worker(worker::Opts),
+    /// Serve the engine line protocol from a headless browser (internal).
+    #[command(hide = true)]
+    BrowserBridge(bridge::Opts),
 }
 
 /// Parses arguments, runs the subcommand and returns the process exit code.
@@ -125,6 +129,7 @@ pub fn main() -> i32 {
         Command::Bench(o) => bench::run(o),
         Command::Schema(o) => schema::run(o),
         Command::Worker(o) => worker::run(o),
+        Command::BrowserBridge(o) => bridge::run(o),
     };
     match result {
         Ok(code) => code,

@@ -38,10 +38,17 @@ pub fn limit_memory(command: &mut Command) {
     // setrlimit, which is async-signal-safe.
     unsafe {
         command.pre_exec(|| {
-            let limit = libc::rlimit {
-                rlim_cur: WORKER_DATA_BYTES as libc::rlim_t,
-                rlim_max: WORKER_DATA_BYTES as libc::rlim_t,
+            // The soft limit is what is enforced; the hard one stays, so that an
+            // engine whose start-up reserves more (JavaScriptCore's `jsc`, see
+            // `wasmgate_runners::limits::JSC_DATA_BYTES`) can be given more.
+            let mut limit = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
             };
+            if libc::getrlimit(libc::RLIMIT_DATA, &mut limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            limit.rlim_cur = (WORKER_DATA_BYTES as libc::rlim_t).min(limit.rlim_max);
             if libc::setrlimit(libc::RLIMIT_DATA, &limit) != 0 {
                 return Err(std::io::Error::last_os_error());
             }

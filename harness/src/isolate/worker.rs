@@ -91,7 +91,13 @@ fn seed_of(case: &TestCase) -> u64 {
 
 /// The worker side: answers requests on stdin until it closes.
 pub fn serve(engine_names: &[String]) -> Result<()> {
-    let engines = engines::resolve_all(engine_names)?.engines;
+    let resolved = engines::resolve_all(engine_names)?;
+    // An engine the supervisor runs but this process cannot start would
+    // silently leave the comparison: that is an error, never a smaller vote.
+    if let Some(u) = resolved.unavailable.first() {
+        anyhow::bail!("{} cannot start in a worker process: {}", u.engine, u.reason);
+    }
+    let engines = resolved.engines;
     let stdin = std::io::stdin();
     let mut stdout = std::io::stdout().lock();
     for line in stdin.lock().lines() {

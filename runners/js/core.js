@@ -1,21 +1,16 @@
-// wasmgate engine worker for V8, run by node: speaks the line protocol of
-// runners/PROTOCOL.md on stdin/stdout. One request per line in, one response
-// per line out, until stdin closes.
-//
-//   node [V8 flags] worker.mjs --name v8-turbofan
+// wasmgate engine worker core, shared by every JavaScript engine: speaks the
+// line protocol of runners/PROTOCOL.md. The host file in front of it (node.mjs,
+// jsc.js) defines `HOST`: name, version, features, base64 in and out, a byte
+// comparison and `serve`, the loop that reads requests and writes answers.
 //
 // Floats cross the JS boundary as raw bits: every export is called through a
 // generated wasm thunk that takes and returns f32/f64 as i32/i64 and v128 as
 // two i64 halves, so no NaN payload or vector is lost to JS. i64 travels as
 // BigInt.
 
-import { createInterface } from "node:readline";
-
 // Traps are read by message only; capturing JS stack traces for them is wasted time.
 Error.stackTraceLimit = 0;
 
-const args = process.argv.slice(2);
-const name = args.includes("--name") ? args[args.indexOf("--name") + 1] : "v8";
 
 const modules = new Map();
 const instances = new Map();
@@ -100,7 +95,18 @@ class Unsupported extends Error {}
 const TY = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b, funcref: 0x70, externref: 0x6f };
 const BITS = { f32: "i32", f64: "i64" };
 function uleb(n) { const out = []; do { let b = n & 0x7f; n >>>= 7; if (n) b |= 0x80; out.push(b); } while (n); return out; }
-function str(s) { const b = [...Buffer.from(s, "utf8")]; return [...uleb(b.length), ...b]; }
+function utf8(s) {
+  const out = [];
+  for (const ch of s) {
+    const c = ch.codePointAt(0);
+    if (c < 0x80) out.push(c);
+    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
+    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+  }
+  return out;
+}
+function str(s) { const b = utf8(s); return [...uleb(b.length), ...b]; }
 function vec(items) { return [...uleb(items.length), ...items.flat()]; }
 function section(id, body) { return [id, ...uleb(body.length), ...body]; }
 const thunkCache = new Map();
@@ -172,6 +178,14 @@ function failure(e) {
   if (e instanceof RangeError && /call stack|stack size/i.test(message)) return { kind: "exhausted", resource: "stack-overflow", message };
   if (e instanceof WebAssembly.RuntimeError) {
     const rules = [
+      // JavaScriptCore's messages.
+      [/out of bounds trunc operation/i, "conversion-to-integer"],
+      [/out of bounds call_indirect|out of bounds table access/i, "table-out-of-bounds"],
+      [/call_indirect to a null table entry/i, "indirect-call-to-null"],
+      [/call_indirect to a signature that does not match/i, "bad-signature"],
+      [/invalid data segment initialization/i, "memory-out-of-bounds"],
+      [/invalid element segment initialization|element is trying to set an out of bounds table index/i, "table-out-of-bounds"],
+      // V8's (and the common ones).
       [/unreachable/i, "unreachable"],
       [/divide by zero|division by zero|remainder by zero/i, "integer-division-by-zero"],
       [/divide result unrepresentable|integer overflow/i, "integer-overflow"],
@@ -194,7 +208,7 @@ function failure(e) {
 }
 
 const PAGE = 4096;
-const ZERO_PAGE = Buffer.alloc(PAGE);
+const ZERO_PAGE = new Uint8Array(PAGE);
 
 function setGlobal(inst, name, text) {
   const g = inst.instance.exports[name];
@@ -220,19 +234,19 @@ function state(inst) {
   // (the first report: the pages that are not all zero). Native compares are
   // far cheaper than base64 and JSON over a pipe for mostly idle memories.
   for (const n of inst.memoryNames) {
-    const now = Buffer.from(inst.instance.exports[n].buffer);
+    const now = new Uint8Array(inst.instance.exports[n].buffer);
     const last = inst.lastMemory.get(n);
     const pages = {};
     let changed = !last || last.length !== now.length;
     for (let off = 0; off < now.length; off += PAGE) {
       const cur = now.subarray(off, off + PAGE);
       const before = last && off < last.length ? last.subarray(off, off + PAGE) : ZERO_PAGE.subarray(0, cur.length);
-      if (!cur.equals(before)) {
-        pages[off / PAGE] = cur.toString("base64");
+      if (!HOST.equal(cur, before)) {
+        pages[off / PAGE] = HOST.toBase64(cur);
         changed = true;
       }
     }
-    if (changed) inst.lastMemory.set(n, Buffer.from(now));
+    if (changed) inst.lastMemory.set(n, now.slice());
     memories[n] = { size: now.length, pages };
   }
   return { globals, memories };
@@ -244,13 +258,13 @@ function handle(req) {
       return {
         ok: true,
         protocol: 1,
-        name,
-        version: `node ${process.versions.node} / V8 ${process.versions.v8}`,
-        features: ["mutable-global", "saturating-float-to-int", "sign-extension", "multi-value", "bulk-memory", "reference-types", "simd"],
+        name: HOST.name,
+        version: HOST.version,
+        features: HOST.features,
       };
     case "compile": {
       let module;
-      try { module = new WebAssembly.Module(Buffer.from(req.wasm, "base64")); } catch (e) { return { ok: false, error: String(e.message || e) }; }
+      try { module = new WebAssembly.Module(HOST.fromBase64(req.wasm)); } catch (e) { return { ok: false, error: String(e.message || e) }; }
       const id = nextId++;
       modules.set(id, module);
       return { ok: true, module: id };
@@ -324,10 +338,4 @@ function handle(req) {
   }
 }
 
-const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
-rl.on("line", (line) => {
-  let response;
-  try { response = handle(JSON.parse(line)); } catch (e) { response = { ok: false, error: String(e && e.message || e) }; }
-  process.stdout.write(JSON.stringify(response) + "\n");
-});
-rl.on("close", () => process.exit(0));
+HOST.serve(handle);

@@ -1,0 +1,153 @@
+//! JavaScriptCore (three tiers in the `jsc` shell) and V8 in a headless
+//! Chromium as engines of their own: they join the vote without moving blame,
+//! a fault in one JSC tier is blamed on that tier alone, the JSC bug they found
+//! replays, and without a browser the run goes on and says so.
+
+mod common;
+
+use common::{code, stderr, stdout, wasmgate};
+use std::process::Command;
+
+fn repo(path: &str) -> String {
+    format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn the_wasmi_bug_is_still_blamed_on_wasmi_with_jsc_and_chromium_voting() {
+    let o = wasmgate(&[
+        "repro",
+        "--wasm",
+        &repo("vectors/wasmi-select-eqz.wat"),
+        "--engines",
+        "wasmtime-cranelift,wasmi,jsc-ipint,jsc-bbq,jsc-omg,v8-chromium",
+    ]);
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    let blamed = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("blamed"))
+        .unwrap_or_default();
+    assert_eq!(blamed.trim(), "blamed: wasmi", "{out}");
+}
+
+#[test]
+fn a_fault_in_one_jsc_tier_is_blamed_on_that_tier_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let o = wasmgate(&[
+        "sweep",
+        "-q",
+        "--only",
+        "i32.add",
+        "--engines",
+        "wasmtime-cranelift,wasmi,jsc-ipint,jsc-bbq,mutant:jsc-omg:i32.add",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    let r = common::report(&out);
+    let findings = r["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    for f in findings {
+        assert_eq!(f["blamed"], serde_json::json!(["mutant:jsc-omg:i32.add"]), "{f}");
+        assert_eq!(f["majority"], true);
+    }
+}
+
+#[test]
+fn the_jsc_copysign_bug_replays_on_the_compiling_tiers_only() {
+    let o = wasmgate(&[
+        "repro",
+        "--wasm",
+        &repo("vectors/jsc-copysign-nan.wat"),
+        "--engines",
+        "wasmtime-cranelift,wasmi,jsc-ipint,jsc-bbq,jsc-omg",
+    ]);
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("blamed: jsc-bbq, jsc-omg"), "{}", stdout(&o));
+}
+
+#[test]
+fn without_a_browser_or_jsc_the_run_goes_on_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let o = Command::new(env!("CARGO_BIN_EXE_wasmgate"))
+        .args([
+            "run",
+            "-q",
+            "--seeds",
+            "0..40",
+            "--shrink-attempts",
+            "0",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .env("CHROMIUM", "/nonexistent/chromium")
+        .env("JSC", "/nonexistent/jsc")
+        .output()
+        .unwrap();
+    assert!([0, 1].contains(&code(&o)), "{}", stderr(&o));
+    let r = common::report(&out);
+    let unavailable: Vec<&str> = r["unavailable"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["engine"].as_str().unwrap())
+        .collect();
+    assert_eq!(unavailable, ["jsc-ipint", "jsc-bbq", "jsc-omg", "v8-chromium"]);
+    assert!(stdout(&o).contains("v8-chromium not run"), "{}", stdout(&o));
+    // Named explicitly, a missing browser is an error, not a smaller vote.
+    let o = Command::new(env!("CARGO_BIN_EXE_wasmgate"))
+        .args(["repro", "--seed", "1", "--engines", "wasmi,v8-chromium"])
+        .env("CHROMIUM", "/nonexistent/chromium")
+        .output()
+        .unwrap();
+    let line = common::usage_error(&o);
+    assert!(line.contains("v8-chromium"), "{line}");
+}
+
+#[test]
+fn no_browser_or_shell_process_outlives_a_run_with_a_hanging_case() {
+    let count = || {
+        let ps = Command::new("ps").args(["-eo", "stat=,comm="]).output().unwrap();
+        String::from_utf8_lossy(&ps.stdout)
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('Z'))
+            .filter(|l| l.contains("chromium") || l.contains("jsc"))
+            .count()
+    };
+    let before = count();
+    let dir = tempfile::tempdir().unwrap();
+    let module = dir.path().join("spin.wat");
+    std::fs::write(&module, r#"(module (func (export "spin") (loop (br 0))))"#).unwrap();
+    let o = wasmgate(&[
+        "check",
+        module.to_str().unwrap(),
+        "--calls",
+        "1",
+        "--timeout",
+        "2",
+        "--engines",
+        "wasmi,jsc-omg,v8-chromium",
+        "--out",
+        dir.path().join("r").to_str().unwrap(),
+    ]);
+    assert_eq!(
+        code(&o),
+        2,
+        "every engine hangs: compared nothing: {}",
+        stderr(&o)
+    );
+    let mut after = count();
+    for _ in 0..50 {
+        if after <= before {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        after = count();
+    }
+    assert!(
+        after <= before,
+        "{after} browser/jsc processes left (before: {before})"
+    );
+}

@@ -1,0 +1,31 @@
+// wasmgate engine worker for JavaScriptCore, run by the `jsc` shell: the host
+// part (after js/portable.js); js/core.js follows it in the script wasmgate writes
+// (runners/src/external.rs).
+//
+//   jsc [JSC options] worker.js -- --name jsc-omg --version "JavaScriptCore 2.50.6"
+//
+// The shell reads a line with `readline()` (an empty string once stdin is
+// closed: wasmgate never sends an empty line) and writes one with `print()`;
+// neither is UTF-8, so both directions carry ASCII-only JSON (`\u` escapes).
+
+const HOST = (() => {
+  const args = typeof arguments === "undefined" ? [] : Array.from(arguments);
+  const arg = (flag, fallback) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : fallback);
+  return {
+    name: arg("--name", "jsc"),
+    version: arg("--version", "JavaScriptCore"),
+    features: ["mutable-global", "saturating-float-to-int", "sign-extension", "multi-value", "bulk-memory", "reference-types", "simd"],
+    ...portableBytes,
+    serve(handle) {
+      for (;;) {
+        const line = readline();
+        if (line === null || line === undefined || line === "") return;
+        let response;
+        try { response = handle(JSON.parse(line)); } catch (e) { response = { ok: false, error: String(e && e.message || e) }; }
+        // ASCII only: the shell's input and output are not UTF-8.
+        print(JSON.stringify(response).replace(/[\u007f-\uffff]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0")));
+      }
+    },
+  };
+})();
+
