@@ -151,3 +151,53 @@ fn no_browser_or_shell_process_outlives_a_run_with_a_hanging_case() {
         "{after} browser/jsc processes left (before: {before})"
     );
 }
+
+#[test]
+fn a_second_binary_of_an_engine_is_a_configuration_of_its_own() {
+    // `CONFIG@BINARY` runs a configuration with another binary (here the same
+    // one, for want of a second release on this machine): it takes part in the
+    // vote as the same code base, and is reported under its own name.
+    let jsc = String::from_utf8(
+        Command::new("sh")
+            .args(["-c", "command -v jsc"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let jsc = jsc.trim();
+    if jsc.is_empty() {
+        // Without jsc, naming it is refused like any engine that cannot run.
+        let o = wasmgate(&[
+            "repro",
+            "--seed",
+            "1",
+            "--engines",
+            "wasmi,jsc-bbq@/nonexistent/jsc",
+        ]);
+        assert!(common::usage_error(&o).contains("jsc-bbq@/nonexistent/jsc"));
+        return;
+    }
+    let second = format!("jsc-bbq@{jsc}");
+    let o = wasmgate(&[
+        "repro",
+        "--wasm",
+        &repo("vectors/jsc-copysign-nan.wat"),
+        "--engines",
+        &format!("wasmtime-cranelift,wasmi,jsc-bbq,{second}"),
+    ]);
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains(&format!("blamed: jsc-bbq, {second}")),
+        "{}",
+        stdout(&o)
+    );
+    let line = common::usage_error(&wasmgate(&[
+        "repro",
+        "--seed",
+        "1",
+        "--engines",
+        "wasmi,wasmi@/bin/true",
+    ]));
+    assert!(line.contains("only an engine in another process"), "{line}");
+}

@@ -173,10 +173,10 @@ impl Drop for Cdp {
 }
 
 /// Serves the line protocol on stdin/stdout for engine `name`, running the
-/// worker in a headless Chromium with the given V8 flags. Returns when stdin
+/// worker in the headless Chromium `binary` with the given V8 flags. Returns when stdin
 /// closes (the browser is closed with it).
-pub fn serve_chromium(name: &str, v8_flags: &str) -> Result<(), String> {
-    let mut cdp = Cdp::start(&chromium_binary(), v8_flags)?;
+pub fn serve_chromium(name: &str, binary: &str, v8_flags: &str) -> Result<(), String> {
+    let mut cdp = Cdp::start(binary, v8_flags)?;
     let version = cdp.call("Browser.getVersion", json!({}))?;
     let product = version["product"]
         .as_str()

@@ -618,7 +618,16 @@ const MIN_NODE_MAJOR: u32 = 16;
 /// Starts V8 in `node` (the `NODE` environment variable picks the binary)
 /// with the given V8 flags.
 pub fn v8(name: &str, v8_flags: &[&str]) -> Result<ExternalEngine, Unavailable> {
-    let node = std::env::var("NODE").unwrap_or_else(|_| "node".to_string());
+    v8_at(
+        name,
+        &std::env::var("NODE").unwrap_or_else(|_| "node".to_string()),
+        v8_flags,
+    )
+}
+
+/// [`v8`] with the `node` binary `node` (a second Node.js version, say).
+pub fn v8_at(name: &str, node: &str, v8_flags: &[&str]) -> Result<ExternalEngine, Unavailable> {
+    let node = node.to_string();
     let script = worker_script("v8", "mjs", V8_WORKER)?;
     // The harness's resource limits, enforced by V8 itself so that growth past
     // them returns -1 as in the other engines; the JS heap is bounded too.
@@ -679,7 +688,16 @@ fn jsc_version(jsc: &str) -> String {
 /// Starts JavaScriptCore in the `jsc` shell (the `JSC` environment variable
 /// picks the binary) with the given JSC options.
 pub fn jsc(name: &str, options: &[&str]) -> Result<ExternalEngine, Unavailable> {
-    let program = std::env::var("JSC").unwrap_or_else(|_| "jsc".to_string());
+    jsc_at(
+        name,
+        &std::env::var("JSC").unwrap_or_else(|_| "jsc".to_string()),
+        options,
+    )
+}
+
+/// [`jsc`] with the shell binary `program` (another WebKit release, say).
+pub fn jsc_at(name: &str, program: &str, options: &[&str]) -> Result<ExternalEngine, Unavailable> {
+    let program = program.to_string();
     let resolved = which(&program).ok_or_else(|| {
         Unavailable(format!(
             "{name} needs JavaScriptCore's `jsc` shell (Debian: libjavascriptcoregtk-4.0-bin), and `{program}` is not on the PATH"
@@ -711,8 +729,10 @@ pub fn jsc(name: &str, options: &[&str]) -> Result<ExternalEngine, Unavailable> 
 /// Starts a headless Chromium driven by a browser bridge (`wasmgate
 /// browser-bridge`, this executable): V8 as the browser ships it.
 #[cfg(feature = "chromium")]
-pub fn chromium(name: &str) -> Result<ExternalEngine, Unavailable> {
-    let binary = crate::browser::chromium_binary();
+pub fn chromium(name: &str, binary: Option<&str>) -> Result<ExternalEngine, Unavailable> {
+    let binary = binary
+        .map(str::to_string)
+        .unwrap_or_else(crate::browser::chromium_binary);
     if which(&binary).is_none() {
         return Err(Unavailable(format!(
             "{name} needs a Chromium browser (Debian: chromium), and `{binary}` is not on the PATH"
@@ -729,6 +749,8 @@ pub fn chromium(name: &str) -> Result<ExternalEngine, Unavailable> {
         "browser-bridge".to_string(),
         "--name".to_string(),
         name.to_string(),
+        "--browser".to_string(),
+        binary.clone(),
         "--js-flags".to_string(),
         flags,
     ];

@@ -39,7 +39,7 @@ impl std::fmt::Display for BuildError {
 
 /// The tier (compiler or interpreter) a configuration runs, for people.
 pub fn tier(name: &str) -> &'static str {
-    match name {
+    match name.split_once('@').map_or(name, |(base, _)| base) {
         "wasmtime-cranelift" | "wasmer-cranelift" => "Cranelift, optimising compiler",
         "wasmtime-winch" => "Winch, baseline compiler",
         "wasmtime-pulley" => "Pulley, interpreter (Cranelift emitting bytecode)",
@@ -63,8 +63,64 @@ pub fn names() -> Vec<&'static str> {
         .collect()
 }
 
+/// V8 flags of the two `node` configurations, and JSC options of the three `jsc` ones.
+const V8_TURBOFAN: &[&str] = &["--no-liftoff", "--no-wasm-tier-up", "--no-wasm-lazy-compilation"];
+const V8_LIFTOFF: &[&str] = &[
+    "--liftoff-only",
+    "--no-wasm-tier-up",
+    "--no-wasm-lazy-compilation",
+];
+const JSC_IPINT: &[&str] = &["--useBBQJIT=false", "--useOMGJIT=false"];
+const JSC_BBQ: &[&str] = &[
+    "--useWasmIPInt=false",
+    "--useWasmLLInt=false",
+    "--useOMGJIT=false",
+];
+const JSC_OMG: &[&str] = &[
+    "--useWasmIPInt=false",
+    "--useWasmLLInt=false",
+    "--thresholdForOMGOptimizeAfterWarmUp=0",
+    "--thresholdForOMGOptimizeSoon=0",
+    "--useWasmOSR=true",
+];
+
+/// `CONFIG@BINARY`: an out-of-process configuration run by another binary
+/// (`v8-turbofan@/opt/node-18/bin/node`, `jsc-omg@/opt/webkit-2.48/bin/jsc`,
+/// `v8-chromium@/usr/bin/chromium-beta`), so that a release can be diffed
+/// against its predecessor with the same blame (the same code base).
+#[cfg_attr(
+    not(all(feature = "v8", feature = "jsc", feature = "chromium")),
+    allow(unused_variables)
+)]
+fn build_at(name: &str, base: &str, binary: &str) -> Result<Arc<dyn Engine>, BuildError> {
+    let unavailable = |e: crate::external::Unavailable| BuildError::Unavailable(e.0);
+    let engine: Arc<dyn Engine> = match base {
+        #[cfg(feature = "v8")]
+        "v8-turbofan" => Arc::new(crate::external::v8_at(name, binary, V8_TURBOFAN).map_err(unavailable)?),
+        #[cfg(feature = "v8")]
+        "v8-liftoff" => Arc::new(crate::external::v8_at(name, binary, V8_LIFTOFF).map_err(unavailable)?),
+        #[cfg(feature = "jsc")]
+        "jsc-ipint" => Arc::new(crate::external::jsc_at(name, binary, JSC_IPINT).map_err(unavailable)?),
+        #[cfg(feature = "jsc")]
+        "jsc-bbq" => Arc::new(crate::external::jsc_at(name, binary, JSC_BBQ).map_err(unavailable)?),
+        #[cfg(feature = "jsc")]
+        "jsc-omg" => Arc::new(crate::external::jsc_at(name, binary, JSC_OMG).map_err(unavailable)?),
+        #[cfg(feature = "chromium")]
+        "v8-chromium" => Arc::new(crate::external::chromium(name, Some(binary)).map_err(unavailable)?),
+        _ => {
+            return Err(BuildError::Unknown(format!(
+                "`{name}`: only an engine in another process can name its binary with @ (v8-turbofan, v8-liftoff, jsc-ipint, jsc-bbq, jsc-omg, v8-chromium)"
+            )));
+        }
+    };
+    Ok(engine)
+}
+
 /// Builds the engine configuration called `name`, or says why it can't.
 pub fn build(name: &str) -> Result<Arc<dyn Engine>, BuildError> {
+    if let Some((base, binary)) = name.split_once('@') {
+        return build_at(name, base, binary);
+    }
     let engine: Arc<dyn Engine> = match name {
         #[cfg(feature = "wasmtime-cranelift")]
         "wasmtime-cranelift" => Arc::new(
@@ -93,32 +149,19 @@ pub fn build(name: &str) -> Result<Arc<dyn Engine>, BuildError> {
         "wasmi" => Arc::new(crate::wasmi_engine::WasmiEngine::new()),
         // Optimising tier only, compiled eagerly so validation errors surface at compile.
         #[cfg(feature = "v8")]
-        "v8-turbofan" => Arc::new(
-            crate::external::v8(
-                name,
-                &["--no-liftoff", "--no-wasm-tier-up", "--no-wasm-lazy-compilation"],
-            )
-            .map_err(|e| BuildError::Unavailable(e.0))?,
-        ),
+        "v8-turbofan" => {
+            Arc::new(crate::external::v8(name, V8_TURBOFAN).map_err(|e| BuildError::Unavailable(e.0))?)
+        }
         // Baseline tier only.
         #[cfg(feature = "v8")]
-        "v8-liftoff" => Arc::new(
-            crate::external::v8(
-                name,
-                &[
-                    "--liftoff-only",
-                    "--no-wasm-tier-up",
-                    "--no-wasm-lazy-compilation",
-                ],
-            )
-            .map_err(|e| BuildError::Unavailable(e.0))?,
-        ),
+        "v8-liftoff" => {
+            Arc::new(crate::external::v8(name, V8_LIFTOFF).map_err(|e| BuildError::Unavailable(e.0))?)
+        }
         // JavaScriptCore's in-place interpreter only.
         #[cfg(feature = "jsc")]
-        "jsc-ipint" => Arc::new(
-            crate::external::jsc(name, &["--useBBQJIT=false", "--useOMGJIT=false"])
-                .map_err(|e| BuildError::Unavailable(e.0))?,
-        ),
+        "jsc-ipint" => {
+            Arc::new(crate::external::jsc(name, JSC_IPINT).map_err(|e| BuildError::Unavailable(e.0))?)
+        }
         // The BBQ baseline compiler only (no interpreter, no tier-up).
         #[cfg(feature = "jsc")]
         "jsc-bbq" => Arc::new(
@@ -135,23 +178,13 @@ pub fn build(name: &str) -> Result<Arc<dyn Engine>, BuildError> {
         // The OMG optimising compiler: BBQ first (JSC cannot start in OMG),
         // tiering up to OMG at the first call of every function.
         #[cfg(feature = "jsc")]
-        "jsc-omg" => Arc::new(
-            crate::external::jsc(
-                name,
-                &[
-                    "--useWasmIPInt=false",
-                    "--useWasmLLInt=false",
-                    "--thresholdForOMGOptimizeAfterWarmUp=0",
-                    "--thresholdForOMGOptimizeSoon=0",
-                    "--useWasmOSR=true",
-                ],
-            )
-            .map_err(|e| BuildError::Unavailable(e.0))?,
-        ),
+        "jsc-omg" => Arc::new(crate::external::jsc(name, JSC_OMG).map_err(|e| BuildError::Unavailable(e.0))?),
         // V8 as Chromium ships it, in a real headless browser page; optimising
         // tier only, as `v8-turbofan`.
         #[cfg(feature = "chromium")]
-        "v8-chromium" => Arc::new(crate::external::chromium(name).map_err(|e| BuildError::Unavailable(e.0))?),
+        "v8-chromium" => {
+            Arc::new(crate::external::chromium(name, None).map_err(|e| BuildError::Unavailable(e.0))?)
+        }
         _ => {
             return Err(BuildError::Unknown(format!(
                 "unknown engine `{name}` (this build has: {})",

@@ -9,6 +9,9 @@ pub struct Opts {
     /// The engine configuration's name, as `hello` answers it.
     #[arg(long)]
     name: String,
+    /// The browser binary.
+    #[arg(long, default_value = "chromium")]
+    browser: String,
     /// V8 flags for the browser's JavaScript engine.
     #[arg(long, allow_hyphen_values = true)]
     js_flags: String,
@@ -16,7 +19,8 @@ pub struct Opts {
 
 #[cfg(feature = "chromium")]
 pub fn run(opts: Opts) -> Result<i32> {
-    wasmgate_runners::browser::serve_chromium(&opts.name, &opts.js_flags).map_err(|e| anyhow!(e))?;
+    wasmgate_runners::browser::serve_chromium(&opts.name, &opts.browser, &opts.js_flags)
+        .map_err(|e| anyhow!(e))?;
     Ok(0)
 }
 
