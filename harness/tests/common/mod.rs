@@ -93,3 +93,22 @@ pub fn no_known(dir: &Path) -> PathBuf {
     std::fs::write(&path, "").expect("writable temp folder");
     path
 }
+
+/// Whether a headless Chromium can be started here (`.ci/run` installs one;
+/// tests that use `v8-chromium` leave it out, saying so, where there is none).
+pub fn chromium_here() -> bool {
+    let binary = std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".into());
+    let here = Command::new("sh")
+        .args(["-c", &format!("command -v '{binary}'")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !here {
+        eprintln!("no Chromium here: v8-chromium is left out of this test");
+    }
+    here
+}
+
+/// Every engine configuration of the default build that can run here.
+pub fn all_engines() -> usize {
+    if chromium_here() { 12 } else { 11 }
+}
