@@ -98,12 +98,7 @@ fn without_a_browser_or_jsc_the_run_goes_on_and_says_so() {
         .unwrap();
     assert!([0, 1].contains(&code(&o)), "{}", stderr(&o));
     let r = common::report(&out);
-    let unavailable: Vec<&str> = r["unavailable"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["engine"].as_str().unwrap())
-        .collect();
+    let unavailable = common::unavailable(&r);
     assert_eq!(unavailable, ["jsc-ipint", "jsc-bbq", "jsc-omg", "v8-chromium"]);
     assert!(stdout(&o).contains("v8-chromium not run"), "{}", stdout(&o));
     // Named explicitly, a missing browser is an error, not a smaller vote.

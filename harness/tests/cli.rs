@@ -268,12 +268,7 @@ fn without_node_the_run_completes_and_says_v8_was_not_run() {
         .unwrap();
     assert!([0, 1].contains(&code(&o)), "{}", stderr(&o));
     let r = report(&out);
-    let unavailable: Vec<&str> = r["unavailable"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["engine"].as_str().unwrap())
-        .collect();
+    let unavailable = common::unavailable(&r);
     assert_eq!(&unavailable[..2], ["v8-turbofan", "v8-liftoff"]);
     assert_eq!(r["engines"].as_array().unwrap().len(), common::all_engines() - 2);
     assert!(String::from_utf8_lossy(&o.stdout).contains("v8-turbofan not run"));

@@ -124,6 +124,18 @@ pub enum TrapKind {
 }
 
 impl TrapKind {
+    /// The vague kind that stands for this one when an engine reports only
+    /// that (V8, JavaScriptCore): "conversion to integer trapped" for overflow
+    /// and NaN, "an indirect call trapped" for a null entry and a signature
+    /// mismatch. Every other kind stands for itself.
+    pub fn vague(self) -> TrapKind {
+        match self {
+            TrapKind::IntegerOverflow | TrapKind::BadConversionToInteger => TrapKind::ConversionToInteger,
+            TrapKind::IndirectCallToNull | TrapKind::BadSignature => TrapKind::IndirectCall,
+            other => other,
+        }
+    }
+
     /// The kebab-case name used in reports and bundles.
     pub fn name(self) -> &'static str {
         match self {

@@ -615,19 +615,12 @@ fn worker_script(kind: &str, extension: &str, text: &str) -> Result<std::path::P
 /// Oldest Node.js whose V8 passes i64 as BigInt to and from wasm.
 const MIN_NODE_MAJOR: u32 = 16;
 
-/// Starts V8 in `node` (the `NODE` environment variable picks the binary)
-/// with the given V8 flags.
-pub fn v8(name: &str, v8_flags: &[&str]) -> Result<ExternalEngine, Unavailable> {
-    v8_at(
-        name,
-        &std::env::var("NODE").unwrap_or_else(|_| "node".to_string()),
-        v8_flags,
-    )
-}
-
-/// [`v8`] with the `node` binary `node` (a second Node.js version, say).
-pub fn v8_at(name: &str, node: &str, v8_flags: &[&str]) -> Result<ExternalEngine, Unavailable> {
-    let node = node.to_string();
+/// Starts V8 in `node` with the given V8 flags: the binary `node` (a second
+/// Node.js release, say), or else the `NODE` environment variable's, or `node`.
+pub fn v8(name: &str, node: Option<&str>, v8_flags: &[&str]) -> Result<ExternalEngine, Unavailable> {
+    let node = node
+        .map(str::to_string)
+        .unwrap_or_else(|| std::env::var("NODE").unwrap_or_else(|_| "node".to_string()));
     let script = worker_script("v8", "mjs", V8_WORKER)?;
     // The harness's resource limits, enforced by V8 itself so that growth past
     // them returns -1 as in the other engines; the JS heap is bounded too.
@@ -685,19 +678,13 @@ fn jsc_version(jsc: &str) -> String {
     }
 }
 
-/// Starts JavaScriptCore in the `jsc` shell (the `JSC` environment variable
-/// picks the binary) with the given JSC options.
-pub fn jsc(name: &str, options: &[&str]) -> Result<ExternalEngine, Unavailable> {
-    jsc_at(
-        name,
-        &std::env::var("JSC").unwrap_or_else(|_| "jsc".to_string()),
-        options,
-    )
-}
-
-/// [`jsc`] with the shell binary `program` (another WebKit release, say).
-pub fn jsc_at(name: &str, program: &str, options: &[&str]) -> Result<ExternalEngine, Unavailable> {
-    let program = program.to_string();
+/// Starts JavaScriptCore's `jsc` shell with the given JSC options: the binary
+/// `program` (another WebKit release, say), or else the `JSC` environment
+/// variable's, or `jsc`.
+pub fn jsc(name: &str, program: Option<&str>, options: &[&str]) -> Result<ExternalEngine, Unavailable> {
+    let program = program
+        .map(str::to_string)
+        .unwrap_or_else(|| std::env::var("JSC").unwrap_or_else(|_| "jsc".to_string()));
     let resolved = which(&program).ok_or_else(|| {
         Unavailable(format!(
             "{name} needs JavaScriptCore's `jsc` shell (Debian: libjavascriptcoregtk-4.0-bin), and `{program}` is not on the PATH"

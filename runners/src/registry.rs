@@ -64,27 +64,35 @@ pub fn names() -> Vec<&'static str> {
 }
 
 /// V8 flags of the two `node` configurations, and JSC options of the three `jsc` ones.
-const V8_TURBOFAN: &[&str] = &["--no-liftoff", "--no-wasm-tier-up", "--no-wasm-lazy-compilation"];
-const V8_LIFTOFF: &[&str] = &[
-    "--liftoff-only",
-    "--no-wasm-tier-up",
-    "--no-wasm-lazy-compilation",
-];
-const JSC_IPINT: &[&str] = &["--useBBQJIT=false", "--useOMGJIT=false"];
-const JSC_BBQ: &[&str] = &[
-    "--useWasmIPInt=false",
-    "--useWasmLLInt=false",
-    "--useOMGJIT=false",
-];
-const JSC_OMG: &[&str] = &[
-    "--useWasmIPInt=false",
-    "--useWasmLLInt=false",
-    "--thresholdForOMGOptimizeAfterWarmUp=0",
-    "--thresholdForOMGOptimizeSoon=0",
-    "--useWasmOSR=true",
-];
+#[cfg_attr(not(all(feature = "v8", feature = "jsc")), allow(dead_code))]
+mod options {
+    pub const V8_TURBOFAN: &[&str] = &["--no-liftoff", "--no-wasm-tier-up", "--no-wasm-lazy-compilation"];
+    pub const V8_LIFTOFF: &[&str] = &[
+        "--liftoff-only",
+        "--no-wasm-tier-up",
+        "--no-wasm-lazy-compilation",
+    ];
+    pub const JSC_IPINT: &[&str] = &["--useBBQJIT=false", "--useOMGJIT=false"];
+    pub const JSC_BBQ: &[&str] = &[
+        "--useWasmIPInt=false",
+        "--useWasmLLInt=false",
+        "--useOMGJIT=false",
+    ];
+    pub const JSC_OMG: &[&str] = &[
+        "--useWasmIPInt=false",
+        "--useWasmLLInt=false",
+        "--thresholdForOMGOptimizeAfterWarmUp=0",
+        "--thresholdForOMGOptimizeSoon=0",
+        "--useWasmOSR=true",
+    ];
+}
+#[cfg_attr(not(any(feature = "v8", feature = "jsc")), allow(unused_imports))]
+use options::*;
 
-/// `CONFIG@BINARY`: an out-of-process configuration run by another binary
+/// The configurations that run in another process, built with `binary` in
+/// place of their default one; `None` when `base` is not one of them.
+///
+/// `CONFIG@BINARY` names such a configuration with another binary
 /// (`v8-turbofan@/opt/node-18/bin/node`, `jsc-omg@/opt/webkit-2.48/bin/jsc`,
 /// `v8-chromium@/usr/bin/chromium-beta`), so that a release can be diffed
 /// against its predecessor with the same blame (the same code base).
@@ -92,34 +100,53 @@ const JSC_OMG: &[&str] = &[
     not(all(feature = "v8", feature = "jsc", feature = "chromium")),
     allow(unused_variables)
 )]
-fn build_at(name: &str, base: &str, binary: &str) -> Result<Arc<dyn Engine>, BuildError> {
-    let unavailable = |e: crate::external::Unavailable| BuildError::Unavailable(e.0);
-    let engine: Arc<dyn Engine> = match base {
+fn build_external(
+    name: &str,
+    base: &str,
+    binary: Option<&str>,
+) -> Option<Result<Arc<dyn Engine>, BuildError>> {
+    use crate::external;
+    let started: Option<Result<external::ExternalEngine, external::Unavailable>> = match base {
+        // Optimising tier only, compiled eagerly so validation errors surface at compile.
         #[cfg(feature = "v8")]
-        "v8-turbofan" => Arc::new(crate::external::v8_at(name, binary, V8_TURBOFAN).map_err(unavailable)?),
+        "v8-turbofan" => Some(external::v8(name, binary, V8_TURBOFAN)),
+        // Baseline tier only.
         #[cfg(feature = "v8")]
-        "v8-liftoff" => Arc::new(crate::external::v8_at(name, binary, V8_LIFTOFF).map_err(unavailable)?),
+        "v8-liftoff" => Some(external::v8(name, binary, V8_LIFTOFF)),
+        // JavaScriptCore's in-place interpreter only.
         #[cfg(feature = "jsc")]
-        "jsc-ipint" => Arc::new(crate::external::jsc_at(name, binary, JSC_IPINT).map_err(unavailable)?),
+        "jsc-ipint" => Some(external::jsc(name, binary, JSC_IPINT)),
+        // The BBQ baseline compiler only (no interpreter, no tier-up).
         #[cfg(feature = "jsc")]
-        "jsc-bbq" => Arc::new(crate::external::jsc_at(name, binary, JSC_BBQ).map_err(unavailable)?),
+        "jsc-bbq" => Some(external::jsc(name, binary, JSC_BBQ)),
+        // The OMG optimising compiler: BBQ first (JSC cannot start in OMG),
+        // tiering up to OMG at the first call of every function.
         #[cfg(feature = "jsc")]
-        "jsc-omg" => Arc::new(crate::external::jsc_at(name, binary, JSC_OMG).map_err(unavailable)?),
+        "jsc-omg" => Some(external::jsc(name, binary, JSC_OMG)),
+        // V8 as Chromium ships it, in a real headless browser page; optimising
+        // tier only, as `v8-turbofan`.
         #[cfg(feature = "chromium")]
-        "v8-chromium" => Arc::new(crate::external::chromium(name, Some(binary)).map_err(unavailable)?),
-        _ => {
-            return Err(BuildError::Unknown(format!(
-                "`{name}`: only an engine in another process can name its binary with @ (v8-turbofan, v8-liftoff, jsc-ipint, jsc-bbq, jsc-omg, v8-chromium)"
-            )));
-        }
+        "v8-chromium" => Some(external::chromium(name, binary)),
+        _ => None,
     };
-    Ok(engine)
+    started.map(|started| {
+        started
+            .map(|e| Arc::new(e) as Arc<dyn Engine>)
+            .map_err(|e| BuildError::Unavailable(e.0))
+    })
 }
 
 /// Builds the engine configuration called `name`, or says why it can't.
 pub fn build(name: &str) -> Result<Arc<dyn Engine>, BuildError> {
     if let Some((base, binary)) = name.split_once('@') {
-        return build_at(name, base, binary);
+        return build_external(name, base, Some(binary)).unwrap_or_else(|| {
+            Err(BuildError::Unknown(format!(
+                "`{name}`: only an engine in another process can name its binary with @ (v8-turbofan, v8-liftoff, jsc-ipint, jsc-bbq, jsc-omg, v8-chromium)"
+            )))
+        });
+    }
+    if let Some(built) = build_external(name, name, None) {
+        return built;
     }
     let engine: Arc<dyn Engine> = match name {
         #[cfg(feature = "wasmtime-cranelift")]
@@ -147,44 +174,6 @@ pub fn build(name: &str) -> Result<Arc<dyn Engine>, BuildError> {
         )),
         #[cfg(feature = "wasmi")]
         "wasmi" => Arc::new(crate::wasmi_engine::WasmiEngine::new()),
-        // Optimising tier only, compiled eagerly so validation errors surface at compile.
-        #[cfg(feature = "v8")]
-        "v8-turbofan" => {
-            Arc::new(crate::external::v8(name, V8_TURBOFAN).map_err(|e| BuildError::Unavailable(e.0))?)
-        }
-        // Baseline tier only.
-        #[cfg(feature = "v8")]
-        "v8-liftoff" => {
-            Arc::new(crate::external::v8(name, V8_LIFTOFF).map_err(|e| BuildError::Unavailable(e.0))?)
-        }
-        // JavaScriptCore's in-place interpreter only.
-        #[cfg(feature = "jsc")]
-        "jsc-ipint" => {
-            Arc::new(crate::external::jsc(name, JSC_IPINT).map_err(|e| BuildError::Unavailable(e.0))?)
-        }
-        // The BBQ baseline compiler only (no interpreter, no tier-up).
-        #[cfg(feature = "jsc")]
-        "jsc-bbq" => Arc::new(
-            crate::external::jsc(
-                name,
-                &[
-                    "--useWasmIPInt=false",
-                    "--useWasmLLInt=false",
-                    "--useOMGJIT=false",
-                ],
-            )
-            .map_err(|e| BuildError::Unavailable(e.0))?,
-        ),
-        // The OMG optimising compiler: BBQ first (JSC cannot start in OMG),
-        // tiering up to OMG at the first call of every function.
-        #[cfg(feature = "jsc")]
-        "jsc-omg" => Arc::new(crate::external::jsc(name, JSC_OMG).map_err(|e| BuildError::Unavailable(e.0))?),
-        // V8 as Chromium ships it, in a real headless browser page; optimising
-        // tier only, as `v8-turbofan`.
-        #[cfg(feature = "chromium")]
-        "v8-chromium" => {
-            Arc::new(crate::external::chromium(name, None).map_err(|e| BuildError::Unavailable(e.0))?)
-        }
         _ => {
             return Err(BuildError::Unknown(format!(
                 "unknown engine `{name}` (this build has: {})",

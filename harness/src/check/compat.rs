@@ -69,7 +69,7 @@ fn behaviour(record: &CallRecord) -> Option<String> {
                 .collect();
             format!("returned [{}]", vals.join(", "))
         }
-        CallResult::Failed(Failure::Trap { trap, .. }) => format!("trap {}", crate::compare::vague(*trap)),
+        CallResult::Failed(Failure::Trap { trap, .. }) => format!("trap {}", trap.vague()),
         // Running out of a resource may happen anywhere: not a behaviour.
         CallResult::Failed(Failure::Exhausted { .. }) => return None,
         CallResult::Failed(Failure::Unsupported { .. }) => return None,

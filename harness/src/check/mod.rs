@@ -275,18 +275,14 @@ pub fn agreed(case: &TestCase, result: &CaseResult) -> Option<Vec<Recorded>> {
                         CallResult::Failed(Failure::Trap { trap, .. }) => Some(Err(*trap)),
                         CallResult::Failed(_) => None,
                     },
-                    host_calls: host_functions
-                        .then(|| match record.state.global(HOST_CALLS_GLOBAL) {
-                            Some(Val::I32(n)) => Some(n as u32),
-                            _ => None,
-                        })
-                        .flatten(),
-                    host_digest: host_functions
-                        .then(|| match record.state.global(HOST_DIGEST_GLOBAL) {
-                            Some(Val::I64(d)) => Some(crate::compare::digest_text(d)),
-                            _ => None,
-                        })
-                        .flatten(),
+                    host_calls: match record.state.global(HOST_CALLS_GLOBAL) {
+                        Some(Val::I32(n)) if host_functions => Some(n as u32),
+                        _ => None,
+                    },
+                    host_digest: match record.state.global(HOST_DIGEST_GLOBAL) {
+                        Some(Val::I64(d)) if host_functions => Some(crate::compare::digest_text(d)),
+                        _ => None,
+                    },
                 }
             })
             .collect(),

@@ -1,6 +1,5 @@
 //! Whether one engine's call did what a vectors file expects.
 
-use super::rules::vague;
 use crate::execute::{CallRecord, CallResult};
 use crate::source::expect::{Expect, Outcome};
 use crate::source::host::{HOST_CALLS_GLOBAL, HOST_DIGEST_GLOBAL};
@@ -16,7 +15,7 @@ pub fn meets(expect: &Expect, record: &CallRecord) -> bool {
             patterns.len() == values.len() && patterns.iter().zip(values).all(|(p, v)| p.matches(v))
         }
         (Some(Outcome::Traps(kind)), CallResult::Failed(Failure::Trap { trap, .. })) => {
-            kind.is_none_or(|k| k == *trap || vague(k) == *trap)
+            kind.is_none_or(|k| k == *trap || k.vague() == *trap)
         }
         _ => false,
     };

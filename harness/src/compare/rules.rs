@@ -289,21 +289,10 @@ fn trap_of(o: &Obs) -> Option<TrapKind> {
     }
 }
 
-/// The vague trap kind that stands for `t` when some engine reports only that
-/// vague kind (V8): "conversion to integer trapped" for overflow and NaN, "an
-/// indirect call trapped" for a null entry and a signature mismatch.
-pub fn vague(t: TrapKind) -> TrapKind {
-    match t {
-        TrapKind::IntegerOverflow | TrapKind::BadConversionToInteger => TrapKind::ConversionToInteger,
-        TrapKind::IndirectCallToNull | TrapKind::BadSignature => TrapKind::IndirectCall,
-        other => other,
-    }
-}
-
 /// When an engine reports a vague trap kind, the distinction it cannot make
 /// is dropped for everyone at that step.
 fn blur_vague(o: Obs, kinds: &[TrapKind]) -> Obs {
-    let blur = |t: TrapKind| if kinds.contains(&vague(t)) { vague(t) } else { t };
+    let blur = |t: TrapKind| if kinds.contains(&t.vague()) { t.vague() } else { t };
     match o {
         Obs::Trapped(t, s) => Obs::Trapped(blur(t), s),
         Obs::InstantiateFailed(Some(t)) => Obs::InstantiateFailed(Some(blur(t))),

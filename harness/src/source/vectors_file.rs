@@ -155,22 +155,22 @@ impl VectorsFile {
                             .map(|(v, t)| value(v, *t).map_err(|e| anyhow!("{at}: import {key}: {e}")))
                             .collect()
                     };
-                    match (&i.returns, &i.sequence, i.trap) {
+                    let behaviour = match (&i.returns, &i.sequence, i.trap) {
                         (_, _, Some(true)) => Behaviour::Traps,
                         (Some(r), None, _) => Behaviour::Returns(values(r, "returns")?),
                         (None, Some(seq), _) if !seq.is_empty() => Behaviour::Sequence(
-                            seq.iter()
-                                .map(|s| values(s, "sequence"))
-                                .collect::<Result<_>>()?,
+                            seq.iter().map(|s| values(s, "sequence")).collect::<Result<_>>()?,
                         ),
                         (None, None, _) if results.is_empty() => Behaviour::Returns(vec![]),
-                        (Some(_), Some(_), _) => bail!("{at}: import {key} has both `returns` and `sequence`"),
+                        (Some(_), Some(_), _) => {
+                            bail!("{at}: import {key} has both `returns` and `sequence`")
+                        }
                         _ => bail!(
                             "{at}: import {key} returns {}: give it `returns = [...]`, `sequence = [[...], ...]` or `trap = true`",
                             type_list(results)
                         ),
-                    }
-                    .pipe(Provide::Func)
+                    };
+                    Provide::Func(behaviour)
                 }
                 ImportType::Global { ty, .. } => {
                     if has_func || i.data.is_some() {
@@ -362,13 +362,6 @@ fn recorded_text(
         "# Golden vectors recorded by `wasmgate check --record`: what every engine agreed on.\n# Re-check with `wasmgate check --vectors FILE`; rewrite with `--update`.\n\n{body}"
     ))
 }
-
-trait Pipe: Sized {
-    fn pipe<T>(self, f: impl FnOnce(Self) -> T) -> T {
-        f(self)
-    }
-}
-impl<T> Pipe for T {}
 
 fn type_list(ts: &[ValType]) -> String {
     if ts.is_empty() {

@@ -112,3 +112,13 @@ pub fn chromium_here() -> bool {
 pub fn all_engines() -> usize {
     if chromium_here() { 12 } else { 11 }
 }
+
+/// The engines a report lists as unavailable, in order.
+pub fn unavailable(report: &serde_json::Value) -> Vec<String> {
+    report["unavailable"]
+        .as_array()
+        .expect("unavailable is a list")
+        .iter()
+        .map(|u| u["engine"].as_str().expect("an engine name").to_string())
+        .collect()
+}
