@@ -7,6 +7,7 @@
 # Usage: scripts/bad-inputs.sh   (WASMGATE: the command, default `cargo run --release --quiet --`)
 set -uo pipefail
 wasmgate=${WASMGATE:-cargo run --release --quiet --}
+repo=$(cd "$(dirname "$0")/.." && pwd)
 w=$(mktemp -d)
 trap 'rm -rf "$w"' EXIT
 cd "$w"   # reports that bad input still writes (a suite no engine runs) land here
@@ -32,6 +33,13 @@ cp -r "$bundle". "$w/b1/"; printf 'x' >> "$w/b1/module.wasm"
 cp -r "$bundle". "$w/b2/"; rm "$w/b2/module.wasm"
 cp -r "$bundle". "$w/b3/"; printf '{' > "$w/b3/bundle.json"
 touch "$w/f/mine.txt"
+cp "$repo/vectors/wasi/args.wasm" "$w/args.wasm"
+printf 'program = "args.wasm"\n[[case]]\nargz = ["1"]\n' > "$w/wasi-cases.toml"
+printf 'program = "args.wasm"\n[[case]]\ndirs = ["nowhere"]\n' > "$w/wasi-nofixture.toml"
+mkdir -p "$w/wasi-suite" "$w/wb1" "$w/wb2"
+cp "$w/args.wasm" "$w/wasi-suite/args.wasm"; printf '{"args": [1' > "$w/wasi-suite/args.json"
+printf '{"kind": "wasi", "schema_version": 1' > "$w/wb1/bundle.json"
+printf '{"kind": "wasi", "schema_version": 9}' > "$w/wb2/bundle.json"
 printf '[[divergence]]\nsignature = "x"\n' > "$w/known-noreason.toml"
 printf '[[divergence]]\nsig = "x"\nreason = "r"\n' > "$w/known-badkey.toml"
 printf '[[failure]]\nengine = "wasmi"\n' > "$w/expected-bad.toml"
@@ -138,6 +146,23 @@ inputs=(
   "compat $w/lib.wat $w/nonexistent.wasm --vectors $w/imports.toml"
   "compat $w/lib.wat $w/garbage.wasm --vectors $w/imports.toml"
   "compat $w/lib.wat $w/lib.wat"
+  "wasi $w/garbage.wasm"
+  "wasi $w/truncated.wasm"
+  "wasi $w/import.wat"
+  "wasi $w/nonexistent.wasm"
+  "wasi $w/wasi-cases.toml"
+  "wasi $w/wasi-nofixture.toml"
+  "wasi $w/wasi-suite"
+  "wasi $w/wasi-suite/args.json"
+  "wasi $w/wb1"
+  "wasi $w/args.wasm --engines nope"
+  "wasi $w/args.wasm --engines wasmi-wasi"
+  "wasi $w/args.wasm --timeout 0"
+  "wasi $w/args.wasm --count 5"
+  "wasi $w/args.wasm --random-args u32,nope"
+  "wasi $w/args.wasm --dir $w/nonexistent"
+  "repro $w/wb1"
+  "repro $w/wb2"
   "engines --config $w/config-key.toml"
   "run --config $w/config-list.toml"
   "engines --config $w/nonexistent.toml"
@@ -173,5 +198,11 @@ for var in "WASMGATE_JOBS=0" "WASMGATE_SEEDS=5" "WASMGATE_PROFILE=nope" "WASMGAT
   if [ "$code" -eq 2 ] && [ "$lines" -eq 1 ] && [ "${err#error: }" != "$err" ]; then ok=$((ok + 1)); else
     echo "NOT ONE CLEAR ERROR (exit $code, $lines lines): $var wasmgate run"; printf '%s\n' "$err" | head -3 | sed 's/^/    /'; fi
 done
+# Without node, a WASI comparison of node-wasi and one other runtime compared nothing.
+total=$((total + 1))
+err=$(NODE=/nonexistent $wasmgate wasi -q "$w/args.wasm" --engines node-wasi,wasmi-wasi --out "$w/nonode" 2>&1 >/dev/null </dev/null); code=$?
+lines=$(printf '%s\n' "$err" | grep -c .)
+if [ "$code" -eq 2 ] && [ "$lines" -eq 1 ] && [ "${err#error: }" != "$err" ]; then ok=$((ok + 1)); else
+  echo "NOT ONE CLEAR ERROR (exit $code, $lines lines): NODE=/nonexistent wasmgate wasi"; printf '%s\n' "$err" | head -3 | sed 's/^/    /'; fi
 echo "bad inputs: $total tried, $ok answered with one clear error line and exit 2, $panics panics"
 [ "$ok" -eq "$total" ] && [ "$panics" -eq 0 ]

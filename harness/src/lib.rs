@@ -17,3 +17,4 @@ pub mod fuzzing;
 pub mod isolate;
 pub mod report;
 pub mod source;
+pub mod wasi;

@@ -17,6 +17,7 @@ const STAGES: &[(&str, u32)] = &[
     ("conformance", 5),
     ("check", 6),
     ("fuzzing", 6),
+    ("wasi", 6),
     ("cli", 7),
     ("lib", 8),
     ("main", 8),

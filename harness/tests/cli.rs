@@ -21,7 +21,7 @@ fn run_writes_a_report_whose_counts_add_up() {
     ]);
     assert!([0, 1].contains(&code(&o)), "{}", stderr(&o));
     let r = report(&out);
-    assert_eq!(r["schema_version"], 3);
+    assert_eq!(r["schema_version"], 4);
     assert_eq!(r["kind"], "run");
     assert_eq!(r["gate"]["exit_code"], code(&o));
     assert_eq!(r["gate"]["passed"], code(&o) == 0);
@@ -213,7 +213,7 @@ fn bad_input_is_one_clear_error_and_exit_2() {
 }
 
 #[test]
-fn engines_lists_twelve_configurations() {
+fn engines_lists_twelve_configurations_and_three_wasi_runtimes() {
     let o = wasmgate(&["engines", "--json"]);
     assert_eq!(code(&o), 0);
     let engines: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -241,7 +241,16 @@ fn engines_lists_twelve_configurations() {
     if !chromium {
         expected.pop();
     }
+    expected.extend(["wasmtime-wasi", "wasmi-wasi", "node-wasi"]);
     assert_eq!(names, expected);
+    let kinds: Vec<&str> = engines
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "wasi").count(), 3);
+    assert_eq!(engines[names.len() - 1]["code_base"], "node");
     assert!(engines[0]["version"].as_str().unwrap().starts_with("48."));
     assert!(
         engines[8]["version"]

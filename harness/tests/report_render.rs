@@ -110,6 +110,7 @@ fn sample() -> Report {
         )]),
         compat: None,
         known_list: Default::default(),
+        wasi: None,
     };
     report.judge_gate();
     report

@@ -99,6 +99,14 @@ fn reports_of_every_kind_validate() {
         Vec::<String>::new()
     );
 
+    // A wasi report with a finding (probe.wasm's divergences).
+    let probe = Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors/wasi/probe.toml");
+    let o = wasmgate(&["wasi", "-q", probe.to_str().unwrap(), "--out", &out("wasi")]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let wasi = report(&dir.path().join("wasi"));
+    assert_eq!(wasi["kind"], "wasi");
+    assert_eq!(validate(&schema, &wasi), Vec::<String>::new(), "wasi report");
+
     // The schema is not vacuous: a report with a wrong type or a missing gate fails it.
     let mut broken = merged.clone();
     broken["gate"]["passed"] = "yes".into();

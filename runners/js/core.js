@@ -334,6 +334,8 @@ function handle(req) {
       hostRefs = new Map();
       return { ok: true };
     default:
+      // Ops only one host has (node's `wasi`).
+      if (HOST.ops && HOST.ops[req.op]) return HOST.ops[req.op](req, modules);
       return { ok: false, error: `unknown op ${req.op}` };
   }
 }

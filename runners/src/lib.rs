@@ -15,14 +15,20 @@ pub mod registry;
 pub mod value;
 pub mod versions;
 
+pub mod wasi;
+#[cfg(feature = "wasmi-wasi")]
+pub mod wasi_wasmi;
+#[cfg(feature = "wasmtime-wasi")]
+pub mod wasi_wasmtime;
 #[cfg(any(feature = "wasmer-cranelift", feature = "wasmer-singlepass"))]
 pub mod wasmer_engine;
-#[cfg(feature = "wasmi")]
+#[cfg(any(feature = "wasmi", feature = "wasmi-wasi"))]
 pub mod wasmi_engine;
 #[cfg(any(
     feature = "wasmtime-cranelift",
     feature = "wasmtime-winch",
-    feature = "wasmtime-pulley"
+    feature = "wasmtime-pulley",
+    feature = "wasmtime-wasi"
 ))]
 pub mod wasmtime_engine;
 

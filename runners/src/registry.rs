@@ -50,6 +50,9 @@ pub fn tier(name: &str) -> &'static str {
         "jsc-ipint" => "IPInt, in-place interpreter",
         "jsc-bbq" => "BBQ, baseline compiler",
         "jsc-omg" => "OMG, optimising compiler (after BBQ)",
+        "wasmtime-wasi" => "WASI preview1: wasmtime-wasi, on Cranelift",
+        "wasmi-wasi" => "WASI preview1: wasmi_wasi (wasi-common), on wasmi",
+        "node-wasi" => "WASI preview1: node:wasi (uvwasi), on V8",
         _ => "",
     }
 }
@@ -174,6 +177,11 @@ pub fn build(name: &str) -> Result<Arc<dyn Engine>, BuildError> {
         )),
         #[cfg(feature = "wasmi")]
         "wasmi" => Arc::new(crate::wasmi_engine::WasmiEngine::new()),
+        _ if crate::wasi::names().contains(&name) => {
+            return Err(BuildError::Unknown(format!(
+                "`{name}` runs WASI command programs: use it with `wasmgate wasi`"
+            )));
+        }
         _ => {
             return Err(BuildError::Unknown(format!(
                 "unknown engine `{name}` (this build has: {})",

@@ -251,7 +251,7 @@ fn from_native(store: &Store<StoreLimits>, v: &wasmi::Val) -> Val {
     }
 }
 
-fn failure(err: wasmi::Error) -> Failure {
+pub(crate) fn failure(err: wasmi::Error) -> Failure {
     let message = err.to_string();
     // wasmi reports an element segment that does not fit its table as an
     // instantiation error; the spec (and every other engine) calls it a trap.

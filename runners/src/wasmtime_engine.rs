@@ -299,7 +299,7 @@ fn from_native(store: &Store<StoreLimits>, v: &wasmtime::Val) -> Result<Val, Fai
     })
 }
 
-fn failure(err: wasmtime::Error) -> Failure {
+pub(crate) fn failure(err: wasmtime::Error) -> Failure {
     let message = format!("{err:#}");
     if err.downcast_ref::<wasmtime::ThrownException>().is_some() {
         return Failure::trap(TrapKind::UncaughtException, message);

@@ -442,6 +442,7 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
         timings,
         compat: None,
         known_list: Default::default(),
+        wasi: None,
     };
     crate::campaign::known::apply(&mut report, &opts.known);
     if opts.shrink_attempts > 0 && !interrupted {

@@ -112,6 +112,7 @@ pub fn run(opts: &SweepOptions, engines: Resolved) -> Result<Report> {
         timings,
         compat: None,
         known_list: Default::default(),
+        wasi: None,
     };
     known::apply(&mut report, &opts.known);
     write_report(&mut report, &opts.out)?;

@@ -212,15 +212,7 @@ pub fn report(
     }
     let (summary, findings, timings) = agg.finish();
     Ok(Report {
-        envelope: Envelope::new(
-            kind,
-            infos,
-            unavailable,
-            Timing {
-                started_at: humantime::format_rfc3339_seconds(started.0).to_string(),
-                wall_ms: started.1.elapsed().as_millis() as u64,
-            },
-        ),
+        envelope: Envelope::new(kind, infos, unavailable, Timing::since(started)),
         run: RunInfo {
             name,
             profile: crate::source::profile::Profile::Default,
@@ -242,6 +234,7 @@ pub fn report(
         timings,
         compat: None,
         known_list: Default::default(),
+        wasi: None,
     })
 }
 

@@ -12,12 +12,22 @@ pub struct Opts {
 
 pub fn run(opts: Opts) -> Result<i32> {
     let resolved = engines::resolve_all(&engines::default_names())?;
-    let infos: Vec<_> = resolved.engines.iter().map(|e| e.info().clone()).collect();
+    let (wasi, wasi_unavailable) = super::wasi::resolve(&[])?;
+    let core = resolved.engines.len();
+    let infos: Vec<_> = resolved
+        .engines
+        .iter()
+        .map(|e| e.info().clone())
+        .chain(wasi.iter().map(|e| e.info().clone()))
+        .collect();
     if opts.json {
         let listed: Vec<serde_json::Value> = infos
             .iter()
-            .map(|i| {
+            .enumerate()
+            .map(|(n, i)| {
                 let mut v = serde_json::to_value(i).unwrap_or_default();
+                // `core`: runs modules (run, sweep, check, conformance); `wasi`: runs command programs (`wasmgate wasi`).
+                v["kind"] = if n < core { "core" } else { "wasi" }.into();
                 v["code_base"] = crate::compare::code_base(&i.name).into();
                 v["tier"] = wasmgate_runners::registry::tier(&i.name).into();
                 v
@@ -49,7 +59,7 @@ pub fn run(opts: Opts) -> Result<i32> {
             features.join(", ")
         );
     }
-    for u in &resolved.unavailable {
+    for u in resolved.unavailable.iter().chain(&wasi_unavailable) {
         println!("{:width$}  unavailable: {}", u.engine, u.reason);
     }
     Ok(0)

@@ -16,6 +16,7 @@ pub mod schema;
 mod selftest;
 mod shrink;
 mod sweep;
+mod wasi;
 mod worker;
 
 pub use options::*;
@@ -58,6 +59,9 @@ enum Command {
     /// Compare a module's new version with its old one: exports and behaviour on every engine.
     #[command(after_help = EXIT_CODES)]
     Compat(compat::Opts),
+    /// Run WASI command programs on every runtime's own WASI and compare stdout, stderr, exit code and files.
+    #[command(after_help = EXIT_CODES)]
+    Wasi(wasi::Opts),
     /// List the engine configurations in this build.
     #[command(after_help = EXIT_CODES)]
     Engines(engines::Opts),
@@ -120,6 +124,7 @@ pub fn main() -> i32 {
         Command::Sweep(o) => sweep::run(o),
         Command::Check(o) => check::run(o),
         Command::Compat(o) => compat::run(o),
+        Command::Wasi(o) => wasi::run(o),
         Command::Engines(o) => engines::run(o),
         Command::Repro(o) => repro::run(o),
         Command::Selftest(o) => selftest::run(o),

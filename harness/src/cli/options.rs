@@ -188,28 +188,36 @@ impl EngineOpts {
     pub fn resolve_for_comparison(&self) -> Result<Resolved> {
         let resolved = self.resolve()?;
         if resolved.engines.len() < 2 {
-            let ran: Vec<&str> = resolved.specs.iter().map(String::as_str).collect();
-            let why: Vec<String> = resolved
-                .unavailable
-                .iter()
-                .map(|u| format!("{}: {}", u.engine, u.reason))
-                .collect();
-            bail!(
-                "a comparison needs at least two engines, and only {} can run here{}",
-                if ran.is_empty() {
-                    "none".to_string()
-                } else {
-                    ran.join(", ")
-                },
-                if why.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", why.join("; "))
-                }
-            );
+            return Err(too_few("engines", &resolved.specs, &resolved.unavailable));
         }
         Ok(resolved)
     }
+}
+
+/// The error of a comparison with fewer than two `what` that can run: which
+/// ran, and why the others could not.
+pub fn too_few(
+    what: &str,
+    ran: &[String],
+    unavailable: &[crate::execute::engines::Unavailable],
+) -> anyhow::Error {
+    let why: Vec<String> = unavailable
+        .iter()
+        .map(|u| format!("{}: {}", u.engine, u.reason))
+        .collect();
+    anyhow::anyhow!(
+        "a comparison needs at least two {what}, and only {} can run here{}",
+        if ran.is_empty() {
+            "none".to_string()
+        } else {
+            ran.join(", ")
+        },
+        if why.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", why.join("; "))
+        }
+    )
 }
 
 /// How campaigns isolate engines, shared by every subcommand that runs them.

@@ -40,6 +40,11 @@ pub struct Opts {
 }
 
 pub fn run(opts: Opts) -> Result<i32> {
+    if let Some(path) = &opts.bundle
+        && crate::report::wasi_bundle::is_wasi_bundle(path)
+    {
+        return wasi_repro(path, &opts);
+    }
     let (case, default_engines) = match (&opts.bundle, opts.seed) {
         _ if opts.fuzz_input.is_some() => {
             let path = opts
@@ -136,4 +141,42 @@ pub fn load_module(path: &std::path::Path, vector_seed: u64) -> Result<TestCase>
         vector_seed,
         crate::source::case::CALLS_PER_EXPORT,
     ))
+}
+
+/// Replays a WASI bundle on the runtimes it names (or `--engines`).
+fn wasi_repro(path: &std::path::Path, opts: &Opts) -> Result<i32> {
+    use crate::report::wasi_bundle::WasiBundle;
+    let (bundle, suite) = WasiBundle::load(path)?;
+    let names: Vec<String> = if opts.engines.given() {
+        opts.engines.names()
+    } else {
+        bundle.engines.iter().map(|e| e.name.clone()).collect()
+    };
+    let (engines, unavailable) = super::wasi::resolve(&names)?;
+    for u in &unavailable {
+        eprintln!("wasmgate: {} not run: {}", u.engine, u.reason);
+    }
+    let timeout = crate::wasi::RUN_TIMEOUT;
+    let runs = crate::execute::wasi::run_everywhere(&engines, &suite, timeout);
+    let case = &suite.cases[0];
+    let observed = crate::wasi::observations(&runs, 0);
+    let refs: Vec<_> = observed.iter().collect();
+    let verdict = crate::compare::wasi::compare(&bundle.program, bundle.run, case, &refs);
+    print!(
+        "{}",
+        crate::report::side_by_side::render_wasi(&bundle.program, case, &observed, &verdict)
+    );
+    if let Some(dir) = &opts.save {
+        let infos = engines.iter().map(|e| e.info().clone()).collect();
+        WasiBundle::new(&suite, 0, infos, observed, verdict.clone()).write(dir, &suite.wasm)?;
+        println!(
+            "bundle: {} (replay: wasmgate repro {})",
+            dir.display(),
+            dir.display()
+        );
+    }
+    Ok(match verdict {
+        Verdict::Diverge(_) => exit::FINDINGS,
+        _ => exit::AGREE,
+    })
 }

@@ -9,6 +9,7 @@
 mod expect;
 pub mod judge;
 mod rules;
+pub mod wasi;
 
 pub use expect::{digest_text, meets};
 

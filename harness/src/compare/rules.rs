@@ -53,6 +53,15 @@ pub enum DivergenceKind {
     Hang,
     /// An engine's result differs from the one the vectors file expects.
     Expected,
+    /// A WASI program exited with different codes (or exited on some
+    /// engines and trapped or failed on others).
+    Exit,
+    /// A WASI program wrote different bytes to stdout.
+    Stdout,
+    /// A WASI program wrote different bytes to stderr.
+    Stderr,
+    /// A WASI program left different files in its pre-opened folders.
+    Files,
 }
 
 impl DivergenceKind {
@@ -70,6 +79,10 @@ impl DivergenceKind {
             DivergenceKind::Crash => "crash",
             DivergenceKind::Hang => "hang",
             DivergenceKind::Expected => "expected",
+            DivergenceKind::Exit => "exit",
+            DivergenceKind::Stdout => "stdout",
+            DivergenceKind::Stderr => "stderr",
+            DivergenceKind::Files => "files",
         }
     }
 }
@@ -120,6 +133,14 @@ pub enum Observed {
     /// Nothing was observed (the engine stopped earlier).
     #[default]
     Nothing,
+    /// A WASI program exited with this code.
+    Exited { code: i32 },
+    /// A WASI program wrote this (`stdout`, `stderr` or `files`: the folders' listing).
+    Wrote {
+        what: String,
+        bytes: u64,
+        sha256: String,
+    },
 }
 
 /// Where a divergence happened, as data.
@@ -537,9 +558,12 @@ fn code_bases<'a>(engines: impl IntoIterator<Item = &'a &'a str>) -> usize {
         .len()
 }
 
-fn divergence(case: &TestCase, step: usize, mut groups: Vec<(Option<Obs>, Vec<&str>)>) -> Divergence {
-    // The group backed by most code bases first, then the largest; ties broken
-    // by the first engine's name for stability.
+/// The vote over engines grouped by what they observed (at least two
+/// groups): orders the groups (the one backed by most code bases first, then
+/// the largest; ties broken by the first engine's name for stability) and
+/// returns whether the first is a majority of code bases, how many code
+/// bases voted, and the engines blamed (outside the majority, or all).
+pub fn vote<T>(groups: &mut [(T, Vec<&str>)]) -> (bool, u32, Vec<String>) {
     for (_, members) in groups.iter_mut() {
         members.sort();
     }
@@ -557,6 +581,11 @@ fn divergence(case: &TestCase, step: usize, mut groups: Vec<(Option<Obs>, Vec<&s
         .flat_map(|(_, m)| m.iter().map(|s| s.to_string()))
         .collect();
     blamed.sort();
+    (majority, voters, blamed)
+}
+
+fn divergence(case: &TestCase, step: usize, mut groups: Vec<(Option<Obs>, Vec<&str>)>) -> Divergence {
+    let (majority, voters, blamed) = vote(&mut groups);
     let reference = &groups[0].0;
     let kind = groups[1..]
         .iter()
@@ -564,11 +593,7 @@ fn divergence(case: &TestCase, step: usize, mut groups: Vec<(Option<Obs>, Vec<&s
         .min_by_key(|k| if *k == DivergenceKind::Crash { 0 } else { 1 })
         .unwrap_or(DivergenceKind::Error);
     let class = class_of(case, step, kind, &groups);
-    let signature_text = format!("{}|{kind}|{class}", blamed.join("+"));
-    let signature = format!(
-        "{kind}-{:08x}",
-        xxhash_rust::xxh3::xxh3_64(signature_text.as_bytes()) as u32
-    );
+    let (signature, signature_text) = signature_of(&blamed, kind, &class);
     let out_groups = groups
         .iter()
         .map(|(o, m)| Group {

@@ -10,5 +10,6 @@ pub mod engines;
 pub mod mutant;
 mod outcome;
 pub mod parallel;
+pub mod wasi;
 
 pub use outcome::*;

@@ -33,6 +33,18 @@ pub struct ReproBundle {
     pub verdict: Verdict,
 }
 
+/// A bundle's folder and its `bundle.json`, given either.
+pub fn locate(path: &Path) -> (PathBuf, PathBuf) {
+    if path.is_dir() {
+        (path.to_path_buf(), path.join("bundle.json"))
+    } else {
+        (
+            path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            path.to_path_buf(),
+        )
+    }
+}
+
 /// Hex SHA-256 of `bytes`.
 pub fn sha256(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
@@ -80,14 +92,7 @@ impl ReproBundle {
     /// Loads a bundle from its folder or its `bundle.json`; returns it with the
     /// case's module bytes filled in.
     pub fn load(path: &Path) -> Result<ReproBundle> {
-        let (dir, json_path): (PathBuf, PathBuf) = if path.is_dir() {
-            (path.to_path_buf(), path.join("bundle.json"))
-        } else {
-            (
-                path.parent().map(Path::to_path_buf).unwrap_or_default(),
-                path.to_path_buf(),
-            )
-        };
+        let (dir, json_path) = locate(path);
         let json =
             fs::read(&json_path).with_context(|| format!("cannot read bundle {}", json_path.display()))?;
         let mut bundle: ReproBundle = serde_json::from_slice(&json)

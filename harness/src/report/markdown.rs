@@ -34,6 +34,10 @@ impl Report {
         if let Some(c) = &self.compat {
             compat_section(&mut md, c);
         }
+        if let Some(w) = &self.wasi {
+            let _ = writeln!(md, "WASI preview1 runs: {}.\n", w.deterministic);
+            let _ = writeln!(md, "Not compared: {}.\n", w.not_compared);
+        }
         if let Some(missing) = &self.run.incomplete {
             let _ = writeln!(md, "⚠️ Incomplete: {missing}.\n");
         }
@@ -47,7 +51,15 @@ impl Report {
             "| {} | {} | {} | {} | {} | {} |\n",
             s.cases, s.agreed, s.diverged, s.inconclusive, s.generation_errors, s.unique_findings
         );
-        if s.calls > 0 {
+        if s.calls > 0 && self.wasi.is_some() {
+            let _ = writeln!(
+                md,
+                "{} runs compared, {} ({:.0}%) exited with a code; the rest trapped or failed.\n",
+                s.calls,
+                s.calls_returned,
+                100.0 * s.calls_returned as f64 / s.calls as f64
+            );
+        } else if s.calls > 0 {
             let _ = writeln!(
                 md,
                 "{} calls compared, {} ({:.0}%) returned values; the rest trapped.\n",
@@ -211,12 +223,13 @@ fn finding_in_full(md: &mut String, report: &Report, f: &Finding) {
             seeds.join(", ")
         );
     } else {
-        let modules: Vec<String> = f
+        let mut modules: Vec<String> = f
             .seeds
             .iter()
-            .filter_map(|&i| report.run.modules.get(i as usize))
+            .filter_map(|&i| report.module_of(i))
             .map(|m| format!("`{m}`"))
             .collect();
+        modules.dedup();
         let _ = writeln!(md, "- in module(s) {}", modules.join(", "));
     }
     let _ = writeln!(md, "- at `{}`", f.step);

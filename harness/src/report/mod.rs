@@ -12,6 +12,7 @@ mod markdown;
 mod model;
 pub mod sarif;
 pub mod side_by_side;
+pub mod wasi_bundle;
 
 pub use model::*;
 

@@ -10,7 +10,7 @@ use wasmgate_runners::EngineInfo;
 
 /// Version of the report schema; bumped (with a README changelog line) on any
 /// change a consumer could notice.
-pub const REPORT_SCHEMA_VERSION: u32 = 3;
+pub const REPORT_SCHEMA_VERSION: u32 = 4;
 
 /// Exit codes, as documented in the README.
 pub mod exit {
@@ -301,6 +301,8 @@ pub enum ReportKind {
     Check,
     /// `wasmgate compat`: a module's new version against its old one.
     Compat,
+    /// `wasmgate wasi`: WASI command programs on each runtime's own WASI.
+    Wasi,
 }
 
 impl std::fmt::Display for ReportKind {
@@ -312,6 +314,7 @@ impl std::fmt::Display for ReportKind {
             ReportKind::Conformance => "conformance",
             ReportKind::Check => "check",
             ReportKind::Compat => "compat",
+            ReportKind::Wasi => "wasi",
         })
     }
 }
@@ -323,6 +326,16 @@ pub struct Timing {
     pub started_at: String,
     /// Wall time, over every session of a resumed run.
     pub wall_ms: u64,
+}
+
+impl Timing {
+    /// Started at `started` (wall clock, and the instant to measure from), until now.
+    pub fn since(started: (std::time::SystemTime, std::time::Instant)) -> Timing {
+        Timing {
+            started_at: humantime::format_rfc3339_seconds(started.0).to_string(),
+            wall_ms: started.1.elapsed().as_millis() as u64,
+        }
+    }
 }
 
 /// The verdict a CI gate reads, the same in every kind of report.
@@ -414,6 +427,31 @@ pub struct Report {
     /// How the known-divergence list fared.
     #[serde(default, skip_serializing_if = "KnownList::is_empty")]
     pub known_list: KnownList,
+    /// For `wasi`: the environment every run had, and what was not compared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wasi: Option<WasiInfo>,
+}
+
+/// The environment of a `wasmgate wasi` run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct WasiInfo {
+    /// What every runtime's environment holds fixed.
+    pub deterministic: String,
+    /// What no runtime can fix, left out of the comparison.
+    pub not_compared: String,
+    /// Programs run, with how many runs each.
+    pub programs: Vec<WasiProgramRuns>,
+    /// Wall time one run may take.
+    pub run_timeout_ms: u64,
+}
+
+/// A program of a `wasmgate wasi` run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct WasiProgramRuns {
+    pub program: String,
+    pub runs: u64,
+    /// The report's seeds (case indices) of this program's runs: `start..end`.
+    pub seeds: SeedRange,
 }
 
 /// Known-divergence entries that matched nothing, or are past their date.
@@ -494,6 +532,19 @@ pub struct BehaviourChange {
 }
 
 impl Report {
+    /// The module file case `seed` ran, for reports of a user's own modules
+    /// (`check`, `compat`: one case per module; `wasi`: runs per program).
+    pub fn module_of(&self, seed: u64) -> Option<&str> {
+        match &self.wasi {
+            Some(w) => w
+                .programs
+                .iter()
+                .find(|p| (p.seeds.start..p.seeds.end).contains(&seed))
+                .map(|p| p.program.as_str()),
+            None => self.run.modules.get(seed as usize).map(String::as_str),
+        }
+    }
+
     /// Why this report cannot pass a gate although it has no new finding: it
     /// compared nothing (no case, fewer than two engines, or every case
     /// inconclusive). A gate that compared nothing has not passed.
@@ -508,9 +559,20 @@ impl Report {
                 "compared nothing: the run made no case ({scope}, or its time ran out before the first)"
             ))
         } else if self.envelope.engines.len() < 2 {
+            let why: Vec<String> = self
+                .envelope
+                .unavailable
+                .iter()
+                .map(|u| format!("{} not run: {}", u.engine, u.reason))
+                .collect();
             Some(format!(
-                "compared nothing: only {} engine ran",
-                self.envelope.engines.len()
+                "compared nothing: only {} engine ran{}",
+                self.envelope.engines.len(),
+                if why.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", why.join("; "))
+                }
             ))
         } else if s.agreed + s.diverged == 0 {
             Some(format!(

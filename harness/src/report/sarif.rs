@@ -32,7 +32,13 @@ fn kind_text(kind: DivergenceKind) -> &'static str {
         DivergenceKind::Error => "An engine reports an error that is neither a trap nor exhaustion",
         DivergenceKind::Crash => "An engine crashed",
         DivergenceKind::Hang => "An engine hung past the time limit",
-        DivergenceKind::Expected => "A call's result differs from the vectors file's expectation",
+        DivergenceKind::Expected => "A result differs from the expectation written down for it",
+        DivergenceKind::Exit => {
+            "A WASI program exits differently (code, trap or error) on different runtimes"
+        }
+        DivergenceKind::Stdout => "A WASI program prints different stdout on different runtimes",
+        DivergenceKind::Stderr => "A WASI program prints different stderr on different runtimes",
+        DivergenceKind::Files => "A WASI program leaves different files on different runtimes",
     }
 }
 
@@ -46,13 +52,14 @@ fn location(uri: &str) -> Value {
 /// The artifact a finding is about: the user's module for `check` and
 /// `compat`, the bundle's module for generated cases.
 fn artifact(report: &Report, f: &Finding) -> String {
-    let module = f
-        .seeds
-        .first()
-        .and_then(|&i| report.run.modules.get(i as usize))
-        .filter(|_| matches!(report.envelope.kind, ReportKind::Check | ReportKind::Compat));
+    let module = f.seeds.first().and_then(|&i| report.module_of(i)).filter(|_| {
+        matches!(
+            report.envelope.kind,
+            ReportKind::Check | ReportKind::Compat | ReportKind::Wasi
+        )
+    });
     match module {
-        Some(m) => m.clone(),
+        Some(m) => m.to_string(),
         None => format!("{}/module.wasm", f.bundle),
     }
 }

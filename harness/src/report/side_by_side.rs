@@ -129,6 +129,20 @@ pub fn render(case: &TestCase, outcomes: &[EngineOutcome], verdict: &Verdict) ->
         let _ = writeln!(out, "{}", if differs { "  <<" } else { "" });
     }
     let _ = writeln!(out);
+    verdict_lines(&mut out, verdict);
+    for o in outcomes {
+        if let Status::Skipped { reason } = &o.status {
+            let _ = writeln!(out, "skipped {}: {reason}", o.engine);
+        }
+        if let Status::Crashed { message, phase } = &o.status {
+            let _ = writeln!(out, "crashed {} during {phase:?}: {message}", o.engine);
+        }
+    }
+    out
+}
+
+/// The verdict, its groups and whom it blames.
+fn verdict_lines(out: &mut String, verdict: &Verdict) {
     match verdict {
         Verdict::Agree { engines } => {
             let _ = writeln!(out, "verdict: all {engines} engines agree");
@@ -153,13 +167,54 @@ pub fn render(case: &TestCase, outcomes: &[EngineOutcome], verdict: &Verdict) ->
             let _ = writeln!(out, "  {who}: {}", d.blamed.join(", "));
         }
     }
-    for o in outcomes {
-        if let Status::Skipped { reason } = &o.status {
-            let _ = writeln!(out, "skipped {}: {reason}", o.engine);
-        }
-        if let Status::Crashed { message, phase } = &o.status {
-            let _ = writeln!(out, "crashed {} during {phase:?}: {message}", o.engine);
+}
+
+/// What every runtime did with one WASI run: its end, stdout, stderr and
+/// the files it left, then the verdict.
+pub fn render_wasi(
+    program: &str,
+    case: &crate::source::wasi_case::WasiCase,
+    observed: &[crate::execute::wasi::WasiObserved],
+    verdict: &Verdict,
+) -> String {
+    use wasmgate_runners::wasi::WasiEnd;
+    let mut out = String::new();
+    let _ = writeln!(out, "{program} {}", crate::compare::wasi::shell_words(&case.args));
+    if !case.env.is_empty() {
+        let env: Vec<String> = case.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let _ = writeln!(out, "env: {}", env.join(" "));
+    }
+    if !case.stdin.is_empty() {
+        let _ = writeln!(
+            out,
+            "stdin: {}",
+            crate::compare::wasi::excerpt(case.stdin.as_bytes(), 80)
+        );
+    }
+    for d in &case.dirs {
+        let _ = writeln!(out, "pre-opened: {} (a copy of {})", d.guest, d.host.display());
+    }
+    for o in observed {
+        let end = match &o.output.end {
+            WasiEnd::Exit { code } => format!("exit {code}"),
+            WasiEnd::Failed { failure } => failure_cell(failure),
+        };
+        let _ = writeln!(out, "\n{}: {end}", o.engine);
+        let _ = writeln!(
+            out,
+            "  stdout: {}",
+            crate::compare::wasi::excerpt(&o.output.stdout, 400)
+        );
+        let _ = writeln!(
+            out,
+            "  stderr: {}",
+            crate::compare::wasi::excerpt(&o.output.stderr, 400)
+        );
+        for (path, entry) in &o.files {
+            let _ = writeln!(out, "  file {path}: {entry}");
         }
     }
+    let _ = writeln!(out);
+    verdict_lines(&mut out, verdict);
     out
 }

@@ -18,6 +18,7 @@ pub mod sweep;
 pub mod toml_file;
 pub mod vectors;
 pub mod vectors_file;
+pub mod wasi_case;
 
 use anyhow::Result;
 use case::{CALLS_PER_EXPORT, Origin, TestCase};

@@ -1,0 +1,342 @@
+//! `wasmgate wasi` end to end: the C test programs of `vectors/wasi/` on
+//! wasmtime-wasi, wasmi-wasi and node-wasi through the CLI, case files, the
+//! WASI testsuite's format, seeded argument sweeps, findings with bundles
+//! that replay, and bad input.
+
+mod common;
+
+use common::{code, report, stdout, usage_error, wasmgate};
+use std::path::{Path, PathBuf};
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 path")
+}
+
+/// `wasmgate wasi ARGS… --out OUT -q`.
+fn wasi(out: &Path, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["wasi", "-q", "--out", s(out)];
+    all.extend_from_slice(args);
+    wasmgate(&all)
+}
+
+const RUNTIMES: [&str; 3] = ["node-wasi", "wasmi-wasi", "wasmtime-wasi"];
+
+#[test]
+fn the_test_programs_agree_on_every_runtime() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut runs = 0;
+    for program in ["args", "floats", "files", "exit", "stdin", "env"] {
+        let out = tmp.path().join(program);
+        let cases = repo(&format!("vectors/wasi/{program}.toml"));
+        let o = wasi(&out, &[s(&cases)]);
+        let r = report(&out);
+        assert_eq!(code(&o), 0, "{program}: {}", stdout(&o));
+        assert_eq!(r["kind"], "wasi");
+        let engines: Vec<&str> = r["engines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(engines, ["wasmtime-wasi", "wasmi-wasi", "node-wasi"], "{program}");
+        assert_eq!(r["summary"]["agreed"], r["summary"]["cases"], "{program}");
+        assert!(r["summary"]["cases"].as_u64().unwrap() >= 1);
+        assert!(
+            r["wasi"]["deterministic"]
+                .as_str()
+                .unwrap()
+                .contains("clocks fixed")
+        );
+        assert!(r["wasi"]["not_compared"].as_str().unwrap().contains("inode"));
+        runs += r["summary"]["cases"].as_u64().unwrap();
+        // Every rendering is written, as for other reports.
+        for file in ["summary.md", "report.xml", "report.sarif"] {
+            assert!(out.join(file).is_file(), "{program}: {file}");
+        }
+    }
+    assert_eq!(runs, 17);
+}
+
+#[test]
+fn a_command_line_run_prints_what_every_runtime_agreed_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = wasmgate(&[
+        "wasi",
+        "--out",
+        s(tmp.path()),
+        s(&repo("vectors/wasi/args.wasm")),
+        "--",
+        "12",
+        "30",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(out.contains("1 cases on 3 engines"), "{out}");
+    for runtime in RUNTIMES {
+        assert!(out.contains(&format!("{runtime}: 1 runs")), "{out}");
+    }
+    let r = report(tmp.path());
+    assert_eq!(r["summary"]["calls_returned"], 1);
+}
+
+#[test]
+fn an_expectation_missed_is_a_finding_on_every_runtime() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::copy(repo("vectors/wasi/args.wasm"), dir.join("args.wasm")).unwrap();
+    std::fs::write(
+        dir.join("cases.toml"),
+        "program = \"args.wasm\"\n[[case]]\nargs = [\"12\", \"30\"]\nexit = 0\nstdout = \"sum 43\\n\"\n",
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let o = wasi(&out, &[s(&dir.join("cases.toml"))]);
+    assert_eq!(code(&o), 1);
+    let r = report(&out);
+    let f = &r["findings"][0];
+    assert_eq!(f["kind"], "expected");
+    assert_eq!(f["blamed"].as_array().unwrap().len(), 3);
+    assert!(f["expected"].as_str().unwrap().contains("sum 43"));
+}
+
+#[test]
+fn a_runtime_that_behaves_differently_is_blamed_with_a_bundle_that_replays() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = wasi(&out, &[s(&repo("vectors/wasi/probe.toml"))]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    let r = report(&out);
+    assert_eq!(r["summary"]["diverged"], 2);
+    let paths = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["blamed"] == serde_json::json!(["node-wasi"]))
+        .expect("the `..` divergence is node's alone");
+    assert_eq!(paths["kind"], "stdout");
+    assert_eq!(paths["majority"], true);
+    let bundle = out.join(paths["bundle"].as_str().unwrap());
+    // The bundle carries the program and the fixture folder as it was.
+    assert!(bundle.join("program.wasm").is_file());
+    assert!(bundle.join("fixtures/0/input.txt").is_file());
+    assert!(!bundle.join("fixtures/0/new.txt").exists());
+    let replay = wasmgate(&["repro", s(&bundle)]);
+    assert_eq!(code(&replay), 1);
+    let text = stdout(&replay);
+    assert!(text.contains("stdout divergence"), "{text}");
+    assert!(text.contains("blamed: node-wasi"), "{text}");
+    assert!(text.contains(paths["signature"].as_str().unwrap()), "{text}");
+    // Listed as known, the same divergences pass the gate.
+    let known = repo("vectors/wasi/known-divergences.toml");
+    let out2 = tmp.path().join("known");
+    let o = wasi(
+        &out2,
+        &[s(&repo("vectors/wasi/probe.toml")), "--known", s(&known)],
+    );
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert_eq!(report(&out2)["gate"]["known"], 2);
+}
+
+#[test]
+fn a_seeded_argument_sweep_is_the_same_for_the_same_seed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sweep = |name: &str, seed: &str| {
+        let out = tmp.path().join(name);
+        let o = wasi(
+            &out,
+            &[
+                s(&repo("vectors/wasi/args.wasm")),
+                "--random-args",
+                "u32,u32",
+                "--seed",
+                seed,
+                "--count",
+                "300",
+            ],
+        );
+        assert_eq!(code(&o), 0, "{}", stdout(&o));
+        let r = report(&out);
+        assert_eq!(r["summary"]["agreed"], 300);
+        r
+    };
+    let a = sweep("a", "42");
+    let b = sweep("b", "42");
+    assert_eq!(a["summary"], b["summary"]);
+    for runtime in RUNTIMES {
+        assert_eq!(a["timings"][runtime]["cases"], 300, "{runtime}");
+    }
+}
+
+#[test]
+fn the_wasi_testsuite_format_is_read_as_it_is() {
+    let tmp = tempfile::tempdir().unwrap();
+    let suite = tmp.path().join("testsuite");
+    std::fs::create_dir_all(suite.join("data")).unwrap();
+    for file in ["input.txt", "log.txt", "remove-me.txt"] {
+        std::fs::copy(
+            repo(&format!("vectors/wasi/fixtures/data/{file}")),
+            suite.join("data").join(file),
+        )
+        .unwrap();
+    }
+    std::fs::create_dir_all(suite.join("data/sub")).unwrap();
+    std::fs::write(suite.join("data/sub/keep.txt"), "keep\n").unwrap();
+    std::fs::copy(repo("vectors/wasi/exit.wasm"), suite.join("exit7.wasm")).unwrap();
+    std::fs::write(
+        suite.join("exit7.json"),
+        r#"{"args": ["exit", "7"], "exit_code": 7, "stdout": "ending by exit 7\n"}"#,
+    )
+    .unwrap();
+    std::fs::copy(repo("vectors/wasi/files.wasm"), suite.join("files.wasm")).unwrap();
+    std::fs::write(suite.join("files.json"), r#"{"dirs": ["data"]}"#).unwrap();
+    std::fs::copy(repo("vectors/wasi/stdin.wasm"), suite.join("stdin.wasm")).unwrap();
+    let out = tmp.path().join("out");
+    let o = wasi(&out, &[s(&suite)]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let r = report(&out);
+    assert_eq!(r["summary"]["agreed"], 3);
+    assert_eq!(r["run"]["modules"].as_array().unwrap().len(), 3);
+    // The fixture folder itself is untouched: each run wrote into a copy.
+    assert!(suite.join("data/remove-me.txt").is_file());
+    assert!(!suite.join("data/out").exists());
+}
+
+#[test]
+fn a_program_that_never_ends_is_stopped_and_compares_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spin = tmp.path().join("spin.wat");
+    std::fs::write(
+        &spin,
+        r#"(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func (param i32)))
+  (memory (export "memory") 1)
+  (func (export "_start") (loop br 0)))"#,
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let o = wasi(&out, &[s(&spin), "--timeout", "1"]);
+    let err = usage_error(&o);
+    assert!(err.contains("compared nothing"), "{err}");
+    let r = report(&out);
+    assert_eq!(r["summary"]["inconclusive_reasons"]["exhausted timeout"], 1);
+}
+
+#[test]
+fn bad_input_is_one_error_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let foreign = tmp.path().join("foreign.wat");
+    std::fs::write(
+        &foreign,
+        r#"(module
+  (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))
+  (import "env" "log" (func (param i32)))
+  (import "wasi_snapshot_preview1" "not_a_function" (func))
+  (memory (export "memory") 1)
+  (func (export "_start")))"#,
+    )
+    .unwrap();
+    let no_start = tmp.path().join("lib.wat");
+    std::fs::write(&no_start, "(module (memory (export \"memory\") 1))").unwrap();
+    let missing_dir = tmp.path().join("missing.toml");
+    std::fs::copy(repo("vectors/wasi/files.wasm"), tmp.path().join("files.wasm")).unwrap();
+    std::fs::write(
+        &missing_dir,
+        "program = \"files.wasm\"\n[[case]]\ndirs = [\"nowhere\"]\n",
+    )
+    .unwrap();
+    let unknown_key = tmp.path().join("typo.toml");
+    std::fs::write(
+        &unknown_key,
+        "program = \"files.wasm\"\n[[case]]\nargz = [\"1\"]\n",
+    )
+    .unwrap();
+    let args = s(&repo("vectors/wasi/args.wasm")).to_string();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["wasi", s(&foreign)],
+            "imports env.log, wasi_snapshot_preview1.not_a_function, which WASI preview1",
+        ),
+        (vec!["wasi", s(&no_start)], "exports no `_start` function"),
+        (vec!["wasi", s(&missing_dir)], "fixture folder"),
+        (
+            vec!["wasi", &args, "--dir", "/nonexistent/fixtures"],
+            "fixture folder /nonexistent/fixtures does not exist",
+        ),
+        (vec!["wasi", s(&unknown_key)], "unknown field `argz`"),
+        (
+            vec!["wasi", &args, "--engines", "wasmi-wasi,nope"],
+            "unknown WASI runtime `nope`",
+        ),
+        (
+            vec!["wasi", &args, "--random-args", "u32,u128"],
+            "unknown argument type `u128`",
+        ),
+        (vec!["wasi", &args, "--env", "NOEQUALS"], "expected NAME=VALUE"),
+        (vec!["wasi", "/nonexistent.wasm"], "no such file"),
+        (vec!["wasi"], "give a command program"),
+        (
+            vec!["run", "--engines", "wasmtime-wasi"],
+            "use it with `wasmgate wasi`",
+        ),
+    ];
+    for (argv, expected) in cases {
+        let o = wasmgate(&argv);
+        let err = usage_error(&o);
+        assert!(err.contains(expected), "{argv:?}: {err}");
+    }
+}
+
+#[test]
+fn the_benchmark_prints_runs_per_second_beside_node_per_run() {
+    let o = common::script("wasi-bench.sh", &["40", "2"], &[]);
+    let out = stdout(&o);
+    assert_eq!(code(&o), 0, "{out}{}", common::stderr(&o));
+    for runtime in RUNTIMES {
+        assert!(out.contains(runtime), "{out}");
+    }
+    assert!(out.contains("node per run"), "{out}");
+}
+
+/// Whether Debian's clang, lld, wasi-libc and libclang-rt-dev-wasm32 are here.
+fn wasm_toolchain_here() -> bool {
+    let has = |cmd: &str| {
+        std::process::Command::new("sh")
+            .args(["-c", &format!("command -v {cmd}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    has("clang") && has("wasm-ld") && Path::new("/usr/lib/wasm32-wasi/libc.a").is_file()
+}
+
+#[test]
+fn the_committed_programs_rebuild_byte_identically() {
+    if !wasm_toolchain_here() {
+        // `.ci/run` installs the toolchain, so CI always checks this.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI without clang, lld and wasi-libc: .ci/run installs them"
+        );
+        eprintln!("skipped: no clang, lld and wasi-libc here (CI checks the rebuild)");
+        return;
+    }
+    for (script, says) in [
+        ("vectors/wasi/build.sh", "7 programs rebuild byte-identically"),
+        (
+            "vectors/check/clib/build.sh",
+            "clib.wasm and clib-1.0.wasm rebuild byte-identically",
+        ),
+    ] {
+        let o = std::process::Command::new("bash")
+            .arg(repo(script))
+            .arg("--check")
+            .output()
+            .unwrap();
+        let out = stdout(&o);
+        assert_eq!(code(&o), 0, "{script}: {out}{}", common::stderr(&o));
+        assert!(out.contains(says), "{script}: {out}");
+    }
+}
