@@ -3,7 +3,12 @@
 
 use std::path::Path;
 
-const RUNTIMES: [(&str, &str); 3] = [("wasmtime", "WASMTIME"), ("wasmer", "WASMER"), ("wasmi", "WASMI")];
+const RUNTIMES: [(&str, &str); 4] = [
+    ("wasmtime", "WASMTIME"),
+    ("wasmer", "WASMER"),
+    ("wasmi", "WASMI"),
+    ("wasmer-wasix", "WASMER_WASIX"),
+];
 
 fn main() {
     let lock_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.lock");

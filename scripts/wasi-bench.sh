@@ -40,4 +40,4 @@ grep -E '^[a-z-]+: [0-9]+ runs, [0-9]+ runs/s' "$tmp/out.txt" | while read -r na
   printf "%-14s %12s %11sx\n" "${name%:}" "$rate" "$(awk -v a="$rate" -v b="$cli_rate" 'BEGIN { printf "%.0f", a / b }')"
 done
 printf "%-14s %12s %12s\n" "node per run" "$cli_rate" "1x"
-awk -v r="$runs" -v t="$wall_ns" 'BEGIN { printf "whole sweep, 3 runtimes and the comparison: %.2f s wall, %.0f runs/s per runtime\n", t / 1e9, r / (t / 1e9) }'
+awk -v r="$runs" -v t="$wall_ns" 'BEGIN { printf "whole sweep, every runtime and the comparison: %.2f s wall, %.0f runs/s per runtime\n", t / 1e9, r / (t / 1e9) }'

@@ -213,7 +213,7 @@ fn bad_input_is_one_clear_error_and_exit_2() {
 }
 
 #[test]
-fn engines_lists_twelve_configurations_and_three_wasi_runtimes() {
+fn engines_lists_twelve_configurations_and_four_wasi_runtimes() {
     let o = wasmgate(&["engines", "--json"]);
     assert_eq!(code(&o), 0);
     let engines: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -241,7 +241,7 @@ fn engines_lists_twelve_configurations_and_three_wasi_runtimes() {
     if !chromium {
         expected.pop();
     }
-    expected.extend(["wasmtime-wasi", "wasmi-wasi", "node-wasi"]);
+    expected.extend(["wasmtime-wasi", "wasmi-wasi", "wasmer-wasi", "node-wasi"]);
     assert_eq!(names, expected);
     let kinds: Vec<&str> = engines
         .as_array()
@@ -249,7 +249,7 @@ fn engines_lists_twelve_configurations_and_three_wasi_runtimes() {
         .iter()
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds.iter().filter(|k| **k == "wasi").count(), 3);
+    assert_eq!(kinds.iter().filter(|k| **k == "wasi").count(), 4);
     assert_eq!(engines[names.len() - 1]["code_base"], "node");
     assert!(engines[0]["version"].as_str().unwrap().starts_with("48."));
     assert!(

@@ -16,11 +16,17 @@ pub mod value;
 pub mod versions;
 
 pub mod wasi;
+#[cfg(feature = "wasmer-wasi")]
+pub mod wasi_wasmer;
 #[cfg(feature = "wasmi-wasi")]
 pub mod wasi_wasmi;
 #[cfg(feature = "wasmtime-wasi")]
 pub mod wasi_wasmtime;
-#[cfg(any(feature = "wasmer-cranelift", feature = "wasmer-singlepass"))]
+#[cfg(any(
+    feature = "wasmer-cranelift",
+    feature = "wasmer-singlepass",
+    feature = "wasmer-wasi"
+))]
 pub mod wasmer_engine;
 #[cfg(any(feature = "wasmi", feature = "wasmi-wasi"))]
 pub mod wasmi_engine;

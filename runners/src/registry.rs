@@ -52,6 +52,7 @@ pub fn tier(name: &str) -> &'static str {
         "jsc-omg" => "OMG, optimising compiler (after BBQ)",
         "wasmtime-wasi" => "WASI preview1: wasmtime-wasi, on Cranelift",
         "wasmi-wasi" => "WASI preview1: wasmi_wasi (wasi-common), on wasmi",
+        "wasmer-wasi" => "WASI preview1: wasmer-wasix, on Cranelift",
         "node-wasi" => "WASI preview1: node:wasi (uvwasi), on V8",
         _ => "",
     }
@@ -140,6 +141,17 @@ fn build_external(
 }
 
 /// Builds the engine configuration called `name`, or says why it can't.
+#[cfg_attr(
+    not(any(
+        feature = "wasmtime-cranelift",
+        feature = "wasmtime-winch",
+        feature = "wasmtime-pulley",
+        feature = "wasmer-cranelift",
+        feature = "wasmer-singlepass",
+        feature = "wasmi"
+    )),
+    allow(unreachable_code, unused_variables)
+)]
 pub fn build(name: &str) -> Result<Arc<dyn Engine>, BuildError> {
     if let Some((base, binary)) = name.split_once('@') {
         return build_external(name, base, Some(binary)).unwrap_or_else(|| {

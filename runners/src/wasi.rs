@@ -221,6 +221,7 @@ pub fn names() -> Vec<&'static str> {
     [
         ("wasmtime-wasi", cfg!(feature = "wasmtime-wasi")),
         ("wasmi-wasi", cfg!(feature = "wasmi-wasi")),
+        ("wasmer-wasi", cfg!(feature = "wasmer-wasi")),
         ("node-wasi", cfg!(feature = "node-wasi")),
     ]
     .into_iter()
@@ -239,9 +240,11 @@ pub fn build(name: &str) -> Result<Option<Box<dyn WasiEngine>>, crate::registry:
         }
         #[cfg(feature = "wasmi-wasi")]
         "wasmi-wasi" => Box::new(crate::wasi_wasmi::WasmiWasi::new()),
+        #[cfg(feature = "wasmer-wasi")]
+        "wasmer-wasi" => Box::new(crate::wasi_wasmer::WasmerWasi::new().map_err(BuildError::Unavailable)?),
         #[cfg(feature = "node-wasi")]
         "node-wasi" => Box::new(crate::external::node_wasi(name).map_err(|e| BuildError::Unavailable(e.0))?),
-        _ if ["wasmtime-wasi", "wasmi-wasi", "node-wasi"].contains(&name) => {
+        _ if ["wasmtime-wasi", "wasmi-wasi", "wasmer-wasi", "node-wasi"].contains(&name) => {
             return Err(BuildError::Unknown(format!(
                 "`{name}` is not in this build (cargo feature `{name}`)"
             )));

@@ -372,7 +372,7 @@ fn from_native(store: &Store, v: &Value) -> Result<Val, Failure> {
     })
 }
 
-fn failure(err: RuntimeError) -> Failure {
+pub(crate) fn failure(err: RuntimeError) -> Failure {
     let message = err.message();
     let Some(code) = err.to_trap() else {
         return Failure::error(message);
