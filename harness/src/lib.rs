@@ -12,6 +12,7 @@ pub mod check;
 pub mod cli;
 pub mod compare;
 pub mod conformance;
+pub mod corpus;
 pub mod execute;
 pub mod fuzzing;
 pub mod isolate;

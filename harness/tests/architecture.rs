@@ -18,6 +18,7 @@ const STAGES: &[(&str, u32)] = &[
     ("check", 6),
     ("fuzzing", 6),
     ("wasi", 6),
+    ("corpus", 6),
     ("cli", 7),
     ("lib", 8),
     ("main", 8),

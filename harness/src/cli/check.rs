@@ -33,6 +33,27 @@ pub struct ModuleOpts {
     #[command(flatten)]
     pub vectors: VectorsOpt,
     #[command(flatten)]
+    pub cases: CaseOpts,
+}
+
+impl ModuleOpts {
+    /// [`CaseOpts::run`].
+    pub fn run(
+        &self,
+        kind: ReportKind,
+        modules: Vec<String>,
+        cases: &[TestCase],
+        compat: Option<&CompatOf<'_>>,
+    ) -> Result<(Report, PathBuf, Vec<CaseResult>)> {
+        self.cases.run(kind, modules, cases, compat)
+    }
+}
+
+/// What every command that replays ready-made cases shares (`check`,
+/// `compat`, `corpus run`): the engines, isolation, known list and report.
+#[derive(clap::Args, Debug)]
+pub struct CaseOpts {
+    #[command(flatten)]
     engines: EngineOpts,
     #[command(flatten)]
     out: OutOpt,
@@ -44,7 +65,7 @@ pub struct ModuleOpts {
     isolation: IsolationOpts,
 }
 
-impl ModuleOpts {
+impl CaseOpts {
     /// Runs `cases` (one per module in `modules`) on the engines and writes
     /// the report of `kind` (with `compat` filled in from the results, for
     /// `compat`) into the report folder. Returns the report, its folder and
@@ -125,7 +146,7 @@ pub fn run(opts: Opts) -> Result<i32> {
     let cases: Vec<TestCase> = prepared.iter().map(|p| p.case.clone()).collect();
     let modules = prepared.iter().map(|p| p.path.display().to_string()).collect();
     let (report, out, results) = opts.common.run(ReportKind::Check, modules, &cases, None)?;
-    super::run::print_summary(&report, &out, opts.common.quiet.quiet);
+    super::run::print_summary(&report, &out, opts.common.cases.quiet.quiet);
     if golden {
         let target = opts.record.clone().unwrap_or_else(|| files[0].path.clone());
         let Some(recorded) = check::agreed(&cases[0], &results[0]) else {

@@ -55,7 +55,7 @@ pub fn run(opts: Opts) -> Result<i32> {
         Some(&changes),
     )?;
     print_compat(&report);
-    super::run::print_summary(&report, &out, opts.common.quiet.quiet);
+    super::run::print_summary(&report, &out, opts.common.cases.quiet.quiet);
     Ok(report.exit_code())
 }
 

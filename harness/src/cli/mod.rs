@@ -6,6 +6,7 @@ mod check;
 mod compat;
 pub mod config;
 mod conformance;
+mod corpus;
 mod engines;
 mod generate;
 mod merge;
@@ -62,6 +63,9 @@ enum Command {
     /// Run WASI command programs on every runtime's own WASI and compare stdout, stderr, exit code and files.
     #[command(after_help = EXIT_CODES)]
     Wasi(wasi::Opts),
+    /// The regression corpus: add findings' bundles, replay them all as a gate, keep the smallest per signature.
+    #[command(after_help = EXIT_CODES)]
+    Corpus(corpus::Opts),
     /// List the engine configurations in this build.
     #[command(after_help = EXIT_CODES)]
     Engines(engines::Opts),
@@ -125,6 +129,7 @@ pub fn main() -> i32 {
         Command::Check(o) => check::run(o),
         Command::Compat(o) => compat::run(o),
         Command::Wasi(o) => wasi::run(o),
+        Command::Corpus(o) => corpus::run(o),
         Command::Engines(o) => engines::run(o),
         Command::Repro(o) => repro::run(o),
         Command::Selftest(o) => selftest::run(o),

@@ -133,8 +133,9 @@ pub struct RunInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_budget_ms: Option<u64>,
     pub jobs: usize,
-    /// For `check` and `compat`: the module files, one case each; a
-    /// finding's `seeds` are indices into this list.
+    /// For `check`, `compat` and `corpus`: the module files (or corpus
+    /// entries), one case each; a finding's `seeds` are indices into this
+    /// list. For `wasi`: the programs (see `wasi.programs` for their runs).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub modules: Vec<String>,
 }
@@ -303,6 +304,8 @@ pub enum ReportKind {
     Compat,
     /// `wasmgate wasi`: WASI command programs on each runtime's own WASI.
     Wasi,
+    /// `wasmgate corpus run`: the regression corpus replayed.
+    Corpus,
 }
 
 impl std::fmt::Display for ReportKind {
@@ -315,6 +318,7 @@ impl std::fmt::Display for ReportKind {
             ReportKind::Check => "check",
             ReportKind::Compat => "compat",
             ReportKind::Wasi => "wasi",
+            ReportKind::Corpus => "corpus",
         })
     }
 }

@@ -55,7 +55,7 @@ fn artifact(report: &Report, f: &Finding) -> String {
     let module = f.seeds.first().and_then(|&i| report.module_of(i)).filter(|_| {
         matches!(
             report.envelope.kind,
-            ReportKind::Check | ReportKind::Compat | ReportKind::Wasi
+            ReportKind::Check | ReportKind::Compat | ReportKind::Wasi | ReportKind::Corpus
         )
     });
     match module {
