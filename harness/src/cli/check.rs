@@ -36,19 +36,6 @@ pub struct ModuleOpts {
     pub cases: CaseOpts,
 }
 
-impl ModuleOpts {
-    /// [`CaseOpts::run`].
-    pub fn run(
-        &self,
-        kind: ReportKind,
-        modules: Vec<String>,
-        cases: &[TestCase],
-        compat: Option<&CompatOf<'_>>,
-    ) -> Result<(Report, PathBuf, Vec<CaseResult>)> {
-        self.cases.run(kind, modules, cases, compat)
-    }
-}
-
 /// What every command that replays ready-made cases shares (`check`,
 /// `compat`, `corpus run`): the engines, isolation, known list and report.
 #[derive(clap::Args, Debug)]
@@ -145,7 +132,7 @@ pub fn run(opts: Opts) -> Result<i32> {
     }
     let cases: Vec<TestCase> = prepared.iter().map(|p| p.case.clone()).collect();
     let modules = prepared.iter().map(|p| p.path.display().to_string()).collect();
-    let (report, out, results) = opts.common.run(ReportKind::Check, modules, &cases, None)?;
+    let (report, out, results) = opts.common.cases.run(ReportKind::Check, modules, &cases, None)?;
     super::run::print_summary(&report, &out, opts.common.cases.quiet.quiet);
     if golden {
         let target = opts.record.clone().unwrap_or_else(|| files[0].path.clone());

@@ -48,7 +48,7 @@ pub fn run(opts: Opts) -> Result<i32> {
         behaviour: compat::behaviour_changes(&cases[0], &results[0], &results[1]),
         ..exports.clone()
     };
-    let (report, out, _) = opts.common.run(
+    let (report, out, _) = opts.common.cases.run(
         ReportKind::Compat,
         vec![old_name, new_name],
         &cases,
