@@ -19,7 +19,7 @@ use crate::execute::{CallResult, EngineOutcome, Status};
 use crate::isolate::Isolation;
 use crate::isolate::worker::IsolatedExecutor;
 use crate::report::bundle::ReproBundle;
-use crate::report::{Envelope, Report, ReportKind, RunInfo, SeedRange, Timing};
+use crate::report::{Envelope, Report, ReportKind, RunInfo, Timing};
 use crate::source::case::{CALLS_PER_EXPORT, Origin, TestCase};
 use crate::source::host::{self, HOST_CALLS_GLOBAL, HOST_DIGEST_GLOBAL};
 use crate::source::module_info;
@@ -213,22 +213,14 @@ pub fn report(
     let (summary, findings, timings) = agg.finish();
     Ok(Report {
         envelope: Envelope::new(kind, infos, unavailable, Timing::since(started)),
-        run: RunInfo {
+        run: RunInfo::of_files(
             name,
-            profile: crate::source::profile::Profile::Default,
-            seeds: SeedRange {
-                start: 0,
-                end: cases.len() as u64,
-            },
-            shard: None,
-            generator_version: kind.to_string(),
-            incomplete: None,
-            limits: crate::report::Limits::of(isolation),
-            interrupted: false,
-            time_budget_ms: None,
-            jobs: 1,
+            kind,
             modules,
-        },
+            cases.len() as u64,
+            crate::report::Limits::of(isolation),
+            1,
+        ),
         summary,
         findings,
         timings,

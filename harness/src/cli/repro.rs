@@ -105,16 +105,9 @@ pub fn run(opts: Opts) -> Result<i32> {
         let infos = engines.iter().map(|e| e.info().clone()).collect();
         crate::report::bundle::ReproBundle::new(&case, infos, outcomes, verdict.clone())
             .write(dir, &case.wasm)?;
-        println!(
-            "bundle: {} (replay: wasmgate repro {})",
-            dir.display(),
-            dir.display()
-        );
+        saved(dir);
     }
-    Ok(match verdict {
-        Verdict::Diverge(_) => exit::FINDINGS,
-        _ => exit::AGREE,
-    })
+    Ok(exit_of(&verdict))
 }
 
 /// Reads a module file as a test case; a file that is not a valid module is
@@ -169,14 +162,24 @@ fn wasi_repro(path: &std::path::Path, opts: &Opts) -> Result<i32> {
     if let Some(dir) = &opts.save {
         let infos = engines.iter().map(|e| e.info().clone()).collect();
         WasiBundle::new(&suite, 0, infos, observed, verdict.clone()).write(dir, &suite.wasm)?;
-        println!(
-            "bundle: {} (replay: wasmgate repro {})",
-            dir.display(),
-            dir.display()
-        );
+        saved(dir);
     }
-    Ok(match verdict {
+    Ok(exit_of(&verdict))
+}
+
+/// Says where `--save` wrote the bundle and how to replay it.
+fn saved(dir: &std::path::Path) {
+    println!(
+        "bundle: {} (replay: wasmgate repro {})",
+        dir.display(),
+        dir.display()
+    );
+}
+
+/// The exit code of a replay: 1 while the engines diverge.
+fn exit_of(verdict: &Verdict) -> i32 {
+    match verdict {
         Verdict::Diverge(_) => exit::FINDINGS,
         _ => exit::AGREE,
-    })
+    }
 }

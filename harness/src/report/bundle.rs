@@ -104,17 +104,21 @@ impl ReproBundle {
                 bundle.schema_version
             );
         }
-        let wasm_path = dir.join("module.wasm");
-        let wasm = fs::read(&wasm_path).with_context(|| format!("cannot read {}", wasm_path.display()))?;
-        let actual = sha256(&wasm);
-        if actual != bundle.module_sha256 {
-            bail!(
-                "{} does not match its bundle (sha256 {actual}, expected {})",
-                wasm_path.display(),
-                bundle.module_sha256
-            );
-        }
-        bundle.case.wasm = wasm;
+        bundle.case.wasm = read_verified(&dir.join("module.wasm"), &bundle.module_sha256)?;
         Ok(bundle)
     }
+}
+
+/// The bytes of a bundle's module file, checked against the SHA-256 its
+/// `bundle.json` records.
+pub fn read_verified(path: &Path, sha: &str) -> Result<Vec<u8>> {
+    let bytes = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let actual = sha256(&bytes);
+    if actual != sha {
+        bail!(
+            "{} does not match its bundle (sha256 {actual}, expected {sha})",
+            path.display()
+        );
+    }
+    Ok(bytes)
 }

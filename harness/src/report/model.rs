@@ -140,6 +140,33 @@ pub struct RunInfo {
     pub modules: Vec<String>,
 }
 
+impl RunInfo {
+    /// The run of a report over files given by the user (`check`, `compat`,
+    /// `corpus`, `wasi`): `cases` cases numbered from 0, no profile or shard.
+    pub fn of_files(
+        name: String,
+        kind: ReportKind,
+        modules: Vec<String>,
+        cases: u64,
+        limits: Limits,
+        jobs: usize,
+    ) -> RunInfo {
+        RunInfo {
+            name,
+            profile: Profile::Default,
+            seeds: SeedRange { start: 0, end: cases },
+            shard: None,
+            generator_version: kind.to_string(),
+            incomplete: None,
+            limits,
+            interrupted: false,
+            time_budget_ms: None,
+            jobs,
+            modules,
+        }
+    }
+}
+
 /// Shard `index` of `count` (1-based): the seeds `s` with `s % count == index - 1`.
 /// This split is a stable promise: the same `k/N` selects the same seeds in
 /// every version, so CI matrix jobs can be merged across upgrades.

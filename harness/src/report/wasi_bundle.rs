@@ -10,7 +10,7 @@
 
 use crate::compare::Verdict;
 use crate::execute::wasi::WasiObserved;
-use crate::report::bundle::{locate, sha256, write_atomic};
+use crate::report::bundle::{locate, read_verified, sha256, write_atomic};
 use crate::source::wasi_case::{WasiCase, WasiSuite};
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
@@ -104,16 +104,7 @@ impl WasiBundle {
                 bundle.schema_version
             );
         }
-        let program = dir.join("program.wasm");
-        let wasm = fs::read(&program).with_context(|| format!("cannot read {}", program.display()))?;
-        if sha256(&wasm) != bundle.program_sha256 {
-            bail!(
-                "{} does not match its bundle (sha256 {}, expected {})",
-                program.display(),
-                sha256(&wasm),
-                bundle.program_sha256
-            );
-        }
+        let wasm = read_verified(&dir.join("program.wasm"), &bundle.program_sha256)?;
         let mut case = bundle.case.clone();
         for fixture in &mut case.dirs {
             fixture.host = dir.join(&fixture.host);

@@ -129,19 +129,14 @@ pub fn run(
     let (summary, findings, timings) = agg.finish();
     Ok(Report {
         envelope: Envelope::new(ReportKind::Wasi, infos, unavailable, Timing::since(started)),
-        run: RunInfo {
+        run: RunInfo::of_files(
             name,
-            profile: crate::source::profile::Profile::Default,
-            seeds: SeedRange { start: 0, end: seed },
-            shard: None,
-            generator_version: "wasi".into(),
-            incomplete: None,
-            limits: crate::report::Limits::default(),
-            interrupted: false,
-            time_budget_ms: None,
-            jobs: engines.len(),
-            modules: suites.iter().map(|s| s.program.display().to_string()).collect(),
-        },
+            ReportKind::Wasi,
+            suites.iter().map(|s| s.program.display().to_string()).collect(),
+            seed,
+            crate::report::Limits::default(),
+            engines.len(),
+        ),
         summary,
         findings,
         timings,
