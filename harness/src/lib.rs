@@ -16,6 +16,7 @@ pub mod corpus;
 pub mod execute;
 pub mod fuzzing;
 pub mod isolate;
+pub mod perf;
 pub mod report;
 pub mod source;
 pub mod wasi;

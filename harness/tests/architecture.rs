@@ -19,6 +19,7 @@ const STAGES: &[(&str, u32)] = &[
     ("fuzzing", 6),
     ("wasi", 6),
     ("corpus", 6),
+    ("perf", 6),
     ("cli", 7),
     ("lib", 8),
     ("main", 8),

@@ -111,6 +111,8 @@ fn sample() -> Report {
         compat: None,
         known_list: Default::default(),
         wasi: None,
+        perf: None,
+        leads: vec![],
     };
     report.judge_gate();
     report

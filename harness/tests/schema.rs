@@ -107,6 +107,40 @@ fn reports_of_every_kind_validate() {
     assert_eq!(wasi["kind"], "wasi");
     assert_eq!(validate(&schema, &wasi), Vec::<String>::new(), "wasi report");
 
+    // A perf report compared with a baseline (comparisons, pooled ones, history, trend).
+    let bench = Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors/bench");
+    let history = dir.path().join("history.sqlite");
+    let baselines = dir.path().join("baselines");
+    for (name, flag) in [("perf1", "--save-baseline"), ("perf2", "--baseline")] {
+        let o = wasmgate(&[
+            "perf",
+            "-q",
+            "--workloads",
+            bench.to_str().unwrap(),
+            "--workload",
+            "fib,crc32,sha256",
+            "--engines",
+            "wasmi,wasmtime-cranelift",
+            "--reps",
+            "3",
+            "--threshold",
+            "500",
+            flag,
+            "b",
+            "--baseline-dir",
+            baselines.to_str().unwrap(),
+            "--history",
+            history.to_str().unwrap(),
+            "--out",
+            &out(name),
+        ]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+    }
+    let perf = report(&dir.path().join("perf2"));
+    assert_eq!(perf["kind"], "perf");
+    assert!(!perf["perf"]["comparisons"].as_array().unwrap().is_empty());
+    assert_eq!(validate(&schema, &perf), Vec::<String>::new(), "perf report");
+
     // The schema is not vacuous: a report with a wrong type or a missing gate fails it.
     let mut broken = merged.clone();
     broken["gate"]["passed"] = "yes".into();

@@ -8,6 +8,8 @@ const HOST = (() => ({
   version: globalThis.__wasmgateVersion || navigator.userAgent,
   features: ["mutable-global", "saturating-float-to-int", "sign-extension", "multi-value", "bulk-memory", "reference-types", "simd"],
   ...portableBytes,
+  // A page has only the wall clock (coarsened to a few microseconds).
+  clock: () => [performance.now() * 1e6, null],
   serve(handle) {
     globalThis.__wasmgate = (request) => {
       let response;

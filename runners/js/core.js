@@ -314,6 +314,35 @@ function handle(req) {
       if (req.state === false) return { ok: true, values };
       return { ok: true, values, state: state(inst) };
     }
+    case "measure": {
+      // Each phase timed here, where it runs: no pipe or JSON in the figures.
+      // HOST.clock() gives [wall ns, CPU ns of this process or null].
+      const bytes = HOST.fromBase64(req.wasm);
+      const span = (from) => {
+        const [wall, cpu] = HOST.clock();
+        return { wall_ns: Math.max(0, Math.round(wall - from[0])), ...(cpu === null ? {} : { cpu_ns: Math.max(0, Math.round(cpu - from[1])) }) };
+      };
+      let module, instance, values, t = HOST.clock();
+      try { module = new WebAssembly.Module(bytes); } catch (e) { return { ok: false, failure: { kind: "error", message: `the engine rejects the module: ${e.message || e}` } }; }
+      const compile = span(t);
+      t = HOST.clock();
+      try { instance = new WebAssembly.Instance(module, {}); } catch (e) { return { ok: false, failure: failure(e) }; }
+      const instantiate = span(t);
+      let thunk;
+      try {
+        thunk = new WebAssembly.Instance(thunkModule(req.params, req.results), { m: { f: instance.exports[req.export] } }).exports.t;
+      } catch (e) { return { ok: false, failure: { kind: "error", message: `cannot call \`${req.export}\`: ${e.message || e}` } }; }
+      const args = thunkArgs(req.args);
+      t = HOST.clock();
+      let out;
+      try { out = thunk(...args); } catch (e) { return { ok: false, failure: failure(e) }; }
+      const execute = span(t);
+      try { values = thunkResults(req.results, out); } catch (e) { return { ok: false, failure: failure(e) }; }
+      let memory_bytes = 0;
+      for (const d of WebAssembly.Module.exports(module)) if (d.kind === "memory") memory_bytes += instance.exports[d.name].buffer.byteLength;
+      const rss = HOST.peakRss ? HOST.peakRss() : null;
+      return { ok: true, values, phases: { compile, instantiate, execute }, memory_bytes, ...(rss === null ? {} : { peak_rss_bytes: rss }) };
+    }
     case "register":
       registry[req.name] = instances.get(req.instance).instance.exports;
       return { ok: true };

@@ -16,6 +16,8 @@ const HOST = (() => {
     version: arg("--version", "JavaScriptCore"),
     features: ["mutable-global", "saturating-float-to-int", "sign-extension", "multi-value", "bulk-memory", "reference-types", "simd"],
     ...portableBytes,
+    // The shell has a precise wall clock, no CPU clock.
+    clock: () => [preciseTime() * 1e9, null],
     serve(handle) {
       for (;;) {
         const line = readline();

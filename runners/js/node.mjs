@@ -86,6 +86,9 @@ const HOST = (() => {
     toBase64: (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("base64"),
     equal: (a, b) => Buffer.compare(a, b) === 0,
     ops: { wasi: runWasi },
+    // Wall and CPU time (user + system, every thread: V8 compiles on helper threads).
+    clock: () => { const c = process.cpuUsage(); return [Number(process.hrtime.bigint()), (c.user + c.system) * 1000]; },
+    peakRss: () => process.resourceUsage().maxRSS * 1024,
     serve(handle) {
       const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
       rl.on("line", (line) => {

@@ -255,6 +255,19 @@ pub trait Engine: Send + Sync {
     fn session(&self) -> Result<Box<dyn Session + '_>, String> {
         Err(format!("{} does not support linked sessions", self.info().name))
     }
+
+    /// Compiles `wasm`, instantiates it and calls `export` once, timing each
+    /// phase (`wasmgate perf`). In-process engines are timed around their own
+    /// calls; engines in other processes time the phases where they run.
+    fn measure(
+        &self,
+        wasm: &[u8],
+        export: &str,
+        args: &[Val],
+        results: &[ValType],
+    ) -> Result<crate::measure::Sample, Failure> {
+        crate::measure::around(self, wasm, export, args, results, "in-process")
+    }
 }
 
 /// A module compiled in a [`Session`].

@@ -307,6 +307,49 @@ impl Engine for ExternalEngine {
         }))
     }
 
+    fn measure(
+        &self,
+        wasm: &[u8],
+        export: &str,
+        args: &[Val],
+        results: &[ValType],
+    ) -> Result<crate::measure::Sample, Failure> {
+        let mut lease = self.lease().map_err(Failure::error)?;
+        let capped = self
+            .cap_limits
+            .then(|| crate::caps::cap_limits(wasm, self.info.supports(Feature::Memory64)))
+            .flatten();
+        let mut request = call_request(&Value::Null, export, args, results);
+        request["op"] = json!("measure");
+        request["wasm"] =
+            json!(base64::engine::general_purpose::STANDARD.encode(capped.as_deref().unwrap_or(wasm)));
+        let answer = lease.request(&request)?;
+        if answer["ok"] != true {
+            let error = answer["error"].as_str().unwrap_or_default();
+            if error.starts_with("unknown op") {
+                // An engine speaking the protocol without `measure`: timed
+                // around its requests, pipe and all.
+                drop(lease);
+                return crate::measure::around(self, wasm, export, args, results, "round-trip");
+            }
+            return Err(failure_of(&answer));
+        }
+        let phase = |name: &str| -> Result<crate::measure::PhaseTime, Failure> {
+            serde_json::from_value(answer["phases"][name].clone())
+                .map_err(|e| Failure::error(format!("engine sent unreadable {name} times: {e}")))
+        };
+        let values = answer["values"].as_array().cloned().unwrap_or_default();
+        Ok(crate::measure::Sample {
+            compile: phase("compile")?,
+            instantiate: phase("instantiate")?,
+            execute: phase("execute")?,
+            results: values.iter().map(read_val).collect::<Result<_, _>>()?,
+            memory_bytes: answer["memory_bytes"].as_u64().unwrap_or(0),
+            peak_rss_bytes: answer["peak_rss_bytes"].as_u64(),
+            timed: "in-engine".into(),
+        })
+    }
+
     fn session(&self) -> Result<Box<dyn Session + '_>, String> {
         Ok(Box::new(ExternalSession {
             lease: self.lease()?,

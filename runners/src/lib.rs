@@ -11,6 +11,7 @@ pub mod child;
 pub mod engine;
 pub mod external;
 pub mod limits;
+pub mod measure;
 pub mod registry;
 pub mod value;
 pub mod versions;

@@ -3,6 +3,7 @@
 
 use crate::compare::Verdict;
 use crate::compare::judge::CaseResult;
+use crate::report::perf::PerfLead;
 use crate::report::{EngineTimings, Finding, Summary};
 use std::collections::BTreeMap;
 
@@ -15,7 +16,19 @@ pub struct Aggregator {
     timings: BTreeMap<String, EngineTimings>,
     /// Engine time of all cases, for the benchmark.
     pub engine_us: u64,
+    /// Per case that every engine ran: its seed and each engine's time, for
+    /// the cross-engine outliers (at most [`LEAD_CASES`] cases).
+    case_times: Vec<(u64, Vec<f64>)>,
 }
+
+/// Cases whose per-engine times are kept for the outlier ranking (12 engines:
+/// about 5 MB); later cases are not ranked.
+pub const LEAD_CASES: usize = 100_000;
+
+/// How far above its usual share of a case's engine time an engine must be
+/// for a generated case to be a lead (cases take microseconds: noisier than
+/// the perf workloads).
+pub const RUN_LEAD_FACTOR: f64 = 2.0;
 
 impl Aggregator {
     /// An empty aggregate over engines named in campaign order.
@@ -41,6 +54,11 @@ impl Aggregator {
             if let Some(name) = self.engines.get(i) {
                 *s.skipped.entry(name.clone()).or_default() += 1;
             }
+        }
+        let all_ran = !r.ran.is_empty() && r.ran.len() == self.engines.len() && r.ran.iter().all(|&x| x);
+        if all_ran && r.verdict.is_ok() && self.case_times.len() < LEAD_CASES {
+            let times = r.timings.iter().map(|t| t.total_us() as f64).collect();
+            self.case_times.push((r.seed, times));
         }
         for (i, t) in r.timings.iter().enumerate() {
             self.engine_us += t.total_us();
@@ -89,6 +107,32 @@ impl Aggregator {
                 f.seeds.push(r.seed);
             }
         }
+    }
+
+    /// The five cases whose engine times stand out most from the usual
+    /// pattern (WarpDiff: see `compare::perf::outliers`), with `repro`'s
+    /// command for each seed. Leads for triage, never a gate.
+    pub fn leads(&self, repro: impl Fn(u64) -> String) -> Vec<PerfLead> {
+        let mut cases: Vec<&(u64, Vec<f64>)> = self.case_times.iter().collect();
+        // Arrival order depends on the threads; the ranking must not.
+        cases.sort_by_key(|(seed, _)| *seed);
+        let vectors: Vec<Vec<f64>> = cases.iter().map(|(_, v)| v.clone()).collect();
+        crate::compare::perf::outliers(&self.engines, &vectors)
+            .into_iter()
+            .filter(|o| o.factor >= RUN_LEAD_FACTOR)
+            .take(5)
+            .map(|o| {
+                let seed = cases[o.case].0;
+                PerfLead {
+                    case: format!("seed {seed}"),
+                    engine: o.engine,
+                    distance: o.distance,
+                    factor: o.factor,
+                    module: None,
+                    repro: repro(seed),
+                }
+            })
+            .collect()
     }
 
     /// The summary, findings (seeds sorted) and per-engine timings.

@@ -405,6 +405,8 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
     };
     let aggregate = aggregate.into_inner().unwrap_or_else(|p| p.into_inner());
     let engine_us = aggregate.engine_us;
+    let profile = opts.profile;
+    let leads = aggregate.leads(|seed| format!("wasmgate repro --profile {profile} --seed {seed}"));
     let (summary, findings, timings) = aggregate.finish();
     let cases = summary.cases;
     let mut report = Report {
@@ -443,6 +445,8 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
         compat: None,
         known_list: Default::default(),
         wasi: None,
+        perf: None,
+        leads,
     };
     crate::campaign::known::apply(&mut report, &opts.known);
     if opts.shrink_attempts > 0 && !interrupted {

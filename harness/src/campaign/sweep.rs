@@ -113,6 +113,8 @@ pub fn run(opts: &SweepOptions, engines: Resolved) -> Result<Report> {
         compat: None,
         known_list: Default::default(),
         wasi: None,
+        perf: None,
+        leads: vec![],
     };
     known::apply(&mut report, &opts.known);
     write_report(&mut report, &opts.out)?;

@@ -227,6 +227,8 @@ pub fn report(
         compat: None,
         known_list: Default::default(),
         wasi: None,
+        perf: None,
+        leads: vec![],
     })
 }
 

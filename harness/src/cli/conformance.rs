@@ -116,6 +116,7 @@ pub fn run(opts: Opts) -> Result<i32> {
         serde_json::to_string_pretty(&report)?.as_bytes(),
     )?;
     write(&out.join("summary.md"), report.to_markdown().as_bytes())?;
+    write(&out.join("report.html"), report.to_html().as_bytes())?;
     crate::report::append_step_summary(&report.to_markdown())?;
     write(
         &out.join("report.xml"),

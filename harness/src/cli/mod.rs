@@ -11,6 +11,7 @@ mod engines;
 mod generate;
 mod merge;
 mod options;
+mod perf;
 mod repro;
 mod run;
 pub mod schema;
@@ -84,7 +85,10 @@ enum Command {
     /// Prove the gate can fail: inject a faulty engine and check it is caught and blamed.
     #[command(after_help = EXIT_CODES)]
     Selftest(selftest::Opts),
-    /// Measure throughput, harness overhead and parallel scaling.
+    /// Measure engine performance on workloads: phases, intervals, baselines, history, leads.
+    #[command(after_help = EXIT_CODES)]
+    Perf(perf::Opts),
+    /// Measure wasmgate's own throughput, harness overhead and parallel scaling.
     #[command(after_help = EXIT_CODES)]
     Bench(bench::Opts),
     /// Print the JSON Schema of run (and sweep, merge) or conformance reports.
@@ -136,6 +140,7 @@ pub fn main() -> i32 {
         Command::Gen(o) => generate::run(o),
         Command::Merge(o) => merge::run(o),
         Command::Shrink(o) => shrink::run(o),
+        Command::Perf(o) => perf::run(o),
         Command::Bench(o) => bench::run(o),
         Command::Schema(o) => schema::run(o),
         Command::Worker(o) => worker::run(o),

@@ -282,6 +282,10 @@ pub fn print_summary(report: &Report, out: &std::path::Path, quiet: bool) {
     }
     let new = report.findings.iter().filter(|f| f.known.is_none()).count();
     let incompatible = report.compat.as_ref().map_or(0, |c| c.incompatibilities());
+    let (slower, unmeasured) = report
+        .perf
+        .as_ref()
+        .map_or((0, 0), |p| (p.regressions(), p.failures.len() as u64));
     for e in &report.known_list.expired {
         println!("{e}");
     }
@@ -295,6 +299,9 @@ pub fn print_summary(report: &Report, out: &std::path::Path, quiet: bool) {
                 )
             }
             _ if incompatible > 0 => format!("FAILED ({incompatible} incompatibilities, {new} new findings)"),
+            _ if slower + unmeasured > 0 => format!(
+                "FAILED ({slower} perf regressions, {unmeasured} failed measurements, {new} new findings)"
+            ),
             (0, 0) => "passed".to_string(),
             (0, k) => format!("passed ({k} known divergences)"),
             (n, k) => format!("FAILED ({n} new findings, {k} known)"),

@@ -8,6 +8,7 @@
 
 mod expect;
 pub mod judge;
+pub mod perf;
 mod rules;
 pub mod wasi;
 

@@ -455,6 +455,111 @@ impl ConformanceReport {
         md
     }
 }
+impl ConformanceReport {
+    /// `report.html`: the conformance table, a pass-rate chart and the new failures.
+    pub fn to_html(&self) -> String {
+        use crate::report::html::{Bar, Page, bars};
+        let env = &self.envelope;
+        let mut page = Page::new(
+            &format!("wasmgate conformance {}", self.suite),
+            env.gate.passed,
+            &env.gate.reason,
+        );
+        page.p(&format!(
+            "Testsuite {}, started {}, {:.1} s.",
+            self.testsuite,
+            env.timing.started_at,
+            env.timing.wall_ms as f64 / 1000.0
+        ));
+        page.h2("Conformance per engine");
+        let rows: Vec<Vec<String>> = env
+            .engines
+            .iter()
+            .map(|e| {
+                let c = self.totals.get(&e.name).cloned().unwrap_or_default();
+                let ran = c.passed + c.failed + c.expected_failures;
+                vec![
+                    e.name.clone(),
+                    e.version.clone(),
+                    c.passed.to_string(),
+                    c.failed.to_string(),
+                    c.expected_failures.to_string(),
+                    c.skipped.to_string(),
+                    if ran == 0 {
+                        "—".into()
+                    } else {
+                        format!("{:.2} %", 100.0 * c.passed as f64 / ran as f64)
+                    },
+                ]
+            })
+            .collect();
+        page.table(
+            &[
+                "engine",
+                "version",
+                "passed",
+                "failed (new)",
+                "expected failures",
+                "skipped",
+                "pass rate",
+            ],
+            &rows,
+        );
+        let items: Vec<Bar> = env
+            .engines
+            .iter()
+            .map(|e| {
+                let c = self.totals.get(&e.name).cloned().unwrap_or_default();
+                let ran = (c.passed + c.failed + c.expected_failures).max(1);
+                Bar {
+                    label: e.name.clone(),
+                    value: 100.0 * c.passed as f64 / ran as f64,
+                    interval: None,
+                }
+            })
+            .collect();
+        page.charts(&[bars(
+            "Directives passed, of those run",
+            "%",
+            &items,
+            plotters::style::RGBColor(0x22, 0x88, 0x33),
+        )]);
+        let new: Vec<Vec<String>> = self
+            .failures
+            .iter()
+            .filter(|f| f.expected_failure.is_none())
+            .take(500)
+            .map(|f| {
+                vec![
+                    f.engine.clone(),
+                    format!("{}:{}", f.file, f.line),
+                    f.directive.clone(),
+                    f.expected.clone(),
+                    f.got.clone(),
+                ]
+            })
+            .collect();
+        page.h2(&format!("New failures ({})", new.len()));
+        if new.is_empty() {
+            page.p("None: every failure is on the expected-failure list.");
+        } else {
+            page.table(&["engine", "where", "directive", "expected", "got"], &new);
+        }
+        page.h2(&format!(
+            "Disagreements between engines ({})",
+            self.disagreements.len()
+        ));
+        let rows: Vec<Vec<String>> = self
+            .disagreements
+            .iter()
+            .take(200)
+            .map(|d| vec![format!("{}:{}", d.file, d.line), d.directive.clone()])
+            .collect();
+        page.table(&["where", "directive"], &rows);
+        page.finish()
+    }
+}
+
 /// The failures of an earlier conformance report, as expected-failure entries:
 /// with `--baseline`, only what fails now but did not then fails the gate, and
 /// what failed then but passes now is reported as stale (fixed).

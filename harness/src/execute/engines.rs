@@ -2,6 +2,7 @@
 //! (`NAME=COMMAND`), and harness-side wrappers (fault injection).
 
 use crate::execute::mutant::{self, MutantEngine};
+use crate::execute::slow::{self, SlowEngine};
 use anyhow::{Result, anyhow};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -21,6 +22,12 @@ pub struct Unavailable {
 }
 
 fn build(spec: &str) -> Result<Arc<dyn Engine>, BuildError> {
+    if spec.starts_with(slow::PREFIX) {
+        let inner = |name: &str| build(name).map_err(|e| anyhow!("{e}"));
+        return SlowEngine::parse(spec, inner)
+            .map(|m| Arc::new(m) as Arc<dyn Engine>)
+            .map_err(|e| BuildError::Unknown(format!("{e:#}")));
+    }
     if mutant::PREFIXES.iter().any(|p| spec.starts_with(p)) {
         let inner = |name: &str| build(name).map_err(|e| anyhow!("{e}"));
         return MutantEngine::parse(spec, inner)
@@ -46,7 +53,8 @@ fn build(spec: &str) -> Result<Arc<dyn Engine>, BuildError> {
 
 /// Builds the engine `spec` names: a registry name, `NAME=COMMAND` for an
 /// engine speaking the line protocol, or a fault-injecting
-/// `mutant:ENGINE:OP`, `crash:ENGINE:OP` or `hang:ENGINE:OP`.
+/// `mutant:ENGINE:OP`, `crash:ENGINE:OP` or `hang:ENGINE:OP`, or a slowed
+/// `slow:ENGINE:PCT` (`wasmgate perf`).
 pub fn resolve(spec: &str) -> Result<Arc<dyn Engine>> {
     build(spec).map_err(|e| anyhow!("{e}"))
 }

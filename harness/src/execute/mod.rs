@@ -10,6 +10,7 @@ pub mod engines;
 pub mod mutant;
 mod outcome;
 pub mod parallel;
+pub mod slow;
 pub mod wasi;
 
 pub use outcome::*;

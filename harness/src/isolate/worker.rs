@@ -23,6 +23,8 @@ use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use wasmgate_runners::child::{Exchange, LineChild};
+use wasmgate_runners::measure::Sample;
+use wasmgate_runners::{Failure, Val, ValType};
 
 /// What the supervisor asks a worker to do.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -42,6 +44,28 @@ pub enum Request {
         #[serde(default)]
         progress: bool,
     },
+    /// Compile, instantiate and call one program once on the worker's only
+    /// engine, timing each phase (`wasmgate perf`).
+    Measure {
+        wasm_hex: String,
+        export: String,
+        args: Vec<Val>,
+        results: Vec<ValType>,
+    },
+}
+
+/// A worker's answer to [`Request::Measure`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Measured {
+    pub measured: Result<Sample, Failure>,
+}
+
+/// How a measurement in a worker ended.
+pub enum MeasureReply {
+    Done(Result<Sample, Failure>),
+    /// The worker died (how) or hung; it is gone.
+    Died(String),
+    Hung,
 }
 
 impl Request {
@@ -50,6 +74,7 @@ impl Request {
         let mut r = self.clone();
         match &mut r {
             Request::Seed { progress, .. } | Request::Case { progress, .. } => *progress = true,
+            Request::Measure { .. } => {}
         }
         r
     }
@@ -89,6 +114,21 @@ fn seed_of(case: &TestCase) -> u64 {
     }
 }
 
+/// Fixes glibc's threshold for serving allocations with `mmap`. Left
+/// dynamic, it rises after the first large block is freed, so that a linear
+/// memory is later carved from the heap instead: the same instantiation then
+/// costs several times more or less depending on what ran before, between
+/// one run and the next. Fixed, every large block is a fresh mapping.
+fn fix_allocator() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: mallopt only changes allocator parameters.
+        unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+        }
+    });
+}
+
 /// The worker side: answers requests on stdin until it closes.
 pub fn serve(engine_names: &[String]) -> Result<()> {
     let resolved = engines::resolve_all(engine_names)?;
@@ -103,6 +143,24 @@ pub fn serve(engine_names: &[String]) -> Result<()> {
     for line in stdin.lock().lines() {
         let line = line.context("reading a request")?;
         let request: Request = serde_json::from_str(&line).context("malformed worker request")?;
+        if let Request::Measure {
+            wasm_hex,
+            export,
+            args,
+            results,
+        } = &request
+        {
+            fix_allocator();
+            let measured = match (engines.first(), from_hex(wasm_hex)) {
+                (Some(engine), Ok(wasm)) => engine.measure(&wasm, export, args, results),
+                (None, _) => Err(Failure::error("the worker has no engine")),
+                (_, Err(e)) => Err(Failure::error(format!("{e}"))),
+            };
+            serde_json::to_writer(&mut stdout, &Measured { measured })?;
+            stdout.write_all(b"\n")?;
+            stdout.flush()?;
+            continue;
+        }
         let (case, keep, progress) = match request {
             Request::Seed {
                 profile,
@@ -125,6 +183,7 @@ pub fn serve(engine_names: &[String]) -> Result<()> {
                 case.wasm = from_hex(&wasm_hex)?;
                 (case, true, progress)
             }
+            Request::Measure { .. } => unreachable!("answered above"),
         };
         let mut report = |engine: &str, phase: Phase| {
             if progress {
@@ -196,6 +255,42 @@ impl WorkerProcess {
             None => {
                 self.child.kill();
                 Reply::Hung(last)
+            }
+        }
+    }
+
+    /// Sends a [`Request::Measure`] and waits up to `timeout` for its answer;
+    /// a worker that dies or hangs is killed.
+    pub fn measure(&mut self, request: &Request, timeout: Duration) -> MeasureReply {
+        if let Err(reply) = self.send(request) {
+            return match reply {
+                Reply::Died(how, _) => MeasureReply::Died(how),
+                _ => MeasureReply::Hung,
+            };
+        }
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                self.child.kill();
+                return MeasureReply::Hung;
+            }
+            match self.child.poll(left) {
+                None => continue,
+                Some(Exchange::Line(answer)) => {
+                    return match serde_json::from_str::<Measured>(&answer) {
+                        Ok(m) => MeasureReply::Done(m.measured),
+                        Err(e) => {
+                            self.child.kill();
+                            MeasureReply::Died(format!("unreadable answer from worker: {e}"))
+                        }
+                    };
+                }
+                Some(Exchange::Hung) => {
+                    self.child.kill();
+                    return MeasureReply::Hung;
+                }
+                Some(Exchange::Died(how)) => return MeasureReply::Died(how),
             }
         }
     }

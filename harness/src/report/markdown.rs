@@ -34,6 +34,9 @@ impl Report {
         if let Some(c) = &self.compat {
             compat_section(&mut md, c);
         }
+        if let Some(p) = &self.perf {
+            p.markdown(&mut md);
+        }
         if let Some(w) = &self.wasi {
             let _ = writeln!(md, "WASI preview1 runs: {}.\n", w.deterministic);
             let _ = writeln!(md, "Not compared: {}.\n", w.not_compared);

@@ -7,9 +7,11 @@
 //! Invariant: a renderer reads only the report model; nothing here runs an engine.
 
 pub mod bundle;
+pub mod html;
 pub mod junit;
 mod markdown;
 mod model;
+pub mod perf;
 pub mod sarif;
 pub mod side_by_side;
 pub mod wasi_bundle;
@@ -26,6 +28,7 @@ const OWNED: &[&str] = &[
     "summary.md",
     "report.xml",
     "report.sarif",
+    "report.html",
     "journal.jsonl",
     "findings",
     LOCK,
@@ -107,8 +110,8 @@ pub fn open_dir(dir: &Path, inputs: &[std::path::PathBuf], fresh: bool) -> Resul
     Ok(DirLock { _file: file })
 }
 
-/// Writes `report.json`, `summary.md`, `report.xml` (JUnit) and
-/// `report.sarif` into `dir`, and appends the summary to the file
+/// Writes `report.json`, `summary.md`, `report.xml` (JUnit),
+/// `report.sarif` and `report.html` into `dir`, and appends the summary to the file
 /// `$GITHUB_STEP_SUMMARY` names, when it is set (a GitHub Actions job).
 pub fn write_report(report: &mut Report, dir: &Path) -> Result<()> {
     report.judge_gate();
@@ -123,6 +126,7 @@ pub fn write_report(report: &mut Report, dir: &Path) -> Result<()> {
         &dir.join("report.sarif"),
         &serde_json::to_vec_pretty(&sarif::render(report))?,
     )?;
+    crate::report::bundle::write_atomic(&dir.join("report.html"), html::render(report).as_bytes())?;
     append_step_summary(&report.to_markdown())?;
     let _ = std::io::stderr().flush();
     Ok(())

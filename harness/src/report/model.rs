@@ -10,7 +10,7 @@ use wasmgate_runners::EngineInfo;
 
 /// Version of the report schema; bumped (with a README changelog line) on any
 /// change a consumer could notice.
-pub const REPORT_SCHEMA_VERSION: u32 = 4;
+pub const REPORT_SCHEMA_VERSION: u32 = 5;
 
 /// Exit codes, as documented in the README.
 pub mod exit {
@@ -333,6 +333,8 @@ pub enum ReportKind {
     Wasi,
     /// `wasmgate corpus run`: the regression corpus replayed.
     Corpus,
+    /// `wasmgate perf`: workloads measured on every engine (and checked).
+    Perf,
 }
 
 impl std::fmt::Display for ReportKind {
@@ -346,6 +348,7 @@ impl std::fmt::Display for ReportKind {
             ReportKind::Compat => "compat",
             ReportKind::Wasi => "wasi",
             ReportKind::Corpus => "corpus",
+            ReportKind::Perf => "perf",
         })
     }
 }
@@ -444,7 +447,7 @@ impl Envelope {
 }
 
 /// A complete run, sweep or merge report.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Report {
     #[serde(flatten)]
     pub envelope: Envelope,
@@ -461,6 +464,13 @@ pub struct Report {
     /// For `wasi`: the environment every run had, and what was not compared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wasi: Option<WasiInfo>,
+    /// For `perf`: the measurements, the baseline comparison and the leads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub perf: Option<crate::report::perf::PerfInfo>,
+    /// Cross-engine timing outliers of a run's cases (WarpDiff): leads for
+    /// triage, never a gate.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub leads: Vec<crate::report::perf::PerfLead>,
 }
 
 /// The environment of a `wasmgate wasi` run.
@@ -581,6 +591,17 @@ impl Report {
     /// inconclusive). A gate that compared nothing has not passed.
     pub fn compared_nothing(&self) -> Option<String> {
         let s = &self.summary;
+        if let Some(perf) = &self.perf {
+            // One engine measured against its baseline is a comparison.
+            let why = perf.measured_nothing();
+            if why.is_some()
+                || perf.baseline.is_some()
+                || perf.saved_baseline.is_some()
+                || self.envelope.engines.len() > 1
+            {
+                return why;
+            }
+        }
         let scope = match self.run.shard {
             Some(shard) => format!("shard {shard} of seeds {}", self.run.seeds),
             None => format!("seeds {}", self.run.seeds),
@@ -627,7 +648,11 @@ impl Report {
     pub fn judge_gate(&mut self) {
         let known = self.findings.iter().filter(|f| f.known.is_some()).count() as u64;
         let incompatible = self.compat.as_ref().map_or(0, Compat::incompatibilities);
-        let new = self.findings.len() as u64 - known + incompatible;
+        let slower = self
+            .perf
+            .as_ref()
+            .map_or(0, |p| p.regressions() + p.failures.len() as u64);
+        let new = self.findings.len() as u64 - known + incompatible + slower;
         let stale = self.known_list.stale.len() as u64;
         self.envelope.gate = Gate::judge(new, known, stale, self.compared_nothing());
         if let Some(first) = self.known_list.expired.first()
@@ -648,7 +673,11 @@ impl Report {
 
     /// The exit code a CI gate should use for this report.
     pub fn exit_code(&self) -> i32 {
-        let incompatible = self.compat.as_ref().is_some_and(|c| c.incompatibilities() > 0);
+        let incompatible = self.compat.as_ref().is_some_and(|c| c.incompatibilities() > 0)
+            || self
+                .perf
+                .as_ref()
+                .is_some_and(|p| p.regressions() > 0 || !p.failures.is_empty());
         if !incompatible
             && self.known_list.expired.is_empty()
             && self.findings.iter().all(|f| f.known.is_some())

@@ -19,6 +19,7 @@ pub mod toml_file;
 pub mod vectors;
 pub mod vectors_file;
 pub mod wasi_case;
+pub mod workloads;
 
 use anyhow::Result;
 use case::{CALLS_PER_EXPORT, Origin, TestCase};

@@ -402,7 +402,7 @@ fn toml_kind(v: &Value) -> &'static str {
 /// A value of type `ty` written in TOML: integers as integers (or strings,
 /// decimal or `0x…`), floats as floats or strings (`"nan"`, `"-inf"`, `"0x…"`
 /// for exact bits), v128 as a `0x…` string, references as `"null"`.
-fn value(v: &Value, ty: ValType) -> Result<Val> {
+pub fn value(v: &Value, ty: ValType) -> Result<Val> {
     let bad = || anyhow!("{} is {}, not a value of type {ty}", v, toml_kind(v));
     let out_of_range = || anyhow!("{v} does not fit in {ty}");
     Ok(match (ty, v) {

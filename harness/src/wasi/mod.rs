@@ -148,5 +148,7 @@ pub fn run(
             programs,
             run_timeout_ms: timeout.as_millis() as u64,
         }),
+        perf: None,
+        leads: vec![],
     })
 }

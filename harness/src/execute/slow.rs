@@ -1,0 +1,97 @@
+//! `slow:ENGINE:PCT`: fault injection for the performance gate, as `mutant:`
+//! is for the correctness gate. Under `wasmgate perf` the engine's execute
+//! phase is made PCT % slower: after each measured call the wrapper spins
+//! (burning CPU, so CPU time and wall time both grow) for PCT % of the time
+//! the call took, and the sample counts the spin. Everything else — compile,
+//! instantiate, results, ordinary runs — is ENGINE's own.
+
+use anyhow::{Result, anyhow, bail};
+use std::sync::Arc;
+use wasmgate_runners::measure::{Mark, Sample};
+use wasmgate_runners::{Compiled, Engine, EngineInfo, Failure, Session, Val, ValType};
+
+/// The prefix that selects a slowed engine.
+pub const PREFIX: &str = "slow:";
+
+/// An engine whose measured execute phase is slower by a fixed share.
+pub struct SlowEngine {
+    inner: Arc<dyn Engine>,
+    percent: f64,
+    info: EngineInfo,
+}
+
+impl SlowEngine {
+    /// Parses `slow:ENGINE:PCT`, building ENGINE with `build`.
+    pub fn parse(spec: &str, build: impl Fn(&str) -> Result<Arc<dyn Engine>>) -> Result<Self> {
+        let rest = spec.strip_prefix(PREFIX).unwrap_or(spec);
+        let Some((inner, pct)) = rest.rsplit_once(':') else {
+            bail!("slowed engine `{spec}` must look like slow:ENGINE:PCT, e.g. slow:wasmi:25");
+        };
+        let percent: f64 = pct
+            .trim_end_matches('%')
+            .parse()
+            .ok()
+            .filter(|p: &f64| p.is_finite() && *p > 0.0 && *p <= 10_000.0)
+            .ok_or_else(|| anyhow!("`{pct}` in `{spec}` is not a slowdown in percent (0 < PCT <= 10000)"))?;
+        let inner = build(inner)?;
+        let info = EngineInfo {
+            name: format!("{PREFIX}{}:{pct}", inner.info().name),
+            version: inner.info().version.clone(),
+            features: inner.info().features.clone(),
+        };
+        Ok(SlowEngine { inner, percent, info })
+    }
+}
+
+/// The engine a (possibly slowed) engine name measures: `slow:wasmi:25` → `wasmi`.
+/// A baseline taken on `wasmi` is what `slow:wasmi:25` is compared with.
+pub fn measured_name(name: &str) -> &str {
+    name.strip_prefix(PREFIX)
+        .and_then(|rest| rest.rsplit_once(':'))
+        .map_or(name, |(inner, _)| inner)
+}
+
+/// Burns CPU on this thread until `ns` of wall time have passed.
+fn spin(ns: u64) {
+    let start = std::time::Instant::now();
+    let mut x = 0u64;
+    while (start.elapsed().as_nanos() as u64) < ns {
+        for i in 0..64u64 {
+            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(i));
+        }
+    }
+    std::hint::black_box(x);
+}
+
+impl Engine for SlowEngine {
+    fn info(&self) -> &EngineInfo {
+        &self.info
+    }
+
+    fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Compiled>, String> {
+        self.inner.compile(wasm)
+    }
+
+    fn session(&self) -> Result<Box<dyn Session + '_>, String> {
+        self.inner.session()
+    }
+
+    fn measure(
+        &self,
+        wasm: &[u8],
+        export: &str,
+        args: &[Val],
+        results: &[ValType],
+    ) -> Result<Sample, Failure> {
+        let mut sample = self.inner.measure(wasm, export, args, results)?;
+        let took = sample.execute.cpu_ns.unwrap_or(sample.execute.wall_ns);
+        let start = Mark::now();
+        spin((took as f64 * self.percent / 100.0) as u64);
+        let extra = start.elapsed();
+        sample.execute.wall_ns += extra.wall_ns;
+        if let Some(cpu) = sample.execute.cpu_ns.as_mut() {
+            *cpu += extra.cpu_ns.unwrap_or(extra.wall_ns);
+        }
+        Ok(sample)
+    }
+}
