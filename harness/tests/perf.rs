@@ -226,6 +226,23 @@ fn the_history_keeps_every_run_and_shows_the_trend() {
 }
 
 #[test]
+fn two_runs_appending_at_once_both_land_in_the_history() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = std::thread::scope(|scope| {
+        let one = scope.spawn(|| perf(tmp.path(), "one", &["--engines", "wasmtime-cranelift,wasmi"]));
+        let two = scope.spawn(|| perf(tmp.path(), "two", &["--engines", "wasmtime-cranelift,wasmi"]));
+        (one.join().unwrap(), two.join().unwrap())
+    });
+    assert_eq!(code(&a), 0, "{}", stderr(&a));
+    assert_eq!(code(&b), 0, "{}", stderr(&b));
+    let history = tmp.path().join("history.sqlite");
+    let o = wasmgate(&["perf", "history", "--history", s(&history)]);
+    assert!(stdout(&o).contains("2 runs"), "{}", stdout(&o));
+    // 2 runs × 2 workloads × 2 engines: a line per run under each of 4 headings.
+    assert_eq!(stdout(&o).matches("  run ").count(), 8, "{}", stdout(&o));
+}
+
+#[test]
 fn your_own_module_and_export_are_measured_the_same_way() {
     let tmp = tempfile::tempdir().unwrap();
     let fib = bench().join("fib.wasm");

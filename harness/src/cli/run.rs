@@ -280,6 +280,14 @@ pub fn print_summary(report: &Report, out: &std::path::Path, quiet: bool) {
             println!("  minimised: wasmgate repro {}", out.join(m).display());
         }
     }
+    if !quiet {
+        for l in &report.leads {
+            println!(
+                "lead: {} takes {:.1}× its usual share of engine time on {} (a lead, not a gate): {}",
+                l.engine, l.factor, l.case, l.repro
+            );
+        }
+    }
     let new = report.findings.iter().filter(|f| f.known.is_none()).count();
     let incompatible = report.compat.as_ref().map_or(0, |c| c.incompatibilities());
     let (slower, unmeasured) = report

@@ -133,14 +133,25 @@ impl History {
         } else if !create {
             bail!("{shown} holds no perf history");
         }
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(sql(&shown))?;
-        conn.execute_batch(SCHEMA).map_err(sql(&shown))?;
-        conn.execute(
-            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?1)",
-            params![HISTORY_SCHEMA_VERSION.to_string()],
-        )
-        .map_err(sql(&shown))?;
+        // Switching to the write-ahead log answers "locked" at once, without
+        // the busy timeout, while another run holds the file: wait here.
+        retry(|| conn.pragma_update(None, "journal_mode", "WAL")).map_err(sql(&shown))?;
+        // Tables and version in one transaction: a second run opening the
+        // file meanwhile sees all of it or none (and then waits its turn).
+        retry(|| conn.execute_batch("BEGIN IMMEDIATE")).map_err(sql(&shown))?;
+        let init = conn.execute_batch(SCHEMA).and_then(|_| {
+            conn.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?1)",
+                params![HISTORY_SCHEMA_VERSION.to_string()],
+            )
+        });
+        match init {
+            Ok(_) => conn.execute_batch("COMMIT").map_err(sql(&shown))?,
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(sql(&shown)(e));
+            }
+        }
         Ok(History { conn, path: shown })
     }
 
@@ -263,6 +274,24 @@ impl History {
         self.conn
             .query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))
             .map_err(sql(&self.path))
+    }
+}
+
+/// Runs `f` again while SQLite answers busy or locked, for up to a minute.
+fn retry<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        match f() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return other,
+        }
     }
 }
 

@@ -132,7 +132,19 @@ fn svg(title: &str, width: u32, height: u32, draw: impl for<'a> FnOnce(&Area<'a>
     }
 }
 
-/// Axes for horizontal bars: 0..`max` across, one band per label down.
+/// What stands in for a chart with nothing to draw (plotters loops forever
+/// over an empty band axis).
+fn no_data(title: &str) -> String {
+    format!("<p>({}: nothing measured)</p>", esc(title))
+}
+
+/// The band of the `i`-th of `n` bars: the first at the top.
+fn band(i: usize, n: usize) -> (SegmentValue<usize>, SegmentValue<usize>) {
+    (SegmentValue::Exact(n - 1 - i), SegmentValue::Exact(n - i))
+}
+
+/// Axes for horizontal bars: 0..`max` across, one band per label down, the
+/// first label at the top.
 fn horizontal<'a>(
     root: &Area<'a>,
     title: &str,
@@ -146,13 +158,13 @@ fn horizontal<'a>(
         .margin(8)
         .x_label_area_size(28)
         .y_label_area_size(150)
-        .build_cartesian_2d(0f64..max.max(1e-9), (0..n).into_segmented())?;
+        .build_cartesian_2d(0f64..max.max(1e-9), (0..n.max(2) - 1).into_segmented())?;
     chart
         .configure_mesh()
         .disable_y_mesh()
         .y_labels(n)
         .y_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+            SegmentValue::CenterOf(k) if *k < n => labels[n - 1 - k].clone(),
             _ => String::new(),
         })
         .x_desc(unit)
@@ -168,20 +180,28 @@ pub fn bars(title: &str, unit: &str, items: &[Bar], color: RGBColor) -> String {
         .map(|b| b.interval.map_or(b.value, |(_, hi)| hi.max(b.value)))
         .fold(0.0f64, f64::max)
         * 1.08;
-    svg(title, 560, 70 + 22 * items.len() as u32, |root| {
+    let n = items.len();
+    if n == 0 {
+        return no_data(title);
+    }
+    svg(title, 560, 70 + 22 * n as u32, |root| {
         let mut chart = horizontal(root, title, unit, &labels, max)?;
         chart.draw_series(items.iter().enumerate().map(|(i, b)| {
             Rectangle::new(
-                [
-                    (0.0, SegmentValue::Exact(i)),
-                    (b.value, SegmentValue::Exact(i + 1)),
-                ],
+                [(0.0, band(i, n).0), (b.value, band(i, n).1)],
                 color.mix(0.75).filled(),
             )
         }))?;
         chart.draw_series(items.iter().enumerate().filter_map(|(i, b)| {
             b.interval.map(|(lo, hi)| {
-                ErrorBar::new_horizontal(SegmentValue::CenterOf(i), lo, b.value, hi, BLACK.filled(), 8)
+                ErrorBar::new_horizontal(
+                    SegmentValue::CenterOf(n - 1 - i),
+                    lo,
+                    b.value,
+                    hi,
+                    BLACK.filled(),
+                    8,
+                )
             })
         }))?;
         Ok(())
@@ -198,6 +218,9 @@ fn stacked(title: &str, unit: &str, labels: &[String], series: &[(&str, RGBColor
             .sum::<f64>()
     };
     let max = (0..n).map(total).fold(0.0f64, f64::max) * 1.05;
+    if n == 0 {
+        return no_data(title);
+    }
     svg(title, 560, 90 + 22 * n as u32, |root| {
         let mut chart = horizontal(root, title, unit, labels, max)?;
         let mut start = vec![0.0f64; n];
@@ -208,10 +231,7 @@ fn stacked(title: &str, unit: &str, labels: &[String], series: &[(&str, RGBColor
                 .draw_series((0..n).map(|i| {
                     let v = values.get(i).copied().unwrap_or(0.0);
                     Rectangle::new(
-                        [
-                            (begin[i], SegmentValue::Exact(i)),
-                            (begin[i] + v, SegmentValue::Exact(i + 1)),
-                        ],
+                        [(begin[i], band(i, n).0), (begin[i] + v, band(i, n).1)],
                         color.filled(),
                     )
                 }))?
@@ -233,6 +253,9 @@ fn stacked(title: &str, unit: &str, labels: &[String], series: &[(&str, RGBColor
 
 /// Lines over runs: one series per name, x = run number.
 fn trend(title: &str, series: &[(String, Vec<(i64, f64)>)]) -> String {
+    if series.iter().all(|(_, p)| p.is_empty()) {
+        return no_data(title);
+    }
     let xs = series.iter().flat_map(|(_, p)| p.iter().map(|(x, _)| *x));
     let (lo, hi) = xs.fold((i64::MAX, i64::MIN), |(a, b), x| (a.min(x), b.max(x)));
     let max = series
@@ -371,35 +394,20 @@ pub fn render(report: &Report) -> String {
     }
     if report.perf.is_none() && !report.timings.is_empty() {
         page.h2("Engine time per phase");
-        let labels: Vec<String> = report.timings.keys().cloned().collect();
+        // In the report's engine order.
+        let timed: Vec<(&String, &super::model::EngineTimings)> = env
+            .engines
+            .iter()
+            .filter_map(|e| report.timings.get_key_value(&e.name))
+            .collect();
+        let labels: Vec<String> = timed.iter().map(|(name, _)| (*name).clone()).collect();
+        let phase = |pick: fn(&crate::execute::Timings) -> u64| -> Vec<f64> {
+            timed.iter().map(|(_, t)| pick(&t.timings) as f64 / 1e3).collect()
+        };
         let series: Vec<(&str, RGBColor, Vec<f64>)> = vec![
-            (
-                "compile",
-                PHASE_COLORS[0],
-                report
-                    .timings
-                    .values()
-                    .map(|t| t.timings.compile_us as f64 / 1e3)
-                    .collect(),
-            ),
-            (
-                "instantiate",
-                PHASE_COLORS[1],
-                report
-                    .timings
-                    .values()
-                    .map(|t| t.timings.instantiate_us as f64 / 1e3)
-                    .collect(),
-            ),
-            (
-                "execute",
-                PHASE_COLORS[2],
-                report
-                    .timings
-                    .values()
-                    .map(|t| t.timings.execute_us as f64 / 1e3)
-                    .collect(),
-            ),
+            ("compile", PHASE_COLORS[0], phase(|t| t.compile_us)),
+            ("instantiate", PHASE_COLORS[1], phase(|t| t.instantiate_us)),
+            ("execute", PHASE_COLORS[2], phase(|t| t.execute_us)),
         ];
         page.charts(&[stacked("Engine time, summed over cases", "ms", &labels, &series)]);
     }
