@@ -555,7 +555,11 @@ impl ConformanceReport {
             .take(200)
             .map(|d| vec![format!("{}:{}", d.file, d.line), d.directive.clone()])
             .collect();
-        page.table(&["where", "directive"], &rows);
+        if rows.is_empty() {
+            page.p("None: every engine that ran a directive behaved alike.");
+        } else {
+            page.table(&["where", "directive"], &rows);
+        }
         page.finish()
     }
 }
