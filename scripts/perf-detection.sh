@@ -8,19 +8,21 @@
 # Every comparison uses wasmgate perf's defaults (10 % threshold, 95 % Welch
 # interval on log times, Bonferroni over the comparisons).
 # Usage: scripts/perf-detection.sh [RUNS]   (default 20)
-#   ENGINE=wasmtime-cranelift  SLOWDOWNS="5 10 15 20"  WORKLOADS=fib,sieve,…
+#   ENGINE=wasmtime-cranelift  SLOWDOWNS="5 10 15 20"  WORKLOADS=fib,sieve,…  REPS=40
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-20}
 engine=${ENGINE:-wasmi}
 slowdowns=${SLOWDOWNS:-"5 10 15 20"}
 workloads=${WORKLOADS:-}
+reps=${REPS:-}
 wasmgate=${WASMGATE:-target/release/wasmgate}
 [ -x "$wasmgate" ] || cargo build --release --quiet
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 common=(--no-history --baseline-dir "$tmp/baselines" -q)
 [ -n "$workloads" ] && common+=(--workload "$workloads")
+[ -n "$reps" ] && common+=(--reps "$reps")
 perf() { "$wasmgate" perf "${common[@]}" "$@" >"$tmp/out.txt" 2>"$tmp/err.txt"; }
 
 perf --engines "$engine" --save-baseline base --out "$tmp/r" \
