@@ -333,10 +333,8 @@ fn measure(opts: RunOpts) -> Result<i32> {
             c.engine,
             c.describe(),
             c.ratio.p_value,
-            ms(report
-                .perf
-                .as_ref()
-                .and_then(|p| p.cell(&c.engine, &c.workload))
+            ms(info
+                .cell(&c.engine, &c.workload)
                 .map(|cell| cell.estimate(c.phase))
                 .unwrap_or(&Default::default())),
             c.baseline_engine

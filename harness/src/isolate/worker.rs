@@ -92,7 +92,8 @@ struct ProgressLine {
     progress: Progress,
 }
 
-fn to_hex(bytes: &[u8]) -> String {
+/// Module bytes as the hex of a request line.
+pub fn to_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -63,7 +63,7 @@ impl Runner {
                     return Err("no worker".into());
                 };
                 let request = Request::Measure {
-                    wasm_hex: w.wasm.iter().map(|b| format!("{b:02x}")).collect(),
+                    wasm_hex: crate::isolate::worker::to_hex(&w.wasm),
                     export: w.export.clone(),
                     args: w.args.clone(),
                     results: w.results.clone(),
@@ -340,15 +340,7 @@ pub const LEAD_FACTOR: f64 = 1.5;
 /// share, with the engine that stands out and the command that measures it
 /// against the fastest engine on that workload.
 pub fn leads(workloads: &[Workload], cells: &[PerfCell]) -> Vec<PerfLead> {
-    let engines: Vec<String> = {
-        let mut e: Vec<String> = Vec::new();
-        for c in cells {
-            if !e.contains(&c.engine) {
-                e.push(c.engine.clone());
-            }
-        }
-        e
-    };
+    let engines = crate::report::perf::engines_of(cells);
     let vectors: Vec<Vec<f64>> = workloads
         .iter()
         .map(|w| {

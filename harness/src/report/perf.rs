@@ -229,13 +229,7 @@ impl PerfInfo {
 
     /// The engines measured, in order of first appearance.
     pub fn engines(&self) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for c in &self.cells {
-            if !out.contains(&c.engine) {
-                out.push(c.engine.clone());
-            }
-        }
-        out
+        engines_of(&self.cells)
     }
 
     /// The table printed after a run: per workload and engine, the median of
@@ -352,6 +346,17 @@ impl PerfInfo {
         }
         let _ = writeln!(md);
     }
+}
+
+/// The engines of `cells`, in order of first appearance.
+pub fn engines_of(cells: &[PerfCell]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in cells {
+        if !out.contains(&c.engine) {
+            out.push(c.engine.clone());
+        }
+    }
+    out
 }
 
 /// `1.234 [1.200–1.300]` in milliseconds.
