@@ -21,7 +21,7 @@ fn run_writes_a_report_whose_counts_add_up() {
     ]);
     assert!([0, 1].contains(&code(&o)), "{}", stderr(&o));
     let r = report(&out);
-    assert_eq!(r["schema_version"], 5);
+    assert_eq!(r["schema_version"], 6);
     assert_eq!(r["kind"], "run");
     assert_eq!(r["gate"]["exit_code"], code(&o));
     assert_eq!(r["gate"]["passed"], code(&o) == 0);
@@ -373,9 +373,27 @@ fn crashing_and_hanging_engines_are_caught_blamed_and_the_run_completes() {
             })
             .collect()
     };
-    assert_eq!(blamed("crash"), ["crash:wasmi:i64.div_s"], "{findings:#?}");
-    assert_eq!(blamed("hang"), ["hang:wasmi:f64.div"], "{findings:#?}");
-    let crash = findings.iter().find(|f| f["kind"] == "crash").unwrap();
+    // A module with both operators fails on both engines: that crash blames both.
+    let crash = blamed("crash");
+    assert!(
+        crash.contains(&"crash:wasmi:i64.div_s".to_string()),
+        "{findings:#?}"
+    );
+    assert!(
+        crash
+            .iter()
+            .all(|e| e == "crash:wasmi:i64.div_s" || e == "hang:wasmi:f64.div"),
+        "{findings:#?}"
+    );
+    let hang = blamed("hang");
+    assert!(
+        !hang.is_empty() && hang.iter().all(|e| e == "hang:wasmi:f64.div"),
+        "{findings:#?}"
+    );
+    let crash = findings
+        .iter()
+        .find(|f| f["kind"] == "crash" && f["blamed"] == serde_json::json!(["crash:wasmi:i64.div_s"]))
+        .unwrap();
     let replay = wasmgate(&[
         "repro",
         out.join(crash["bundle"].as_str().unwrap()).to_str().unwrap(),
@@ -417,10 +435,11 @@ fn sweep_agrees_on_every_instruction_and_catches_a_faulty_operator() {
     let o = wasmgate(&["sweep", "--out", out.to_str().unwrap()]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let r = report(&out);
-    assert_eq!(r["run"]["generator_version"], "wasmgate-sweep-1");
+    assert_eq!(r["run"]["generator_version"], "wasmgate-sweep-2");
     assert!(r["summary"]["cases"].as_u64().unwrap() > 120);
-    assert!(r["summary"]["calls"].as_u64().unwrap() > 20_000);
-    assert_eq!(r["summary"]["diverged"], 0);
+    assert!(r["summary"]["calls"].as_u64().unwrap() > 100_000);
+    // Its constant and branch forms find the two known bugs; nothing else.
+    assert_eq!(r["summary"]["known_findings"], r["summary"]["unique_findings"]);
 
     let out = dir.path().join("mutant");
     let o = wasmgate(&[
@@ -434,12 +453,15 @@ fn sweep_agrees_on_every_instruction_and_catches_a_faulty_operator() {
     ]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let findings = report(&out)["findings"].as_array().unwrap().clone();
-    assert_eq!(findings.len(), 1);
-    assert_eq!(
-        findings[0]["blamed"],
-        serde_json::json!(["mutant:wasmi:i64.rotl"])
+    assert!(!findings.is_empty());
+    for f in &findings {
+        assert_eq!(f["blamed"], serde_json::json!(["mutant:wasmi:i64.rotl"]));
+    }
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["step"].as_str().unwrap().contains("\"i64.rotl\""))
     );
-    assert!(findings[0]["step"].as_str().unwrap().contains("\"i64.rotl\""));
     let bundle = out.join(findings[0]["bundle"].as_str().unwrap());
     let replay = wasmgate(&["repro", bundle.to_str().unwrap()]);
     assert_eq!(code(&replay), 1, "the finding replays");
@@ -467,18 +489,26 @@ fn known_divergences_do_not_fail_the_gate_but_new_ones_do() {
     };
     let (o, out) = sweep("new", false);
     assert_eq!(code(&o), 1);
-    let signature = report(&out)["findings"][0]["signature"]
-        .as_str()
+    let entries: String = report(&out)["findings"]
+        .as_array()
         .unwrap()
-        .to_string();
-    let entry = format!("[[divergence]]\nsignature = \"{signature}\"\nreason = \"the rotl mutant\"\n");
-    std::fs::write(&list, entry).unwrap();
+        .iter()
+        .map(|f| {
+            format!(
+                "[[divergence]]\nsignature = {}\nreason = \"the rotl mutant\"\n",
+                f["signature"]
+            )
+        })
+        .collect();
+    std::fs::write(&list, entries).unwrap();
     let (o, out) = sweep("known", true);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let r = report(&out);
-    assert_eq!(r["summary"]["known_findings"], 1);
+    let n = r["findings"].as_array().unwrap().len();
+    assert!(n >= 1);
+    assert_eq!(r["summary"]["known_findings"], n);
     assert_eq!(r["findings"][0]["known"], "the rotl mutant");
-    assert!(stdout(&o).contains("gate: passed (1 known divergences)"));
+    assert!(stdout(&o).contains(&format!("gate: passed ({n} known divergences)")));
     std::fs::write(&list, "[[divergence]]\nsignature = 3\n").unwrap();
     let (o, _) = sweep("bad", true);
     assert_eq!(code(&o), 2);

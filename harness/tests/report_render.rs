@@ -93,6 +93,7 @@ fn sample() -> Report {
             seeds: vec![4, 17, 88],
             bundle: "findings/value-0123abcd".into(),
             minimized: Some("findings/value-0123abcd/minimized".into()),
+            cause: None,
             known: None,
             expected: None,
         }],

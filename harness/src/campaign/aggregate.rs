@@ -94,6 +94,7 @@ impl Aggregator {
                         seeds: vec![],
                         bundle: bundle(&d.signature),
                         minimized: None,
+                        cause: None,
                         known: None,
                         expected: d.expected.clone(),
                     });

@@ -1,7 +1,8 @@
 //! The known-divergence list: findings of `run` (and `sweep`) that are
 //! understood — an engine bug reported upstream, say — and do not fail the gate.
-//! Entries name a divergence signature, so a new way for the same bug to show
-//! up is still a new finding.
+//! Entries name a divergence signature (one way a bug shows), or a root cause
+//! (`cause = "cause-…"`, see [`crate::campaign::cause`]): every finding of that
+//! cause, however it shows.
 
 use crate::report::Report;
 use anyhow::{Result, anyhow};
@@ -16,7 +17,11 @@ pub const BUILT_IN: &str = include_str!("../../../vectors/known-divergences.toml
 #[serde(deny_unknown_fields)]
 pub struct Entry {
     /// The finding's signature, e.g. `trap-289b3293`.
+    #[serde(default)]
     pub signature: String,
+    /// Or a root cause, e.g. `cause-1c0ffee5`: every finding of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
     /// Why it is known (the bug, where it is tracked).
     pub reason: String,
     /// `YYYY-MM-DD`: from the day after, the entry fails the gate (someone
@@ -33,6 +38,22 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// Whether the entry names this finding.
+    fn names(&self, f: &crate::report::Finding) -> bool {
+        match &self.cause {
+            Some(cause) => f
+                .cause
+                .as_ref()
+                .is_some_and(|c| &c.id == cause || c.also.iter().any(|a| a.split(' ').next() == Some(cause))),
+            None => self.signature == f.signature,
+        }
+    }
+
+    /// What the entry names, for messages.
+    fn label(&self) -> &str {
+        self.cause.as_deref().unwrap_or(&self.signature)
+    }
+
     /// Whether the entry applies to a report with these engines.
     fn applies(&self, engines: &[wasmgate_runners::EngineInfo]) -> bool {
         let (Some(engine), Some(range)) = (&self.engine, &self.versions) else {
@@ -74,31 +95,34 @@ pub fn load(path: Option<&Path>) -> Result<Vec<Entry>> {
         p.display().to_string()
     });
     for e in &file.divergence {
-        if e.reason.trim().is_empty() {
+        if e.signature.is_empty() == e.cause.is_none() {
             return Err(anyhow!(
-                "{origin}: known divergence {} has no reason",
-                e.signature
+                "{origin}: each known divergence names either a `signature` or a `cause`, not {}",
+                if e.cause.is_none() { "neither" } else { "both" }
             ));
+        }
+        if e.reason.trim().is_empty() {
+            return Err(anyhow!("{origin}: known divergence {} has no reason", e.label()));
         }
         if let Some(d) = &e.expires
             && (d.len() != 10 || humantime::parse_rfc3339(&format!("{d}T00:00:00Z")).is_err())
         {
             return Err(anyhow!(
                 "{origin}: known divergence {}: expires = \"{d}\" is not a date (YYYY-MM-DD)",
-                e.signature
+                e.label()
             ));
         }
         match (&e.engine, &e.versions) {
             (None, Some(_)) => {
                 return Err(anyhow!(
                     "{origin}: known divergence {}: `versions` needs `engine` (whose version it ranges over)",
-                    e.signature
+                    e.label()
                 ));
             }
             (_, Some(v)) if semver::VersionReq::parse(v).is_err() => {
                 return Err(anyhow!(
                     "{origin}: known divergence {}: versions = \"{v}\" is not a version range (e.g. \">=2.0, <2.1\")",
-                    e.signature
+                    e.label()
                 ));
             }
             _ => {}
@@ -116,14 +140,14 @@ pub fn apply(report: &mut Report, list: &[Entry]) {
     for f in &mut report.findings {
         f.known = live
             .iter()
-            .find(|e| e.signature == f.signature && e.expires.as_ref().is_none_or(|d| *d >= today))
+            .find(|e| e.names(f) && e.expires.as_ref().is_none_or(|d| *d >= today))
             .map(|e| e.reason.clone());
     }
     report.summary.known_findings = report.findings.iter().filter(|f| f.known.is_some()).count() as u64;
     report.known_list.stale = list
         .iter()
-        .filter(|e| !report.findings.iter().any(|f| f.signature == e.signature))
-        .map(|e| e.signature.clone())
+        .filter(|e| !report.findings.iter().any(|f| e.names(f)))
+        .map(|e| e.label().to_string())
         .collect();
     report.known_list.expired = list
         .iter()
@@ -132,7 +156,8 @@ pub fn apply(report: &mut Report, list: &[Entry]) {
             (*d < today).then(|| {
                 format!(
                     "known-divergence entry {} expired on {d} ({}): look at it again, then renew or remove it",
-                    e.signature, e.reason
+                    e.label(),
+                    e.reason
                 )
             })
         })

@@ -7,9 +7,11 @@
 //! `report/`, `isolate/`, `compare/`, `execute/` and `source/`, never `cli/`.
 
 pub mod aggregate;
+pub mod cause;
 pub mod journal;
 pub mod known;
 pub mod merge;
+pub mod score;
 pub mod shrink;
 pub mod sweep;
 
@@ -448,6 +450,7 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
         perf: None,
         leads,
     };
+    find_causes(&mut report, &opts.out);
     crate::campaign::known::apply(&mut report, &opts.known);
     if opts.shrink_attempts > 0 && !interrupted {
         minimize_findings(&mut report, opts);
@@ -461,6 +464,24 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
             cases,
         },
     ))
+}
+
+/// Finds each finding's root cause from its representative bundle.
+pub fn find_causes(report: &mut Report, out: &std::path::Path) {
+    let cures: Vec<Vec<String>> = report
+        .findings
+        .iter()
+        .map(|f| match ReproBundle::load(&out.join(&f.bundle)) {
+            Ok(bundle) => bundle
+                .verdict
+                .divergence()
+                .map_or(vec![], |d| cause::cures(&bundle.case, d)),
+            Err(_) => vec![],
+        })
+        .collect();
+    for (f, c) in report.findings.iter_mut().zip(cause::choose(&cures)) {
+        f.cause = c;
+    }
 }
 
 /// Shrinks every finding's bundle (hangs excepted: each try would cost a

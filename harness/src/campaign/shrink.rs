@@ -10,7 +10,7 @@ use crate::execute::engines;
 use crate::isolate::Isolation;
 use crate::isolate::worker::IsolatedExecutor;
 use crate::report::bundle::{ReproBundle, write_atomic};
-use crate::source::case::{CALLS_PER_EXPORT, Origin, TestCase};
+use crate::source::case::{Origin, TestCase, calls_per_export};
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 
@@ -69,7 +69,7 @@ pub fn shrink_bundle(dir: &Path, isolation: &Isolation, attempts: u32) -> Result
             bundle.case.origin.clone(),
             wasm.to_vec(),
             vector_seed,
-            CALLS_PER_EXPORT,
+            calls_per_export(&bundle.case.origin),
         );
         if wasm == bundle.case.wasm.as_slice() {
             case = bundle.case.clone();

@@ -116,6 +116,7 @@ pub fn run(opts: &SweepOptions, engines: Resolved) -> Result<Report> {
         perf: None,
         leads: vec![],
     };
+    crate::campaign::find_causes(&mut report, &opts.out);
     known::apply(&mut report, &opts.known);
     write_report(&mut report, &opts.out)?;
     Ok(report)

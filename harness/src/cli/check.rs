@@ -100,6 +100,7 @@ impl CaseOpts {
             started,
         )?;
         report.compat = compat.map(|c| c(&results));
+        crate::campaign::find_causes(&mut report, &out);
         crate::campaign::known::apply(&mut report, &known);
         crate::report::write_report(&mut report, &out)?;
         report.check_compared_something(&out)?;

@@ -29,6 +29,28 @@ enum Action {
     },
     /// Keep only the smallest entry of each signature.
     Min,
+    /// Mutate every corpus entry (and each `--wasm` module) with wasm-mutate
+    /// and run the mutants on every engine, like `run`: a second generation
+    /// source around programs that once broke an engine.
+    Mutate {
+        #[command(flatten)]
+        cases: super::check::CaseOpts,
+        /// More modules to mutate (a team's own, the spec testsuite's): `.wasm` or `.wat`.
+        #[arg(long = "wasm", env = "WASMGATE_WASM", value_delimiter = ',')]
+        wasm: Vec<PathBuf>,
+        /// Mutants per module.
+        #[arg(long, env = "WASMGATE_MUTANTS", default_value_t = 25, value_parser = clap::value_parser!(u64).range(1..))]
+        mutants: u64,
+        /// First mutation seed: mutant k of each module uses this + k.
+        #[arg(long, env = "WASMGATE_MUTATION_SEED", default_value_t = 0)]
+        mutation_seed: u64,
+        /// Only wasm-mutate's semantics-preserving mutations.
+        #[arg(long, env = "WASMGATE_PRESERVE_SEMANTICS", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0, default_missing_value = "true", default_value = "false")]
+        preserve_semantics: bool,
+        /// Mutate only the `--wasm` modules, not the corpus.
+        #[arg(long, env = "WASMGATE_NO_CORPUS", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0, default_missing_value = "true", default_value = "false")]
+        no_corpus: bool,
+    },
 }
 
 pub fn run(opts: Opts) -> Result<i32> {
@@ -54,6 +76,59 @@ pub fn run(opts: Opts) -> Result<i32> {
                 removed.len()
             );
             Ok(0)
+        }
+        Action::Mutate {
+            cases,
+            wasm,
+            mutants,
+            mutation_seed: seed,
+            preserve_semantics,
+            no_corpus,
+        } => {
+            let mut inputs: Vec<(String, Vec<u8>)> = Vec::new();
+            if !no_corpus {
+                for e in corpus::load(&opts.corpus)? {
+                    inputs.push((e.dir.display().to_string(), e.bundle.case.wasm.clone()));
+                }
+            }
+            for path in &wasm {
+                let bytes = wat::parse_file(path)
+                    .map_err(|e| anyhow::anyhow!("cannot read module {}: {e}", path.display()))?;
+                inputs.push((path.display().to_string(), bytes));
+            }
+            if inputs.is_empty() {
+                anyhow::bail!(
+                    "nothing to mutate: the corpus {} has no entries and no --wasm module was given",
+                    opts.corpus.display()
+                );
+            }
+            let mut names = Vec::new();
+            let mut cases_of = Vec::new();
+            for (name, bytes) in &inputs {
+                for k in 0..mutants {
+                    if let Some(case) = crate::source::mutate::case(name, bytes, seed + k, preserve_semantics)
+                    {
+                        names.push(format!("{name} (wasm-mutate seed {})", seed + k));
+                        cases_of.push(case);
+                    }
+                }
+            }
+            if cases_of.is_empty() {
+                anyhow::bail!(
+                    "wasm-mutate found no mutation to apply to the {} module(s)",
+                    inputs.len()
+                );
+            }
+            eprintln!(
+                "wasmgate: {} mutants of {} module(s), seeds {}..{}",
+                cases_of.len(),
+                inputs.len(),
+                seed,
+                seed + mutants
+            );
+            let (report, out, _) = cases.run(ReportKind::Corpus, names, &cases_of, None)?;
+            super::run::print_summary(&report, &out, cases.quiet.quiet);
+            Ok(report.exit_code())
         }
         Action::Run { cases } => {
             let entries = corpus::load(&opts.corpus)?;

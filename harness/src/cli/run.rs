@@ -9,13 +9,13 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 /// Seeds a default run covers: about a minute on two cores.
-pub const DEFAULT_SEEDS: &str = "0..8000";
+pub const DEFAULT_SEEDS: &str = "0..3000";
 
 #[derive(clap::Args, Debug)]
 pub struct Opts {
     #[command(flatten)]
     profile: ProfileOpt,
-    /// [default seeds: 0..8000, or unbounded with --time]
+    /// [default seeds: 0..3000, or unbounded with --time]
     #[command(flatten)]
     seeds: SeedsOpt,
     /// Run only shard K of N of the seeds (`--shard 2/4`): seeds s with
@@ -209,6 +209,20 @@ const FINDINGS_SHOWN: usize = 20;
 
 /// The closing lines of a run: counts, findings (new ones first, most hit
 /// first; none when `quiet`) and where the report is.
+/// One line per root cause: one bug, one line.
+fn print_causes(report: &Report) {
+    for g in crate::report::cause_groups(&report.findings) {
+        println!(
+            "cause {} ({}): {} finding(s), {} case(s){}",
+            g.cause.id,
+            g.cause.text,
+            g.signatures.len(),
+            g.cases,
+            if g.known { " [known]" } else { "" }
+        );
+    }
+}
+
 pub fn print_summary(report: &Report, out: &std::path::Path, quiet: bool) {
     let s = &report.summary;
     println!(
@@ -231,11 +245,33 @@ pub fn print_summary(report: &Report, out: &std::path::Path, quiet: bool) {
         .map(|(e, n)| format!("{e} {n}"))
         .collect();
     if !skipped.is_empty() {
+        let ran: Vec<String> = report
+            .envelope
+            .engines
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {}",
+                    e.name,
+                    report.timings.get(&e.name).map_or(0, |t| t.cases)
+                )
+            })
+            .collect();
+        println!("cases run per engine: {}", ran.join(", "));
         println!(
             "skipped (module needs a feature the engine lacks): {}",
             skipped.join(", ")
         );
     }
+    if s.calls > 0 {
+        println!(
+            "calls: {} ({:.1} per case), {:.0} % returned a value",
+            s.calls,
+            s.calls as f64 / s.cases.max(1) as f64,
+            100.0 * s.calls_returned as f64 / s.calls as f64
+        );
+    }
+    print_causes(report);
     for (reason, n) in &s.inconclusive_reasons {
         println!("inconclusive: {n} × {reason}");
     }
@@ -265,8 +301,13 @@ pub fn print_summary(report: &Report, out: &std::path::Path, quiet: bool) {
             Some(module) => format!("in {module}"),
             None => format!("{} case(s), first seed {first}", f.count),
         };
+        let cause = f
+            .cause
+            .as_ref()
+            .map(|c| format!(" [{}]", c.id))
+            .unwrap_or_default();
         println!(
-            "finding {} ({} at {}; {blame}: {}): {whence}{known}",
+            "finding {}{cause} ({} at {}; {blame}: {}): {whence}{known}",
             f.signature,
             f.kind,
             f.step,

@@ -34,18 +34,7 @@ pub struct Opts {
 pub fn run(opts: Opts) -> Result<i32> {
     let known = crate::campaign::known::load(opts.known.known.as_deref())?;
     let profile = opts.profile.get();
-    let features = profile.features();
-    let mut cases = Vec::new();
-    for op in sweep::ops(profile) {
-        if !opts.only.keeps(&op.text) {
-            continue;
-        }
-        let case = sweep::case(profile, &op)?;
-        // The mvp profile leaves out what needs sign extension or saturating conversions.
-        if crate::source::module_info::validate(&case.wasm, &features).is_ok() {
-            cases.push(case);
-        }
-    }
+    let cases = sweep::cases(profile, |op| opts.only.keeps(op))?;
     if cases.is_empty() {
         return Err(anyhow!("no instruction of profile {} matches --only", profile));
     }

@@ -4,6 +4,14 @@
 //! - `mutant:ENGINE:OP` runs ENGINE on a rewritten module in which the result of
 //!   every OP (a numeric instruction such as `i32.add`) is corrupted: integers
 //!   get their lowest bit flipped, floats their sign.
+//! - `mutant:ENGINE:OP@TRIGGER` corrupts OP's result only sometimes, as real
+//!   miscompilations do. *Edge* triggers look at the operands (`zero`,
+//!   `neg-zero`, `min-neg1`, `wide-shift`, `tie`, `high-bit`, and `grown` for a
+//!   successful `memory.grow`); *path* triggers look at the code around OP
+//!   (`const`: its last operand is a constant right before it; `branch`: its
+//!   result feeds `br_if`, `if` or `select` right after it). A path and an
+//!   edge trigger combine: `i32.shl@const+wide-shift` is wrong only for a
+//!   constant count at or past the width.
 //! - `crash:ENGINE:OP` aborts the process when asked to compile a module that
 //!   contains OP (an engine segfault, as the supervisor sees it).
 //! - `hang:ENGINE:OP` never returns from compiling a module that contains OP.
@@ -35,7 +43,12 @@ pub struct MutantEngine {
     inner: Arc<dyn Engine>,
     op: String,
     variant: String,
-    corruption: Vec<Instruction<'static>>,
+    params: Vec<ValType>,
+    result: ValType,
+    /// The operand condition (or `Always`).
+    trigger: Trigger,
+    /// The code-shape condition (`Const`, `Branch`, or `Always`).
+    path: Trigger,
     fault: Fault,
     info: EngineInfo,
 }
@@ -54,25 +67,114 @@ fn variant_name(op: &str) -> String {
         .collect()
 }
 
+#[cfg(test)]
 fn corruption_for(op: &str) -> Result<Vec<Instruction<'static>>> {
-    let Some((ty, rest)) = op.split_once('.') else {
-        bail!("`{op}` is not an instruction name like i32.add");
-    };
-    if rest.contains("store") || rest.contains("load") || rest == "const" {
-        bail!("`{op}` cannot be mutated: pick a numeric operator such as i32.add or f64.mul");
+    Ok(corruption(signature_of(op)?.1))
+}
+
+/// The instructions that corrupt a value of type `ty` on top of the stack.
+fn corruption(ty: ValType) -> Vec<Instruction<'static>> {
+    match ty {
+        ValType::I32 => vec![Instruction::I32Const(1), Instruction::I32Xor],
+        ValType::I64 => vec![Instruction::I64Const(1), Instruction::I64Xor],
+        ValType::F32 => vec![Instruction::F32Neg],
+        _ => vec![Instruction::F64Neg],
     }
-    let compares = [
-        "eqz", "eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u", "lt", "gt", "le",
-        "ge",
+}
+
+/// Operand and result types of a mutable operator.
+fn signature_of(op: &str) -> Result<(Vec<ValType>, ValType)> {
+    if !op.contains('.') {
+        bail!("`{op}` is not an instruction name like i32.add");
+    }
+    if op == "memory.grow" {
+        return Ok((vec![ValType::I32], ValType::I32));
+    }
+    let scalar = crate::source::sweep::scalar_ops();
+    match scalar.into_iter().find(|o| o.text == op) {
+        Some(o) => Ok((o.params, o.result)),
+        None if op.starts_with("v128.") || op.contains('x') => {
+            bail!("`{op}` cannot be mutated: only i32/i64/f32/f64 operators are supported")
+        }
+        None => bail!(
+            "`{op}` cannot be mutated: pick a numeric operator such as i32.add or f64.mul (or memory.grow)"
+        ),
+    }
+}
+
+/// When a fault corrupts its operator's result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trigger {
+    /// Every time.
+    Always,
+    /// When an operand is zero (either zero, for floats).
+    Zero,
+    /// When a float operand is -0.0.
+    NegZero,
+    /// When the operands are MIN and -1.
+    MinNegOne,
+    /// When the shift or rotate count is at or past the width.
+    WideShift,
+    /// When a float operand lies exactly halfway between two integers.
+    Tie,
+    /// When an integer operand has its high (sign) bit set.
+    HighBit,
+    /// When `memory.grow` succeeds.
+    Grown,
+    /// When the last operand is a constant pushed right before the operator.
+    Const,
+    /// When the result feeds `br_if`, `if` or `select` right after the operator.
+    Branch,
+}
+
+impl Trigger {
+    /// Every trigger's name after `@`.
+    pub const NAMES: [(&'static str, Trigger); 9] = [
+        ("zero", Trigger::Zero),
+        ("neg-zero", Trigger::NegZero),
+        ("min-neg1", Trigger::MinNegOne),
+        ("wide-shift", Trigger::WideShift),
+        ("tie", Trigger::Tie),
+        ("high-bit", Trigger::HighBit),
+        ("grown", Trigger::Grown),
+        ("const", Trigger::Const),
+        ("branch", Trigger::Branch),
     ];
-    let result = if compares.contains(&rest) { "i32" } else { ty };
-    Ok(match result {
-        "i32" => vec![Instruction::I32Const(1), Instruction::I32Xor],
-        "i64" => vec![Instruction::I64Const(1), Instruction::I64Xor],
-        "f32" => vec![Instruction::F32Neg],
-        "f64" => vec![Instruction::F64Neg],
-        _ => bail!("`{op}` cannot be mutated: only i32/i64/f32/f64 operators are supported"),
-    })
+
+    fn parse(name: &str) -> Result<Trigger> {
+        match Self::NAMES.iter().find(|(n, _)| *n == name) {
+            Some((_, t)) => Ok(*t),
+            None => bail!(
+                "unknown fault trigger `@{name}`: use one of {}",
+                Self::NAMES.map(|(n, _)| n).join(", ")
+            ),
+        }
+    }
+
+    /// Whether this trigger reads the operands (and so needs scratch locals).
+    fn on_values(self) -> bool {
+        !matches!(self, Trigger::Always | Trigger::Const | Trigger::Branch)
+    }
+
+    /// Checks the trigger makes sense for an operator of this signature.
+    fn check(self, op: &str, params: &[ValType]) -> Result<()> {
+        let ints = params.iter().any(|t| matches!(t, ValType::I32 | ValType::I64));
+        let floats = params.iter().any(|t| matches!(t, ValType::F32 | ValType::F64));
+        let binary_int = params.len() == 2 && params[0] == params[1] && ints;
+        let ok = match self {
+            Trigger::Always | Trigger::Zero | Trigger::Const | Trigger::Branch => true,
+            Trigger::NegZero | Trigger::Tie => floats,
+            Trigger::HighBit => ints,
+            Trigger::MinNegOne | Trigger::WideShift => binary_int,
+            Trigger::Grown => op == "memory.grow",
+        };
+        if !ok {
+            bail!(
+                "fault trigger does not apply to `{op}`: see `wasmgate selftest --help` for which operators each takes"
+            );
+        }
+        Ok(())
+    }
 }
 
 impl MutantEngine {
@@ -92,8 +194,22 @@ impl MutantEngine {
                 "fault-injecting engine `{spec}` must look like {prefix}ENGINE:OP, e.g. {prefix}wasmi:i32.add"
             );
         };
+        let (op_name, triggers) = op.split_once('@').unwrap_or((op, ""));
+        let (mut trigger, mut path) = (Trigger::Always, Trigger::Always);
+        let (params, result) = signature_of(op_name)?;
+        for name in triggers.split('+').filter(|t| !t.is_empty()) {
+            let t = Trigger::parse(name)?;
+            t.check(op_name, &params)?;
+            let slot = if t.on_values() { &mut trigger } else { &mut path };
+            if *slot != Trigger::Always {
+                bail!(
+                    "fault `{op}` names two {} triggers: combine at most one path trigger (const, branch) with one operand trigger",
+                    if t.on_values() { "operand" } else { "path" }
+                );
+            }
+            *slot = t;
+        }
         let inner = build(inner)?;
-        let corruption = corruption_for(op)?;
         let info = EngineInfo {
             name: format!("{prefix}{}:{op}", inner.info().name),
             version: inner.info().version.clone(),
@@ -102,8 +218,11 @@ impl MutantEngine {
         Ok(MutantEngine {
             inner,
             op: op.to_string(),
-            variant: variant_name(op),
-            corruption,
+            variant: variant_name(op_name),
+            params,
+            result,
+            trigger,
+            path,
             fault,
             info,
         })
@@ -119,8 +238,9 @@ impl MutantEngine {
     fn rewrite(&self, wasm: &[u8]) -> Option<(Vec<u8>, usize)> {
         let mut module = wasm_encoder::Module::new();
         let mut rewriter = Rewriter {
-            variant: &self.variant,
-            corruption: &self.corruption,
+            engine: self,
+            params: crate::source::rewrite::defined_params(wasm)?.into_iter(),
+            fuel: crate::source::rewrite::exported_global(wasm, crate::source::generate::FUEL_GLOBAL),
             hits: 0,
         };
         rewriter
@@ -129,16 +249,134 @@ impl MutantEngine {
         Some((module.finish(), rewriter.hits))
     }
 
-    /// The instruction being corrupted.
+    /// The instruction being corrupted (with its trigger, if any).
     pub fn op(&self) -> &str {
         &self.op
     }
 }
 
 struct Rewriter<'a> {
-    variant: &'a str,
-    corruption: &'a [Instruction<'static>],
+    engine: &'a MutantEngine,
+    /// Parameter counts of the functions still to come.
+    params: std::vec::IntoIter<u32>,
+    /// The fuel global of a generated module: its instrumentation is wasmgate's
+    /// own code, not the program's, and stays correct (else a fault in, say,
+    /// `i32.eqz` would turn every loop into a hang instead of a wrong value).
+    fuel: Option<u32>,
     hits: usize,
+}
+
+fn encoder_type(ty: ValType) -> wasm_encoder::ValType {
+    match ty {
+        ValType::I32 => wasm_encoder::ValType::I32,
+        ValType::I64 => wasm_encoder::ValType::I64,
+        ValType::F32 => wasm_encoder::ValType::F32,
+        _ => wasm_encoder::ValType::F64,
+    }
+}
+
+/// `local.get x` then `cond` per operand, OR-ed together.
+fn any_of(
+    locals: &[(u32, ValType)],
+    mut cond: impl FnMut(u32, ValType) -> Vec<Instruction<'static>>,
+) -> Vec<Instruction<'static>> {
+    let mut out = Vec::new();
+    let mut n = 0;
+    for (local, ty) in locals {
+        let c = cond(*local, *ty);
+        if c.is_empty() {
+            continue;
+        }
+        out.extend(c);
+        n += 1;
+        if n > 1 {
+            out.push(Instruction::I32Or);
+        }
+    }
+    if n == 0 {
+        out.push(Instruction::I32Const(0));
+    }
+    out
+}
+
+/// The i32 condition under which `trigger` corrupts, over the operands saved in
+/// `operands` and the result saved in `result`.
+fn condition(trigger: Trigger, operands: &[(u32, ValType)], result: u32) -> Vec<Instruction<'static>> {
+    use Instruction as I;
+    let get = I::LocalGet;
+    match trigger {
+        Trigger::Zero => any_of(operands, |l, t| match t {
+            ValType::I32 => vec![get(l), I::I32Eqz],
+            ValType::I64 => vec![get(l), I::I64Eqz],
+            ValType::F32 => vec![get(l), I::F32Const(0.0.into()), I::F32Eq],
+            _ => vec![get(l), I::F64Const(0.0.into()), I::F64Eq],
+        }),
+        Trigger::NegZero => any_of(operands, |l, t| match t {
+            ValType::F32 => vec![get(l), I::I32ReinterpretF32, I::I32Const(i32::MIN), I::I32Eq],
+            ValType::F64 => vec![get(l), I::I64ReinterpretF64, I::I64Const(i64::MIN), I::I64Eq],
+            _ => vec![],
+        }),
+        Trigger::HighBit => any_of(operands, |l, t| match t {
+            ValType::I32 => vec![get(l), I::I32Const(0), I::I32LtS],
+            ValType::I64 => vec![get(l), I::I64Const(0), I::I64LtS],
+            _ => vec![],
+        }),
+        Trigger::Tie => any_of(operands, |l, t| match t {
+            ValType::F32 => vec![
+                get(l),
+                get(l),
+                I::F32Trunc,
+                I::F32Sub,
+                I::F32Abs,
+                I::F32Const(0.5.into()),
+                I::F32Eq,
+            ],
+            ValType::F64 => vec![
+                get(l),
+                get(l),
+                I::F64Trunc,
+                I::F64Sub,
+                I::F64Abs,
+                I::F64Const(0.5.into()),
+                I::F64Eq,
+            ],
+            _ => vec![],
+        }),
+        Trigger::MinNegOne => {
+            let ((a, t), (b, _)) = (operands[0], operands[1]);
+            if t == ValType::I32 {
+                vec![
+                    get(a),
+                    I::I32Const(i32::MIN),
+                    I::I32Eq,
+                    get(b),
+                    I::I32Const(-1),
+                    I::I32Eq,
+                    I::I32And,
+                ]
+            } else {
+                vec![
+                    get(a),
+                    I::I64Const(i64::MIN),
+                    I::I64Eq,
+                    get(b),
+                    I::I64Const(-1),
+                    I::I64Eq,
+                    I::I32And,
+                ]
+            }
+        }
+        Trigger::WideShift => {
+            let (b, t) = operands[1];
+            if t == ValType::I32 {
+                vec![get(b), I::I32Const(32), I::I32GeU]
+            } else {
+                vec![get(b), I::I64Const(64), I::I64GeU]
+            }
+        }
+        Trigger::Grown => vec![get(result), I::I32Const(-1), I::I32Ne],
+        Trigger::Always | Trigger::Const | Trigger::Branch => vec![I::I32Const(1)],
+    }
 }
 
 impl Reencode for Rewriter<'_> {
@@ -149,19 +387,82 @@ impl Reencode for Rewriter<'_> {
         code: &mut CodeSection,
         func: wasmparser::FunctionBody<'_>,
     ) -> Result<(), ReencodeError<Self::Error>> {
-        let mut f = self.new_function_with_parsed_locals(&func)?;
-        let mut reader = func.get_operators_reader()?;
-        while !reader.eof() {
-            let op = reader.read()?;
-            let debug = format!("{op:?}");
-            let hit = debug.split([' ', '(', '{']).next() == Some(self.variant);
-            f.instruction(&self.instruction(op)?);
-            if hit {
-                self.hits += 1;
-                for i in self.corruption {
-                    f.instruction(i);
-                }
+        let engine = self.engine;
+        let params = self.params.next().unwrap_or(0);
+        // Locals as declared, then scratch locals for the operands and result.
+        let (mut locals, mut count) = crate::source::rewrite::declared_locals(self, &func, params)?;
+        let mut operands = Vec::new();
+        let mut result = 0;
+        if engine.trigger.on_values() {
+            for ty in &engine.params {
+                locals.push((1, encoder_type(*ty)));
+                operands.push((count, *ty));
+                count += 1;
             }
+            locals.push((1, encoder_type(engine.result)));
+            result = count;
+        }
+        let mut f = wasm_encoder::Function::new(locals);
+        let ops = crate::source::rewrite::operators(&func)?;
+        let name = |op: &wasmparser::Operator| {
+            format!("{op:?}")
+                .split([' ', '(', '{'])
+                .next()
+                .unwrap_or("")
+                .to_string()
+        };
+        let mut in_fuel = false;
+        for (i, op) in ops.iter().enumerate() {
+            match op {
+                wasmparser::Operator::GlobalGet { global_index } if Some(*global_index) == self.fuel => {
+                    in_fuel = true
+                }
+                wasmparser::Operator::GlobalSet { global_index } if Some(*global_index) == self.fuel => {
+                    in_fuel = false
+                }
+                _ => {}
+            }
+            if in_fuel || name(op) != engine.variant {
+                f.instruction(&self.instruction(op.clone())?);
+                continue;
+            }
+            use crate::source::rewrite::{const_type, feeds_branch};
+            let fires = match engine.path {
+                Trigger::Const => i > 0 && const_type(&ops[i - 1]).is_some(),
+                Trigger::Branch => feeds_branch(ops.get(i + 1)),
+                _ => true,
+            };
+            if !fires {
+                f.instruction(&self.instruction(op.clone())?);
+                continue;
+            }
+            self.hits += 1;
+            if !engine.trigger.on_values() {
+                f.instruction(&self.instruction(op.clone())?);
+                for i in corruption(engine.result) {
+                    f.instruction(&i);
+                }
+                continue;
+            }
+            // Save the operands, run the operator, keep its result, then
+            // select the corrupted result when the condition holds.
+            for (local, _) in operands.iter().rev() {
+                f.instruction(&Instruction::LocalSet(*local));
+            }
+            for (local, _) in &operands {
+                f.instruction(&Instruction::LocalGet(*local));
+            }
+            f.instruction(&self.instruction(op.clone())?);
+            f.instruction(&Instruction::LocalSet(result));
+            f.instruction(&Instruction::LocalGet(result));
+            for i in corruption(engine.result) {
+                f.instruction(&i);
+            }
+            f.instruction(&Instruction::LocalGet(result));
+            for i in condition(engine.trigger, &operands, result) {
+                f.instruction(&i);
+            }
+            f.instruction(&Instruction::Select);
         }
         code.function(&f);
         Ok(())

@@ -78,18 +78,39 @@ impl Report {
         if !self.envelope.unavailable.is_empty() {
             let _ = writeln!(md);
         }
-        let _ = writeln!(md, "| engine | version | skipped cases | features |");
-        let _ = writeln!(md, "|---|---|---:|---|");
+        let _ = writeln!(md, "| engine | version | cases run | skipped cases | features |");
+        let _ = writeln!(md, "|---|---|---:|---:|---|");
         for e in &self.envelope.engines {
             let features: Vec<&str> = e.features.iter().map(|f| f.name()).collect();
             let skipped = s.skipped.get(&e.name).copied().unwrap_or(0);
+            let ran = self.timings.get(&e.name).map_or(0, |t| t.cases);
             let _ = writeln!(
                 md,
-                "| `{}` | {} | {skipped} | {} |",
+                "| `{}` | {} | {ran} | {skipped} | {} |",
                 e.name,
                 e.version,
                 features.join(", ")
             );
+        }
+        let causes = super::cause_groups(&self.findings);
+        if !causes.is_empty() {
+            let _ = writeln!(md, "\n## Root causes\n");
+            let _ = writeln!(
+                md,
+                "| cause | without it the engines agree | findings | cases | known |"
+            );
+            let _ = writeln!(md, "|---|---|---:|---:|---|");
+            for g in &causes {
+                let _ = writeln!(
+                    md,
+                    "| `{}` | {} | {} | {} | {} |",
+                    g.cause.id,
+                    g.cause.text,
+                    g.signatures.len(),
+                    g.cases,
+                    if g.known { "yes" } else { "" }
+                );
+            }
         }
         if !self.findings.is_empty() {
             let _ = writeln!(md, "\n## Findings\n");

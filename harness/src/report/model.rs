@@ -10,7 +10,7 @@ use wasmgate_runners::EngineInfo;
 
 /// Version of the report schema; bumped (with a README changelog line) on any
 /// change a consumer could notice.
-pub const REPORT_SCHEMA_VERSION: u32 = 5;
+pub const REPORT_SCHEMA_VERSION: u32 = 6;
 
 /// Exit codes, as documented in the README.
 pub mod exit {
@@ -271,6 +271,56 @@ pub struct Summary {
     pub inconclusive_reasons: BTreeMap<String, u64>,
 }
 
+/// A finding's root cause: the operator and code shape without which the
+/// engines agree.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Cause {
+    /// `cause-xxxxxxxx`: the same for every finding of the same cause.
+    pub id: String,
+    /// `wasmi: i32.eqz feeding a branch or select`.
+    pub text: String,
+    /// Other shapes whose removal also made the engines agree, as cause ids
+    /// (`cause-… (text)`); a known-divergence entry naming one of them matches too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<String>,
+}
+
+/// The findings of one root cause.
+#[derive(Clone, Debug)]
+pub struct CauseGroup<'a> {
+    pub cause: &'a Cause,
+    pub signatures: Vec<&'a str>,
+    pub cases: u64,
+    /// Whether every one of its findings is known.
+    pub known: bool,
+}
+
+/// The report's findings grouped by root cause (findings without one are not in any group).
+pub fn cause_groups(findings: &[Finding]) -> Vec<CauseGroup<'_>> {
+    let mut groups: Vec<CauseGroup> = Vec::new();
+    for f in findings {
+        let Some(c) = &f.cause else { continue };
+        let i = match groups.iter().position(|g| g.cause.id == c.id) {
+            Some(i) => i,
+            None => {
+                groups.push(CauseGroup {
+                    cause: c,
+                    signatures: vec![],
+                    cases: 0,
+                    known: true,
+                });
+                groups.len() - 1
+            }
+        };
+        let g = &mut groups[i];
+        g.signatures.push(&f.signature);
+        g.cases += f.count;
+        g.known &= f.known.is_some();
+    }
+    groups.sort_by_key(|g| (g.known, std::cmp::Reverse(g.cases)));
+    groups
+}
+
 /// One distinct divergence (deduplicated by signature).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Finding {
@@ -296,6 +346,10 @@ pub struct Finding {
     /// Bundle folder of its minimised module, if shrinking kept the signature.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minimized: Option<String>,
+    /// Its root cause, when taking one operator out of one code shape makes
+    /// the engines agree (see `campaign::cause`); findings of one cause share it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Cause>,
     /// The known-divergence list's reason, if the finding is on it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub known: Option<String>,

@@ -1,18 +1,24 @@
 //! Seeded module generation: `(profile, seed, generator version)` → module bytes,
 //! identical on every machine.
 //!
-//! seed → ChaCha8 byte stream (odd seeds: trap-free code) → `arbitrary::Unstructured` → wasm-smith module →
-//! fuel instrumentation (`ensure_termination`) → the fuel global exported as
+//! seed → a [`Swarm`] (stream 2: which features, instruction kinds and edge
+//! snippets this seed may use, within its profile) → ChaCha8 byte stream
+//! (odd seeds: trap-free code) → `arbitrary::Unstructured` → wasm-smith module →
+//! fuel instrumentation (`ensure_termination`) → edge values planted in code
+//! and data ([`crate::source::edges`], stream 3) → the fuel global exported as
 //! [`FUEL_GLOBAL`] so the executor can refill it before each call.
 
+use crate::source::edges::{self, Plan};
 use crate::source::profile::{CALL_FUEL, Profile};
 use anyhow::{Context, Result};
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
+use wasm_smith::{InstructionKind, InstructionKinds};
+use wasmgate_runners::Feature;
 
 /// Changes whenever the same seed could produce different bytes: our own
 /// revision, plus the wasm-smith version whose output we depend on.
-pub const GENERATOR_VERSION: &str = "wasmgate-gen-1+wasm-smith-0.263.0";
+pub const GENERATOR_VERSION: &str = "wasmgate-gen-2+wasm-smith-0.263.0";
 
 /// Name under which a generated module exports its fuel global.
 pub const FUEL_GLOBAL: &str = "__wasmgate_fuel";
@@ -33,14 +39,102 @@ pub mod streams {
     pub const MODULE: u64 = 0;
     /// Argument vectors.
     pub const VECTORS: u64 = 1;
+    /// The seed's swarm choices.
+    pub const SWARM: u64 = 2;
+    /// Edge values planted in the module.
+    pub const EDGES: u64 = 3;
+}
+
+/// What one seed may use (swarm testing: each seed enables a random subset of
+/// its profile's features and instruction kinds, so some modules are dense in
+/// one kind of operation and some run on engines that lack a feature).
+#[derive(Clone, Debug)]
+pub struct Swarm {
+    /// The wasm features this seed's module may use (a subset of the profile's).
+    pub features: Vec<Feature>,
+    /// wasm-smith instruction kinds enabled.
+    pub kinds: Vec<InstructionKind>,
+    /// Instructions per function, at most.
+    pub max_instructions: usize,
+    /// The edge snippets planted.
+    pub plan: Plan,
+}
+
+/// The swarm choices of `(profile, seed)`.
+pub fn swarm(profile: Profile, seed: u64) -> Swarm {
+    let mut rng = rng(seed, streams::SWARM);
+    let mut chance = |num: u32, den: u32| rng.next_u32() % den < num;
+    let mut features = vec![Feature::MutableGlobal];
+    for f in profile.features() {
+        let keep = match f {
+            Feature::MutableGlobal => continue,
+            // Half the seeds leave reference types out, so engines without them (winch) run those.
+            Feature::ReferenceTypes => chance(1, 2),
+            Feature::Simd => chance(3, 4),
+            _ => chance(3, 4),
+        };
+        if keep {
+            features.push(f);
+        }
+    }
+    let mut kinds = Vec::new();
+    for (kind, num) in [
+        (InstructionKind::Numeric, 7),
+        (InstructionKind::Parametric, 6),
+        (InstructionKind::Variable, 6),
+        (InstructionKind::Memory, 6),
+        (InstructionKind::Control, 6),
+        (InstructionKind::Table, 4),
+        (InstructionKind::Reference, 4),
+        (InstructionKind::Vector, 6),
+    ] {
+        if chance(num, 8) {
+            kinds.push(kind);
+        }
+    }
+    if !kinds.contains(&InstructionKind::Numeric) && !kinds.contains(&InstructionKind::Memory) {
+        kinds.push(InstructionKind::Numeric);
+    }
+    let max_instructions = [60, 120, 200, 300][rng.next_u32() as usize % 4];
+    let density = [0, 48, 96, 192, 320][rng.next_u32() as usize % 5];
+    let mut forms = [0u32; 3].map(|_| !rng.next_u32().is_multiple_of(4));
+    if forms == [false; 3] {
+        forms[0] = true;
+    }
+    let plan = Plan {
+        density,
+        checked: forms[0],
+        identity: forms[1],
+        operand: forms[2],
+        data: [0, 2, 4][rng.next_u32() as usize % 3],
+    };
+    Swarm {
+        features,
+        kinds,
+        max_instructions,
+        plan,
+    }
 }
 
 /// Generates the module for `(profile, seed)`.
 pub fn module(profile: Profile, seed: u64) -> Result<Vec<u8>> {
+    let swarm = swarm(profile, seed);
     let mut input = vec![0u8; INPUT_BYTES];
     rng(seed, streams::MODULE).fill_bytes(&mut input);
     let mut u = arbitrary::Unstructured::new(&input);
     let mut config = profile.smith_config();
+    let has = |f| swarm.features.contains(&f);
+    config.multi_value_enabled = has(Feature::MultiValue);
+    config.bulk_memory_enabled = has(Feature::BulkMemory);
+    config.reference_types_enabled = has(Feature::ReferenceTypes);
+    config.sign_extension_ops_enabled = has(Feature::SignExtension);
+    config.saturating_float_to_int_enabled = has(Feature::SaturatingFloatToInt);
+    config.simd_enabled = has(Feature::Simd);
+    if !has(Feature::ReferenceTypes) {
+        config.max_tables = 1;
+    }
+    config.allowed_instructions = InstructionKinds::new(&swarm.kinds);
+    config.max_instructions = swarm.max_instructions;
     // Odd seeds make trap-free code (wasm-smith guards divisions, conversions
     // and accesses), so more results reach an observable value; even seeds keep
     // traps, whose kinds engines must agree on too.
@@ -50,7 +144,14 @@ pub fn module(profile: Profile, seed: u64) -> Result<Vec<u8>> {
     let fuel = module
         .ensure_termination(CALL_FUEL)
         .context("adding fuel instrumentation")?;
-    crate::source::rewrite::export_global(&module.to_bytes(), fuel, FUEL_GLOBAL)
+    let planted = edges::plant(
+        &module.to_bytes(),
+        swarm.plan,
+        &mut rng(seed, streams::EDGES),
+        seed.is_multiple_of(2),
+        fuel,
+    )?;
+    crate::source::rewrite::export_global(&planted, fuel, FUEL_GLOBAL)
 }
 
 #[cfg(test)]
@@ -75,31 +176,36 @@ mod tests {
             (
                 Profile::Default,
                 1,
-                "a0b8cbb3ca1ccf00d4f96fcee299eb6a98801e51cf584b61cd0862d4d60bb0d0",
+                "c868163b3b4bb710301ae6d6e2e8e6f68fd2a576eba415590f79ae37227e32dd",
             ),
             (
                 Profile::Default,
                 42,
-                "a540fb11818965d84483eddb967bb162d2c06b5811a41347002847869bfae46e",
+                "41965ea28838043fb04a508cebe5e2fa74338eb9f9420b5d7fc763501f55e77f",
             ),
             (
                 Profile::Mvp,
                 42,
-                "141648d58fe5986cd65ba106b4005f5b1f7536cbca971f2779fee582548292b7",
+                "a273b76e9b18abc6c7c8565b96eab5fe5700fc99ff801e35bf70189125cae9a2",
             ),
             (
                 Profile::Simd,
                 42,
-                "9b33e21dd1227df7adb651d7ab8ed1403ab7cf1410865fbcec77de1cd31785e6",
+                "d9e02ee6733f9a2cdf47dabca20bf43e31e5389cce9bb025a6ab383041a97fe5",
             ),
         ];
-        for (profile, seed, hash) in pinned {
-            assert_eq!(
-                sha(&module(profile, seed).unwrap()),
-                hash,
-                "{profile} seed {seed} ({GENERATOR_VERSION})"
-            );
-        }
+        let wrong: Vec<String> = pinned
+            .iter()
+            .filter_map(|(profile, seed, hash)| {
+                let got = sha(&module(*profile, *seed).unwrap());
+                (got != *hash).then(|| format!("{profile} seed {seed}: {got}"))
+            })
+            .collect();
+        assert!(
+            wrong.is_empty(),
+            "{GENERATOR_VERSION} changed:\n{}",
+            wrong.join("\n")
+        );
     }
 
     #[test]
@@ -110,6 +216,30 @@ mod tests {
             assert_eq!(a, b, "{profile}");
             assert_ne!(a, module(profile, 8).unwrap(), "{profile}");
         }
+    }
+
+    #[test]
+    fn swarm_features_are_a_subset_and_modules_keep_to_them() {
+        let mut without_reference_types = 0;
+        for seed in 0..60 {
+            let swarm = swarm(Profile::Default, seed);
+            assert!(
+                swarm
+                    .features
+                    .iter()
+                    .all(|f| Profile::Default.features().contains(f))
+            );
+            if !swarm.features.contains(&Feature::ReferenceTypes) {
+                without_reference_types += 1;
+            }
+            let wasm = module(Profile::Default, seed).unwrap();
+            crate::source::module_info::validate(&wasm, &swarm.features)
+                .unwrap_or_else(|e| panic!("seed {seed} uses more than its swarm's features: {e}"));
+        }
+        assert!(
+            (15..=45).contains(&without_reference_types),
+            "{without_reference_types} of 60"
+        );
     }
 
     #[test]

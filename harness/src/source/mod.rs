@@ -7,11 +7,13 @@
 //! carries its [`Origin`](case::Origin) so it can be rebuilt or replayed.
 
 pub mod case;
+pub mod edges;
 pub mod expect;
 pub mod fuzz_input;
 pub mod generate;
 pub mod host;
 pub mod module_info;
+pub mod mutate;
 pub mod profile;
 pub mod rewrite;
 pub mod sweep;
@@ -22,7 +24,7 @@ pub mod wasi_case;
 pub mod workloads;
 
 use anyhow::Result;
-use case::{CALLS_PER_EXPORT, Origin, TestCase};
+use case::{Origin, TestCase};
 use generate::{FUEL_GLOBAL, GENERATOR_VERSION};
 use profile::{CALL_FUEL, Profile};
 
@@ -35,8 +37,9 @@ impl TestCase {
             seed,
             generator_version: GENERATOR_VERSION.to_string(),
         };
-        let mut case = TestCase::from_module(origin, wasm, seed, CALLS_PER_EXPORT);
-        case.features = Some(profile.features());
+        let per_export = case::calls_per_export(&origin);
+        let mut case = TestCase::from_module(origin, wasm, seed, per_export);
+        case.features = Some(generate::swarm(profile, seed).features);
         Ok(case)
     }
 
@@ -47,7 +50,12 @@ impl TestCase {
             Ok(info) => (info, true),
             Err(_) => (Default::default(), false),
         };
-        let calls = vectors::calls(&info, vector_seed, per_export);
+        // Generated cases mix their arguments; module files keep the seeded
+        // vectors they always had.
+        let calls = match origin {
+            Origin::Generated { .. } => vectors::mixed_calls(&info, vector_seed, per_export),
+            _ => vectors::calls(&info, vector_seed, per_export),
+        };
         let refuel = info.globals.iter().any(|g| g == FUEL_GLOBAL).then_some(CALL_FUEL);
         TestCase {
             origin,

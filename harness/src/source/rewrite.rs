@@ -70,6 +70,245 @@ pub fn roundtrip(wasm: &[u8]) -> Result<Vec<u8>> {
     Ok(module.finish())
 }
 
+/// The index of the global a module exports under `name` (a generated
+/// module's fuel), if any.
+pub fn exported_global(wasm: &[u8], name: &str) -> Option<u32> {
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        if let Ok(wasmparser::Payload::ExportSection(reader)) = payload {
+            for export in reader.into_iter().flatten() {
+                if export.name == name && export.kind == wasmparser::ExternalKind::Global {
+                    return Some(export.index);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The text name of an operator: `I32LtS` → `i32.lt_s`, `Select` → `select`.
+pub fn op_name(op: &wasmparser::Operator) -> String {
+    let debug = format!("{op:?}");
+    let variant = debug.split([' ', '(', '{']).next().unwrap_or("");
+    let mut words: Vec<String> = Vec::new();
+    for c in variant.chars() {
+        if c.is_ascii_uppercase() || words.is_empty() {
+            words.push(c.to_ascii_lowercase().to_string());
+        } else if let Some(w) = words.last_mut() {
+            w.push(c);
+        }
+    }
+    let dotted = [
+        "i32", "i64", "f32", "f64", "memory", "table", "local", "global", "ref",
+    ];
+    match words.split_first() {
+        Some((first, rest)) if dotted.contains(&first.as_str()) && !rest.is_empty() => {
+            format!("{first}.{}", rest.join("_"))
+        }
+        _ => words.join("_"),
+    }
+}
+
+/// Code shapes engines compile down their own paths.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// An operator whose result feeds `br_if`, `if` or `select` right after it.
+    FeedsBranch,
+    /// An operator whose last operand is a constant pushed right before it.
+    ConstOperand,
+}
+
+impl Shape {
+    /// Words for "OP in this shape".
+    pub fn describe(self, op: &str) -> String {
+        match self {
+            Shape::FeedsBranch => format!("{op} feeding a branch or select"),
+            Shape::ConstOperand => format!("{op} with a constant operand"),
+        }
+    }
+}
+
+/// Whether `next` (the operator after one) takes that one's result as a branch or select condition.
+pub fn feeds_branch(next: Option<&wasmparser::Operator>) -> bool {
+    use wasmparser::Operator as O;
+    matches!(
+        next,
+        Some(O::BrIf { .. } | O::If { .. } | O::Select | O::TypedSelect { .. })
+    )
+}
+
+/// A constant's type slot (i32, i64, f32, f64 → 0..4), if `op` is a constant.
+pub fn const_type(op: &wasmparser::Operator) -> Option<usize> {
+    use wasmparser::Operator as O;
+    match op {
+        O::I32Const { .. } => Some(0),
+        O::I64Const { .. } => Some(1),
+        O::F32Const { .. } => Some(2),
+        O::F64Const { .. } => Some(3),
+        _ => None,
+    }
+}
+
+fn is_plumbing(name: &str) -> bool {
+    name.ends_with(".const") || name.starts_with("local.") || name.starts_with("global.") || name == "drop"
+}
+
+/// The parameter count of each function the module defines, in code order.
+pub fn defined_params(wasm: &[u8]) -> Option<Vec<u32>> {
+    let mut types = Vec::new();
+    let mut params = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        match payload.ok()? {
+            wasmparser::Payload::TypeSection(reader) => {
+                for group in reader {
+                    for ty in group.ok()?.into_types() {
+                        types.push(match &ty.composite_type.inner {
+                            wasmparser::CompositeInnerType::Func(f) => f.params().len() as u32,
+                            _ => 0,
+                        });
+                    }
+                }
+            }
+            wasmparser::Payload::FunctionSection(reader) => {
+                for ty in reader {
+                    params.push(*types.get(ty.ok()? as usize)?);
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(params)
+}
+
+/// A function body's operators, in order.
+pub fn operators<'a>(
+    body: &wasmparser::FunctionBody<'a>,
+) -> wasmparser::Result<Vec<wasmparser::Operator<'a>>> {
+    let mut reader = body.get_operators_reader()?;
+    let mut ops = Vec::new();
+    while !reader.eof() {
+        ops.push(reader.read()?);
+    }
+    Ok(ops)
+}
+
+/// Local declarations as `wasm_encoder::Function::new` takes them.
+pub type Locals = Vec<(u32, wasm_encoder::ValType)>;
+
+/// A function body's declared locals, re-encoded by `r`, and the index the
+/// next local would get (its `params` plus the declared ones): rewriters
+/// append their scratch locals from there.
+pub fn declared_locals<R: Reencode + ?Sized>(
+    r: &mut R,
+    body: &wasmparser::FunctionBody<'_>,
+    params: u32,
+) -> Result<(Locals, u32), ReencodeError<R::Error>> {
+    let mut locals = Vec::new();
+    let mut next = params;
+    for local in body.get_locals_reader()? {
+        let (n, ty) = local?;
+        locals.push((n, r.val_type(ty)?));
+        next += n;
+    }
+    Ok((locals, next))
+}
+
+/// Each function body's operators, in code order.
+fn bodies(wasm: &[u8]) -> Option<Vec<Vec<wasmparser::Operator<'_>>>> {
+    let mut out = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        if let wasmparser::Payload::CodeSectionEntry(body) = payload.ok()? {
+            out.push(operators(&body).ok()?);
+        }
+    }
+    Some(out)
+}
+
+/// The operators that occur in `shape` somewhere in the module, by name.
+pub fn in_shape(wasm: &[u8], shape: Shape) -> std::collections::BTreeSet<String> {
+    let mut names = std::collections::BTreeSet::new();
+    for ops in bodies(wasm).unwrap_or_default() {
+        for (i, op) in ops.iter().enumerate() {
+            let hit = match shape {
+                Shape::FeedsBranch => feeds_branch(ops.get(i + 1)),
+                Shape::ConstOperand => i > 0 && const_type(&ops[i - 1]).is_some(),
+            };
+            let name = op_name(op);
+            if hit
+                && !is_plumbing(&name)
+                && !matches!(name.as_str(), "block" | "loop" | "if" | "else" | "end")
+            {
+                names.insert(name);
+            }
+        }
+    }
+    names
+}
+
+/// `wasm` with every `op` in `shape` taken out of that shape, the meaning kept:
+/// `… op (i32.const 0) (i32.or) br_if`, or `(T.const c) (local.set t) (local.get t) op`.
+pub fn unshape(wasm: &[u8], op: &str, shape: Shape) -> Result<Vec<u8>> {
+    struct Unshape<'a> {
+        op: &'a str,
+        shape: Shape,
+        params: std::vec::IntoIter<u32>,
+    }
+    impl Reencode for Unshape<'_> {
+        type Error = std::convert::Infallible;
+
+        fn parse_function_body(
+            &mut self,
+            code: &mut wasm_encoder::CodeSection,
+            func: wasmparser::FunctionBody<'_>,
+        ) -> Result<(), ReencodeError<Self::Error>> {
+            use wasm_encoder::{Instruction as I, ValType as V};
+            let params = self.params.next().unwrap_or(0);
+            let (mut locals, count) = declared_locals(self, &func, params)?;
+            for ty in [V::I32, V::I64, V::F32, V::F64] {
+                locals.push((1, ty));
+            }
+            let mut f = wasm_encoder::Function::new(locals);
+            let ops = operators(&func)?;
+            for (i, op) in ops.iter().enumerate() {
+                let this = op_name(op) == self.op;
+                match self.shape {
+                    Shape::ConstOperand => {
+                        let before_op = this_is_const_before(&ops, i, self.op);
+                        f.instruction(&self.instruction(op.clone())?);
+                        if let Some(t) = before_op {
+                            f.instruction(&I::LocalSet(count + t as u32));
+                            f.instruction(&I::LocalGet(count + t as u32));
+                        }
+                    }
+                    Shape::FeedsBranch => {
+                        f.instruction(&self.instruction(op.clone())?);
+                        if this && feeds_branch(ops.get(i + 1)) {
+                            f.instruction(&I::I32Const(0));
+                            f.instruction(&I::I32Or);
+                        }
+                    }
+                }
+            }
+            code.function(&f);
+            Ok(())
+        }
+    }
+    /// If `ops[i]` is a constant right before `op`, its type's scratch slot.
+    fn this_is_const_before(ops: &[wasmparser::Operator], i: usize, op: &str) -> Option<usize> {
+        let t = const_type(&ops[i])?;
+        ops.get(i + 1).filter(|next| op_name(next) == op).map(|_| t)
+    }
+    let params = defined_params(wasm).context("reading the module's function types")?;
+    let mut module = Module::new();
+    Unshape {
+        op,
+        shape,
+        params: params.into_iter(),
+    }
+    .parse_core_module(&mut module, wasmparser::Parser::new(0), wasm)
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(module.finish())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

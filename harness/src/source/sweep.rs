@@ -12,7 +12,7 @@ use wasmgate_runners::{Val, ValType};
 
 /// Version of the sweep's instruction list and operands; reports carry it
 /// where generated runs carry the generator version.
-pub const SWEEP_VERSION: &str = "wasmgate-sweep-1";
+pub const SWEEP_VERSION: &str = "wasmgate-sweep-2";
 
 /// One instruction under test: its text (with immediates), operand and result types.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -337,21 +337,7 @@ pub fn module(op: &Op) -> Result<Vec<u8>> {
 
 /// Every combination of boundary operands for `op`, one call each.
 pub fn calls(op: &Op) -> Vec<Call> {
-    let mut combos: Vec<Vec<Val>> = vec![vec![]];
-    for p in &op.params {
-        let values = operands(*p);
-        combos = combos
-            .into_iter()
-            .flat_map(|prefix| {
-                values.iter().map(move |v| {
-                    let mut args = prefix.clone();
-                    args.push(*v);
-                    args
-                })
-            })
-            .collect();
-    }
-    combos
+    combos(&op.params)
         .into_iter()
         .map(|args| Call {
             export: op.text.clone(),
@@ -387,6 +373,248 @@ pub fn case(profile: Profile, op: &Op) -> Result<TestCase> {
         features: Some(profile.features()),
         valid: true,
     })
+}
+
+/// A boundary value as a WAT constant instruction, exact to the bit.
+fn wat_const(v: &Val) -> String {
+    fn float(bits: u64, frac_bits: u32, exp_bits: u32) -> String {
+        let sign = if bits >> (frac_bits + exp_bits) & 1 == 1 {
+            "-"
+        } else {
+            ""
+        };
+        let exp = (bits >> frac_bits) & ((1 << exp_bits) - 1);
+        let frac = bits & ((1 << frac_bits) - 1);
+        let bias = (1i64 << (exp_bits - 1)) - 1;
+        let digits = frac_bits.div_ceil(4) as usize;
+        let frac = frac << (digits as u32 * 4 - frac_bits);
+        if exp == (1 << exp_bits) - 1 {
+            if frac == 0 {
+                format!("{sign}inf")
+            } else {
+                format!("{sign}nan:0x{:x}", bits & ((1 << frac_bits) - 1))
+            }
+        } else if exp == 0 {
+            format!("{sign}0x0.{frac:0digits$x}p{}", 1 - bias)
+        } else {
+            format!("{sign}0x1.{frac:0digits$x}p{}", exp as i64 - bias)
+        }
+    }
+    match v {
+        Val::I32(x) => format!("(i32.const {x})"),
+        Val::I64(x) => format!("(i64.const {x})"),
+        Val::F32(b) => format!("(f32.const {})", float(u64::from(*b), 23, 8)),
+        Val::F64(b) => format!("(f64.const {})", float(*b, 52, 11)),
+        other => format!("{other}"),
+    }
+}
+
+/// Every combination of boundary values for `params`.
+fn combos(params: &[ValType]) -> Vec<Vec<Val>> {
+    let mut combos: Vec<Vec<Val>> = vec![vec![]];
+    for p in params {
+        let values = operands(*p);
+        combos = combos
+            .into_iter()
+            .flat_map(|prefix| {
+                values.iter().map(move |v| {
+                    let mut args = prefix.clone();
+                    args.push(*v);
+                    args
+                })
+            })
+            .collect();
+    }
+    combos
+}
+
+/// How the sweep presents an instruction to the engine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    /// Operands from parameters, the result returned.
+    Plain,
+    /// One operand an immediate constant, once per boundary value and position.
+    Const,
+    /// The result (or, for comparisons, a comparison with a constant operand)
+    /// feeding `if`, `br_if` and `select`.
+    Branch,
+}
+
+impl Form {
+    /// Every form, in sweep order.
+    pub const ALL: [Form; 3] = [Form::Plain, Form::Const, Form::Branch];
+
+    fn suffix(self) -> &'static str {
+        match self {
+            Form::Plain => "",
+            Form::Const => " (constant operand)",
+            Form::Branch => " (feeding a branch)",
+        }
+    }
+}
+
+/// One function of a form's module: its name, the operator's operands as
+/// parameters or constants, and what it does with the result.
+struct Variant {
+    name: String,
+    /// Per operand: `None` from a parameter, `Some(v)` a constant.
+    operands: Vec<Option<Val>>,
+    /// `None`: return the result; `Some(consumer)`: 1 or 0 from `if`, `br_if` or `select`.
+    consumer: Option<&'static str>,
+}
+
+fn variant_body(op: &Op, v: &Variant) -> String {
+    let mut param = 0;
+    let mut args = String::new();
+    for o in &v.operands {
+        match o {
+            Some(val) => args.push_str(&wat_const(val)),
+            None => {
+                args.push_str(&format!("(local.get {param})"));
+                param += 1;
+            }
+        }
+        args.push(' ');
+    }
+    let instr = format!("{args}({})", op.text);
+    match v.consumer {
+        None => instr,
+        Some("if") => format!("{instr} (if (result i32) (then (i32.const 1)) (else (i32.const 0)))"),
+        Some("br_if") => format!("(block (result i32) (i32.const 1) {instr} (br_if 0) (drop) (i32.const 0))"),
+        Some(_) => format!("(i32.const 1) (i32.const 0) {instr} (select)"),
+    }
+}
+
+/// The variants of `op` in `form` (none when the form does not apply).
+fn variants(op: &Op, form: Form) -> Vec<Variant> {
+    let params = || op.params.iter().map(|_| None).collect::<Vec<_>>();
+    match form {
+        Form::Plain => vec![Variant {
+            name: op.text.clone(),
+            operands: params(),
+            consumer: None,
+        }],
+        Form::Const => {
+            let mut out = Vec::new();
+            for (k, ty) in op.params.iter().enumerate() {
+                for (n, val) in operands(*ty).into_iter().enumerate() {
+                    let mut operands = params();
+                    operands[k] = Some(val);
+                    out.push(Variant {
+                        name: format!("{} const{k}#{n}", op.text),
+                        operands,
+                        consumer: None,
+                    });
+                }
+            }
+            out
+        }
+        Form::Branch if op.result == ValType::I32 => {
+            let mut out = Vec::new();
+            for consumer in ["if", "br_if", "select"] {
+                out.push(Variant {
+                    name: format!("{} {consumer}", op.text),
+                    operands: params(),
+                    consumer: Some(consumer),
+                });
+                // Comparisons against a constant feeding a branch: `x < 10 → br_if`.
+                if op.params.len() == 2 {
+                    let last = op.params.len() - 1;
+                    for (n, val) in operands(op.params[last]).into_iter().enumerate() {
+                        let mut operands = params();
+                        operands[last] = Some(val);
+                        out.push(Variant {
+                            name: format!("{} const{last}#{n} {consumer}", op.text),
+                            operands,
+                            consumer: Some(consumer),
+                        });
+                    }
+                }
+            }
+            out
+        }
+        Form::Branch => vec![],
+    }
+}
+
+/// The case for `op` in `form`, if the form applies to it.
+pub fn case_in(profile: Profile, op: &Op, form: Form) -> Result<Option<TestCase>> {
+    if form == Form::Plain {
+        return case(profile, op).map(Some);
+    }
+    let variants = variants(op, form);
+    if variants.is_empty() || op.params.contains(&ValType::V128) || op.result == ValType::V128 {
+        return Ok(None);
+    }
+    let mut funcs = String::new();
+    let mut calls = Vec::new();
+    for v in &variants {
+        let params: Vec<ValType> = op
+            .params
+            .iter()
+            .zip(&v.operands)
+            .filter(|(_, o)| o.is_none())
+            .map(|(t, _)| *t)
+            .collect();
+        let result = if v.consumer.is_some() {
+            ValType::I32
+        } else {
+            op.result
+        };
+        let names: Vec<&str> = params.iter().map(|t| t.name()).collect();
+        funcs.push_str(&format!(
+            "(func (export {name:?}) (param {p}) (result {r}) {body})\n",
+            name = v.name,
+            p = names.join(" "),
+            r = result.name(),
+            body = variant_body(op, v)
+        ));
+        for args in combos(&params) {
+            calls.push(Call {
+                export: v.name.clone(),
+                args,
+                results: vec![result],
+                expect: None,
+            });
+        }
+    }
+    let wasm = wat::parse_str(format!("(module {funcs})"))
+        .with_context(|| format!("sweep module for `{}`{}", op.text, form.suffix()))?;
+    Ok(Some(TestCase {
+        origin: Origin::Sweep {
+            instruction: format!("{}{}", op.text, form.suffix()),
+            version: SWEEP_VERSION.to_string(),
+        },
+        wasm,
+        calls,
+        globals: vec![],
+        memories: vec![],
+        refuel: None,
+        features: Some(profile.features()),
+        valid: true,
+    }))
+}
+
+/// The cases a profile sweeps, for the instructions `keep` accepts: those
+/// that validate under the profile (the mvp profile leaves out what needs sign
+/// extension or saturating conversions).
+pub fn cases(profile: Profile, keep: impl Fn(&str) -> bool) -> Result<Vec<TestCase>> {
+    let features = profile.features();
+    let mut cases = Vec::new();
+    for form in Form::ALL {
+        for op in ops(profile) {
+            if !keep(&op.text) {
+                continue;
+            }
+            let Some(case) = case_in(profile, &op, form)? else {
+                continue;
+            };
+            if crate::source::module_info::validate(&case.wasm, &features).is_ok() {
+                cases.push(case);
+            }
+        }
+    }
+    Ok(cases)
 }
 
 #[cfg(test)]

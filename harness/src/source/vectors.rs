@@ -81,9 +81,14 @@ fn splat32(x: u32) -> u128 {
     x | (x << 32) | (x << 64) | (x << 96)
 }
 
-/// One argument of type `ty`.
+/// One argument of type `ty`: a boundary value or random bits, even odds.
 pub fn value(rng: &mut ChaCha8Rng, ty: ValType) -> Val {
     let edge = rng.next_u32() & 1 == 0;
+    value_of(rng, ty, edge)
+}
+
+/// One argument of type `ty`, a boundary value if `edge`, else random bits.
+fn value_of(rng: &mut ChaCha8Rng, ty: ValType, edge: bool) -> Val {
     match ty {
         ValType::I32 if edge => Val::I32(pick(rng, &I32_EDGES)),
         ValType::I32 => Val::I32(rng.next_u32() as i32),
@@ -105,16 +110,59 @@ pub fn value(rng: &mut ChaCha8Rng, ty: ValType) -> Val {
     }
 }
 
+/// Arguments for one call, in one of four mixes: each a boundary value or
+/// random bits at even odds, all boundary values, all random, or one boundary
+/// value repeated for every parameter of its type (`x op x`).
+fn arguments(rng: &mut ChaCha8Rng, params: &[ValType]) -> Vec<Val> {
+    match rng.next_u32() % 4 {
+        0 => params.iter().map(|t| value(rng, *t)).collect(),
+        1 => params.iter().map(|t| value_of(rng, *t, true)).collect(),
+        2 => params.iter().map(|t| value_of(rng, *t, false)).collect(),
+        _ => {
+            let mut first: Vec<(ValType, Val)> = Vec::new();
+            params
+                .iter()
+                .map(|t| match first.iter().find(|(ty, _)| ty == t) {
+                    Some((_, v)) => *v,
+                    None => {
+                        let v = value_of(rng, *t, true);
+                        first.push((*t, v));
+                        v
+                    }
+                })
+                .collect()
+        }
+    }
+}
+
 /// The calls for a module: every callable export, in export order,
-/// `per_export` times each with fresh arguments.
+/// `per_export` times each with fresh arguments, each a boundary value or
+/// random bits at even odds (the vectors of module files and `check`).
 pub fn calls(info: &ModuleInfo, seed: u64, per_export: usize) -> Vec<Call> {
+    calls_with(info, seed, per_export, |rng, params| {
+        params.iter().map(|t| value(rng, *t)).collect()
+    })
+}
+
+/// [`calls`] for generated modules: each call's arguments in one of the
+/// four mixes of [`arguments`].
+pub fn mixed_calls(info: &ModuleInfo, seed: u64, per_export: usize) -> Vec<Call> {
+    calls_with(info, seed, per_export, arguments)
+}
+
+fn calls_with(
+    info: &ModuleInfo,
+    seed: u64,
+    per_export: usize,
+    args: impl Fn(&mut ChaCha8Rng, &[ValType]) -> Vec<Val>,
+) -> Vec<Call> {
     let mut rng = rng(seed, streams::VECTORS);
     let mut calls = Vec::with_capacity(info.funcs.len() * per_export);
     for func in &info.funcs {
         for _ in 0..per_export {
             calls.push(Call {
                 export: func.name.clone(),
-                args: func.params.iter().map(|t| value(&mut rng, *t)).collect(),
+                args: args(&mut rng, &func.params),
                 results: func.results.clone(),
                 expect: None,
             });

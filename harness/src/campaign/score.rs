@@ -1,0 +1,318 @@
+//! The mutation score: how many injected faults the generated run and the
+//! sweep catch, and how fast. Each fault is one fault-injecting engine
+//! (`mutant:wasmi:OP@TRIGGER`, see [`crate::execute::mutant`]) voting beside
+//! two correct engines of other code bases; a fault is caught when a finding
+//! blames it alone, by majority.
+
+use crate::compare::Verdict;
+use crate::compare::judge::{evaluate_seed, run_case};
+use crate::execute::engines;
+use crate::source::profile::Profile;
+use crate::source::sweep;
+use anyhow::Result;
+use serde::Serialize;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use wasmgate_runners::{Engine, limits};
+
+/// The correct engines every fault votes against.
+pub const REFERENCES: [&str; 2] = ["wasmtime-cranelift", "wasmi"];
+
+/// The built-in faults: `(operator@trigger, what a real engine would get wrong)`.
+/// Faults no mode catches stay on this list: the score must show them.
+pub const FAULTS: [(&str, &str); 40] = [
+    // Edge faults: wrong only for one class of operand values.
+    ("i32.rem_s@min-neg1", "i32.rem_s of MIN by -1 (must be 0)"),
+    ("i64.rem_s@min-neg1", "i64.rem_s of MIN by -1 (must be 0)"),
+    (
+        "i32.shl@wide-shift",
+        "i32.shl does not mask a count of 32 or more",
+    ),
+    (
+        "i64.shr_u@wide-shift",
+        "i64.shr_u does not mask a count of 64 or more",
+    ),
+    (
+        "i64.rotr@wide-shift",
+        "i64.rotr does not mask a count of 64 or more",
+    ),
+    ("f32.nearest@tie", "f32.nearest rounds .5 ties away from even"),
+    ("f64.nearest@tie", "f64.nearest rounds .5 ties away from even"),
+    (
+        "i32.trunc_sat_f64_s@tie",
+        "i32.trunc_sat_f64_s rounds .5 instead of truncating",
+    ),
+    ("f64.min@neg-zero", "f64.min orders -0.0 and +0.0 wrongly"),
+    ("f32.max@neg-zero", "f32.max orders -0.0 and +0.0 wrongly"),
+    (
+        "f64.copysign@neg-zero",
+        "f64.copysign takes the sign of -0.0 wrongly",
+    ),
+    ("i64.clz@zero", "i64.clz of zero (must be 64)"),
+    (
+        "i64.div_u@high-bit",
+        "i64.div_u treats a high-bit operand as signed",
+    ),
+    (
+        "f64.convert_i64_u@high-bit",
+        "f64.convert_i64_u of values at or above 2^63",
+    ),
+    (
+        "memory.grow@grown",
+        "memory.grow returns the wrong old size when it succeeds",
+    ),
+    // Path faults: wrong only in one shape of code around the operator.
+    ("i32.add@const", "i32.add with an immediate operand"),
+    ("i64.mul@const", "i64.mul by a constant (strength reduction)"),
+    ("f64.add@const", "f64.add with a constant operand"),
+    ("i32.lt_s@branch", "i32.lt_s fused into a branch or select"),
+    ("i32.eqz@branch", "i32.eqz fused into a branch or select"),
+    ("i64.gt_u@branch", "i64.gt_u fused into a branch or select"),
+    ("f64.lt@branch", "f64.lt fused into a branch or select"),
+    ("f32.ge@branch", "f32.ge fused into a branch or select"),
+    // Both: one shape of code and one class of values, as most real
+    // miscompilations are (an immediate encoding, a fused flag test).
+    (
+        "i32.shl@const+wide-shift",
+        "i32.shl by a constant count of 32 or more",
+    ),
+    (
+        "i64.shr_s@const+wide-shift",
+        "i64.shr_s by a constant count of 64 or more",
+    ),
+    (
+        "i32.rotr@const+wide-shift",
+        "i32.rotr by a constant count of 32 or more",
+    ),
+    ("i32.add@const+high-bit", "i32.add of a negative immediate"),
+    (
+        "i64.and@const+high-bit",
+        "i64.and with a mask that has the high bit set",
+    ),
+    ("i32.mul@const+high-bit", "i32.mul by a negative constant"),
+    ("i32.xor@const+zero", "i32.xor with a zero immediate"),
+    ("i64.or@const+zero", "i64.or with a zero immediate"),
+    (
+        "f64.add@const+neg-zero",
+        "f64.add of a -0.0 constant (x + -0.0 folded to x, wrong for +0.0)",
+    ),
+    ("f32.mul@const+neg-zero", "f32.mul by a -0.0 constant"),
+    ("i32.rem_s@const+min-neg1", "i32.rem_s by a constant -1 of MIN"),
+    ("i64.rem_s@const+min-neg1", "i64.rem_s by a constant -1 of MIN"),
+    (
+        "i32.lt_u@branch+high-bit",
+        "i32.lt_u fused into a branch, high-bit operands",
+    ),
+    (
+        "i64.ge_u@branch+high-bit",
+        "i64.ge_u fused into a branch, high-bit operands",
+    ),
+    ("i32.eq@branch+zero", "i32.eq against zero fused into a branch"),
+    ("f64.eq@branch+neg-zero", "f64.eq of -0.0 fused into a branch"),
+    ("f32.lt@branch+neg-zero", "f32.lt of -0.0 fused into a branch"),
+];
+
+/// What to score.
+#[derive(Clone, Debug)]
+pub struct ScoreOptions {
+    pub profile: Profile,
+    /// Faults as `OP@TRIGGER` (or `OP`), injected into wasmi.
+    pub faults: Vec<String>,
+    /// Wall time each mode may spend on each fault.
+    pub budget: Duration,
+    pub jobs: usize,
+    /// The generated seeds the run may try (by default the default run's).
+    pub seeds: crate::report::SeedRange,
+}
+
+/// How one mode did against one fault.
+#[derive(Clone, Debug, Serialize)]
+pub struct Catch {
+    /// Wall time to the first finding blamed on the fault alone.
+    pub seconds: f64,
+    /// The seed (run) or instruction (sweep) that caught it.
+    pub by: String,
+}
+
+/// One fault's result.
+#[derive(Clone, Debug, Serialize)]
+pub struct FaultScore {
+    pub fault: String,
+    pub engine: String,
+    pub run: Option<Catch>,
+    pub sweep: Option<Catch>,
+    /// Generated seeds tried before the run caught it or ran out of time.
+    pub seeds_tried: u64,
+}
+
+impl FaultScore {
+    /// The faster of the two modes' first findings.
+    pub fn first(&self) -> Option<f64> {
+        [&self.run, &self.sweep]
+            .into_iter()
+            .flatten()
+            .map(|c| c.seconds)
+            .reduce(f64::min)
+    }
+}
+
+/// What the generator gives the vote, over a fixed sample of seeds.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Coverage {
+    pub seeds: u64,
+    pub calls: u64,
+    pub calls_returned: u64,
+}
+
+/// The whole score.
+#[derive(Clone, Debug, Serialize)]
+pub struct Score {
+    pub generator_version: String,
+    pub sweep_version: String,
+    pub budget_seconds: f64,
+    pub references: Vec<String>,
+    pub faults: Vec<FaultScore>,
+    pub coverage: Coverage,
+}
+
+impl Score {
+    pub fn caught(&self) -> usize {
+        self.faults.iter().filter(|f| f.first().is_some()).count()
+    }
+
+    /// Median time to the first finding over the caught faults.
+    pub fn median_seconds(&self) -> Option<f64> {
+        let mut times: Vec<f64> = self.faults.iter().filter_map(FaultScore::first).collect();
+        times.sort_by(f64::total_cmp);
+        (!times.is_empty()).then(|| times[times.len() / 2])
+    }
+}
+
+/// Whether `verdict` is a finding blamed on `engine` alone, by majority.
+fn blames(verdict: &Verdict, engine: &str) -> bool {
+    matches!(verdict, Verdict::Diverge(d) if d.majority && d.blamed == [engine])
+}
+
+/// Generated seeds in order, on `jobs` threads, until one catches the fault,
+/// the seeds run out or the budget is spent.
+fn run_mode(opts: &ScoreOptions, engines: &[Arc<dyn Engine>], name: &str) -> (Option<Catch>, u64) {
+    let start = Instant::now();
+    let next = AtomicU64::new(opts.seeds.start);
+    let done = AtomicBool::new(false);
+    let best: Mutex<Option<(u64, f64)>> = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..opts.jobs.max(1) {
+            std::thread::Builder::new()
+                .stack_size(limits::THREAD_STACK_BYTES)
+                .spawn_scoped(scope, || {
+                    while !done.load(Ordering::Relaxed) && start.elapsed() < opts.budget {
+                        let seed = next.fetch_add(1, Ordering::Relaxed);
+                        if seed >= opts.seeds.end {
+                            break;
+                        }
+                        let result = evaluate_seed(opts.profile, seed, engines);
+                        if result.verdict.as_ref().is_ok_and(|v| blames(v, name)) {
+                            let mut best = best.lock().unwrap_or_else(|p| p.into_inner());
+                            let t = start.elapsed().as_secs_f64();
+                            if best.is_none_or(|(s, _)| seed < s) {
+                                *best = Some((seed, t));
+                            }
+                            done.store(true, Ordering::Relaxed);
+                        }
+                    }
+                })
+                .expect("cannot start a worker thread");
+        }
+    });
+    let tried = next.load(Ordering::Relaxed).min(opts.seeds.end) - opts.seeds.start;
+    let best = best.into_inner().unwrap_or_else(|p| p.into_inner());
+    (
+        best.map(|(seed, seconds)| Catch {
+            seconds,
+            by: format!("seed {seed}"),
+        }),
+        tried,
+    )
+}
+
+/// The sweep's instructions in order, until one catches the fault.
+fn sweep_mode(opts: &ScoreOptions, engines: &[Arc<dyn Engine>], name: &str) -> Result<Option<Catch>> {
+    let start = Instant::now();
+    for case in sweep::cases(opts.profile, |_| true)? {
+        if start.elapsed() >= opts.budget {
+            break;
+        }
+        let (_, verdict) = run_case(engines, &case);
+        if blames(&verdict, name) {
+            let by = match &case.origin {
+                crate::source::case::Origin::Sweep { instruction, .. } => instruction.clone(),
+                other => format!("{other:?}"),
+            };
+            return Ok(Some(Catch {
+                seconds: start.elapsed().as_secs_f64(),
+                by,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// Calls made and returned over `seeds` generated seeds on the references.
+pub fn coverage(profile: Profile, seeds: u64) -> Result<Coverage> {
+    let names: Vec<String> = REFERENCES.map(String::from).to_vec();
+    let refs = engines::resolve_all(&names)?.engines;
+    let mut c = Coverage {
+        seeds,
+        ..Coverage::default()
+    };
+    for seed in 0..seeds {
+        let r = evaluate_seed(profile, seed, &refs);
+        c.calls += r.calls.0;
+        c.calls_returned += r.calls.1;
+    }
+    Ok(c)
+}
+
+/// Scores every fault, calling `each` as each one finishes.
+pub fn score(opts: &ScoreOptions, mut each: impl FnMut(&FaultScore)) -> Result<Score> {
+    let mut faults = Vec::new();
+    for fault in &opts.faults {
+        let spec = format!("{}wasmi:{fault}", crate::execute::mutant::PREFIX);
+        let mut names: Vec<String> = REFERENCES.map(String::from).to_vec();
+        names.push(spec.clone());
+        let resolved = engines::resolve_all(&names)?;
+        let name = engines::resolve(&spec)?.info().name.clone();
+        let sweep = sweep_mode(opts, &resolved.engines, &name)?;
+        let (run, seeds_tried) = run_mode(opts, &resolved.engines, &name);
+        let f = FaultScore {
+            fault: fault.clone(),
+            engine: name,
+            run,
+            sweep,
+            seeds_tried,
+        };
+        each(&f);
+        faults.push(f);
+    }
+    Ok(Score {
+        generator_version: crate::source::generate::GENERATOR_VERSION.to_string(),
+        sweep_version: sweep::SWEEP_VERSION.to_string(),
+        budget_seconds: opts.budget.as_secs_f64(),
+        references: REFERENCES.map(String::from).to_vec(),
+        coverage: coverage(opts.profile, 300)?,
+        faults,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_built_in_fault_builds() {
+        for (fault, _) in FAULTS {
+            engines::resolve(&format!("mutant:wasmi:{fault}")).unwrap_or_else(|e| panic!("{fault}: {e}"));
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! Bug-finding power: edge values planted in generated code keep a correct
+//! engine's results, the sweep's constant and branch forms, swarm generation,
+//! the mutation score, and one root cause per bug.
+
+mod common;
+
+use common::{ENGINES, code, report, stderr, stdout, wasmgate};
+use wasmgate_harness::compare::Verdict;
+use wasmgate_harness::compare::judge::run_case;
+use wasmgate_harness::execute::engines;
+use wasmgate_harness::source::case::{Origin, TestCase};
+use wasmgate_harness::source::edges::{Plan, plant};
+
+/// A call's result with NaN payloads canonicalised.
+fn norm(r: &wasmgate_harness::execute::CallRecord) -> String {
+    use wasmgate_runners::Val;
+    match &r.result {
+        wasmgate_harness::execute::CallResult::Returned(vals) => format!(
+            "{:?}",
+            vals.iter()
+                .map(|v| match *v {
+                    Val::F32(b) if f32::from_bits(b).is_nan() => Val::F32(0x7fc0_0000),
+                    Val::F64(b) if f64::from_bits(b).is_nan() => Val::F64(0x7ff8_0000_0000_0000),
+                    other => other,
+                })
+                .collect::<Vec<_>>()
+        ),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Checked-branch and identity snippets leave every value as it was: the
+/// planted module returns what the original returns, on every boundary operand.
+#[test]
+fn planted_edge_snippets_keep_a_correct_engines_results() {
+    let wat = r#"(module
+      (memory 1)
+      (func (export "i32") (param i32 i32) (result i32) (i32.add (local.get 0) (i32.popcnt (local.get 1))))
+      (func (export "i64") (param i64 i64) (result i64) (i64.rotl (local.get 0) (i64.clz (local.get 1))))
+      (func (export "f32") (param f32 f32) (result f32) (f32.mul (local.get 0) (f32.sqrt (local.get 1))))
+      (func (export "f64") (param f64 i32) (result f64) (f64.sub (local.get 0) (f64.convert_i32_s (local.get 1))))
+      (func (export "cmp") (param i64 f64) (result i32) (i32.xor (i64.lt_u (local.get 0) (i64.const 7)) (f64.ge (local.get 1) (f64.const 0.5))))
+      (func (export "load") (param i32) (result i64) (i64.load (i32.and (local.get 0) (i32.const 0xff00)))))"#;
+    let original = wat::parse_str(wat).unwrap();
+    let plan = Plan {
+        density: 1024,
+        checked: true,
+        identity: true,
+        operand: false,
+        data: 0,
+    };
+    // Not wasmi: the checked snippets put `i32.eqz` before `select`, the
+    // shape its known miscompilation needs.
+    let names: Vec<String> = ["wasmtime-cranelift", "wasmer-cranelift"]
+        .map(String::from)
+        .to_vec();
+    let vote = engines::resolve_all(&names).unwrap().engines;
+    for stream in 0..8 {
+        let mut rng = wasmgate_harness::source::generate::rng(stream, 3);
+        let planted = plant(&original, plan, &mut rng, false, u32::MAX).unwrap();
+        assert!(planted.len() > original.len() + 40, "snippets were planted");
+        let case =
+            |wasm: Vec<u8>| TestCase::from_module(Origin::File { path: "edges".into() }, wasm, stream, 40);
+        let (before, _) = run_case(&vote[..1], &case(original.clone()));
+        let (after, verdict) = run_case(&vote, &case(planted));
+        assert!(
+            matches!(verdict, Verdict::Agree { .. }),
+            "stream {stream}: {verdict:?}"
+        );
+        let calls = &case(original.clone()).calls;
+        for (i, (b, a)) in before[0].calls.iter().zip(&after[0].calls).enumerate() {
+            // As the comparison does: every NaN equals every NaN.
+            assert_eq!(
+                norm(b),
+                norm(a),
+                "stream {stream}, call {i}: {}{:?}",
+                calls[i].export,
+                calls[i].args
+            );
+        }
+        assert_eq!(before[0].calls.len(), after[0].calls.len());
+    }
+}
+
+/// Half the seeds leave reference types out, so winch runs a real share.
+#[test]
+fn swarm_generation_lets_winch_run_a_meaningful_share() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let o = wasmgate(&[
+        "run",
+        "-q",
+        "--seeds",
+        "0..200",
+        "--engines",
+        "wasmtime-cranelift,wasmtime-winch",
+        "--shrink-attempts",
+        "0",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(code(&o) <= 1, "{}", stderr(&o));
+    let r = report(&out);
+    let winch = r["timings"]["wasmtime-winch"]["cases"].as_u64().unwrap();
+    assert!(winch >= 70, "winch ran {winch} of 200 cases");
+    assert!(
+        stdout(&o).contains("cases run per engine: wasmtime-cranelift 200, wasmtime-winch "),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// The sweep presents each instruction with a constant operand and feeding
+/// a branch: a fault only there is caught, and named by form.
+#[test]
+fn the_sweep_catches_constant_and_branch_only_faults() {
+    let dir = tempfile::tempdir().unwrap();
+    for (only, fault, form) in [
+        ("i32.shl", "i32.shl@const+wide-shift", "(constant operand)"),
+        ("i64.ge_u", "i64.ge_u@branch+high-bit", "(feeding a branch)"),
+    ] {
+        let out = dir.path().join(only);
+        let engines = format!("{ENGINES},mutant:wasmi:{fault}");
+        let o = wasmgate(&[
+            "sweep",
+            "-q",
+            "--only",
+            only,
+            "--engines",
+            &engines,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(code(&o), 1, "{fault}: {}", stdout(&o));
+        let r = report(&out);
+        let findings = r["findings"].as_array().unwrap();
+        assert!(
+            findings
+                .iter()
+                .all(|f| f["blamed"][0].as_str().unwrap().ends_with(fault)),
+            "{fault}: {findings:?}"
+        );
+        let bundle = out
+            .join(findings[0]["bundle"].as_str().unwrap())
+            .join("bundle.json");
+        let text = std::fs::read_to_string(bundle).unwrap();
+        assert!(
+            text.contains(form),
+            "{fault}: the finding's case is the {form} form"
+        );
+    }
+}
+
+/// A fault that shows in dozens of places comes out as one root cause, which
+/// the known-divergence list can name.
+#[test]
+fn a_fused_branch_fault_is_one_cause_and_the_known_list_can_name_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let engines = format!("{ENGINES},mutant:wasmi:i32.lt_u@branch");
+    let empty = common::no_known(dir.path());
+    let run = |out: &std::path::Path, known: &std::path::Path| {
+        let mut args = common::quick_run_args("0..300", out);
+        let at = args.iter().position(|a| a == ENGINES).unwrap();
+        args[at] = engines.clone();
+        args.extend(["--known".to_string(), known.to_str().unwrap().to_string()]);
+        wasmgate(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let o = run(&out, &empty);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let r = report(&out);
+    let mutant: Vec<&serde_json::Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["blamed"] == serde_json::json!(["mutant:wasmi:i32.lt_u@branch"]))
+        .collect();
+    assert!(
+        mutant.len() >= 3,
+        "the fault shows in several signatures: {}",
+        mutant.len()
+    );
+    let mut causes: Vec<&str> = mutant.iter().filter_map(|f| f["cause"]["id"].as_str()).collect();
+    causes.sort();
+    causes.dedup();
+    assert_eq!(causes.len(), 1, "{} signatures, causes {causes:?}", mutant.len());
+    let text = mutant[0]["cause"]["text"].as_str().unwrap();
+    assert_eq!(text, "wasmi: i32.lt_u feeding a branch or select");
+    assert!(
+        stdout(&o).contains(&format!("cause {}", causes[0])),
+        "{}",
+        stdout(&o)
+    );
+    // Naming the cause in the known list makes every one of its findings known.
+    let known = dir.path().join("known.toml");
+    std::fs::write(
+        &known,
+        format!(
+            "[[divergence]]\ncause = \"{}\"\nreason = \"injected\"\n",
+            causes[0]
+        ),
+    )
+    .unwrap();
+    let again = dir.path().join("again");
+    let o = run(&again, &known);
+    let r = report(&again);
+    let unknown: Vec<&serde_json::Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["blamed"] == serde_json::json!(["mutant:wasmi:i32.lt_u@branch"]) && f["known"].is_null()
+        })
+        .collect();
+    assert!(unknown.is_empty(), "{unknown:?}\n{}", stdout(&o));
+}
+
+/// `selftest --score` injects each fault, reports which mode caught it and how fast.
+#[test]
+fn the_mutation_score_reports_each_fault() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("score");
+    let o = wasmgate(&[
+        "selftest",
+        "--score",
+        "--faults",
+        "i32.add@const,f64.nearest@tie,i32.lt_s@branch+high-bit",
+        "--budget",
+        "20",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let text = stdout(&o);
+    assert_eq!(code(&o), 0, "{text}\n{}", stderr(&o));
+    assert!(
+        text.contains("mutation score: 3 of 3 faults caught (100 %)"),
+        "{text}"
+    );
+    assert!(text.contains("median time to first finding"), "{text}");
+    assert!(text.contains("% of calls returned a value"), "{text}");
+    let score: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("score.json")).unwrap()).unwrap();
+    assert_eq!(score["faults"].as_array().unwrap().len(), 3);
+    // A fault name that makes no sense is one clear error.
+    let o = wasmgate(&["selftest", "--score", "--faults", "i32.add@sideways"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("unknown fault trigger `@sideways`"),
+        "{}",
+        stderr(&o)
+    );
+    let o = wasmgate(&["selftest", "--score", "--faults", "f64.add@wide-shift"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("does not apply to `f64.add`"),
+        "{}",
+        stderr(&o)
+    );
+}
