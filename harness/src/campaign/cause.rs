@@ -105,21 +105,22 @@ pub fn cures(case: &TestCase, d: &Divergence) -> Vec<String> {
         return vec![];
     };
     let original_at = first.at.clone();
-    let mut who = match blamed(&replay) {
-        Some(who) => who.to_vec(),
-        None => return vec![],
+    // Named by code base: which of an engine's tiers showed it can vary
+    // from run to run (JavaScriptCore tiers up in the background), so the
+    // replay must blame the same code bases, not the same configurations.
+    let bases_of = |engines: &[String]| {
+        let mut bases: Vec<&str> = engines.iter().map(|e| crate::compare::code_base(e)).collect();
+        bases.sort();
+        bases.dedup();
+        bases.join(", ")
     };
-    who.sort();
-    let mut expected = d.blamed.clone();
-    expected.sort();
-    if who != expected {
+    let Some(who) = blamed(&replay) else {
+        return vec![];
+    };
+    let bases = bases_of(&d.blamed);
+    if bases_of(who) != bases {
         return vec![];
     }
-    // Named by code base: which of an engine's tiers showed it can vary
-    // from run to run (JavaScriptCore tiers up in the background).
-    let mut bases: Vec<&str> = who.iter().map(|e| crate::compare::code_base(e)).collect();
-    bases.sort();
-    bases.dedup();
     let mut cures = Vec::new();
     for shape in [Shape::FeedsBranch, Shape::ConstOperand] {
         for op in in_shape(&case.wasm, shape) {
@@ -127,7 +128,7 @@ pub fn cures(case: &TestCase, d: &Divergence) -> Vec<String> {
                 continue;
             };
             if gone(&original_at, &run(wasm)) {
-                cures.push(format!("{}: {}", bases.join(", "), shape.describe(&op)));
+                cures.push(format!("{bases}: {}", shape.describe(&op)));
             }
         }
     }
