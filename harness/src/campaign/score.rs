@@ -282,7 +282,10 @@ pub fn score(opts: &ScoreOptions, mut each: impl FnMut(&FaultScore)) -> Result<S
         let mut names: Vec<String> = REFERENCES.map(String::from).to_vec();
         names.push(spec.clone());
         let resolved = engines::resolve_all(&names)?;
-        let name = engines::resolve(&spec)?.info().name.clone();
+        let name = match (resolved.specs.last(), resolved.engines.last()) {
+            (Some(last), Some(engine)) if *last == spec => engine.info().name.clone(),
+            _ => anyhow::bail!("fault engine {spec} is not available here"),
+        };
         let sweep = sweep_mode(opts, &resolved.engines, &name)?;
         let (run, seeds_tried) = run_mode(opts, &resolved.engines, &name);
         let f = FaultScore {

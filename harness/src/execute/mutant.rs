@@ -404,25 +404,9 @@ impl Reencode for Rewriter<'_> {
         }
         let mut f = wasm_encoder::Function::new(locals);
         let ops = crate::source::rewrite::operators(&func)?;
-        let name = |op: &wasmparser::Operator| {
-            format!("{op:?}")
-                .split([' ', '(', '{'])
-                .next()
-                .unwrap_or("")
-                .to_string()
-        };
-        let mut in_fuel = false;
+        let mut fuel = crate::source::rewrite::FuelWindow::new(self.fuel);
         for (i, op) in ops.iter().enumerate() {
-            match op {
-                wasmparser::Operator::GlobalGet { global_index } if Some(*global_index) == self.fuel => {
-                    in_fuel = true
-                }
-                wasmparser::Operator::GlobalSet { global_index } if Some(*global_index) == self.fuel => {
-                    in_fuel = false
-                }
-                _ => {}
-            }
-            if in_fuel || name(op) != engine.variant {
+            if fuel.step(op) || crate::source::rewrite::variant_of(op) != engine.variant {
                 f.instruction(&self.instruction(op.clone())?);
                 continue;
             }

@@ -165,8 +165,8 @@ impl Ty {
 
 /// The result type of an operator, if it is a scalar one the rewrite knows.
 fn result_of(op: &O) -> Option<Ty> {
-    let name = format!("{op:?}");
-    let name = name.split([' ', '(', '{']).next().unwrap_or("");
+    let name = crate::source::rewrite::variant_of(op);
+    let name = name.as_str();
     // Stores, memory and table operations, and SIMD produce no scalar we plant after.
     if name.contains("Store") || name.starts_with('V') || name.get(3..4) == Some("x") {
         return None;
@@ -622,15 +622,9 @@ impl Reencode for Rewriter<'_> {
             traps: self.traps,
             scratch,
         };
-        // Inside the fuel instrumentation (from reading the fuel global to writing it).
-        let mut in_fuel = false;
+        let mut fuel = crate::source::rewrite::FuelWindow::new(Some(self.fuel));
         for op in crate::source::rewrite::operators(&func)? {
-            match op {
-                O::GlobalGet { global_index } if global_index == self.fuel => in_fuel = true,
-                O::GlobalSet { global_index } if global_index == self.fuel => in_fuel = false,
-                _ => {}
-            }
-            let ty = if in_fuel { None } else { result_of(&op) };
+            let ty = if fuel.step(&op) { None } else { result_of(&op) };
             f.instruction(&RoundtripLike.instruction(op)?);
             if let Some(ty) = ty {
                 for i in snippets.after(ty) {

@@ -85,10 +85,41 @@ pub fn exported_global(wasm: &[u8], name: &str) -> Option<u32> {
     None
 }
 
+/// An operator's wasmparser variant name: `I32LtS`, `Select`.
+pub fn variant_of(op: &wasmparser::Operator) -> String {
+    let debug = format!("{op:?}");
+    debug.split([' ', '(', '{']).next().unwrap_or("").to_string()
+}
+
+/// Follows an operator stream through a generated module's fuel
+/// instrumentation (from reading the fuel global to writing it back), which
+/// rewriters leave as it is.
+pub struct FuelWindow {
+    fuel: Option<u32>,
+    inside: bool,
+}
+
+impl FuelWindow {
+    /// A window on the fuel global `fuel` (none: nothing is fuel code).
+    pub fn new(fuel: Option<u32>) -> Self {
+        FuelWindow { fuel, inside: false }
+    }
+
+    /// Steps over `op`: whether it belongs to the fuel instrumentation.
+    pub fn step(&mut self, op: &wasmparser::Operator) -> bool {
+        use wasmparser::Operator as O;
+        match op {
+            O::GlobalGet { global_index } if Some(*global_index) == self.fuel => self.inside = true,
+            O::GlobalSet { global_index } if Some(*global_index) == self.fuel => self.inside = false,
+            _ => {}
+        }
+        self.inside
+    }
+}
+
 /// The text name of an operator: `I32LtS` → `i32.lt_s`, `Select` → `select`.
 pub fn op_name(op: &wasmparser::Operator) -> String {
-    let debug = format!("{op:?}");
-    let variant = debug.split([' ', '(', '{']).next().unwrap_or("");
+    let variant = variant_of(op);
     let mut words: Vec<String> = Vec::new();
     for c in variant.chars() {
         if c.is_ascii_uppercase() || words.is_empty() {
