@@ -191,12 +191,15 @@ fn a_fused_branch_fault_is_one_cause_and_the_known_list_can_name_it() {
         "{}",
         stdout(&o)
     );
-    // Naming the cause in the known list makes every one of its findings known.
+    // Naming the cause in the known list makes every one of its findings
+    // known — with wasmi's own bug (inside the mutant too) listed beside it,
+    // since a case where that one hides behind the fault is not explained by
+    // the fault alone.
     let known = dir.path().join("known.toml");
     std::fs::write(
         &known,
         format!(
-            "[[divergence]]\ncause = \"{}\"\nreason = \"injected\"\n",
+            "[[divergence]]\ncause = \"{}\"\nreason = \"injected\"\n\n[[divergence]]\ncause = \"cause-b3cd7e47\"\nreason = \"wasmi's own\"\n",
             causes[0]
         ),
     )
@@ -256,4 +259,121 @@ fn the_mutation_score_reports_each_fault() {
         "{}",
         stderr(&o)
     );
+}
+
+/// Findings of `report` blamed on `engine` alone, split into known and new.
+fn blamed_on<'a>(
+    report: &'a serde_json::Value,
+    engine: &str,
+) -> (Vec<&'a serde_json::Value>, Vec<&'a serde_json::Value>) {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["blamed"] == serde_json::json!([engine]))
+        .partition(|f| !f["known"].is_null())
+}
+
+fn cases(findings: &[&serde_json::Value]) -> u64 {
+    findings.iter().map(|f| f["count"].as_u64().unwrap()).sum()
+}
+
+fn seeds(findings: &[&serde_json::Value]) -> std::collections::BTreeSet<u64> {
+    findings
+        .iter()
+        .flat_map(|f| f["seeds"].as_array().unwrap().iter().map(|s| s.as_u64().unwrap()))
+        .collect()
+}
+
+/// A second bug put into wasmi (`--fault`, under wasmi's own name) beside
+/// its known `select`/`i32.eqz` bug is a new finding in the sweep and in the
+/// run, with exit 1; the known finding keeps exactly the cases it had.
+#[test]
+fn a_known_bug_never_hides_a_new_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let fault = "wasmi:i32.clz@zero";
+    let sweep = |name: &str, with_fault: bool| {
+        let out = dir.path().join(name);
+        let mut args = vec!["sweep", "-q", "--only", "i32.clz,i32.eqz", "--engines", ENGINES];
+        if with_fault {
+            args.extend(["--fault", fault]);
+        }
+        args.extend(["--out", out.to_str().unwrap()]);
+        (wasmgate(&args), out)
+    };
+    let (o, clean) = sweep("sweep-clean", false);
+    assert_eq!(code(&o), 0, "the known bug alone passes: {}", stdout(&o));
+    let clean = report(&clean);
+    let (known_before, new_before) = blamed_on(&clean, "wasmi");
+    assert!(new_before.is_empty() && !known_before.is_empty(), "{clean}");
+    let (o, faulty) = sweep("sweep-fault", true);
+    assert_eq!(code(&o), 1, "{}\n{}", stdout(&o), stderr(&o));
+    let faulty = report(&faulty);
+    assert!(
+        faulty["engines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["name"] == "wasmi" && e["version"].as_str().unwrap().contains("fault: i32.clz@zero")),
+        "the faulty engine keeps its name and says what was put in"
+    );
+    let (known_after, new_after) = blamed_on(&faulty, "wasmi");
+    assert!(!new_after.is_empty(), "{faulty}");
+    assert!(
+        new_after
+            .iter()
+            .all(|f| f["signature_text"].as_str().unwrap().contains("i32.clz")),
+        "the new finding is the clz one: {new_after:?}"
+    );
+    assert_eq!(cases(&known_after), cases(&known_before), "{known_after:?}");
+
+    // The run: the same, over generated modules.
+    let run = |name: &str, with_fault: bool| {
+        let out = dir.path().join(name);
+        let extra: &[&str] = if with_fault { &["--fault", fault] } else { &[] };
+        (common::quick_run("0..400", &out, extra), out)
+    };
+    let (o, clean) = run("run-clean", false);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let clean = report(&clean);
+    let (known_before, _) = blamed_on(&clean, "wasmi");
+    assert!(!known_before.is_empty(), "the known bug shows in seeds 0..400");
+    let (o, faulty) = run("run-fault", true);
+    assert_eq!(code(&o), 1, "{}\n{}", stdout(&o), stderr(&o));
+    let faulty = report(&faulty);
+    let (known_after, new_after) = blamed_on(&faulty, "wasmi");
+    assert!(!new_after.is_empty(), "{faulty}");
+    // The known bug keeps its own cases, and takes none of the fault's: a
+    // case where the fault's divergence hides behind it is new.
+    assert!(
+        seeds(&known_after).is_subset(&seeds(&known_before)),
+        "{known_after:?}\n{new_after:?}"
+    );
+    assert!(!known_after.is_empty());
+    let explained = &faulty["known_list"]["explained"];
+    assert!(
+        explained
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["entry"] == "cause-b3cd7e47" && e["cases"].as_u64() == Some(cases(&known_after))),
+        "{explained}"
+    );
+}
+
+/// `--fault` names an engine of the run and a fault that makes sense.
+#[test]
+fn fault_flags_are_checked() {
+    for (args, says) in [
+        (vec!["--fault", "wasmi"], "must look like ENGINE:OP"),
+        (vec!["--fault", "v9:i32.add"], "not among this run's engines"),
+        (vec!["--fault", "wasmi:i32.add@sideways"], "unknown fault trigger"),
+    ] {
+        let mut all = vec!["sweep", "-q", "--only", "i32.clz", "--engines", ENGINES];
+        all.extend(args);
+        let o = wasmgate(&all);
+        assert_eq!(code(&o), 2, "{all:?}");
+        let line = common::usage_error(&o);
+        assert!(line.contains(says), "{line}");
+    }
 }

@@ -1,37 +1,32 @@
-//! One bug, one finding: findings grouped by root cause.
+//! Root causes, case by case: which operator in which code shape explains a
+//! divergence.
 //!
-//! A divergence's signature says *where* it showed (kind, step, who disagreed);
-//! one engine bug shows in many places. The cause is found by taking code
-//! shapes out of the finding's module, one operator at a time, without
-//! changing what the module means ([`unshape`]): a comparison that fed a
-//! branch or `select` gets `(i32.const 0) (i32.or)` in between, a constant
-//! operand goes through a local. When the engines then agree, that operator
-//! in that shape is (part of) the cause. Findings with the same blamed engines
-//! and the same cures form one group, `cause-xxxxxxxx`, which reports show and
-//! the known-divergence list can name.
+//! A divergence's signature says *where* it showed (kind, step, who
+//! disagreed); one engine bug shows in many places, and two bugs can show in
+//! the same place. A cause is found by taking code shapes out of a case's
+//! module, one operator at a time, without changing what the module means
+//! ([`unshape`]): a comparison that fed a branch or `select` gets
+//! `(i32.const 0) (i32.or)` in between, a constant operand goes through a
+//! local. When the engines then agree, that operator in that shape is (part
+//! of) the cause, `cause-xxxxxxxx`, which reports show and the
+//! known-divergence list can name.
 //!
-//! The replays run in this process on a small vote (the blamed engines and two
-//! engines of the majority); the rewritten modules mean the same as the
-//! original, which terminated, so they do too.
+//! Replays run in this process on a small vote (the blamed engines and two
+//! engines of the majority, taken from the run's own engines, so a faulty
+//! engine stays faulty); the rewritten modules mean the same as the original,
+//! which terminated, so they do too.
 
 use crate::compare::judge::run_case;
-use crate::compare::{Divergence, DivergenceKind, Verdict};
-use crate::execute::engines;
+use crate::compare::{At, Divergence, DivergenceKind, Verdict};
 pub use crate::report::Cause;
 use crate::source::case::TestCase;
 use crate::source::rewrite::{Shape, in_shape, unshape};
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use wasmgate_runners::Engine;
 
-/// Engines blamed, or none when the vote had no majority.
-fn blamed(verdict: &Verdict) -> Option<&[String]> {
-    match verdict {
-        Verdict::Diverge(d) if d.majority => Some(&d.blamed),
-        _ => None,
-    }
-}
-
-/// The small vote replays run on: the blamed engines and up to two engines of
-/// the majority, in-process ones and other code bases first.
+/// The names of the small vote replays run on: the blamed engines and up to
+/// two engines of the majority, in-process ones and other code bases first.
 fn vote(d: &Divergence) -> Vec<String> {
     let mut names: Vec<String> = d.blamed.clone();
     let blamed_bases: Vec<&str> = d.blamed.iter().map(|b| crate::compare::code_base(b)).collect();
@@ -54,23 +49,12 @@ fn vote(d: &Divergence) -> Vec<String> {
 }
 
 /// Where a step falls in a case: compile, instantiate, then the calls in order.
-fn rank(at: &crate::compare::At) -> (u8, usize) {
+fn rank(at: &At) -> (u8, usize) {
     match at.phase.as_str() {
         "compile" => (0, 0),
         "instantiate" => (1, 0),
         "call" => (2, at.call.unwrap_or(0)),
         _ => (3, 0),
-    }
-}
-
-/// Whether the divergence first seen at `at` is gone from `verdict`: the
-/// engines agree, or they first disagree later (another bug, which the
-/// original divergence hid, may still show further on).
-fn gone(at: &crate::compare::At, verdict: &Verdict) -> bool {
-    match verdict {
-        Verdict::Agree { .. } => true,
-        Verdict::Diverge(d) => rank(&d.at) > rank(at),
-        Verdict::Inconclusive { .. } => false,
     }
 }
 
@@ -83,83 +67,247 @@ pub fn id_of(text: &str) -> String {
     )
 }
 
-/// Every shape whose removal makes divergence `d` of `case` go away, as
-/// `blamed code bases: shape` texts (sorted), or none.
-pub fn cures(case: &TestCase, d: &Divergence) -> Vec<String> {
-    if matches!(d.kind, DivergenceKind::Crash | DivergenceKind::Hang) || !d.majority {
-        return vec![];
-    }
-    let Ok(resolved) = engines::resolve_all(&vote(d)) else {
-        return vec![];
-    };
-    if !resolved.unavailable.is_empty() {
-        return vec![];
-    }
-    let run = |wasm: Vec<u8>| {
-        let mut c = case.clone();
-        c.wasm = wasm;
-        run_case(&resolved.engines, &c).1
-    };
-    let replay = run(case.wasm.clone());
-    let Verdict::Diverge(first) = &replay else {
-        return vec![];
-    };
-    let original_at = first.at.clone();
-    // Named by code base: which of an engine's tiers showed it can vary
-    // from run to run (JavaScriptCore tiers up in the background), so the
-    // replay must blame the same code bases, not the same configurations.
-    let bases_of = |engines: &[String]| {
-        let mut bases: Vec<&str> = engines.iter().map(|e| crate::compare::code_base(e)).collect();
-        bases.sort();
-        bases.dedup();
-        bases.join(", ")
-    };
-    let Some(who) = blamed(&replay) else {
-        return vec![];
-    };
-    let bases = bases_of(&d.blamed);
-    if bases_of(who) != bases {
-        return vec![];
-    }
-    let mut cures = Vec::new();
-    for shape in [Shape::FeedsBranch, Shape::ConstOperand] {
-        for op in in_shape(&case.wasm, shape) {
-            let Ok(wasm) = unshape(&case.wasm, &op, shape) else {
-                continue;
-            };
-            if gone(&original_at, &run(wasm)) {
-                cures.push(format!("{bases}: {}", shape.describe(&op)));
-            }
-        }
-    }
-    cures.sort();
-    cures
+/// What taking a shape out of a case did to its divergence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cure {
+    /// The engines agree: the shape explains the whole divergence.
+    Full,
+    /// The first divergence is gone, but the engines disagree later: the
+    /// shape explains it, and another divergence hid behind it.
+    First,
+    /// The divergence stays.
+    None,
 }
 
-/// Picks each finding's cause among its cures: the cure most findings of the
-/// run share (then the first by name), so one bug gets one id even where
-/// another shape happened to cure one of its findings too.
-pub fn choose(all: &[Vec<String>]) -> Vec<Option<Cause>> {
-    let mut count: std::collections::HashMap<&str, usize> = Default::default();
-    for cures in all {
-        for c in cures {
-            *count.entry(c).or_default() += 1;
+/// One operator in one shape, with the cause text it would give.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Candidate {
+    pub shape: Shape,
+    pub op: String,
+    /// `wasmi: i32.eqz feeding a branch or select`.
+    pub text: String,
+}
+
+impl Candidate {
+    /// The shape a cause text names (`wasmi: i32.eqz feeding a branch or
+    /// select`, with or without the words of [`HID`]).
+    pub fn parse(text: &str) -> Option<Candidate> {
+        let plain = text.strip_suffix(&format!(", {HID}")).unwrap_or(text);
+        let (_, shape_text) = plain.split_once(": ")?;
+        for shape in [Shape::FeedsBranch, Shape::ConstOperand] {
+            let suffix = shape.describe("");
+            if let Some(op) = shape_text.strip_suffix(&suffix)
+                && !op.is_empty()
+            {
+                return Some(Candidate {
+                    shape,
+                    op: op.to_string(),
+                    text: plain.to_string(),
+                });
+            }
+        }
+        None
+    }
+}
+
+/// One case replayed on the small vote of its divergence.
+pub struct Replayer<'a> {
+    engines: Vec<Arc<dyn Engine>>,
+    case: &'a TestCase,
+    /// The first divergence of the original module on the vote.
+    at: At,
+    /// The blamed code bases, as cause texts name them.
+    bases: String,
+}
+
+/// Blamed code bases, sorted and joined: `jsc`, `wasmi`.
+fn bases_of(engines: &[String]) -> String {
+    let mut bases: Vec<&str> = engines.iter().map(|e| crate::compare::code_base(e)).collect();
+    bases.sort();
+    bases.dedup();
+    bases.join(", ")
+}
+
+impl<'a> Replayer<'a> {
+    /// A replayer for `case`, whose divergence `d` was seen on `all`: none
+    /// when the divergence has no cause to look for (crashes, hangs, no
+    /// majority), an engine of the vote is not among `all`, or the vote does
+    /// not show it again with the same code bases blamed. Named by code base:
+    /// which of an engine's tiers shows a bug can vary from run to run
+    /// (JavaScriptCore tiers up in the background).
+    pub fn new(all: &[Arc<dyn Engine>], case: &'a TestCase, d: &Divergence) -> Option<Self> {
+        if matches!(d.kind, DivergenceKind::Crash | DivergenceKind::Hang) || !d.majority {
+            return None;
+        }
+        let engines = vote(d)
+            .iter()
+            .map(|name| all.iter().find(|e| &e.info().name == name).cloned())
+            .collect::<Option<Vec<_>>>()?;
+        let bases = bases_of(&d.blamed);
+        let mut r = Replayer {
+            engines,
+            case,
+            at: At::default(),
+            bases,
+        };
+        let Verdict::Diverge(first) = r.run(case.wasm.clone()) else {
+            return None;
+        };
+        if !first.majority || bases_of(&first.blamed) != r.bases {
+            return None;
+        }
+        r.at = first.at;
+        Some(r)
+    }
+
+    fn run(&self, wasm: Vec<u8>) -> Verdict {
+        let mut c = self.case.clone();
+        c.wasm = wasm;
+        run_case(&self.engines, &c).1
+    }
+
+    /// Every operator in every shape of the case's module.
+    pub fn candidates(&self) -> Vec<Candidate> {
+        let mut out = Vec::new();
+        for shape in [Shape::FeedsBranch, Shape::ConstOperand] {
+            for op in in_shape(&self.case.wasm, shape) {
+                let text = format!("{}: {}", self.bases, shape.describe(&op));
+                out.push(Candidate { shape, op, text });
+            }
+        }
+        out
+    }
+
+    /// What taking every one of `shapes` out of the module does.
+    pub fn cure(&self, shapes: &[&Candidate]) -> Cure {
+        let mut wasm = self.case.wasm.clone();
+        for c in shapes {
+            match unshape(&wasm, &c.op, c.shape) {
+                Ok(w) => wasm = w,
+                Err(_) => return Cure::None,
+            }
+        }
+        match self.run(wasm) {
+            Verdict::Agree { .. } => Cure::Full,
+            Verdict::Diverge(d) if rank(&d.at) > rank(&self.at) => Cure::First,
+            _ => Cure::None,
         }
     }
-    all.iter()
-        .map(|cures| {
-            let best = cures
-                .iter()
-                .min_by_key(|c| (std::cmp::Reverse(count[c.as_str()]), c.as_str()))?;
-            Some(Cause {
-                id: id_of(best),
-                text: best.clone(),
-                also: cures
-                    .iter()
-                    .filter(|c| *c != best)
-                    .map(|c| format!("{} ({c})", id_of(c)))
-                    .collect(),
-            })
-        })
-        .collect()
+}
+
+/// The words added to a known cause's text when it explains a case's first
+/// divergence but the engines still disagree later once it is taken out.
+pub const HID: &str = "and a later divergence it hid";
+
+/// What explains one case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Explained {
+    /// A cause the known list names, which explains all of the case.
+    Known(String),
+    /// A known cause that explains only the case's first divergence.
+    KnownHiding(String),
+    /// A cause the known list does not name.
+    New(String),
+    /// No single shape explains it (or the small vote did not show it again).
+    Nothing,
+}
+
+impl Explained {
+    /// The cause text a finding of such cases carries, if any.
+    pub fn text(&self) -> Option<String> {
+        match self {
+            Explained::Known(t) | Explained::New(t) => Some(t.clone()),
+            Explained::KnownHiding(t) => Some(format!("{t}, {HID}")),
+            Explained::Nothing => None,
+        }
+    }
+}
+
+/// Causes seen so far in a campaign, most frequent first when tried again:
+/// later cases are tried against them before a full search.
+#[derive(Debug, Default)]
+pub struct Seen {
+    counts: std::collections::BTreeMap<String, usize>,
+    /// Full searches left (each replays every shape of a case).
+    pub searches_left: usize,
+}
+
+impl Seen {
+    /// A record allowing `searches` full searches.
+    pub fn new(searches: usize) -> Self {
+        Seen {
+            counts: Default::default(),
+            searches_left: searches,
+        }
+    }
+
+    fn ranked(&self) -> Vec<&str> {
+        let mut v: Vec<(&str, usize)> = self.counts.iter().map(|(k, n)| (k.as_str(), *n)).collect();
+        v.sort_by_key(|(k, n)| (std::cmp::Reverse(*n), *k));
+        v.into_iter().map(|(k, _)| k).collect()
+    }
+}
+
+/// Explains one case: first by the known causes (`known` holds their ids),
+/// each tried alone and then together; then by causes other cases of the
+/// campaign had; then by a full search over every shape of the module.
+pub fn explain(r: &Replayer, known: &[String], seen: &mut Seen) -> Explained {
+    let candidates = r.candidates();
+    let known_here: Vec<&Candidate> = candidates
+        .iter()
+        .filter(|c| known.contains(&id_of(&c.text)))
+        .collect();
+    let mut partial = None;
+    for c in &known_here {
+        match r.cure(&[c]) {
+            Cure::Full => return Explained::Known(c.text.clone()),
+            Cure::First if partial.is_none() => partial = Some(c.text.clone()),
+            _ => {}
+        }
+    }
+    if let Some(text) = partial {
+        // Two known bugs in one case: it is known when both together explain it.
+        return if known_here.len() > 1 && r.cure(&known_here) == Cure::Full {
+            Explained::Known(text)
+        } else {
+            Explained::KnownHiding(text)
+        };
+    }
+    for text in seen.ranked() {
+        if let Some(c) = candidates.iter().find(|c| c.text == text)
+            && r.cure(&[c]) != Cure::None
+        {
+            let text = text.to_string();
+            *seen.counts.entry(text.clone()).or_default() += 1;
+            return Explained::New(text);
+        }
+    }
+    if seen.searches_left == 0 {
+        return Explained::Nothing;
+    }
+    seen.searches_left -= 1;
+    let cures: Vec<&Candidate> = candidates
+        .iter()
+        .filter(|c| !known_here.contains(c) && r.cure(&[c]) != Cure::None)
+        .collect();
+    for c in &cures {
+        *seen.counts.entry(c.text.clone()).or_default() += 1;
+    }
+    // The cure other cases share most (then the first by name): one bug, one id.
+    match cures
+        .iter()
+        .min_by_key(|c| (std::cmp::Reverse(seen.counts[&c.text]), c.text.as_str()))
+    {
+        Some(c) => Explained::New(c.text.clone()),
+        None => Explained::Nothing,
+    }
+}
+
+/// The cause a text names.
+pub fn cause_of(text: String) -> Cause {
+    Cause {
+        id: id_of(&text),
+        text,
+        also: vec![],
+    }
 }

@@ -1,8 +1,9 @@
 //! The known-divergence list: findings of `run` (and `sweep`) that are
 //! understood — an engine bug reported upstream, say — and do not fail the gate.
 //! Entries name a divergence signature (one way a bug shows), or a root cause
-//! (`cause = "cause-…"`, see [`crate::campaign::cause`]): every finding of that
-//! cause, however it shows.
+//! (`cause = "cause-…"`, see [`crate::campaign::cause`]): every case that
+//! cause explains on its own, however it shows ([`crate::campaign::attribute`]
+//! splits findings case by case first).
 
 use crate::report::Report;
 use anyhow::{Result, anyhow};
@@ -41,10 +42,9 @@ impl Entry {
     /// Whether the entry names this finding.
     fn names(&self, f: &crate::report::Finding) -> bool {
         match &self.cause {
-            Some(cause) => f
-                .cause
-                .as_ref()
-                .is_some_and(|c| &c.id == cause || c.also.iter().any(|a| a.split(' ').next() == Some(cause))),
+            // Attribution gave each case its own cause: a finding carries a
+            // known cause only when that cause explains every one of its cases.
+            Some(cause) => f.cause.as_ref().is_some_and(|c| &c.id == cause),
             None => self.signature == f.signature,
         }
     }
@@ -144,6 +144,21 @@ pub fn apply(report: &mut Report, list: &[Entry]) {
             .map(|e| e.reason.clone());
     }
     report.summary.known_findings = report.findings.iter().filter(|f| f.known.is_some()).count() as u64;
+    report.known_list.explained = list
+        .iter()
+        .filter_map(|e| {
+            let cases: u64 = report
+                .findings
+                .iter()
+                .filter(|f| e.names(f))
+                .map(|f| f.count)
+                .sum();
+            (cases > 0).then(|| crate::report::Explained {
+                entry: e.label().to_string(),
+                cases,
+            })
+        })
+        .collect();
     report.known_list.stale = list
         .iter()
         .filter(|e| !report.findings.iter().any(|f| e.names(f)))
@@ -160,6 +175,52 @@ pub fn apply(report: &mut Report, list: &[Entry]) {
                     e.reason
                 )
             })
+        })
+        .collect();
+}
+
+/// What the report already in `out` (from an earlier run into the same
+/// folder) says each known entry explained, with its kind and seeds, read
+/// before the folder is cleared.
+pub fn previous(out: &Path) -> Option<serde_json::Value> {
+    let text = std::fs::read_to_string(out.join("report.json")).ok()?;
+    let r: serde_json::Value = serde_json::from_str(&text).ok()?;
+    Some(serde_json::json!({
+        "kind": r["kind"],
+        "seeds": r["run"]["seeds"],
+        "explained": r["known_list"]["explained"],
+    }))
+}
+
+/// Says so when a known entry explained more cases than in the `previous`
+/// report of the same kind over the same seeds: the engine, the generator or
+/// the list changed, and the jump deserves a look.
+pub fn jumps(report: &mut Report, previous: Option<&serde_json::Value>) {
+    let Some(p) = previous else { return };
+    let same = p["kind"] == serde_json::json!(report.envelope.kind)
+        && p["seeds"] == serde_json::json!(report.run.seeds);
+    if !same {
+        return;
+    }
+    let before = |entry: &str| {
+        p["explained"]
+            .as_array()
+            .and_then(|a| a.iter().find(|e| e["entry"] == entry))
+            .and_then(|e| e["cases"].as_u64())
+            .unwrap_or(0)
+    };
+    report.known_list.jumped = report
+        .known_list
+        .explained
+        .iter()
+        .filter(|e| e.cases > before(&e.entry))
+        .map(|e| {
+            format!(
+                "known entry {} explained {} case(s), {} in the previous report over the same seeds: look at what changed",
+                e.entry,
+                e.cases,
+                before(&e.entry)
+            )
         })
         .collect();
 }

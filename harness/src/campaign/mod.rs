@@ -7,6 +7,7 @@
 //! `report/`, `isolate/`, `compare/`, `execute/` and `source/`, never `cli/`.
 
 pub mod aggregate;
+pub mod attribute;
 pub mod cause;
 pub mod journal;
 pub mod known;
@@ -206,6 +207,7 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
             opts.out.join(journal::FILE).display()
         );
     }
+    let previous_report = crate::campaign::known::previous(&opts.out);
     let _lock = crate::report::open_dir(&opts.out, &[], !opts.resume)?;
     let (journal, opts, previous, unavailable) = if opts.resume {
         let (journal, header, resumed) = Journal::resume(&opts.out)?;
@@ -450,8 +452,10 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
         perf: None,
         leads,
     };
-    find_causes(&mut report, &opts.out);
+    let case_of = |seed: u64| TestCase::generated(profile, seed).ok();
+    attribute::attribute(&mut report, &opts.out, &engines, &opts.known, &case_of);
     crate::campaign::known::apply(&mut report, &opts.known);
+    crate::campaign::known::jumps(&mut report, previous_report.as_ref());
     if opts.shrink_attempts > 0 && !interrupted {
         minimize_findings(&mut report, opts);
     }
@@ -464,24 +468,6 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
             cases,
         },
     ))
-}
-
-/// Finds each finding's root cause from its representative bundle.
-pub fn find_causes(report: &mut Report, out: &std::path::Path) {
-    let cures: Vec<Vec<String>> = report
-        .findings
-        .iter()
-        .map(|f| match ReproBundle::load(&out.join(&f.bundle)) {
-            Ok(bundle) => bundle
-                .verdict
-                .divergence()
-                .map_or(vec![], |d| cause::cures(&bundle.case, d)),
-            Err(_) => vec![],
-        })
-        .collect();
-    for (f, c) in report.findings.iter_mut().zip(cause::choose(&cures)) {
-        f.cause = c;
-    }
 }
 
 /// Shrinks every finding's bundle (hangs excepted: each try would cost a
@@ -509,7 +495,13 @@ fn minimize_findings(report: &mut Report, opts: &CampaignOptions) {
             continue;
         }
         let dir = opts.out.join(&f.bundle);
-        match crate::campaign::shrink::shrink_bundle(&dir, &opts.isolation, opts.shrink_attempts) {
+        let cause = f.cause.as_ref().map(|c| c.text.clone());
+        match crate::campaign::shrink::shrink_bundle(
+            &dir,
+            &opts.isolation,
+            opts.shrink_attempts,
+            cause.as_deref(),
+        ) {
             Ok(_) => f.minimized = Some(format!("{}/{}", f.bundle, crate::campaign::shrink::MINIMIZED)),
             Err(e) => eprintln!("wasmgate: could not shrink {}: {e:#}", f.signature),
         }

@@ -3,6 +3,13 @@
 //! (`mutant:wasmi:OP@TRIGGER`, see [`crate::execute::mutant`]) voting beside
 //! two correct engines of other code bases; a fault is caught when a finding
 //! blames it alone, by majority.
+//!
+//! With the known list in force ([`ScoreOptions::known`]), each fault goes
+//! into wasmi itself (`fault:wasmi:OP`, keeping its name and its real bugs)
+//! beside wasmtime-cranelift and wasmer-cranelift: a fault is caught only
+//! when a case blamed on wasmi, on which the healthy engines agree, is not
+//! explained by the list, and every case the list explained that only the
+//! fault made diverge is counted as *masked*.
 
 use crate::compare::Verdict;
 use crate::compare::judge::{evaluate_seed, run_case};
@@ -124,6 +131,60 @@ pub struct ScoreOptions {
     pub jobs: usize,
     /// The generated seeds the run may try (by default the default run's).
     pub seeds: crate::report::SeedRange,
+    /// Score with this known-divergence list in force (see the module doc).
+    pub known: Option<Vec<crate::campaign::known::Entry>>,
+}
+
+/// The engines of the known-list mode, beside the faulty wasmi.
+pub const KNOWN_MODE_REFERENCES: [&str; 2] = ["wasmtime-cranelift", "wasmer-cranelift"];
+
+/// The engines without the fault, and the ids of the known causes.
+type Healthy = (Vec<Arc<dyn Engine>>, Vec<String>);
+
+/// What one mode's vote is, and how a finding is judged.
+struct Vote {
+    /// The engines with the fault.
+    engines: Vec<Arc<dyn Engine>>,
+    /// The faulty engine's name.
+    name: String,
+    /// Known-list mode: the same engines without the fault, and the ids of the known causes.
+    healthy: Option<Healthy>,
+    seen: Mutex<crate::campaign::cause::Seen>,
+    masked: AtomicU64,
+}
+
+impl Vote {
+    /// Whether `verdict` of `case` is a finding of the fault that a report
+    /// would show as new (counting the cases the known list masks).
+    fn catches(&self, case: &crate::source::case::TestCase, verdict: &Verdict) -> bool {
+        if !blames(verdict, &self.name) {
+            return false;
+        }
+        let Some((healthy, known)) = &self.healthy else {
+            return true;
+        };
+        let Verdict::Diverge(d) = verdict else {
+            return false;
+        };
+        // The engine's own bugs show without the fault too: not the fault's finding.
+        if !matches!(run_case(healthy, case).1, Verdict::Agree { .. }) {
+            return false;
+        }
+        use crate::campaign::cause::{Explained, Replayer, explain};
+        let explained = match Replayer::new(&self.engines, case, d) {
+            Some(r) => explain(
+                &r,
+                known,
+                &mut self.seen.lock().unwrap_or_else(|p| p.into_inner()),
+            ),
+            None => Explained::Nothing,
+        };
+        if matches!(explained, Explained::Known(_)) {
+            self.masked.fetch_add(1, Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
 }
 
 /// How one mode did against one fault.
@@ -144,6 +205,9 @@ pub struct FaultScore {
     pub sweep: Option<Catch>,
     /// Generated seeds tried before the run caught it or ran out of time.
     pub seeds_tried: u64,
+    /// Known-list mode: cases only the fault made diverge that the known list explained.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub masked: Option<u64>,
 }
 
 impl FaultScore {
@@ -172,6 +236,8 @@ pub struct Score {
     pub sweep_version: String,
     pub budget_seconds: f64,
     pub references: Vec<String>,
+    /// Whether the known list was in force (faults under wasmi's own name).
+    pub known_list: bool,
     pub faults: Vec<FaultScore>,
     pub coverage: Coverage,
 }
@@ -196,7 +262,7 @@ fn blames(verdict: &Verdict, engine: &str) -> bool {
 
 /// Generated seeds in order, on `jobs` threads, until one catches the fault,
 /// the seeds run out or the budget is spent.
-fn run_mode(opts: &ScoreOptions, engines: &[Arc<dyn Engine>], name: &str) -> (Option<Catch>, u64) {
+fn run_mode(opts: &ScoreOptions, vote: &Vote) -> (Option<Catch>, u64) {
     let start = Instant::now();
     let next = AtomicU64::new(opts.seeds.start);
     let done = AtomicBool::new(false);
@@ -211,8 +277,11 @@ fn run_mode(opts: &ScoreOptions, engines: &[Arc<dyn Engine>], name: &str) -> (Op
                         if seed >= opts.seeds.end {
                             break;
                         }
-                        let result = evaluate_seed(opts.profile, seed, engines);
-                        if result.verdict.as_ref().is_ok_and(|v| blames(v, name)) {
+                        let Ok(case) = crate::source::case::TestCase::generated(opts.profile, seed) else {
+                            continue;
+                        };
+                        let (_, verdict) = run_case(&vote.engines, &case);
+                        if vote.catches(&case, &verdict) {
                             let mut best = best.lock().unwrap_or_else(|p| p.into_inner());
                             let t = start.elapsed().as_secs_f64();
                             if best.is_none_or(|(s, _)| seed < s) {
@@ -237,14 +306,14 @@ fn run_mode(opts: &ScoreOptions, engines: &[Arc<dyn Engine>], name: &str) -> (Op
 }
 
 /// The sweep's instructions in order, until one catches the fault.
-fn sweep_mode(opts: &ScoreOptions, engines: &[Arc<dyn Engine>], name: &str) -> Result<Option<Catch>> {
+fn sweep_mode(opts: &ScoreOptions, vote: &Vote) -> Result<Option<Catch>> {
     let start = Instant::now();
     for case in sweep::cases(opts.profile, |_| true)? {
         if start.elapsed() >= opts.budget {
             break;
         }
-        let (_, verdict) = run_case(engines, &case);
-        if blames(&verdict, name) {
+        let (_, verdict) = run_case(&vote.engines, &case);
+        if vote.catches(&case, &verdict) {
             let by = match &case.origin {
                 crate::source::case::Origin::Sweep { instruction, .. } => instruction.clone(),
                 other => format!("{other:?}"),
@@ -277,23 +346,50 @@ pub fn coverage(profile: Profile, seeds: u64) -> Result<Coverage> {
 /// Scores every fault, calling `each` as each one finishes.
 pub fn score(opts: &ScoreOptions, mut each: impl FnMut(&FaultScore)) -> Result<Score> {
     let mut faults = Vec::new();
+    let references = match opts.known {
+        Some(_) => KNOWN_MODE_REFERENCES.to_vec(),
+        None => REFERENCES.to_vec(),
+    };
+    let healthy = match &opts.known {
+        Some(list) => {
+            let mut names: Vec<String> = references.iter().map(|s| s.to_string()).collect();
+            names.push("wasmi".into());
+            let known = list.iter().filter_map(|e| e.cause.clone()).collect();
+            Some((engines::resolve_all(&names)?.engines, known))
+        }
+        None => None,
+    };
     for fault in &opts.faults {
-        let spec = format!("{}wasmi:{fault}", crate::execute::mutant::PREFIX);
-        let mut names: Vec<String> = REFERENCES.map(String::from).to_vec();
+        let prefix = match opts.known {
+            Some(_) => crate::execute::mutant::FAULT,
+            None => crate::execute::mutant::PREFIX,
+        };
+        let spec = format!("{prefix}wasmi:{fault}");
+        let mut names: Vec<String> = references.iter().map(|s| s.to_string()).collect();
         names.push(spec.clone());
         let resolved = engines::resolve_all(&names)?;
         let name = match (resolved.specs.last(), resolved.engines.last()) {
             (Some(last), Some(engine)) if *last == spec => engine.info().name.clone(),
             _ => anyhow::bail!("fault engine {spec} is not available here"),
         };
-        let sweep = sweep_mode(opts, &resolved.engines, &name)?;
-        let (run, seeds_tried) = run_mode(opts, &resolved.engines, &name);
+        let vote = Vote {
+            engines: resolved.engines,
+            name: name.clone(),
+            healthy: healthy.clone(),
+            seen: Mutex::new(crate::campaign::cause::Seen::new(
+                crate::campaign::attribute::FULL_SEARCHES,
+            )),
+            masked: AtomicU64::new(0),
+        };
+        let sweep = sweep_mode(opts, &vote)?;
+        let (run, seeds_tried) = run_mode(opts, &vote);
         let f = FaultScore {
             fault: fault.clone(),
             engine: name,
             run,
             sweep,
             seeds_tried,
+            masked: opts.known.is_some().then(|| vote.masked.load(Ordering::Relaxed)),
         };
         each(&f);
         faults.push(f);
@@ -302,7 +398,8 @@ pub fn score(opts: &ScoreOptions, mut each: impl FnMut(&FaultScore)) -> Result<S
         generator_version: crate::source::generate::GENERATOR_VERSION.to_string(),
         sweep_version: sweep::SWEEP_VERSION.to_string(),
         budget_seconds: opts.budget.as_secs_f64(),
-        references: REFERENCES.map(String::from).to_vec(),
+        references: references.iter().map(|s| s.to_string()).collect(),
+        known_list: opts.known.is_some(),
         coverage: coverage(opts.profile, 300)?,
         faults,
     })

@@ -33,12 +33,25 @@ pub struct Shrunk {
 
 /// Shrinks the module of the bundle in `dir` keeping its divergence signature,
 /// running engines as `isolation` says, for at most `attempts` candidates.
-pub fn shrink_bundle(dir: &Path, isolation: &Isolation, attempts: u32) -> Result<Shrunk> {
+/// With `cause` (a finding's cause text), a smaller module counts only while
+/// taking that cause's shape out of it still cures it, so the minimised
+/// module shows the finding's bug, not another one of the same signature.
+pub fn shrink_bundle(
+    dir: &Path,
+    isolation: &Isolation,
+    attempts: u32,
+    cause: Option<&str>,
+) -> Result<Shrunk> {
+    let cause = cause.and_then(crate::campaign::cause::Candidate::parse);
     let bundle = ReproBundle::load(dir)?;
     let Some(target) = bundle.verdict.divergence().map(|d| d.signature.clone()) else {
         bail!("{} is not a divergence: nothing to shrink", dir.display());
     };
-    let names: Vec<String> = bundle.engines.iter().map(|e| e.name.clone()).collect();
+    let names: Vec<String> = bundle
+        .engines
+        .iter()
+        .map(crate::execute::mutant::spec_of)
+        .collect();
     let resolved = engines::resolve_all(&names)?;
     if let Some(u) = resolved.unavailable.first() {
         bail!(
@@ -81,8 +94,14 @@ pub fn shrink_bundle(dir: &Path, isolation: &Isolation, attempts: u32) -> Result
         };
         Ok(result.map(|r| (case, r)))
     };
-    let same = |r: &CaseResult| matches!(&r.verdict, Ok(Verdict::Diverge(d)) if d.signature == target);
-    if !run(&bundle.case.wasm)?.is_some_and(|(_, r)| same(&r)) {
+    let same = |case: &TestCase, r: &CaseResult| match &r.verdict {
+        Ok(Verdict::Diverge(d)) if d.signature == target => cause.as_ref().is_none_or(|c| {
+            crate::campaign::cause::Replayer::new(&resolved.engines, case, d)
+                .is_some_and(|r| r.cure(&[c]) != crate::campaign::cause::Cure::None)
+        }),
+        _ => false,
+    };
+    if !run(&bundle.case.wasm)?.is_some_and(|(c, r)| same(&c, &r)) {
         bail!(
             "{} no longer diverges with signature {target}: nothing to shrink",
             dir.display()
@@ -95,7 +114,7 @@ pub fn shrink_bundle(dir: &Path, isolation: &Isolation, attempts: u32) -> Result
         .ok()
         .filter(|w| w.len() < bundle.case.wasm.len());
     let start = match earlier {
-        Some(w) if run(&w)?.is_some_and(|(_, r)| same(&r)) => w,
+        Some(w) if run(&w)?.is_some_and(|(c, r)| same(&c, &r)) => w,
         _ => bundle.case.wasm.clone(),
     };
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
@@ -111,7 +130,7 @@ pub fn shrink_bundle(dir: &Path, isolation: &Isolation, attempts: u32) -> Result
             if crate::source::module_info::inspect(candidate).is_err() {
                 return Ok(false);
             }
-            Ok(run(candidate)?.is_some_and(|(_, r)| same(&r)))
+            Ok(run(candidate)?.is_some_and(|(c, r)| same(&c, &r)))
         })
         .context("shrinking")?;
     let _ = std::fs::remove_file(&progress);

@@ -33,6 +33,7 @@ pub struct SweepOptions {
 /// Runs the sweep on `engines` and writes its report into `opts.out`.
 pub fn run(opts: &SweepOptions, engines: Resolved) -> Result<Report> {
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    let previous = known::previous(&opts.out);
     let _lock = crate::report::open_dir(&opts.out, &[], true)?;
     let start = Instant::now();
     let cases = &opts.cases;
@@ -116,8 +117,10 @@ pub fn run(opts: &SweepOptions, engines: Resolved) -> Result<Report> {
         perf: None,
         leads: vec![],
     };
-    crate::campaign::find_causes(&mut report, &opts.out);
+    let case_of = |i: u64| cases.get(i as usize).cloned();
+    crate::campaign::attribute::attribute(&mut report, &opts.out, &engines.engines, &opts.known, &case_of);
     known::apply(&mut report, &opts.known);
+    known::jumps(&mut report, previous.as_ref());
     write_report(&mut report, &opts.out)?;
     Ok(report)
 }

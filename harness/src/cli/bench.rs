@@ -60,7 +60,7 @@ pub fn run(opts: Opts) -> Result<i32> {
         "bench: profile {}, seeds {}, engines {}",
         profile,
         seeds,
-        opts.engines.names().join(",")
+        opts.engines.names()?.join(",")
     );
     println!(
         "{:>5}  {:>9}  {:>11}  {:>13}  {:>9}",
@@ -74,7 +74,7 @@ pub fn run(opts: Opts) -> Result<i32> {
             ..CampaignOptions::new(
                 profile,
                 seeds,
-                opts.engines.names(),
+                opts.engines.names()?,
                 out.join(format!("jobs-{jobs}")),
                 opts.isolation.isolation()?,
             )
@@ -107,7 +107,7 @@ fn conformance(suite: &str, opts: &Opts) -> Result<i32> {
         .map(|(name, text)| crate::conformance::script::parse(&name, text))
         .collect::<Result<Vec<_>, _>>()?;
     let parse = start.elapsed().as_secs_f64();
-    let resolved = crate::execute::engines::resolve_all(&opts.engines.names())?;
+    let resolved = crate::execute::engines::resolve_all(&opts.engines.names()?)?;
     let directives: usize = scripts.iter().map(|s| s.steps.len()).sum();
     println!(
         "bench: conformance {suite}: {} scripts, {directives} directives, engines {}",

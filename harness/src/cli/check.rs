@@ -100,7 +100,8 @@ impl CaseOpts {
             started,
         )?;
         report.compat = compat.map(|c| c(&results));
-        crate::campaign::find_causes(&mut report, &out);
+        let case_of = |i: u64| cases.get(i as usize).cloned();
+        crate::campaign::attribute::attribute(&mut report, &out, &resolved.engines, &known, &case_of);
         crate::campaign::known::apply(&mut report, &known);
         crate::report::write_report(&mut report, &out)?;
         report.check_compared_something(&out)?;

@@ -143,30 +143,42 @@ pub struct EngineOpts {
         value_delimiter = ';'
     )]
     pub engine_cmd: Vec<String>,
+    /// Make ENGINE itself faulty (repeatable): OP's result is corrupted, always
+    /// or when @TRIGGER holds (see `wasmgate selftest --help` for the triggers).
+    /// The engine keeps its name, code base and known-divergence entries, so a
+    /// second bug can be put beside a known one; its version says what was put in.
+    #[arg(
+        long,
+        value_name = "ENGINE:OP[@TRIGGER]",
+        env = "WASMGATE_FAULT",
+        value_delimiter = ','
+    )]
+    pub fault: Vec<String>,
 }
 
 impl EngineOpts {
-    /// The engine specs to use.
-    pub fn names(&self) -> Vec<String> {
+    /// The engine specs to use, with the faults put in.
+    pub fn names(&self) -> Result<Vec<String>> {
         let mut names = if self.engines.is_empty() {
             crate::execute::engines::default_names()
         } else {
             self.engines.clone()
         };
         names.extend(self.engine_cmd.iter().cloned());
-        names
+        crate::execute::mutant::put_faults(&mut names, &self.fault)?;
+        Ok(names)
     }
 
     /// Whether any engine was named explicitly.
     pub fn given(&self) -> bool {
-        !self.engines.is_empty() || !self.engine_cmd.is_empty()
+        !self.engines.is_empty() || !self.engine_cmd.is_empty() || !self.fault.is_empty()
     }
 
     /// Builds the engines. One the user named (in `--engines` or
     /// `--engine-cmd`) that cannot start here is an error; one that is merely
     /// among the defaults is set aside with its reason.
     pub fn resolve(&self) -> Result<Resolved> {
-        let resolved = resolve_all(&self.names())?;
+        let resolved = resolve_all(&self.names()?)?;
         let named = |engine: &str| {
             !self.engines.is_empty()
                 || self

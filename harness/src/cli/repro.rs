@@ -66,7 +66,11 @@ pub fn run(opts: Opts) -> Result<i32> {
         }
         (Some(path), _) => {
             let bundle = ReproBundle::load(path)?;
-            let names: Vec<String> = bundle.engines.iter().map(|e| e.name.clone()).collect();
+            let names: Vec<String> = bundle
+                .engines
+                .iter()
+                .map(crate::execute::mutant::spec_of)
+                .collect();
             (bundle.case, names)
         }
         (None, Some(seed)) => (
@@ -76,7 +80,7 @@ pub fn run(opts: Opts) -> Result<i32> {
         (None, None) => bail!("give a bundle path, --wasm FILE, or --seed N (with --profile P)"),
     };
     let names = if opts.engines.given() {
-        opts.engines.names()
+        opts.engines.names()?
     } else {
         default_engines
     };
@@ -101,6 +105,14 @@ pub fn run(opts: Opts) -> Result<i32> {
         "{}",
         crate::report::side_by_side::render(&case, &outcomes, &verdict)
     );
+    if let Verdict::Diverge(d) = &verdict
+        && let Some((signature, cause)) = crate::campaign::attribute::explain_case(&engines, &case, d)
+    {
+        println!(
+            "  finding {signature}: root cause {} ({}), as a report names it",
+            cause.id, cause.text
+        );
+    }
     if let Some(dir) = &opts.save {
         let infos = engines.iter().map(|e| e.info().clone()).collect();
         crate::report::bundle::ReproBundle::new(&case, infos, outcomes, verdict.clone())
@@ -141,7 +153,7 @@ fn wasi_repro(path: &std::path::Path, opts: &Opts) -> Result<i32> {
     use crate::report::wasi_bundle::WasiBundle;
     let (bundle, suite) = WasiBundle::load(path)?;
     let names: Vec<String> = if opts.engines.given() {
-        opts.engines.names()
+        opts.engines.names()?
     } else {
         bundle.engines.iter().map(|e| e.name.clone()).collect()
     };

@@ -82,7 +82,7 @@ pub fn run(opts: Opts) -> Result<i32> {
         profile: opts.profile.get(),
         seeds,
         jobs: opts.jobs.get(),
-        engines: opts.engines.names(),
+        engines: opts.engines.names()?,
         out: out.clone(),
         name,
         progress: (!opts.quiet.quiet).then_some(every),
@@ -170,10 +170,10 @@ fn check_resume(opts: &Opts, header: &crate::campaign::journal::Header) -> Resul
         let show = |s: Option<Shard>| s.map_or("no shard".to_string(), |s| format!("shard {s}"));
         return Err(clash("shard", show(opts.shard), show(header.shard)));
     }
-    if opts.engines.given() && opts.engines.names() != header.engines {
+    if opts.engines.given() && opts.engines.names()? != header.engines {
         return Err(clash(
             "engines",
-            opts.engines.names().join(","),
+            opts.engines.names()?.join(","),
             header.engines.join(","),
         ));
     }
@@ -272,6 +272,12 @@ pub fn print_summary(report: &Report, out: &std::path::Path, quiet: bool) {
         );
     }
     print_causes(report);
+    for e in &report.known_list.explained {
+        println!("known: {} explained {} case(s)", e.entry, e.cases);
+    }
+    for j in &report.known_list.jumped {
+        println!("{j}");
+    }
     for (reason, n) in &s.inconclusive_reasons {
         println!("inconclusive: {n} × {reason}");
     }

@@ -44,11 +44,26 @@ pub struct Opts {
     /// grown (memory.grow); path triggers: const, branch; one of each may combine with `+`.
     #[arg(long, env = "WASMGATE_FAULTS", value_delimiter = ',')]
     faults: Vec<String>,
+    /// With --score: score with the known-divergence list in force — each
+    /// fault goes into wasmi itself (its name, its real bugs and its known
+    /// entries kept) beside wasmtime-cranelift and wasmer-cranelift; a fault
+    /// counts only when a finding it causes is reported as new, and cases the
+    /// list explained that only the fault made diverge are counted as masked.
+    #[arg(long = "with-known", env = "WASMGATE_WITH_KNOWN", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0, default_missing_value = "true", default_value = "false")]
+    with_known: bool,
+    #[command(flatten)]
+    known: super::KnownOpt,
 }
 
 pub fn run(opts: Opts) -> Result<i32> {
     if opts.score {
         return score(&opts);
+    }
+    if opts.with_known || !opts.faults.is_empty() {
+        anyhow::bail!(
+            "--{} belongs to `selftest --score`; add --score, or drop it",
+            if opts.with_known { "with-known" } else { "faults" }
+        );
     }
     let seeds = opts.seeds.seeds.unwrap_or(SeedRange { start: 0, end: 2000 });
     let out = opts.out.or("reports/selftest");
@@ -204,7 +219,12 @@ fn score(opts: &Opts) -> Result<i32> {
         engines::resolve(&format!("{}wasmi:{fault}", crate::execute::mutant::PREFIX))?;
     }
     let out = opts.out.or("reports/score");
+    let known = match opts.with_known {
+        true => Some(crate::campaign::known::load(opts.known.known.as_deref())?),
+        false => None,
+    };
     let score_opts = ScoreOptions {
+        known,
         profile: Profile::Default,
         faults,
         budget: std::time::Duration::from_secs(opts.budget),
@@ -217,9 +237,18 @@ fn score(opts: &Opts) -> Result<i32> {
         },
     };
     eprintln!(
-        "selftest --score: {} faults injected into wasmi, each against {} with the run (seeds {}) and the sweep, at most {} s each",
+        "selftest --score: {} faults injected into wasmi{}, each against {} with the run (seeds {}) and the sweep, at most {} s each",
         score_opts.faults.len(),
-        REFERENCES.join(" and "),
+        if opts.with_known {
+            " under its own name, with the known list in force"
+        } else {
+            ""
+        },
+        if opts.with_known {
+            crate::campaign::score::KNOWN_MODE_REFERENCES.join(" and ")
+        } else {
+            REFERENCES.join(" and ")
+        },
         score_opts.seeds,
         opts.budget
     );
@@ -229,7 +258,7 @@ fn score(opts: &Opts) -> Result<i32> {
     };
     let result = score(&score_opts, |f| {
         println!(
-            "{:<28} run {:<24} sweep {:<30} {}",
+            "{:<28} run {:<24} sweep {:<30} {}{}",
             f.fault,
             show(&f.run),
             show(&f.sweep),
@@ -237,7 +266,10 @@ fn score(opts: &Opts) -> Result<i32> {
                 "caught"
             } else {
                 "NOT CAUGHT"
-            }
+            },
+            f.masked.map_or(String::new(), |m| format!(
+                ", {m} case(s) masked by the known list"
+            ))
         );
     })?;
     let n = result.faults.len();
@@ -254,6 +286,13 @@ fn score(opts: &Opts) -> Result<i32> {
             .median_seconds()
             .map_or("-".to_string(), |s| format!("{s:.1} s")),
     );
+    if result.known_list {
+        let masked: u64 = result.faults.iter().filter_map(|f| f.masked).sum();
+        println!(
+            "known list in force: {masked} case(s) masked (a fault's divergence reported as known) over {} fault(s)",
+            result.faults.iter().filter(|f| f.masked.unwrap_or(0) > 0).count()
+        );
+    }
     let c = &result.coverage;
     println!(
         "generator {}: {:.1} calls per case, {:.0} % of calls returned a value (seeds 0..{})",

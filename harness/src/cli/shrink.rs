@@ -20,8 +20,12 @@ pub struct Opts {
 }
 
 pub fn run(opts: Opts) -> Result<i32> {
-    let shrunk =
-        crate::campaign::shrink::shrink_bundle(&opts.bundle, &opts.isolation.isolation()?, opts.attempts)?;
+    let shrunk = crate::campaign::shrink::shrink_bundle(
+        &opts.bundle,
+        &opts.isolation.isolation()?,
+        opts.attempts,
+        None,
+    )?;
     println!(
         "shrink: {} kept, {} → {} bytes; replay with: wasmgate repro {}",
         shrunk.signature,

@@ -683,7 +683,7 @@ fn class_of(
             .map(|r| format!("->{r}"))
             .unwrap_or_default()
     };
-    match kind {
+    let class = match kind {
         DivergenceKind::Trap | DivergenceKind::ReturnVsTrap | DivergenceKind::Instantiation => {
             let mut traps: Vec<String> = groups
                 .iter()
@@ -725,5 +725,20 @@ fn class_of(
             _ => "call".into(),
         },
         _ => String::new(),
+    };
+    // A sweep case holds one instruction in one form per export (`i32.eqz
+    // select`, `i32.shl const1#3`): the export, less the boundary value's
+    // number, says which instruction and form diverged, so two bugs in one
+    // engine get two signatures.
+    match (&case.origin, case.calls.get(step.wrapping_sub(2))) {
+        (crate::source::case::Origin::Sweep { .. }, Some(call)) => {
+            let form: Vec<String> = call
+                .export
+                .split(' ')
+                .map(|w| w.split('#').next().unwrap_or(w).to_string())
+                .collect();
+            format!("{class} at {}", form.join(" "))
+        }
+        _ => class,
     }
 }

@@ -24,8 +24,12 @@ use wasmgate_runners::{Compiled, Engine, EngineInfo, Failure, InstanceId, Module
 
 /// The prefix that selects a result-corrupting engine.
 pub const PREFIX: &str = "mutant:";
+/// The prefix of a result-corrupting engine that keeps its inner engine's
+/// name (`--fault ENGINE:OP`): the engine itself is faulty, with its code
+/// base and its known-divergence entries.
+pub const FAULT: &str = "fault:";
 /// The prefixes of every fault-injecting engine.
-pub const PREFIXES: [&str; 3] = [PREFIX, "crash:", "hang:"];
+pub const PREFIXES: [&str; 4] = [PREFIX, FAULT, "crash:", "hang:"];
 
 /// What the wrapper does wrong.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -182,6 +186,7 @@ impl MutantEngine {
     pub fn parse(spec: &str, build: impl Fn(&str) -> Result<Arc<dyn Engine>>) -> Result<Self> {
         let (prefix, fault) = [
             ("mutant:", Fault::Corrupt),
+            (FAULT, Fault::Corrupt),
             ("crash:", Fault::Crash),
             ("hang:", Fault::Hang),
         ]
@@ -210,10 +215,19 @@ impl MutantEngine {
             *slot = t;
         }
         let inner = build(inner)?;
-        let info = EngineInfo {
-            name: format!("{prefix}{}:{op}", inner.info().name),
-            version: inner.info().version.clone(),
-            features: inner.info().features.clone(),
+        let info = if prefix == FAULT {
+            // The name stays; the version says what was put in (see `spec_of`).
+            EngineInfo {
+                name: inner.info().name.clone(),
+                version: format!("{}{FAULT_MARK}{op})", inner.info().version),
+                features: inner.info().features.clone(),
+            }
+        } else {
+            EngineInfo {
+                name: format!("{prefix}{}:{op}", inner.info().name),
+                version: inner.info().version.clone(),
+                features: inner.info().features.clone(),
+            }
         };
         Ok(MutantEngine {
             inner,
@@ -253,6 +267,47 @@ impl MutantEngine {
     pub fn op(&self) -> &str {
         &self.op
     }
+}
+
+/// What a faulty engine's version carries per fault: `2.0.0 (fault: i32.clz@zero)`.
+const FAULT_MARK: &str = " (fault: ";
+
+/// The spec that builds the engine `info` describes again: its name, wrapped
+/// in the faults its version says were put into it.
+pub fn spec_of(info: &EngineInfo) -> String {
+    let mut spec = info.name.clone();
+    for part in info.version.split(FAULT_MARK).skip(1) {
+        let op = part.split(')').next().unwrap_or(part);
+        spec = format!("{FAULT}{spec}:{op}");
+    }
+    spec
+}
+
+/// Puts each `--fault ENGINE:OP[@TRIGGER]` into ENGINE among `specs`, which
+/// keeps its name: `wasmi` becomes `fault:wasmi:OP`.
+pub fn put_faults(specs: &mut [String], faults: &[String]) -> Result<()> {
+    fn innermost(spec: &str) -> &str {
+        match spec.strip_prefix(FAULT) {
+            Some(rest) => innermost(rest.rsplit_once(':').map_or(rest, |(e, _)| e)),
+            None => spec,
+        }
+    }
+    for fault in faults {
+        let Some((engine, op)) = fault
+            .split_once(':')
+            .filter(|(e, o)| !e.is_empty() && !o.is_empty())
+        else {
+            bail!("--fault `{fault}` must look like ENGINE:OP[@TRIGGER], e.g. wasmi:i32.clz@zero");
+        };
+        let Some(spec) = specs.iter_mut().find(|s| innermost(s) == engine) else {
+            bail!(
+                "--fault `{fault}` names engine `{engine}`, which is not among this run's engines ({})",
+                specs.iter().map(|s| innermost(s)).collect::<Vec<_>>().join(", ")
+            );
+        };
+        *spec = format!("{FAULT}{spec}:{op}");
+    }
+    Ok(())
 }
 
 struct Rewriter<'a> {

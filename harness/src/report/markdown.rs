@@ -148,6 +148,18 @@ impl Report {
                 let _ = writeln!(md, "\n</details>\n");
             }
         }
+        if !self.known_list.explained.is_empty() {
+            let _ = writeln!(
+                md,
+                "\n## Known divergences\n\nEach case was explained on its own: its divergence goes away once the entry's cause is taken out of its module.\n\n| entry | cases explained |\n|---|---:|"
+            );
+            for e in &self.known_list.explained {
+                let _ = writeln!(md, "| `{}` | {} |", e.entry, e.cases);
+            }
+            for j in &self.known_list.jumped {
+                let _ = writeln!(md, "\n- ⚠️ {j}");
+            }
+        }
         if !self.known_list.expired.is_empty() {
             let _ = writeln!(md, "\n## Expired known divergences (these fail the gate)\n");
             for e in &self.known_list.expired {

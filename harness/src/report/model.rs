@@ -10,7 +10,7 @@ use wasmgate_runners::EngineInfo;
 
 /// Version of the report schema; bumped (with a README changelog line) on any
 /// change a consumer could notice.
-pub const REPORT_SCHEMA_VERSION: u32 = 6;
+pub const REPORT_SCHEMA_VERSION: u32 = 7;
 
 /// Exit codes, as documented in the README.
 pub mod exit {
@@ -549,7 +549,8 @@ pub struct WasiProgramRuns {
     pub seeds: SeedRange,
 }
 
-/// Known-divergence entries that matched nothing, or are past their date.
+/// What the known-divergence list did: entries that matched nothing, or are
+/// past their date, and how many cases each entry explained.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct KnownList {
     /// Signatures of entries no finding matched (fixed since, or not reached
@@ -559,6 +560,21 @@ pub struct KnownList {
     /// One sentence per entry past its `expires` date: each fails the gate.
     #[serde(default)]
     pub expired: Vec<String>,
+    /// Per entry that matched: how many cases it explained.
+    #[serde(default)]
+    pub explained: Vec<Explained>,
+    /// One sentence per entry that explained more cases than in the previous
+    /// report written to the same folder over the same seeds (not failing).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub jumped: Vec<String>,
+}
+
+/// How many cases one known-divergence entry explained.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Explained {
+    /// The entry's cause id or signature.
+    pub entry: String,
+    pub cases: u64,
 }
 
 impl KnownList {
