@@ -241,9 +241,9 @@ pub struct IsolationOpts {
     #[arg(long, env = "WASMGATE_IN_PROCESS", value_parser = BoolishValueParser::new(), num_args = 0, default_missing_value = "true", default_value = "false")]
     pub in_process: bool,
     /// Wall-clock limit per case (conformance: per directive) in a worker
-    /// process, in seconds; past it the worker is killed and the case is a
-    /// `hang` finding (the directive a `hang` failure).
-    #[arg(long, default_value_t = 20, env = "WASMGATE_TIMEOUT", value_parser = clap::value_parser!(u64).range(1..))]
+    /// process, in seconds (at most a day); past it the worker is killed and
+    /// the case is a `hang` finding (the directive a `hang` failure).
+    #[arg(long, default_value_t = 20, env = "WASMGATE_TIMEOUT", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
 }
 
@@ -270,9 +270,9 @@ pub struct VectorsOpt {
     /// with expected results (repeatable; comma-separated in the variable).
     #[arg(long, value_name = "FILE", env = "WASMGATE_VECTORS", value_delimiter = ',')]
     pub vectors: Vec<PathBuf>,
-    /// Seeded boundary-heavy calls per export, after the vectors' calls
-    /// [default: 3, or 0 with --vectors].
-    #[arg(long, value_name = "N", env = "WASMGATE_CALLS")]
+    /// Seeded boundary-heavy calls per export, after the vectors' calls, at
+    /// most 100 000 [default: 3, or 0 with --vectors].
+    #[arg(long, value_name = "N", env = "WASMGATE_CALLS", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=100_000))]
     pub calls: Option<usize>,
     /// Seed of the seeded calls' arguments.
     #[arg(long, default_value_t = 0, env = "WASMGATE_SEED")]

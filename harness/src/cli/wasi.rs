@@ -37,13 +37,13 @@ pub struct Opts {
     #[arg(long, default_value_t = 0, requires = "random_args")]
     seed: u64,
     /// Runs with --random-args.
-    #[arg(long, default_value_t = 100, requires = "random_args")]
+    #[arg(long, default_value_t = 100, requires = "random_args", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     count: u64,
     /// WASI runtimes, comma-separated [default: every one in this build].
     #[arg(long, env = "WASMGATE_WASI_ENGINES", value_delimiter = ',')]
     engines: Vec<String>,
     /// Wall time one run may take, in seconds.
-    #[arg(long, default_value_t = super::super::wasi::RUN_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = super::super::wasi::RUN_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..=86_400))]
     timeout: u64,
     /// Known-divergence list (TOML) for these programs' findings [default: none].
     #[arg(long, env = "WASMGATE_WASI_KNOWN")]
@@ -82,8 +82,8 @@ fn suites(opts: &Opts) -> Result<Vec<WasiSuite>> {
         let wasm = wasi_case::read_program(target)?;
         let mut env = Vec::new();
         for pair in &opts.env {
-            let Some((k, v)) = pair.split_once('=') else {
-                bail!("--env {pair}: expected NAME=VALUE");
+            let Some((k, v)) = pair.split_once('=').filter(|(k, _)| !k.is_empty()) else {
+                bail!("--env {pair}: expected NAME=VALUE with a name");
             };
             env.push((k.to_string(), v.to_string()));
         }

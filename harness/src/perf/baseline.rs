@@ -33,8 +33,11 @@ pub struct Baseline {
 
 /// The file a baseline NAME stands for.
 pub fn path_of(dir: &Path, name: &str) -> Result<PathBuf> {
-    if name.contains('/') || name.ends_with(".json") {
+    if name.ends_with(".json") {
         return Ok(PathBuf::from(name));
+    }
+    if name.contains('/') {
+        bail!("`{name}` is neither a baseline name nor a path to a .json file");
     }
     if name.is_empty()
         || !name

@@ -31,6 +31,8 @@ const OWNED: &[&str] = &[
     "report.html",
     "journal.jsonl",
     "findings",
+    // `selftest`'s crash-and-hang run, a report folder of its own inside.
+    "isolation",
     LOCK,
 ];
 
