@@ -180,17 +180,29 @@ fn a_fused_branch_fault_is_one_cause_and_the_known_list_can_name_it() {
         "the fault shows in several signatures: {}",
         mutant.len()
     );
+    // One cause per shape the fault takes: feeding a branch, feeding a select.
     let mut causes: Vec<&str> = mutant.iter().filter_map(|f| f["cause"]["id"].as_str()).collect();
     causes.sort();
     causes.dedup();
-    assert_eq!(causes.len(), 1, "{} signatures, causes {causes:?}", mutant.len());
-    let text = mutant[0]["cause"]["text"].as_str().unwrap();
-    assert_eq!(text, "wasmi: i32.lt_u feeding a branch or select");
     assert!(
-        stdout(&o).contains(&format!("cause {}", causes[0])),
-        "{}",
-        stdout(&o)
+        (1..=2).contains(&causes.len()),
+        "{} signatures, causes {causes:?}",
+        mutant.len()
     );
+    for f in &mutant {
+        let text = f["cause"]["text"].as_str().unwrap_or("");
+        assert!(
+            [
+                "wasmi: i32.lt_u feeding a branch",
+                "wasmi: i32.lt_u feeding a select"
+            ]
+            .contains(&text),
+            "{text}"
+        );
+    }
+    for c in &causes {
+        assert!(stdout(&o).contains(&format!("cause {c}")), "{}", stdout(&o));
+    }
     // Naming the cause in the known list makes every one of its findings
     // known — with wasmi's own bug (inside the mutant too) listed beside it,
     // since a case where that one hides behind the fault is not explained by
@@ -198,10 +210,11 @@ fn a_fused_branch_fault_is_one_cause_and_the_known_list_can_name_it() {
     let known = dir.path().join("known.toml");
     std::fs::write(
         &known,
-        format!(
-            "[[divergence]]\ncause = \"{}\"\nreason = \"injected\"\n\n[[divergence]]\ncause = \"cause-b3cd7e47\"\nreason = \"wasmi's own\"\n",
-            causes[0]
-        ),
+        causes
+            .iter()
+            .chain(&["cause-fc0f0c68"])
+            .map(|c| format!("[[divergence]]\ncause = \"{c}\"\nreason = \"injected, or wasmi's own\"\n\n"))
+            .collect::<String>(),
     )
     .unwrap();
     let again = dir.path().join("again");
@@ -356,7 +369,7 @@ fn a_known_bug_never_hides_a_new_one() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|e| e["entry"] == "cause-b3cd7e47" && e["cases"].as_u64() == Some(cases(&known_after))),
+            .any(|e| e["entry"] == "cause-fc0f0c68" && e["cases"].as_u64() == Some(cases(&known_after))),
         "{explained}"
     );
 }
@@ -379,9 +392,9 @@ fn fault_flags_are_checked() {
 }
 
 /// `selftest --score --with-known` puts each fault into wasmi under its own
-/// name with the known list in force, and counts what the list masked: a
-/// fault in the very shape of a known cause is masked (the list cannot tell
-/// two bugs of one shape apart), one in another shape is caught.
+/// name with the known list in force and counts what the list masked; a
+/// fault in the known bug's operator (`i32.eqz` feeding a branch, where the
+/// known cause is `i32.eqz` feeding a `select`) is still caught.
 #[test]
 fn the_mutation_score_with_the_known_list_in_force_counts_masked_cases() {
     let dir = tempfile::tempdir().unwrap();
@@ -398,15 +411,15 @@ fn the_mutation_score_with_the_known_list_in_force_counts_masked_cases() {
         out.to_str().unwrap(),
     ]);
     let text = stdout(&o);
-    assert_eq!(code(&o), 1, "one fault is masked: {text}\n{}", stderr(&o));
+    assert_eq!(code(&o), 0, "{text}\n{}", stderr(&o));
     assert!(stderr(&o).contains("under its own name, with the known list in force"));
-    assert!(text.contains("mutation score: 1 of 2 faults caught"), "{text}");
-    assert!(text.contains("not caught: i32.eqz@branch"), "{text}");
+    assert!(text.contains("mutation score: 2 of 2 faults caught"), "{text}");
     let score: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("score.json")).unwrap()).unwrap();
     assert_eq!(score["known_list"], true);
     let faults = score["faults"].as_array().unwrap();
     assert_eq!(faults[0]["engine"], "wasmi");
     assert_eq!(faults[0]["masked"], 0, "{faults:?}");
-    assert!(faults[1]["masked"].as_u64().unwrap() > 0, "{faults:?}");
+    assert!(faults[1]["masked"].is_u64(), "{faults:?}");
+    assert!(text.contains("case(s) masked by the known list"), "{text}");
 }

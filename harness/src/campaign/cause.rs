@@ -5,9 +5,9 @@
 //! disagreed); one engine bug shows in many places, and two bugs can show in
 //! the same place. A cause is found by taking code shapes out of a case's
 //! module, one operator at a time, without changing what the module means
-//! ([`unshape`]): a comparison that fed a branch or `select` gets
-//! `(i32.const 0) (i32.or)` in between, a constant operand goes through a
-//! local. When the engines then agree, that operator in that shape is (part
+//! ([`unshape`]): a comparison that fed a branch (`br_if`, `if`) or a
+//! `select` — two shapes — gets `(i32.const 0) (i32.or)` in between, a
+//! constant operand goes through a local. When the engines then agree, that operator in that shape is (part
 //! of) the cause, `cause-xxxxxxxx`, which reports show and the
 //! known-divergence list can name.
 //!
@@ -84,17 +84,17 @@ pub enum Cure {
 pub struct Candidate {
     pub shape: Shape,
     pub op: String,
-    /// `wasmi: i32.eqz feeding a branch or select`.
+    /// `wasmi: i32.eqz feeding a select`.
     pub text: String,
 }
 
 impl Candidate {
-    /// The shape a cause text names (`wasmi: i32.eqz feeding a branch or
-    /// select`, with or without the words of [`HID`]).
+    /// The shape a cause text names (`wasmi: i32.eqz feeding a select`,
+    /// with or without the words of [`HID`]).
     pub fn parse(text: &str) -> Option<Candidate> {
         let plain = text.strip_suffix(&format!(", {HID}")).unwrap_or(text);
         let (_, shape_text) = plain.split_once(": ")?;
-        for shape in [Shape::FeedsBranch, Shape::ConstOperand] {
+        for shape in Shape::ALL {
             let suffix = shape.describe("");
             if let Some(op) = shape_text.strip_suffix(&suffix)
                 && !op.is_empty()
@@ -169,7 +169,7 @@ impl<'a> Replayer<'a> {
     /// Every operator in every shape of the case's module.
     pub fn candidates(&self) -> Vec<Candidate> {
         let mut out = Vec::new();
-        for shape in [Shape::FeedsBranch, Shape::ConstOperand] {
+        for shape in Shape::ALL {
             for op in in_shape(&self.case.wasm, shape) {
                 let text = format!("{}: {}", self.bases, shape.describe(&op));
                 out.push(Candidate { shape, op, text });

@@ -277,7 +277,7 @@ pub struct Summary {
 pub struct Cause {
     /// `cause-xxxxxxxx`: the same for every finding of the same cause.
     pub id: String,
-    /// `wasmi: i32.eqz feeding a branch or select`.
+    /// `wasmi: i32.eqz feeding a select`.
     pub text: String,
     /// Other shapes whose removal also made the engines agree, as cause ids
     /// (`cause-… (text)`); a known-divergence entry naming one of them matches too.

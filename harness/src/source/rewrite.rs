@@ -142,18 +142,35 @@ pub fn op_name(op: &wasmparser::Operator) -> String {
 /// Code shapes engines compile down their own paths.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Shape {
-    /// An operator whose result feeds `br_if`, `if` or `select` right after it.
+    /// An operator whose result feeds `br_if` or `if` right after it.
     FeedsBranch,
+    /// An operator whose result feeds `select` right after it (engines
+    /// compile a conditional move apart from a jump).
+    FeedsSelect,
     /// An operator whose last operand is a constant pushed right before it.
     ConstOperand,
 }
 
 impl Shape {
+    /// Every shape, in the order causes are searched.
+    pub const ALL: [Shape; 3] = [Shape::FeedsBranch, Shape::FeedsSelect, Shape::ConstOperand];
+
     /// Words for "OP in this shape".
     pub fn describe(self, op: &str) -> String {
         match self {
-            Shape::FeedsBranch => format!("{op} feeding a branch or select"),
+            Shape::FeedsBranch => format!("{op} feeding a branch"),
+            Shape::FeedsSelect => format!("{op} feeding a select"),
             Shape::ConstOperand => format!("{op} with a constant operand"),
+        }
+    }
+
+    /// Whether the operator after `op` makes the shape (for the feeding shapes).
+    fn fed(self, next: Option<&wasmparser::Operator>) -> bool {
+        use wasmparser::Operator as O;
+        match self {
+            Shape::FeedsBranch => matches!(next, Some(O::BrIf { .. } | O::If { .. })),
+            Shape::FeedsSelect => matches!(next, Some(O::Select | O::TypedSelect { .. })),
+            Shape::ConstOperand => false,
         }
     }
 }
@@ -260,7 +277,7 @@ pub fn in_shape(wasm: &[u8], shape: Shape) -> std::collections::BTreeSet<String>
     for ops in bodies(wasm).unwrap_or_default() {
         for (i, op) in ops.iter().enumerate() {
             let hit = match shape {
-                Shape::FeedsBranch => feeds_branch(ops.get(i + 1)),
+                Shape::FeedsBranch | Shape::FeedsSelect => shape.fed(ops.get(i + 1)),
                 Shape::ConstOperand => i > 0 && const_type(&ops[i - 1]).is_some(),
             };
             let name = op_name(op);
@@ -310,9 +327,9 @@ pub fn unshape(wasm: &[u8], op: &str, shape: Shape) -> Result<Vec<u8>> {
                             f.instruction(&I::LocalGet(count + t as u32));
                         }
                     }
-                    Shape::FeedsBranch => {
+                    Shape::FeedsBranch | Shape::FeedsSelect => {
                         f.instruction(&self.instruction(op.clone())?);
-                        if this && feeds_branch(ops.get(i + 1)) {
+                        if this && self.shape.fed(ops.get(i + 1)) {
                             f.instruction(&I::I32Const(0));
                             f.instruction(&I::I32Or);
                         }
