@@ -279,8 +279,9 @@ pub struct Cause {
     pub id: String,
     /// `wasmi: i32.eqz feeding a select`.
     pub text: String,
-    /// Other shapes whose removal also made the engines agree, as cause ids
-    /// (`cause-… (text)`); a known-divergence entry naming one of them matches too.
+    /// Read from schema-6 reports only (other cures of the representative
+    /// case); each case now gets one cause, so new reports leave it empty and
+    /// no known-divergence entry matches through it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub also: Vec<String>,
 }
