@@ -9,6 +9,7 @@ use wasmgate_harness::compare::Verdict;
 use wasmgate_harness::compare::judge::run_case;
 use wasmgate_harness::execute::engines;
 use wasmgate_harness::source::case::{Origin, TestCase};
+use wasmgate_harness::source::edge_ops::Allowed;
 use wasmgate_harness::source::edges::{Plan, plant};
 
 /// A call's result with NaN payloads canonicalised.
@@ -48,6 +49,11 @@ fn planted_edge_snippets_keep_a_correct_engines_results() {
         identity: true,
         operand: false,
         data: 0,
+        ops: 256,
+        allowed: Allowed {
+            sign_extension: true,
+            saturating: true,
+        },
     };
     // Not wasmi: the checked snippets put `i32.eqz` before `select`, the
     // shape its known miscompilation needs.
@@ -57,7 +63,8 @@ fn planted_edge_snippets_keep_a_correct_engines_results() {
     let vote = engines::resolve_all(&names).unwrap().engines;
     for stream in 0..8 {
         let mut rng = wasmgate_harness::source::generate::rng(stream, 3);
-        let planted = plant(&original, plan, &mut rng, false, u32::MAX).unwrap();
+        let mut ops_rng = wasmgate_harness::source::generate::rng(stream, 4);
+        let planted = plant(&original, plan, &mut rng, &mut ops_rng, false, u32::MAX).unwrap();
         assert!(planted.len() > original.len() + 40, "snippets were planted");
         let case =
             |wasm: Vec<u8>| TestCase::from_module(Origin::File { path: "edges".into() }, wasm, stream, 40);

@@ -25,8 +25,11 @@
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::RngCore;
 use wasm_encoder::reencode::{Error as ReencodeError, Reencode, utils};
-use wasm_encoder::{CodeSection, DataSection, Function, Ieee32, Ieee64, Instruction as I, ValType};
+use wasm_encoder::{CodeSection, DataSection, Function, Ieee32, Ieee64, Instruction as I};
 use wasmparser::Operator as O;
+
+use crate::source::edge_ops::{Allowed, EdgeOps};
+use crate::source::edge_values::{F32S, F64S, I32S, I64S, Ty};
 
 /// What the rewrite may plant, chosen per seed.
 #[derive(Clone, Copy, Debug)]
@@ -39,128 +42,12 @@ pub struct Plan {
     pub operand: bool,
     /// Chance in 4 that a data segment's bytes become boundary patterns.
     pub data: u32,
-}
-
-/// Boundary constants per type.
-const I32S: [i32; 20] = [
-    0,
-    1,
-    -1,
-    2,
-    -2,
-    i32::MIN,
-    i32::MAX,
-    i32::MIN + 1,
-    31,
-    32,
-    33,
-    63,
-    64,
-    0x80,
-    0xff,
-    0xffff,
-    0x8000,
-    0x7fff_ffff - 1,
-    0x0001_0000,
-    0x5555_5555,
-];
-const I64S: [i64; 20] = [
-    0,
-    1,
-    -1,
-    2,
-    -2,
-    i64::MIN,
-    i64::MAX,
-    i64::MIN + 1,
-    31,
-    32,
-    63,
-    64,
-    65,
-    0xffff_ffff,
-    0x8000_0000,
-    -0x8000_0000,
-    0x1_0000_0000,
-    0x7fff_ffff,
-    i32::MIN as i64 - 1,
-    0x5555_5555_5555_5555,
-];
-const F32S: [f32; 22] = [
-    0.0,
-    -0.0,
-    1.0,
-    -1.0,
-    0.5,
-    -0.5,
-    1.5,
-    2.5,
-    -2.5,
-    f32::INFINITY,
-    f32::NEG_INFINITY,
-    f32::NAN,
-    f32::MIN_POSITIVE,
-    1.0e-45, // smallest subnormal
-    f32::MAX,
-    f32::MIN,
-    2147483648.0,  // 2^31
-    -2147483648.0, // -2^31
-    2147483520.0,  // largest below 2^31
-    4294967296.0,  // 2^32
-    9.223372e18,   // 2^63
-    16777217.0,    // first integer f32 rounds
-];
-const F64S: [f64; 22] = [
-    0.0,
-    -0.0,
-    1.0,
-    -1.0,
-    0.5,
-    -0.5,
-    1.5,
-    2.5,
-    -2.5,
-    f64::INFINITY,
-    f64::NEG_INFINITY,
-    f64::NAN,
-    f64::MIN_POSITIVE,
-    5e-324, // smallest subnormal
-    f64::MAX,
-    f64::MIN,
-    2147483648.0,
-    -2147483649.0,
-    4294967295.5,
-    9.223_372_036_854_776e18, // 2^63
-    18446744073709551616.0,   // 2^64
-    9007199254740993.0,       // 2^53 + 1
-];
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Ty {
-    I32,
-    I64,
-    F32,
-    F64,
-}
-
-impl Ty {
-    fn val(self) -> ValType {
-        match self {
-            Ty::I32 => ValType::I32,
-            Ty::I64 => ValType::I64,
-            Ty::F32 => ValType::F32,
-            Ty::F64 => ValType::F64,
-        }
-    }
-    fn is_int(self) -> bool {
-        matches!(self, Ty::I32 | Ty::I64)
-    }
-    fn width(self) -> i64 {
-        match self {
-            Ty::I32 | Ty::F32 => 32,
-            _ => 64,
-        }
-    }
+    /// Chance in 1024 of a self-checking edge operation
+    /// ([`crate::source::edge_ops`]) after each eligible instruction, drawn
+    /// from its own stream so the other snippets stay as they were.
+    pub ops: u32,
+    /// Operations beyond the MVP the seed's features allow.
+    pub allowed: Allowed,
 }
 
 /// The result type of an operator, if it is a scalar one the rewrite knows.
@@ -595,6 +482,7 @@ impl Snippets<'_> {
 
 struct Rewriter<'a> {
     rng: &'a mut ChaCha8Rng,
+    ops_rng: &'a mut ChaCha8Rng,
     plan: Plan,
     traps: bool,
     fuel: u32,
@@ -612,8 +500,10 @@ impl Reencode for Rewriter<'_> {
         let params = self.params.next().unwrap_or(0);
         let (mut locals, count) = crate::source::rewrite::declared_locals(self, &func, params)?;
         let scratch = [count, count + 1, count + 2, count + 3];
-        for ty in [Ty::I32, Ty::I64, Ty::F32, Ty::F64] {
-            locals.push((1, ty.val()));
+        for _ in 0..3 {
+            for ty in [Ty::I32, Ty::I64, Ty::F32, Ty::F64] {
+                locals.push((1, ty.val()));
+            }
         }
         let mut f = Function::new(locals);
         let mut snippets = Snippets {
@@ -622,6 +512,13 @@ impl Reencode for Rewriter<'_> {
             traps: self.traps,
             scratch,
         };
+        let mut ops = EdgeOps {
+            rng: self.ops_rng,
+            allowed: self.plan.allowed,
+            value: scratch,
+            lhs: scratch.map(|s| s + 4),
+            rhs: scratch.map(|s| s + 8),
+        };
         let mut fuel = crate::source::rewrite::FuelWindow::new(Some(self.fuel));
         for op in crate::source::rewrite::operators(&func)? {
             let ty = if fuel.step(&op) { None } else { result_of(&op) };
@@ -629,6 +526,11 @@ impl Reencode for Rewriter<'_> {
             if let Some(ty) = ty {
                 for i in snippets.after(ty) {
                     f.instruction(&i);
+                }
+                if ops.rng.next_u32() % 1024 < self.plan.ops {
+                    for i in ops.after(ty) {
+                        f.instruction(&i);
+                    }
                 }
             }
         }
@@ -687,12 +589,14 @@ fn patterned(rng: &mut ChaCha8Rng, len: usize) -> Vec<u8> {
 }
 
 /// Plants snippets and data patterns in `wasm` per `plan`, drawing from `rng`.
+/// `ops_rng` draws the self-checking edge operations.
 /// `traps`: whether the module may trap (else only value-preserving snippets);
 /// `fuel`: the fuel global, whose instrumentation is left alone.
 pub fn plant(
     wasm: &[u8],
     plan: Plan,
     rng: &mut ChaCha8Rng,
+    ops_rng: &mut ChaCha8Rng,
     traps: bool,
     fuel: u32,
 ) -> anyhow::Result<Vec<u8>> {
@@ -701,6 +605,7 @@ pub fn plant(
     let mut module = wasm_encoder::Module::new();
     let mut rewriter = Rewriter {
         rng,
+        ops_rng,
         plan,
         traps,
         fuel,

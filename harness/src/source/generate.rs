@@ -5,9 +5,11 @@
 //! snippets this seed may use, within its profile) → ChaCha8 byte stream
 //! (odd seeds: trap-free code) → `arbitrary::Unstructured` → wasm-smith module →
 //! fuel instrumentation (`ensure_termination`) → edge values planted in code
-//! and data ([`crate::source::edges`], stream 3) → the fuel global exported as
+//! and data ([`crate::source::edges`], stream 3), with self-checking edge
+//! operations among them ([`crate::source::edge_ops`], stream 4) → the fuel global exported as
 //! [`FUEL_GLOBAL`] so the executor can refill it before each call.
 
+use crate::source::edge_ops::Allowed;
 use crate::source::edges::{self, Plan};
 use crate::source::profile::{CALL_FUEL, Profile};
 use anyhow::{Context, Result};
@@ -18,7 +20,7 @@ use wasmgate_runners::Feature;
 
 /// Changes whenever the same seed could produce different bytes: our own
 /// revision, plus the wasm-smith version whose output we depend on.
-pub const GENERATOR_VERSION: &str = "wasmgate-gen-2+wasm-smith-0.263.0";
+pub const GENERATOR_VERSION: &str = "wasmgate-gen-3+wasm-smith-0.263.0";
 
 /// Name under which a generated module exports its fuel global.
 pub const FUEL_GLOBAL: &str = "__wasmgate_fuel";
@@ -43,6 +45,8 @@ pub mod streams {
     pub const SWARM: u64 = 2;
     /// Edge values planted in the module.
     pub const EDGES: u64 = 3;
+    /// Self-checking edge operations planted in the module.
+    pub const EDGE_OPS: u64 = 4;
 }
 
 /// What one seed may use (swarm testing: each seed enables a random subset of
@@ -107,6 +111,16 @@ pub fn swarm(profile: Profile, seed: u64) -> Swarm {
         identity: forms[1],
         operand: forms[2],
         data: [0, 2, 4][rng.next_u32() as usize % 3],
+        ops: 0,
+        allowed: Allowed {
+            sign_extension: features.contains(&Feature::SignExtension),
+            saturating: features.contains(&Feature::SaturatingFloatToInt),
+        },
+    };
+    // Drawn last, so the earlier choices of every seed stay as they were.
+    let plan = Plan {
+        ops: [0, 24, 48, 96][rng.next_u32() as usize % 4],
+        ..plan
     };
     Swarm {
         features,
@@ -148,6 +162,7 @@ pub fn module(profile: Profile, seed: u64) -> Result<Vec<u8>> {
         &module.to_bytes(),
         swarm.plan,
         &mut rng(seed, streams::EDGES),
+        &mut rng(seed, streams::EDGE_OPS),
         seed.is_multiple_of(2),
         fuel,
     )?;
@@ -176,22 +191,22 @@ mod tests {
             (
                 Profile::Default,
                 1,
-                "c868163b3b4bb710301ae6d6e2e8e6f68fd2a576eba415590f79ae37227e32dd",
+                "10d6656ca69d5c8b56f6e20f4f70700f0736d77ada4cb83785bed104e881026e",
             ),
             (
                 Profile::Default,
                 42,
-                "41965ea28838043fb04a508cebe5e2fa74338eb9f9420b5d7fc763501f55e77f",
+                "0da1511c10b49db397657f006ee613f65762aa24ec63d49c6f8dacc7e07d8927",
             ),
             (
                 Profile::Mvp,
                 42,
-                "a273b76e9b18abc6c7c8565b96eab5fe5700fc99ff801e35bf70189125cae9a2",
+                "743b36a0bcc75917df7c53daeccd9f54a801d80d8363a5744ad5b9d6f4b2884b",
             ),
             (
                 Profile::Simd,
                 42,
-                "d9e02ee6733f9a2cdf47dabca20bf43e31e5389cce9bb025a6ab383041a97fe5",
+                "27afa73951811318001c78eabef50ee35ce5fd44547cf062f3a56d1a635fdd7e",
             ),
         ];
         let wrong: Vec<String> = pinned

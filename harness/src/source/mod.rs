@@ -7,6 +7,8 @@
 //! carries its [`Origin`](case::Origin) so it can be rebuilt or replayed.
 
 pub mod case;
+pub mod edge_ops;
+pub mod edge_values;
 pub mod edges;
 pub mod expect;
 pub mod fuzz_input;
