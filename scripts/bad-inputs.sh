@@ -63,6 +63,16 @@ printf '[[divergence]]\nsignature = "x"\nreason = "r"\nversions = "<2"\n' > "$w/
 printf '[profile.default]\nengnes = ["wasmi"]\n' > "$w/config-key.toml"
 printf '[profile.default]\njobs = [1, 2]\n' > "$w/config-list.toml"
 printf '(module (func (export "f") (param i32) (result i32) local.get 0))' > "$w/id.wat"
+printf '(module)' > "$w/noexports.wat"
+printf '(module (func (export "spin") (loop (br 0))))' > "$w/spin.wat"
+# A bundle whose call names an export its module lacks: a replay would "agree".
+mkdir -p "$w/b4"; cp -r "$bundle". "$w/b4/"
+python3 - "$w/b4/bundle.json" <<'PY'
+import json, sys
+b = json.load(open(sys.argv[1]))
+b["case"]["calls"][0]["export"] = "no-such-export"
+json.dump(b, open(sys.argv[1], "w"))
+PY
 
 inputs=(
   "repro --wasm $w/truncated.wasm"
@@ -74,6 +84,10 @@ inputs=(
   "repro $w/b2"
   "repro $w/b3"
   "repro $w/nonexistent"
+  "repro $w/b4"
+  "repro --wasm $w/spin.wat --engines $E --timeout 1"
+  "check $w/noexports.wat --engines $E"
+  "check --calls 0 $w/id.wat --engines $E"
   "repro"
   "repro --seed x"
   "repro --fuzz-input $w/nonexistent"

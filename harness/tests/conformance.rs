@@ -295,3 +295,30 @@ fn a_baseline_turns_only_regressions_into_gate_failures() {
     ]);
     assert_eq!(code(&bad), 2);
 }
+
+#[test]
+fn an_invoke_of_a_missing_export_fails_on_every_engine_never_a_silent_skip() {
+    let dir = tempfile::tempdir().unwrap();
+    let wast = dir.path().join("missing.wast");
+    std::fs::write(
+        &wast,
+        "(module (func (export \"f\") (result i32) i32.const 1))\n(assert_return (invoke \"g\") (i32.const 1))\n",
+    )
+    .unwrap();
+    let out = dir.path().join("r");
+    let o = wasmgate(&[
+        "conformance",
+        "--file",
+        wast.to_str().unwrap(),
+        "--engines",
+        "wasmtime-cranelift,wasmi",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    let r = report(&out);
+    assert_eq!(r["gate"]["new"], 2, "one failure per engine: {r:#}");
+    let text = r.to_string();
+    assert!(text.contains("which its module does not export"), "{text}");
+}

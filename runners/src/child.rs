@@ -15,6 +15,10 @@ pub enum Exchange {
     Line(String),
     /// No answer within the time limit; the child was killed.
     Hung,
+    /// No answer before the wall-clock backstop of a [`Limit`], with less CPU
+    /// time used than its limit: the machine was too busy (or the child
+    /// blocked) to tell. The child was killed. CPU time used, wall time waited.
+    Busy(Duration, Duration),
     /// The child is gone; how it ended (`what` from [`LineChild::spawn`] leads).
     Died(String),
 }
@@ -117,6 +121,34 @@ impl LineChild {
         self.child.id()
     }
 
+    /// CPU time the child and every process descending from it have used.
+    pub fn cpu(&self) -> Duration {
+        tree_cpu(self.child.id())
+    }
+
+    /// Waits for the next line while the child's process tree uses less than
+    /// `limit.cpu` of CPU time counted from now; past it the child is killed
+    /// (`Hung`), and so it is at the wall-clock backstop (`Busy`).
+    pub fn recv_limited(&mut self, limit: Limit) -> Exchange {
+        let mut clock = CpuClock::start(self.id());
+        loop {
+            if let Some(exchange) = self.poll(CHECK_EVERY) {
+                return exchange;
+            }
+            match clock.check(limit) {
+                Some(Over::Cpu(_) | Over::Blocked(_)) => {
+                    self.kill();
+                    return Exchange::Hung;
+                }
+                Some(Over::Wall(cpu, wall)) => {
+                    self.kill();
+                    return Exchange::Busy(cpu, wall);
+                }
+                None => {}
+            }
+        }
+    }
+
     /// Waits up to `timeout` for the next line; past it the child is killed.
     pub fn recv(&mut self, timeout: Duration) -> Exchange {
         match self.poll(timeout) {
@@ -211,5 +243,312 @@ pub fn describe_exit(what: &str, status: ExitStatus) -> String {
         }
         (Some(code), None) => format!("{what} exited with status {code}"),
         (None, None) => format!("{what} ended"),
+    }
+}
+
+/// A time limit that measures the engine, not the machine: `cpu` of CPU time
+/// used by a process tree decides that it hangs; `wall` is only a backstop
+/// (a busy machine, or a blocked process) and never makes a hang by itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limit {
+    pub cpu: Duration,
+    pub wall: Duration,
+}
+
+/// How many times the CPU limit the wall-clock backstop is: generous, so a
+/// machine with ten busy processes per core still gets its answer.
+pub const WALL_FACTOR: u32 = 20;
+
+impl Limit {
+    /// `cpu` of CPU time, with the backstop at [`WALL_FACTOR`] times it.
+    pub fn cpu(cpu: Duration) -> Limit {
+        Limit {
+            cpu,
+            wall: cpu.saturating_mul(WALL_FACTOR),
+        }
+    }
+}
+
+/// How often a waiting supervisor reads a process tree's CPU time.
+pub const CHECK_EVERY: Duration = Duration::from_millis(100);
+
+/// Which side of a [`Limit`] a process tree went past.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Over {
+    /// Its CPU time passed the limit: CPU time used.
+    Cpu(Duration),
+    /// It neither ran nor waited for a CPU (it slept: blocked, deadlocked)
+    /// for longer than the limit: that time.
+    Blocked(Duration),
+    /// The wall-clock backstop came first: CPU time used, wall time waited.
+    Wall(Duration, Duration),
+}
+
+/// What a process tree did since a [`CpuClock`] started counting.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Spent {
+    /// CPU time used.
+    pub cpu: Duration,
+    /// Time neither running nor waiting for a CPU: wall time less CPU time
+    /// and run-queue waits of all its threads. A busy machine makes the
+    /// waits longer, not this.
+    pub slept: Duration,
+}
+
+/// The CPU time a process tree uses in a **turn** (an engine's share of a
+/// case) and the time it sleeps in a **phase** (one compile, instantiation or
+/// call: a tree that sleeps through many quick phases — a worker waiting for
+/// its supervisor to read its progress lines, say — is moving, not blocked).
+/// Reading it means reading `/proc`, so it is read at most every
+/// [`CHECK_EVERY`], and counting starts lazily, at the first reading that
+/// long after a turn or phase starts: the short requests that make up most of
+/// a campaign never pay for it, and a tree is charged at most that much less
+/// than it used — a limit is never reached early.
+pub struct CpuClock {
+    pid: u32,
+    turn: Mark,
+    phase: Mark,
+    last: Option<(Sample, Spent)>,
+    wall0: std::time::Instant,
+}
+
+/// A tree's times at one moment.
+#[derive(Clone, Copy)]
+struct Sample {
+    times: TreeTimes,
+    at: std::time::Instant,
+}
+
+/// When a turn or phase started, and its first sample once taken.
+#[derive(Clone, Copy)]
+struct Mark {
+    started: std::time::Instant,
+    base: Option<Sample>,
+}
+
+impl Mark {
+    fn now() -> Mark {
+        Mark {
+            started: std::time::Instant::now(),
+            base: None,
+        }
+    }
+}
+
+impl CpuClock {
+    /// Starts the clock now for the tree of `pid`: a turn and a phase begin.
+    pub fn start(pid: u32) -> CpuClock {
+        CpuClock {
+            pid,
+            turn: Mark::now(),
+            phase: Mark::now(),
+            last: None,
+            wall0: std::time::Instant::now(),
+        }
+    }
+
+    /// A new turn begins (CPU time counts from here), and a new phase.
+    pub fn new_turn(&mut self) {
+        self.turn = Mark::now();
+        self.new_phase();
+    }
+
+    /// A new phase begins (sleep counts from here).
+    pub fn new_phase(&mut self) {
+        self.phase = Mark::now();
+        self.last = None;
+    }
+
+    /// CPU time used in the turn and time slept in the phase, so far.
+    pub fn spent(&mut self) -> Spent {
+        if let Some((sample, spent)) = self.last
+            && sample.at.elapsed() < CHECK_EVERY
+        {
+            return spent;
+        }
+        let due = |m: &Mark| m.base.is_some() || m.started.elapsed() >= CHECK_EVERY;
+        if !due(&self.turn) && !due(&self.phase) {
+            return Spent::default();
+        }
+        let now = Sample {
+            times: tree_times(self.pid),
+            at: std::time::Instant::now(),
+        };
+        for mark in [&mut self.turn, &mut self.phase] {
+            if mark.base.is_none() && mark.started.elapsed() >= CHECK_EVERY {
+                mark.base = Some(now);
+            }
+        }
+        let cpu = self
+            .turn
+            .base
+            .map_or(Duration::ZERO, |b| now.times.cpu.saturating_sub(b.times.cpu));
+        let slept = self.phase.base.map_or(Duration::ZERO, |b| {
+            let cpu = now.times.cpu.saturating_sub(b.times.cpu);
+            let waiting = now.times.waiting.saturating_sub(b.times.waiting);
+            now.at
+                .duration_since(b.at)
+                .saturating_sub(cpu)
+                .saturating_sub(waiting)
+        });
+        let spent = Spent { cpu, slept };
+        self.last = Some((now, spent));
+        spent
+    }
+
+    /// CPU time used in the turn so far.
+    pub fn used(&mut self) -> Duration {
+        self.spent().cpu
+    }
+
+    /// Wall time since the clock started.
+    pub fn waited(&self) -> Duration {
+        self.wall0.elapsed()
+    }
+
+    /// Whether the tree went past `limit`: its CPU time, or its sleep, past
+    /// `limit.cpu` is a hang, whatever the clock on the wall says; the wall
+    /// clock past `limit.wall` only says the machine was too busy to tell.
+    pub fn check(&mut self, limit: Limit) -> Option<Over> {
+        let spent = self.spent();
+        over(spent, self.waited(), limit)
+    }
+}
+
+/// Whether `spent` (with `waited` on the wall clock) goes past `limit`.
+pub fn over(spent: Spent, waited: Duration, limit: Limit) -> Option<Over> {
+    if spent.cpu > limit.cpu {
+        Some(Over::Cpu(spent.cpu))
+    } else if spent.slept > limit.cpu {
+        Some(Over::Blocked(spent.slept))
+    } else {
+        (waited > limit.wall).then_some(Over::Wall(spent.cpu, waited))
+    }
+}
+
+/// CPU time and run-queue waits of a process tree.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TreeTimes {
+    /// User and system time, with reaped children's (`/proc/PID/stat`).
+    pub cpu: Duration,
+    /// Time its threads waited runnable for a CPU (`/proc/PID/task/TID/schedstat`).
+    pub waiting: Duration,
+}
+
+/// The processes of the tree of `pid` (it and every living descendant) with
+/// their CPU ticks, read from `/proc`.
+fn tree(pid: u32) -> Vec<(u32, u64)> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return vec![];
+    };
+    // (pid, parent, ticks) of every process.
+    let mut all: Vec<(u32, u32, u64)> = Vec::new();
+    for entry in entries.flatten() {
+        let Some(p) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) else {
+            continue;
+        };
+        if let Some((parent, ticks)) = parse_stat(&stat) {
+            all.push((p, parent, ticks));
+        }
+    }
+    let mut members = vec![pid];
+    let mut i = 0;
+    while i < members.len() {
+        let parent = members[i];
+        members.extend(all.iter().filter(|(_, pp, _)| *pp == parent).map(|(p, _, _)| *p));
+        i += 1;
+    }
+    all.into_iter()
+        .filter(|(p, _, _)| members.contains(p))
+        .map(|(p, _, t)| (p, t))
+        .collect()
+}
+
+/// CPU time (user and system, with reaped children's) used by process `pid`
+/// and every living process descending from it, read from `/proc`.
+pub fn tree_cpu(pid: u32) -> Duration {
+    ticks_to_time(tree(pid).iter().map(|(_, t)| t).sum())
+}
+
+/// [`TreeTimes`] of the tree of `pid`.
+pub fn tree_times(pid: u32) -> TreeTimes {
+    let members = tree(pid);
+    let mut waiting_ns = 0u64;
+    for (p, _) in &members {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{p}/task")) else {
+            continue;
+        };
+        for task in tasks.flatten() {
+            if let Ok(line) = std::fs::read_to_string(task.path().join("schedstat")) {
+                waiting_ns += line
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|f| f.parse::<u64>().ok())
+                    .unwrap_or(0);
+            }
+        }
+    }
+    TreeTimes {
+        cpu: ticks_to_time(members.iter().map(|(_, t)| t).sum()),
+        waiting: Duration::from_nanos(waiting_ns),
+    }
+}
+
+fn ticks_to_time(ticks: u64) -> Duration {
+    // SAFETY: sysconf has no memory effects.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    Duration::from_millis(ticks * 1000 / per_second)
+}
+
+/// The parent and the CPU ticks (utime, stime, cutime, cstime) in a
+/// `/proc/PID/stat` line; the command name may hold spaces and parentheses.
+fn parse_stat(stat: &str) -> Option<(u32, u64)> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let parent = fields.get(1)?.parse().ok()?;
+    let ticks = fields
+        .get(11..15)?
+        .iter()
+        .map(|f| f.parse::<u64>().unwrap_or(0))
+        .sum();
+    Some((parent, ticks))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_lines_give_parent_and_ticks() {
+        let line = "4242 (a (b) c) R 17 4242 4242 0 -1 4194304 100 0 0 0 250 50 7 3 20 0 1 0";
+        assert_eq!(parse_stat(line), Some((17, 310)));
+    }
+
+    #[test]
+    fn a_busy_child_uses_cpu_time_and_a_sleeping_one_does_not() {
+        let mut busy = Command::new("sh")
+            .args(["-c", "while :; do :; done"])
+            .spawn()
+            .unwrap();
+        let mut idle = Command::new("sleep").arg("5").spawn().unwrap();
+        let (mut b, mut i) = (CpuClock::start(busy.id()), CpuClock::start(idle.id()));
+        // However busy the machine, the loop gets some CPU time within seconds.
+        i.used();
+        while b.used().is_zero() && b.waited() < Duration::from_secs(4) {
+            std::thread::sleep(Duration::from_millis(50));
+            i.used();
+        }
+        let (busy_used, idle_used) = (b.used(), i.used());
+        let idle_slept = i.spent().slept;
+        let _ = busy.kill();
+        let _ = idle.kill();
+        let _ = busy.wait();
+        let _ = idle.wait();
+        assert!(busy_used > Duration::ZERO, "{busy_used:?}");
+        assert_eq!(idle_used, Duration::ZERO);
+        assert!(idle_slept > Duration::ZERO, "a sleeping process sleeps");
     }
 }

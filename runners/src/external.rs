@@ -8,7 +8,7 @@
 //! step fails with an error naming what happened, and the next case gets a
 //! fresh child.
 
-use crate::child::{Exchange, LineChild};
+use crate::child::{Exchange, Limit, LineChild};
 use crate::engine::{
     Compiled, Engine, EngineInfo, Failure, Feature, Instance, InstanceId, ModuleId, PlannedCall, Session,
 };
@@ -100,13 +100,23 @@ impl Process {
 
     /// One request/response; `Err` means the process is unusable (and killed).
     fn request(&mut self, request: &Value, timeout: Duration) -> Result<Value, String> {
-        match self.child.exchange(&ascii_json(request), timeout) {
+        if let Err(Exchange::Died(how)) = self.child.send(&ascii_json(request)) {
+            return Err(how);
+        }
+        match self.child.recv_limited(Limit::cpu(timeout)) {
             Exchange::Line(answer) => serde_json::from_str(&answer).map_err(|e| {
                 self.child.kill();
                 format!("engine process sent an unreadable answer: {e}")
             }),
             Exchange::Hung => Err(format!(
-                "engine process did not answer within {timeout:?}; killed"
+                "engine process used {} s of CPU time without answering; killed",
+                timeout.as_secs_f64()
+            )),
+            Exchange::Busy(cpu, wall) => Err(format!(
+                "engine process had no answer after {:.0} s (wall clock) but used only {:.1} s of CPU time: \
+                 the machine was too busy to tell; killed",
+                wall.as_secs_f64(),
+                cpu.as_secs_f64()
             )),
             Exchange::Died(how) => Err(how),
         }

@@ -65,6 +65,12 @@ impl CaseOpts {
         compat: Option<&CompatOf<'_>>,
     ) -> Result<(Report, PathBuf, Vec<CaseResult>)> {
         let started = (SystemTime::now(), Instant::now());
+        if kind == ReportKind::Check && cases.iter().all(|c| c.calls.is_empty()) {
+            anyhow::bail!(
+                "compared nothing: no function to call (the modules export no function wasmgate can call, \
+                 or --calls is 0)"
+            );
+        }
         let known = crate::campaign::known::load(self.known.known.as_deref())?;
         let resolved = self.engines.resolve_for_comparison()?;
         let isolation = self.isolation.isolation()?;

@@ -240,9 +240,11 @@ pub struct IsolationOpts {
     /// (faster to start, but an engine crash or hang stops the run).
     #[arg(long, env = "WASMGATE_IN_PROCESS", value_parser = BoolishValueParser::new(), num_args = 0, default_missing_value = "true", default_value = "false")]
     pub in_process: bool,
-    /// Wall-clock limit per case (conformance: per directive) in a worker
-    /// process, in seconds (at most a day); past it the worker is killed and
-    /// the case is a `hang` finding (the directive a `hang` failure).
+    /// CPU time each engine may use per case (conformance: per directive) in
+    /// a worker process, in seconds (at most a day); past it the worker is
+    /// killed and the case is a `hang` finding (the directive a `hang`
+    /// failure). The wall clock, at 20 times this, only makes a case
+    /// inconclusive (a busy machine), never a hang.
     #[arg(long, default_value_t = 20, env = "WASMGATE_TIMEOUT", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
 }

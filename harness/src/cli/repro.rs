@@ -119,7 +119,7 @@ pub fn run(opts: Opts) -> Result<i32> {
             .write(dir, &case.wasm)?;
         saved(dir);
     }
-    Ok(exit_of(&verdict))
+    exit_of(&verdict)
 }
 
 /// Reads a module file as a test case; a file that is not a valid module is
@@ -176,7 +176,7 @@ fn wasi_repro(path: &std::path::Path, opts: &Opts) -> Result<i32> {
         WasiBundle::new(&suite, 0, infos, observed, verdict.clone()).write(dir, &suite.wasm)?;
         saved(dir);
     }
-    Ok(exit_of(&verdict))
+    exit_of(&verdict)
 }
 
 /// Says where `--save` wrote the bundle and how to replay it.
@@ -188,10 +188,14 @@ fn saved(dir: &std::path::Path) {
     );
 }
 
-/// The exit code of a replay: 1 while the engines diverge.
-fn exit_of(verdict: &Verdict) -> i32 {
+/// The exit code of a replay: 1 while the engines diverge; an inconclusive
+/// case compared nothing, so it is an error (exit 2), never a pass.
+fn exit_of(verdict: &Verdict) -> Result<i32> {
     match verdict {
-        Verdict::Diverge(_) => exit::FINDINGS,
-        _ => exit::AGREE,
+        Verdict::Diverge(_) => Ok(exit::FINDINGS),
+        Verdict::Inconclusive { reason, .. } => {
+            anyhow::bail!("the case is inconclusive ({reason}): nothing was compared")
+        }
+        _ => Ok(exit::AGREE),
     }
 }

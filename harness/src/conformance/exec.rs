@@ -245,6 +245,13 @@ impl Runner<'_> {
                 verdict: Verdict::Skip { why: why.clone() },
                 observed: "skipped".into(),
             },
+            StepKind::Broken { why } => DirectiveResult {
+                verdict: Verdict::Fail {
+                    expected: "a directive its module can run".into(),
+                    got: why.clone(),
+                },
+                observed: "script error".into(),
+            },
             StepKind::Module { wasm, .. } => {
                 let outcome = self
                     .session

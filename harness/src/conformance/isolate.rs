@@ -13,7 +13,7 @@ use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
-use wasmgate_runners::child::{Exchange, LineChild};
+use wasmgate_runners::child::{Exchange, Limit, LineChild};
 
 /// A script sent to a worker, and the engine (by index) to run it on.
 #[derive(Serialize, Deserialize)]
@@ -112,8 +112,20 @@ impl Workers {
             }
             Ok(_) => ("the worker sent too few results".to_string(), "error"),
             Err(Exchange::Hung) => (
-                format!("hang: no result within {:?}; the worker was killed", self.timeout),
+                format!(
+                    "hang: no result after {:.1} s of CPU time; the worker was killed",
+                    self.timeout.as_secs_f64()
+                ),
                 "hang",
+            ),
+            Err(Exchange::Busy(cpu, wall)) => (
+                format!(
+                    "inconclusive: no result after {:.0} s (wall clock) with only {:.1} s of CPU time used: \
+                     the machine was too busy to tell",
+                    wall.as_secs_f64(),
+                    cpu.as_secs_f64()
+                ),
+                "busy",
             ),
             Err(Exchange::Died(how)) => (format!("crash: {how}"), "crash"),
             Err(Exchange::Line(line)) => (format!("the worker sent an unreadable line: {line}"), "error"),
@@ -122,9 +134,14 @@ impl Workers {
         results.truncate(script.steps.len());
         if results.len() < script.steps.len() {
             results.push(DirectiveResult {
-                verdict: Verdict::Fail {
-                    expected: "the engine completes the directive".into(),
-                    got: how.clone(),
+                verdict: if observed == "busy" {
+                    // Not a failure of the engine: nothing was measured.
+                    Verdict::Skip { why: how.clone() }
+                } else {
+                    Verdict::Fail {
+                        expected: "the engine completes the directive".into(),
+                        got: how.clone(),
+                    }
                 },
                 observed: observed.into(),
             });
@@ -175,7 +192,7 @@ impl Workers {
         .map_err(|e| Exchange::Died(format!("cannot encode the request: {e}")))?;
         child.send(&request)?;
         loop {
-            match child.recv(self.timeout) {
+            match child.recv_limited(Limit::cpu(self.timeout)) {
                 Exchange::Line(line) => {
                     if let Ok(r) = serde_json::from_str::<DirectiveResult>(&line) {
                         results.push(r);

@@ -67,6 +67,9 @@ pub enum StepKind {
     Instantiate { wasm: Vec<u8>, expect: Instantiation },
     /// Not run (a directive or value the harness cannot express); counted as skipped.
     Skip { why: String },
+    /// A mistake in the script itself (an `invoke` of a function its module
+    /// does not export): fails on every engine, never a silent skip.
+    Broken { why: String },
 }
 
 /// An `invoke` or a `get`.
@@ -407,7 +410,11 @@ impl Builder<'_> {
                         format!("`{name}` has a signature outside the value model"),
                     );
                 }
-                None => return self.skip(line, directive, format!("no exported function `{name}`")),
+                None => {
+                    let why = format!("the script invokes `{name}`, which its module does not export");
+                    self.push(line, directive, StepKind::Broken { why });
+                    return;
+                }
             }
         }
         self.push(

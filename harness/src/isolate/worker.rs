@@ -4,10 +4,17 @@
 //! The supervisor and a worker speak JSON lines over the worker's stdin and
 //! stdout: one [`Request`] in, one [`CaseResult`] out (preceded, when the
 //! request asks for it, by a [`Progress`] line as each engine starts each
-//! phase). A worker that dies or does not answer within the time limit is
-//! killed and replaced, and the case is re-run on each engine alone — all at
-//! once, with progress on — to find which one crashed or hung, and where.
-//! When every engine hangs alone, the case is inconclusive, not a finding.
+//! phase). Time limits measure the engine, not the machine: each engine's
+//! turn in a worker (from its first progress line to the next engine's) may
+//! use the case time limit in **CPU time** of the worker's process tree (the
+//! worker and the engine processes it started), read from `/proc`; the wall
+//! clock is only a backstop ([`wasmgate_runners::child::WALL_FACTOR`] times
+//! the limit) that never makes a hang. A worker that dies or uses up an
+//! engine's CPU time is killed and replaced, and the case is re-run on each
+//! engine from that one on alone — all at once, with progress on — to find
+//! which one crashed or hung, and where. When every engine hangs alone, the
+//! case is inconclusive, not a finding; when the backstop comes first, the
+//! case is tried once more, then is inconclusive ("the machine was too busy").
 
 use crate::compare::judge::{CaseResult, evaluate_case_observed};
 use crate::compare::{At, Divergence, DivergenceKind, Group, Observed, Verdict, signature_of};
@@ -22,7 +29,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use wasmgate_runners::child::{Exchange, LineChild};
+use wasmgate_runners::child::{CHECK_EVERY, CpuClock, Exchange, Limit, LineChild, Over, over};
 use wasmgate_runners::measure::Sample;
 use wasmgate_runners::{Failure, Val, ValType};
 
@@ -215,9 +222,37 @@ pub enum Reply {
     /// The worker exited (crashed) before answering: how it died, and the last
     /// phase it reported.
     Died(String, Option<Progress>),
-    /// No answer within the time limit; the worker was killed. The last phase
-    /// it reported.
-    Hung(Option<Progress>),
+    /// An engine used up its CPU time, or slept that long, without the
+    /// worker answering; the worker was killed. The last phase it reported,
+    /// and how it was stuck.
+    Hung(Option<Progress>, Stuck),
+    /// The wall-clock backstop came before the CPU limit: nothing is known.
+    /// The last phase reported, CPU time used and wall time waited.
+    Busy(Option<Progress>, Duration, Duration),
+}
+
+/// How a hung engine was stuck.
+#[derive(Clone, Copy, Debug)]
+pub enum Stuck {
+    /// It used this much CPU time (the limit) without answering.
+    Cpu(Duration),
+    /// It slept this long — neither running nor waiting for a CPU.
+    Blocked(Duration),
+}
+
+impl Stuck {
+    fn text(self, limit: &str) -> String {
+        match self {
+            Stuck::Cpu(used) => format!(
+                "used {:.1} s of CPU time without answering (limit {limit})",
+                used.as_secs_f64()
+            ),
+            Stuck::Blocked(slept) => format!(
+                "blocked: {:.1} s without running or waiting for a CPU (limit {limit})",
+                slept.as_secs_f64()
+            ),
+        }
+    }
 }
 
 /// A running worker process.
@@ -245,19 +280,15 @@ impl WorkerProcess {
         Ok(WorkerProcess { child })
     }
 
-    /// Sends one request and waits up to `timeout` for its answer.
-    pub fn request(&mut self, request: &Request, timeout: Duration) -> Reply {
-        if let Err(reply) = self.send(request) {
+    /// Sends one request (with progress, so each engine gets its own CPU
+    /// time) and waits for its answer; a worker over a limit is killed.
+    pub fn request(&mut self, request: &Request, limit: Limit) -> Reply {
+        if let Err(reply) = self.send(&request.with_progress()) {
             return reply;
         }
         let mut last = None;
-        match self.wait(Instant::now() + timeout, None, &mut last) {
-            Some(reply) => reply,
-            None => {
-                self.child.kill();
-                Reply::Hung(last)
-            }
-        }
+        let reply = self.wait(limit, None, &mut last);
+        reply.unwrap_or(Reply::Busy(last, Duration::ZERO, Duration::ZERO))
     }
 
     /// Sends a [`Request::Measure`] and waits up to `timeout` for its answer;
@@ -287,7 +318,7 @@ impl WorkerProcess {
                         }
                     };
                 }
-                Some(Exchange::Hung) => {
+                Some(Exchange::Hung | Exchange::Busy(..)) => {
                     self.child.kill();
                     return MeasureReply::Hung;
                 }
@@ -305,25 +336,52 @@ impl WorkerProcess {
         }
     }
 
-    /// Waits for the answer until `deadline` (or until `cancel` is set),
-    /// noting progress lines in `last`; `None` if it has not come by then (the
-    /// worker is left running).
+    /// Waits for the answer, noting progress lines in `last`, while each
+    /// engine's turn stays within `limit.cpu` of CPU time (counted from its
+    /// first progress line; before the first, the worker's own start-up has
+    /// one) and each phase within the wall-clock backstop `limit.wall` (a
+    /// phase: a compile, an instantiation, one call — so an engine making
+    /// many quick calls over a busy machine is never cut off while it moves).
+    /// A worker over either is killed (`Hung`, or `Busy` at the backstop).
+    /// `None` only when `cancel` is set (the worker is left running).
     fn wait(
         &mut self,
-        deadline: Instant,
+        limit: Limit,
         cancel: Option<&AtomicBool>,
         last: &mut Option<Progress>,
     ) -> Option<Reply> {
+        let mut turn = CpuClock::start(self.child.id());
+        let mut phase = Instant::now();
         loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() || cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
                 return None;
             }
+            match over(turn.spent(), phase.elapsed(), limit) {
+                Some(Over::Cpu(used)) => {
+                    self.child.kill();
+                    return Some(Reply::Hung(last.clone(), Stuck::Cpu(used)));
+                }
+                Some(Over::Blocked(slept)) => {
+                    self.child.kill();
+                    return Some(Reply::Hung(last.clone(), Stuck::Blocked(slept)));
+                }
+                Some(Over::Wall(used, waited)) => {
+                    self.child.kill();
+                    return Some(Reply::Busy(last.clone(), used, waited));
+                }
+                None => {}
+            }
             // Short slices, so that a cancellation is seen quickly.
-            match self.child.poll(left.min(Duration::from_millis(100))) {
+            match self.child.poll(CHECK_EVERY) {
                 None => continue,
                 Some(Exchange::Line(answer)) => {
                     if let Ok(p) = serde_json::from_str::<ProgressLine>(&answer) {
+                        if last.as_ref().is_none_or(|l| l.engine != p.progress.engine) {
+                            turn.new_turn();
+                        } else {
+                            turn.new_phase();
+                        }
+                        phase = Instant::now();
                         *last = Some(p.progress);
                         continue;
                     }
@@ -332,7 +390,9 @@ impl WorkerProcess {
                         Err(e) => Reply::Died(format!("unreadable answer from worker: {e}"), last.clone()),
                     });
                 }
-                Some(Exchange::Hung) => return Some(Reply::Hung(last.clone())),
+                Some(Exchange::Hung | Exchange::Busy(..)) => {
+                    return Some(Reply::Hung(last.clone(), Stuck::Cpu(turn.used())));
+                }
                 Some(Exchange::Died(how)) => return Some(Reply::Died(how, last.clone())),
             }
         }
@@ -348,6 +408,11 @@ struct Pool {
 }
 
 impl Pool {
+    /// Each engine's limit: the case time limit in CPU time.
+    fn limit(&self) -> Limit {
+        Limit::cpu(self.timeout)
+    }
+
     /// How many engines, in order, the worker finished before the one `last`
     /// names (0 when unknown).
     fn finished_before(&self, last: &Option<Progress>) -> usize {
@@ -363,7 +428,7 @@ impl Pool {
     }
 
     /// Runs `request` (with progress) alone on each engine from index `from`
-    /// on, all at once, each with the full time limit; stops early when
+    /// on, all at once, each with its own CPU time limit; stops early when
     /// `cancel` is set. The engines before `from` finished in the worker
     /// already and count as done.
     fn alone(&self, request: &Request, from: usize, cancel: &AtomicBool) -> Vec<Result<Reply>> {
@@ -381,10 +446,9 @@ impl Pool {
                             return Ok(reply);
                         }
                         let mut last = None;
-                        let deadline = Instant::now() + self.timeout;
-                        Ok(match worker.wait(deadline, Some(cancel), &mut last) {
+                        Ok(match worker.wait(self.limit(), Some(cancel), &mut last) {
                             Some(reply) => reply,
-                            None => Reply::Hung(last),
+                            None => Reply::Busy(last, Duration::ZERO, Duration::ZERO),
                         })
                     })
                 })
@@ -450,7 +514,7 @@ impl IsolatedExecutor {
     pub fn try_case(&mut self, case: &TestCase) -> Result<Option<CaseResult>> {
         Ok(match self.request(&Self::case_request(case))? {
             Reply::Done(r) => Some(*r),
-            Reply::Died(..) | Reply::Hung(_) => None,
+            Reply::Died(..) | Reply::Hung(..) | Reply::Busy(..) => None,
         })
     }
 
@@ -459,54 +523,61 @@ impl IsolatedExecutor {
         self.judge(&Self::case_request(case), seed_of(case))
     }
 
-    /// Runs `request` in the worker. If it has no answer by half the time
-    /// limit, the per-engine isolation runs start beside it, so that a case
-    /// every engine hangs on costs 1.5 time limits, not two; they are cancelled
-    /// if the answer comes after all.
+    /// Runs `request` in the worker, each engine within its CPU time. A
+    /// worker that crashes or uses up an engine's time is replaced and the
+    /// case re-run alone on each engine from that one on, to blame; one that
+    /// reaches the wall-clock backstop is tried once more, then the case is
+    /// inconclusive.
     fn judge(&mut self, request: &Request, seed: u64) -> Result<CaseResult> {
         let pool = self.pool.clone();
-        let worker = self.worker()?;
-        let start = Instant::now();
-        // With progress, a crash or hang is placed after the engines that finished.
-        if let Err(reply) = worker.send(&request.with_progress()) {
-            self.worker = None;
-            let alone = pool.alone(request, 0, &AtomicBool::new(false));
-            return self.blame(reply, alone, seed, request);
-        }
-        let mut last = None;
-        match worker.wait(start + pool.timeout / 2, None, &mut last) {
-            Some(Reply::Done(r)) => return Ok(*r),
-            Some(reply) => {
-                self.worker = None;
-                let from = pool.finished_before(&last);
-                let alone = pool.alone(request, from, &AtomicBool::new(false));
-                return self.blame(reply, alone, seed, request);
-            }
-            None => {}
-        }
-        let cancel = AtomicBool::new(false);
-        let pool = pool.clone();
-        let from = pool.finished_before(&last);
-        let (reply, alone) = std::thread::scope(|scope| {
-            let (pool, cancel) = (&pool, &cancel);
-            let speculative = scope.spawn(move || pool.alone(request, from, cancel));
-            let reply = worker
-                .wait(start + pool.timeout, None, &mut last)
-                .unwrap_or_else(|| Reply::Hung(last.clone()));
-            if matches!(reply, Reply::Done(_)) {
-                cancel.store(true, Ordering::Relaxed);
-            }
-            let alone = speculative.join().unwrap_or_default();
-            (reply, alone)
-        });
-        match reply {
-            Reply::Done(r) => Ok(*r),
-            reply => {
-                // The worker is killed with its process group when dropped.
-                self.worker = None;
-                self.blame(reply, alone, seed, request)
+        let mut busy = None;
+        for _ in 0..2 {
+            let worker = self.worker()?;
+            // With progress, a crash or hang is placed after the engines that finished.
+            let mut last = None;
+            let reply = match worker.send(&request.with_progress()) {
+                Err(reply) => reply,
+                Ok(()) => worker
+                    .wait(pool.limit(), None, &mut last)
+                    .unwrap_or_else(|| Reply::Busy(last.clone(), Duration::ZERO, Duration::ZERO)),
+            };
+            match reply {
+                Reply::Done(r) => return Ok(*r),
+                Reply::Busy(..) => {
+                    // The worker was killed; one more try in a fresh one.
+                    self.worker = None;
+                    busy = Some(reply);
+                }
+                reply => {
+                    self.worker = None;
+                    let from = pool.finished_before(&last);
+                    let alone = pool.alone(request, from, &AtomicBool::new(false));
+                    return self.blame(reply, alone, seed, request);
+                }
             }
         }
+        let (engine, used, waited) = match busy {
+            Some(Reply::Busy(p, used, waited)) => (p.map(|p| p.engine), used, waited),
+            _ => (None, Duration::ZERO, Duration::ZERO),
+        };
+        Ok(self.too_busy(seed, engine.as_deref(), used, waited))
+    }
+
+    /// The case is inconclusive: twice the wall-clock backstop came before
+    /// the CPU limit.
+    fn too_busy(&self, seed: u64, engine: Option<&str>, used: Duration, waited: Duration) -> CaseResult {
+        let on = engine.map(|e| format!(" on {e}")).unwrap_or_default();
+        let verdict = Verdict::Inconclusive {
+            reason: format!(
+                "the machine was too busy to tell: one phase{on} had no answer after {:.0} s (wall clock) with \
+                 only {:.1} s of the {:.0} s of CPU time used, twice",
+                waited.as_secs_f64(),
+                used.as_secs_f64(),
+                self.pool.timeout.as_secs_f64()
+            ),
+            at: engine.map(str::to_string),
+        };
+        CaseResult::from_outcomes(seed, vec![], verdict, &self.pool.engines, false)
     }
 
     /// The running worker, started if there is none.
@@ -522,8 +593,8 @@ impl IsolatedExecutor {
     }
 
     fn request(&mut self, request: &Request) -> Result<Reply> {
-        let timeout = self.pool.timeout;
-        let reply = self.worker()?.request(request, timeout);
+        let limit = self.pool.limit();
+        let reply = self.worker()?.request(request, limit);
         if !matches!(reply, Reply::Done(_)) {
             self.worker = None;
         }
@@ -544,14 +615,22 @@ impl IsolatedExecutor {
             _ => None,
         };
         let (engines, timeout) = (&self.pool.engines, self.pool.timeout);
-        let no_answer = format!("no answer within {}s", timeout.as_secs());
+        let limit_text = format!("{:.0} s of CPU time", timeout.as_secs_f64());
+        let no_answer = format!("no answer within {limit_text}");
         let mut culprits: Vec<(String, String, Option<Phase>, bool)> = Vec::new();
         let mut healthy: Vec<String> = Vec::new();
         for (name, reply) in engines.iter().zip(alone) {
             match reply? {
                 Reply::Done(_) => healthy.push(name.clone()),
                 Reply::Died(how, p) => culprits.push((name.clone(), how, p.map(|p| p.phase), false)),
-                Reply::Hung(p) => culprits.push((name.clone(), no_answer.clone(), p.map(|p| p.phase), true)),
+                Reply::Hung(p, stuck) => {
+                    culprits.push((name.clone(), stuck.text(&limit_text), p.map(|p| p.phase), true))
+                }
+                Reply::Busy(p, used, waited) => {
+                    // Alone, the backstop came first: nothing can be said of this case.
+                    let engine = p.map(|p| p.engine).unwrap_or_else(|| name.clone());
+                    return Ok(self.too_busy(seed, Some(&engine), used, waited));
+                }
             }
         }
         if !culprits.is_empty() && healthy.is_empty() && culprits.iter().all(|c| c.3) {

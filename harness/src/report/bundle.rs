@@ -105,6 +105,19 @@ impl ReproBundle {
             );
         }
         bundle.case.wasm = read_verified(&dir.join("module.wasm"), &bundle.module_sha256)?;
+        // A call of an export the module lacks fails alike on every engine: a
+        // replay would "agree" without running anything.
+        let info = crate::source::module_info::inspect(&bundle.case.wasm)
+            .with_context(|| format!("{} holds no readable module", dir.join("module.wasm").display()))?;
+        if let Some((i, call)) = bundle.case.calls.iter().enumerate().find(|(_, c)| {
+            !info.funcs.iter().any(|f| f.name == c.export) && !info.uncallable.contains(&c.export)
+        }) {
+            bail!(
+                "{}: call {i} names `{}`, which the module does not export as a function",
+                json_path.display(),
+                call.export
+            );
+        }
         Ok(bundle)
     }
 }

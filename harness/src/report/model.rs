@@ -702,6 +702,13 @@ impl Report {
                 "compared nothing: all {} cases were inconclusive or could not be generated",
                 s.cases
             ))
+        } else if self.envelope.kind == ReportKind::Check && s.calls == 0 && s.diverged == 0 {
+            // `compat` says the same of a module it cannot call.
+            Some(
+                "compared nothing: no function was called (the modules export no function wasmgate can call, \
+                 or --calls is 0)"
+                    .into(),
+            )
         } else {
             None
         }
