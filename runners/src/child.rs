@@ -121,11 +121,6 @@ impl LineChild {
         self.child.id()
     }
 
-    /// CPU time the child and every process descending from it have used.
-    pub fn cpu(&self) -> Duration {
-        tree_cpu(self.child.id())
-    }
-
     /// Waits for the next line while the child's process tree uses less than
     /// `limit.cpu` of CPU time counted from now; past it the child is killed
     /// (`Hung`), and so it is at the wall-clock backstop (`Busy`).
@@ -309,7 +304,6 @@ pub struct CpuClock {
     turn: Mark,
     phase: Mark,
     last: Option<(Sample, Spent)>,
-    wall0: std::time::Instant,
 }
 
 /// A tree's times at one moment.
@@ -343,7 +337,6 @@ impl CpuClock {
             turn: Mark::now(),
             phase: Mark::now(),
             last: None,
-            wall0: std::time::Instant::now(),
         }
     }
 
@@ -401,28 +394,25 @@ impl CpuClock {
         self.spent().cpu
     }
 
-    /// Wall time since the clock started.
+    /// Wall time since the phase started.
     pub fn waited(&self) -> Duration {
-        self.wall0.elapsed()
+        self.phase.started.elapsed()
     }
 
-    /// Whether the tree went past `limit`: its CPU time, or its sleep, past
-    /// `limit.cpu` is a hang, whatever the clock on the wall says; the wall
-    /// clock past `limit.wall` only says the machine was too busy to tell.
+    /// Whether the tree went past `limit`: its CPU time in the turn, or its
+    /// sleep in the phase, past `limit.cpu` is a hang, whatever the clock on
+    /// the wall says; the phase's wall time past `limit.wall` only says the
+    /// machine was too busy to tell.
     pub fn check(&mut self, limit: Limit) -> Option<Over> {
         let spent = self.spent();
-        over(spent, self.waited(), limit)
-    }
-}
-
-/// Whether `spent` (with `waited` on the wall clock) goes past `limit`.
-pub fn over(spent: Spent, waited: Duration, limit: Limit) -> Option<Over> {
-    if spent.cpu > limit.cpu {
-        Some(Over::Cpu(spent.cpu))
-    } else if spent.slept > limit.cpu {
-        Some(Over::Blocked(spent.slept))
-    } else {
-        (waited > limit.wall).then_some(Over::Wall(spent.cpu, waited))
+        let waited = self.waited();
+        if spent.cpu > limit.cpu {
+            Some(Over::Cpu(spent.cpu))
+        } else if spent.slept > limit.cpu {
+            Some(Over::Blocked(spent.slept))
+        } else {
+            (waited > limit.wall).then_some(Over::Wall(spent.cpu, waited))
+        }
     }
 }
 
@@ -465,12 +455,6 @@ fn tree(pid: u32) -> Vec<(u32, u64)> {
         .filter(|(p, _, _)| members.contains(p))
         .map(|(p, _, t)| (p, t))
         .collect()
-}
-
-/// CPU time (user and system, with reaped children's) used by process `pid`
-/// and every living process descending from it, read from `/proc`.
-pub fn tree_cpu(pid: u32) -> Duration {
-    ticks_to_time(tree(pid).iter().map(|(_, t)| t).sum())
 }
 
 /// [`TreeTimes`] of the tree of `pid`.

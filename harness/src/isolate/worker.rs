@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use wasmgate_runners::child::{CHECK_EVERY, CpuClock, Exchange, Limit, LineChild, Over, over};
+use wasmgate_runners::child::{CHECK_EVERY, CpuClock, Exchange, Limit, LineChild, Over};
 use wasmgate_runners::measure::Sample;
 use wasmgate_runners::{Failure, Val, ValType};
 
@@ -351,12 +351,11 @@ impl WorkerProcess {
         last: &mut Option<Progress>,
     ) -> Option<Reply> {
         let mut turn = CpuClock::start(self.child.id());
-        let mut phase = Instant::now();
         loop {
             if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
                 return None;
             }
-            match over(turn.spent(), phase.elapsed(), limit) {
+            match turn.check(limit) {
                 Some(Over::Cpu(used)) => {
                     self.child.kill();
                     return Some(Reply::Hung(last.clone(), Stuck::Cpu(used)));
@@ -381,7 +380,6 @@ impl WorkerProcess {
                         } else {
                             turn.new_phase();
                         }
-                        phase = Instant::now();
                         *last = Some(p.progress);
                         continue;
                     }
