@@ -125,6 +125,8 @@ inputs=(
   "perf --baseline ../../escape --engines wasmi"
   "selftest --faults i32.add"
   "selftest --with-known"
+  "selftest --score --faults i32.add --known $w/nonexistent.toml"
+  "selftest --score --faults i32.add --out /proc/nope"
   "run --fault wasmi --seeds 0..3 --engines $E"
   "run --fault nope:i32.add --seeds 0..3 --engines $E"
   "run --fault wasmi:i32.add@sideways --seeds 0..3 --engines $E"
@@ -243,7 +245,59 @@ inputs=(
   "run --known $w/known-both.toml --seeds 0..3 --engines $E"
   "run --known $w/known-neither.toml --seeds 0..3 --engines $E"
   "nope"
+  "run --out /proc/nope --seeds 0..3 --engines $E"
+  "run --seeds 0..1 --shard 2/2 --engines $E"
+  "conformance --suite proposals/threads --engines $E"
+  "check $w/id.wat --engines $E --record /proc/nope/golden.toml"
+  "sweep --out /proc/nope --engines $E --only i32.add"
+  "conformance --out /proc/nope --engines $E --only nop"
 )
+# Every subcommand, run on valid input, with each of its flags given one bad
+# value (flags read from its --help): the bad value must be refused, never
+# ignored, whatever the rest of the command.
+declare -A base=(
+  [run]="--seeds 0..2 --engines $E --shrink-attempts 0"
+  [sweep]="--engines $E --only i32.add"
+  [conformance]="--engines $E --only nop"
+  [check]="$w/id.wat --engines $E"
+  [compat]="$w/id.wat $w/id.wat --engines $E"
+  [wasi]="$w/args.wasm --engines wasmi-wasi,wasmtime-wasi"
+  [perf]="--wasm $repo/vectors/bench/fib.wasm --call run --engines $E --no-history"
+  [repro]="$bundle --engines $E"
+  [shrink]="$bundle --shrink-attempts 1"
+  [selftest]="--seeds 0..1"
+  [merge]="$w/good"
+  [gen]="--seed 1 -o $w/gen.wasm"
+  [bench]="--seeds 0..2 --engines $E --startup-cases 1"
+  [engines]=""
+  [schema]="report"
+)
+declare -A bad=(
+  [--out]="/proc/nope"
+  [--jobs]="0|x"
+  [--engines]="nope|wasmi,wasmi|,"
+  [--engine-cmd]="noequals"
+  [--fault]="wasmi:|nope:i32.add"
+  [--timeout]="0|x"
+  [--config]="$w/config-key.toml|$w/nonexistent.toml"
+  [--config-profile]="nightly"
+  [--known]="$w/nonexistent.toml|$w/known-badkey.toml"
+  [--profile]="nope"
+  [--seeds]="9..3"
+  [--seed]="x"
+  [--shrink-attempts]="x"
+)
+for cmd in run sweep conformance check compat wasi perf repro shrink selftest merge gen bench engines schema; do
+  flags=$($wasmgate $cmd --help 2>/dev/null | grep -oE '^ +(-[a-z], )?--[a-z-]+' | grep -oE -- '--[a-z-]+')
+  inputs+=("$cmd ${base[$cmd]} --no-such-flag")
+  for flag in $flags; do
+    [ -n "${bad[$flag]:-}" ] || continue
+    IFS='|' read -ra values <<< "${bad[$flag]}"
+    for value in "${values[@]}"; do
+      inputs+=("$cmd ${base[$cmd]} $flag $value")
+    done
+  done
+done
 total=0; ok=0; panics=0
 for args in "${inputs[@]}"; do
   total=$((total + 1))

@@ -12,4 +12,14 @@ fn every_bad_input_gets_one_clear_error_and_exit_2() {
     let last = out.lines().last().unwrap_or_default();
     assert!(last.starts_with("bad inputs: "), "{out}");
     assert!(last.ends_with(", 0 panics"), "{last}");
+    // scripts/README.md states how many inputs are tried: that figure is this run's.
+    let tried = last.trim_start_matches("bad inputs: ").split(' ').next().unwrap();
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/README.md"),
+    )
+    .unwrap();
+    assert!(
+        readme.contains(&format!("`bad-inputs.sh` — {tried} bad inputs")),
+        "scripts/README.md must say {tried} bad inputs"
+    );
 }

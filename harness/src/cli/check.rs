@@ -79,7 +79,7 @@ impl CaseOpts {
             &humantime::format_rfc3339_seconds(started.0).to_string(),
         );
         let out = self.out.or(PathBuf::from("reports").join(&name));
-        crate::report::check_dir(&out)?;
+        crate::report::ready_dir(&out)?;
         let _lock = crate::report::open_dir(&out, &[], true)?;
         for u in &resolved.unavailable {
             eprintln!("wasmgate: {} not run: {}", u.engine, u.reason);
@@ -127,6 +127,14 @@ pub fn run(opts: Opts) -> Result<i32> {
     }
     if opts.update && files.len() != 1 {
         bail!("--update rewrites one vectors file: give exactly one --vectors FILE");
+    }
+    if let Some(target) = opts
+        .record
+        .as_ref()
+        .or(files.first().map(|f| &f.path).filter(|_| golden))
+    {
+        crate::report::bundle::check_writable(target)
+            .map_err(|e| anyhow!("cannot write golden vectors {}: {e}", target.display()))?;
     }
     let mut prepared: Vec<Prepared> = Vec::new();
     for (module, applies) in &pairs {

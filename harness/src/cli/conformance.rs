@@ -82,6 +82,25 @@ pub fn run(opts: Opts) -> Result<i32> {
     if resolved.engines.is_empty() {
         return Err(anyhow!("no engine can run here"));
     }
+    // Scripts no engine here can run compare nothing: refused before they start.
+    let runnable = scripts.iter().any(|s| {
+        resolved
+            .engines
+            .iter()
+            .any(|e| conformance::exec::support(s, &e.info().features) == conformance::exec::Support::Full)
+    });
+    if !runnable {
+        anyhow::bail!(
+            "compared nothing: every script of `{suite}` needs a feature none of the {} engines here enables",
+            resolved.engines.len()
+        );
+    }
+    let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    let out = opts.out.out.clone().unwrap_or_else(|| {
+        let prefix = format!("conformance-{}", suite.replace('/', "-"));
+        PathBuf::from("reports").join(super::run::stamped(&prefix, &started_at))
+    });
+    crate::report::ready_dir(&out)?;
     let jobs = opts.jobs.get();
     let directives: usize = scripts.iter().map(|s| s.steps.len()).sum();
     if !opts.quiet.quiet {
@@ -91,7 +110,6 @@ pub fn run(opts: Opts) -> Result<i32> {
             resolved.engines.len()
         );
     }
-    let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let start = Instant::now();
     let isolation = opts.isolation.isolation()?;
     let runs = conformance::run(&scripts, &resolved.engines, &resolved.specs, jobs, &isolation);
@@ -105,10 +123,6 @@ pub fn run(opts: Opts) -> Result<i32> {
         unavailable: resolved.unavailable,
     };
     let report = report::build(meta, &scripts, &infos, &runs, &expected);
-    let out = opts.out.out.clone().unwrap_or_else(|| {
-        let prefix = format!("conformance-{}", suite.replace('/', "-"));
-        PathBuf::from("reports").join(super::run::stamped(&prefix, &started_at))
-    });
     let _lock = crate::report::open_dir(&out, &[], true)?;
     let write = crate::report::bundle::write_atomic;
     write(

@@ -220,7 +220,7 @@ fn measure(opts: RunOpts) -> Result<i32> {
     let rfc3339 = humantime::format_rfc3339_seconds(started.0).to_string();
     let name = super::run::stamped("perf", &rfc3339);
     let out = opts.out.or(PathBuf::from("reports").join(&name));
-    crate::report::check_dir(&out)?;
+    crate::report::ready_dir(&out)?;
     let _lock = crate::report::open_dir(&out, &[], true)?;
     for u in &resolved.unavailable {
         eprintln!("wasmgate: {} not run: {}", u.engine, u.reason);

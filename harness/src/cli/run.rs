@@ -117,10 +117,18 @@ pub fn run(opts: Opts) -> Result<i32> {
         if campaign.seeds.is_empty() {
             anyhow::bail!("compared nothing: seeds {} hold no seed", campaign.seeds);
         }
+        if let Some(shard) = campaign.shard
+            && campaign.seeds.len_in(Some(shard)) == 0
+        {
+            anyhow::bail!(
+                "compared nothing: shard {shard} of seeds {} holds no seed",
+                campaign.seeds
+            );
+        }
         if campaign.time_limit.is_some_and(|t| t.is_zero()) {
             anyhow::bail!("compared nothing: --time 0s leaves no time for a case");
         }
-        crate::report::check_dir(&out)?;
+        crate::report::ready_dir(&out)?;
         let shard = campaign.shard.map(|s| format!(", shard {s}")).unwrap_or_default();
         let budget = campaign
             .time_limit

@@ -65,8 +65,12 @@ pub fn run(opts: Opts) -> Result<i32> {
             if opts.with_known { "with-known" } else { "faults" }
         );
     }
+    if opts.known.known.is_some() {
+        anyhow::bail!("--known belongs to `selftest --score --with-known`; add both, or drop it");
+    }
     let seeds = opts.seeds.seeds.unwrap_or(SeedRange { start: 0, end: 2000 });
     let out = opts.out.or("reports/selftest");
+    crate::report::ready_dir(&out)?;
     let mut names = engines::default_names();
     names.push(opts.mutant.clone());
     let mutant = engines::resolve(&opts.mutant)?.info().name.clone();
@@ -221,8 +225,14 @@ fn score(opts: &Opts) -> Result<i32> {
     let out = opts.out.or("reports/score");
     let known = match opts.with_known {
         true => Some(crate::campaign::known::load(opts.known.known.as_deref())?),
+        false if opts.known.known.is_some() => {
+            anyhow::bail!(
+                "--known with --score needs --with-known (the score runs without a known list otherwise)"
+            )
+        }
         false => None,
     };
+    crate::report::ready_dir(&out)?;
     let score_opts = ScoreOptions {
         known,
         profile: Profile::Default,

@@ -41,6 +41,11 @@ pub fn run(opts: Opts) -> Result<i32> {
     let resolved = opts.engines.resolve_for_comparison()?;
     let jobs = opts.jobs.get();
     let calls: usize = cases.iter().map(|c| c.calls.len()).sum();
+    let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    let out = opts
+        .out
+        .or(PathBuf::from("reports").join(super::run::stamped(&format!("sweep-{profile}"), &started_at)));
+    crate::report::ready_dir(&out)?;
     if !opts.quiet.quiet {
         eprintln!(
             "wasmgate: sweeping {} instructions ({calls} calls) of profile {profile} on {} engines with {jobs} jobs",
@@ -48,10 +53,6 @@ pub fn run(opts: Opts) -> Result<i32> {
             resolved.engines.len()
         );
     }
-    let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
-    let out = opts
-        .out
-        .or(PathBuf::from("reports").join(super::run::stamped(&format!("sweep-{profile}"), &started_at)));
     let sweep = SweepOptions {
         profile,
         cases,

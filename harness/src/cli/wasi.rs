@@ -164,7 +164,7 @@ pub fn run(opts: Opts) -> Result<i32> {
     let started = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let name = super::run::stamped("wasi", &started);
     let out = opts.out.or(PathBuf::from("reports").join(&name));
-    crate::report::check_dir(&out)?;
+    crate::report::ready_dir(&out)?;
     let _lock = crate::report::open_dir(&out, &[], true)?;
     let mut report = crate::wasi::run(
         name,

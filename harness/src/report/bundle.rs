@@ -53,12 +53,25 @@ pub fn sha256(bytes: &[u8]) -> String {
 /// Writes `contents` to `path` atomically (temp file + rename), so a reader or
 /// a crash never sees half a file.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
-    let tmp = path.with_extension(format!(
-        "{}.tmp",
-        path.extension().and_then(|e| e.to_str()).unwrap_or("")
-    ));
+    let tmp = tmp_of(path);
     fs::write(&tmp, contents).with_context(|| format!("writing {}", tmp.display()))?;
     fs::rename(&tmp, path).with_context(|| format!("renaming {} into place", tmp.display()))
+}
+
+/// The file [`write_atomic`] writes before renaming it to `path`.
+fn tmp_of(path: &Path) -> std::path::PathBuf {
+    path.with_extension(format!(
+        "{}.tmp",
+        path.extension().and_then(|e| e.to_str()).unwrap_or("")
+    ))
+}
+
+/// Checks, before any work, that [`write_atomic`] will be able to write
+/// `path` (by creating and removing its temporary file).
+pub fn check_writable(path: &Path) -> std::io::Result<()> {
+    let tmp = tmp_of(path);
+    fs::File::create(&tmp)?;
+    fs::remove_file(&tmp)
 }
 
 impl ReproBundle {

@@ -66,6 +66,14 @@ pub fn check_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// [`check_dir`], then creates `dir` if it is missing, so a folder that
+/// cannot be written is refused before any work (or any start line) begins.
+pub fn ready_dir(dir: &Path) -> Result<()> {
+    check_dir(dir)?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| anyhow::anyhow!("cannot create report folder {}: {e}", dir.display()))
+}
+
 /// Opens the report folder `dir` (created if missing) and locks it. With
 /// `fresh`, an earlier report's files (and only those) are removed, so no
 /// stale finding stands beside the new report; a folder holding anything

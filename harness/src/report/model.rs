@@ -223,6 +223,16 @@ impl SeedRange {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Number of the range's seeds in `shard` (all of them without one).
+    pub fn len_in(&self, shard: Option<Shard>) -> u64 {
+        let Some(s) = shard else { return self.len() };
+        let offset = (s.index - 1 + s.count - self.start % s.count) % s.count;
+        match self.start.checked_add(offset) {
+            Some(first) if first < self.end => (self.end - 1 - first) / s.count + 1,
+            _ => 0,
+        }
+    }
 }
 
 impl std::fmt::Display for SeedRange {
@@ -764,5 +774,29 @@ impl Report {
         } else {
             exit::FINDINGS
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shard_counts_the_seeds_it_owns() {
+        let range = |start, end| SeedRange { start, end };
+        for (start, end) in [(0, 0), (0, 1), (0, 10), (3, 17), (5, 6), (u64::MAX - 7, u64::MAX)] {
+            for count in 1..6 {
+                for index in 1..=count {
+                    let shard = Shard { index, count };
+                    let owned = (start..end).filter(|s| shard.contains(*s)).count() as u64;
+                    assert_eq!(
+                        range(start, end).len_in(Some(shard)),
+                        owned,
+                        "{start}..{end} {shard}"
+                    );
+                }
+            }
+        }
+        assert_eq!(range(4, 9).len_in(None), 5);
     }
 }
