@@ -14,7 +14,7 @@ fn the_readme_ci_examples_pass_on_the_defaults() {
         "ci-examples.sh",
         &[dir.path().to_str().unwrap()],
         &[
-            ("SEEDS", "0..800"),
+            ("SEEDS", "0..300"),
             ("POD_TIME", "4s"),
             ("WASMGATE_SHRINK_ATTEMPTS", "0"),
         ],

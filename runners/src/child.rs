@@ -221,6 +221,21 @@ impl Drop for LineChild {
     }
 }
 
+/// Whether a child's end, as [`Exchange::Died`] tells it (its stderr tail
+/// included), was an allocation that failed. wasmgate's processes run under
+/// data limits (`RLIMIT_DATA`, a JavaScript heap size) far below what the
+/// machine has, so such an end is the harness's limit reached, never an
+/// engine's crash: Rust's `memory allocation of N bytes failed`, V8's
+/// `Fatal process out of memory` / `JavaScript heap out of memory` /
+/// `Fatal JavaScript OOM`, C++'s `std::bad_alloc`.
+pub fn out_of_memory(how: &str) -> bool {
+    let how = how.to_ascii_lowercase();
+    (how.contains("memory allocation of") && how.contains("failed"))
+        || how.contains("out of memory")
+        || how.contains("javascript oom")
+        || how.contains("bad_alloc")
+}
+
 /// "worker killed by signal 11 (SIGSEGV)", "engine process exited with status 1", …
 pub fn describe_exit(what: &str, status: ExitStatus) -> String {
     match (status.code(), status.signal()) {

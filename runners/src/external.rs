@@ -10,7 +10,8 @@
 
 use crate::child::{Exchange, Limit, LineChild};
 use crate::engine::{
-    Compiled, Engine, EngineInfo, Failure, Feature, Instance, InstanceId, ModuleId, PlannedCall, Session,
+    Compiled, Engine, EngineInfo, Exhaustion, Failure, Feature, Instance, InstanceId, ModuleId, PlannedCall,
+    Session,
 };
 use crate::value::{Val, ValType};
 use base64::Engine as _;
@@ -161,7 +162,15 @@ impl Lease {
         };
         process.request(request, self.timeout).map_err(|e| {
             self.process = None;
-            Failure::error(e)
+            if crate::child::out_of_memory(&e) {
+                // The harness's limit, not the engine's bug: nothing to compare.
+                Failure::exhausted(
+                    Exhaustion::Memory,
+                    format!("wasmgate's memory limit reached: {e}"),
+                )
+            } else {
+                Failure::error(e)
+            }
         })
     }
 }
@@ -952,7 +961,7 @@ impl crate::wasi::WasiProgram for NodeProgram<'_> {
                 match f {
                     Failure::Error { message } if message.contains("did not answer within") => {
                         WasiEnd::Failed {
-                            failure: Failure::exhausted(crate::engine::Exhaustion::Timeout, message),
+                            failure: Failure::exhausted(Exhaustion::Timeout, message),
                         }
                     }
                     f => WasiEnd::Failed { failure: f },

@@ -127,6 +127,15 @@ impl Workers {
                 ),
                 "busy",
             ),
+            // Its stderr tail (an allocation that failed) says no more than this.
+            Err(Exchange::Died(how)) if wasmgate_runners::child::out_of_memory(&how) => (
+                format!(
+                    "not checked: the worker reached wasmgate's memory limit ({} MiB of data per process), \
+                     a limit of the harness, not an engine bug",
+                    crate::isolate::worker_data_bytes() >> 20
+                ),
+                "limit",
+            ),
             Err(Exchange::Died(how)) => (format!("crash: {how}"), "crash"),
             Err(Exchange::Line(line)) => (format!("the worker sent an unreadable line: {line}"), "error"),
         };
@@ -134,7 +143,7 @@ impl Workers {
         results.truncate(script.steps.len());
         if results.len() < script.steps.len() {
             results.push(DirectiveResult {
-                verdict: if observed == "busy" {
+                verdict: if observed == "busy" || observed == "limit" {
                     // Not a failure of the engine: nothing was measured.
                     Verdict::Skip { why: how.clone() }
                 } else {

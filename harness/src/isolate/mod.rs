@@ -32,12 +32,28 @@ pub enum Isolation {
 /// far below this, so hitting it means an engine leaks or ignores them.
 pub const WORKER_DATA_BYTES: u64 = 1536 << 20;
 
-/// Puts [`WORKER_DATA_BYTES`] on the process `command` starts.
+/// Sets the data limit of worker processes in MiB instead of
+/// [`WORKER_DATA_BYTES`] (a machine with little memory, or a test of what
+/// reaching it does).
+pub const DATA_LIMIT_ENV: &str = "WASMGATE_WORKER_DATA_MB";
+
+/// The data limit of worker processes in force: [`DATA_LIMIT_ENV`], or
+/// [`WORKER_DATA_BYTES`].
+pub fn worker_data_bytes() -> u64 {
+    std::env::var(DATA_LIMIT_ENV)
+        .ok()
+        .and_then(|mb| mb.parse::<u64>().ok())
+        .filter(|mb| *mb > 0)
+        .map_or(WORKER_DATA_BYTES, |mb| mb.saturating_mul(1 << 20))
+}
+
+/// Puts [`worker_data_bytes`] on the process `command` starts.
 pub fn limit_memory(command: &mut Command) {
+    let bytes = worker_data_bytes();
     // SAFETY: the closure runs in the forked child before exec and only calls
     // setrlimit, which is async-signal-safe.
     unsafe {
-        command.pre_exec(|| {
+        command.pre_exec(move || {
             // The soft limit is what is enforced; the hard one stays, so that an
             // engine whose start-up reserves more (JavaScriptCore's `jsc`, see
             // `wasmgate_runners::limits::JSC_DATA_BYTES`) can be given more.
@@ -48,7 +64,7 @@ pub fn limit_memory(command: &mut Command) {
             if libc::getrlimit(libc::RLIMIT_DATA, &mut limit) != 0 {
                 return Err(std::io::Error::last_os_error());
             }
-            limit.rlim_cur = (WORKER_DATA_BYTES as libc::rlim_t).min(limit.rlim_max);
+            limit.rlim_cur = (bytes as libc::rlim_t).min(limit.rlim_max);
             if libc::setrlimit(libc::RLIMIT_DATA, &limit) != 0 {
                 return Err(std::io::Error::last_os_error());
             }

@@ -631,6 +631,33 @@ impl IsolatedExecutor {
                 }
             }
         }
+        // A process that ran out of memory reached wasmgate's own limit: that
+        // is no engine's bug, and nothing was compared.
+        let out_of_memory: Vec<&str> = culprits
+            .iter()
+            .filter(|c| wasmgate_runners::child::out_of_memory(&c.1))
+            .map(|c| c.0.as_str())
+            .collect();
+        let together_oom = culprits.is_empty()
+            && died
+                .as_deref()
+                .is_some_and(wasmgate_runners::child::out_of_memory);
+        if !out_of_memory.is_empty() || together_oom {
+            let who = if together_oom {
+                "all engines together".to_string()
+            } else {
+                out_of_memory.join(", ")
+            };
+            let verdict = Verdict::Inconclusive {
+                reason: format!(
+                    "not compared: {who} reached wasmgate's memory limit ({} MiB of data per process), \
+                     a limit of the harness, not an engine bug",
+                    super::worker_data_bytes() >> 20
+                ),
+                at: None,
+            };
+            return Ok(CaseResult::from_outcomes(seed, vec![], verdict, engines, false));
+        }
         if !culprits.is_empty() && healthy.is_empty() && culprits.iter().all(|c| c.3) {
             // Every engine hangs on its own: they agree that the case does not
             // end within the limit. Not a divergence.
