@@ -225,18 +225,78 @@ fn the_wasi_testsuite_format_is_read_as_it_is() {
     std::fs::copy(repo("vectors/wasi/files.wasm"), suite.join("files.wasm")).unwrap();
     std::fs::write(suite.join("files.json"), r#"{"dirs": ["data"]}"#).unwrap();
     std::fs::copy(repo("vectors/wasi/stdin.wasm"), suite.join("stdin.wasm")).unwrap();
+    // Tests in a folder below, as in the suite's checkout: the operation-based
+    // form, a folder pre-opened as the root `/`, and a test that needs a
+    // network connection (skipped, saying so).
+    let below = suite.join("c");
+    std::fs::create_dir_all(below.join("fs-tests.dir")).unwrap();
+    let exit_test = |name: &str, spec: &str| {
+        std::fs::copy(repo("vectors/wasi/exit.wasm"), below.join(format!("{name}.wasm"))).unwrap();
+        std::fs::write(below.join(format!("{name}.json")), spec).unwrap();
+    };
+    exit_test(
+        "operations",
+        r#"{"operations": [{"type": "run", "args": ["return", "5"]}, {"type": "read", "payload": "ending by return 5\n"}, {"type": "wait", "exit_code": 5}]}"#,
+    );
+    exit_test("rooted", r#"{"root": "fs-tests.dir", "args": ["exit", "0"]}"#);
+    exit_test(
+        "network",
+        r#"{"operations": [{"type": "run"}, {"type": "connect", "protocol_type": "tcp"}, {"type": "wait"}]}"#,
+    );
     let out = tmp.path().join("out");
     let known = repo("vectors/wasi/known-divergences.toml");
-    let o = wasi(&out, &[s(&suite), "--known", s(&known)]);
+    let o = wasmgate(&["wasi", "--out", s(&out), s(&suite), "--known", s(&known)]);
     assert_eq!(code(&o), 0, "{}", stdout(&o));
     let r = report(&out);
     // files.wasm meets the known wasmer-wasix rmdir divergence.
-    assert_eq!(r["summary"]["agreed"], 2);
+    assert_eq!(r["summary"]["agreed"], 4);
     assert_eq!(r["gate"]["known"], 1);
-    assert_eq!(r["run"]["modules"].as_array().unwrap().len(), 3);
+    assert_eq!(r["run"]["modules"].as_array().unwrap().len(), 6);
+    // Each runtime against the suite's expectations: five tests pass, the
+    // network test is skipped.
+    for runtime in RUNTIMES {
+        let counts = &r["wasi"]["expectations"][runtime];
+        assert_eq!(
+            counts,
+            &serde_json::json!({"passed": 5, "failed": 0, "skipped": 1}),
+            "{runtime}"
+        );
+        let line = format!("  {runtime:<15}    5 passed    0 failed    1 skipped");
+        assert!(stdout(&o).contains(&line), "{line}\n{}", stdout(&o));
+    }
+    assert!(
+        stdout(&o).contains("network.wasm: needs a network connection (tcp `server`)"),
+        "{}",
+        stdout(&o)
+    );
     // The fixture folder itself is untouched: each run wrote into a copy.
     assert!(suite.join("data/remove-me.txt").is_file());
     assert!(!suite.join("data/out").exists());
+
+    // A missed expectation fails on every runtime that misses it, and a key
+    // the format does not have is refused, never ignored.
+    let wrong = tmp.path().join("wrong");
+    std::fs::create_dir_all(&wrong).unwrap();
+    std::fs::copy(repo("vectors/wasi/exit.wasm"), wrong.join("exit.wasm")).unwrap();
+    std::fs::write(wrong.join("exit.json"), r#"{"args": ["exit", "1"]}"#).unwrap();
+    let o = wasmgate(&["wasi", "--out", s(&tmp.path().join("out2")), s(&wrong)]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("wasmtime-wasi      0 passed    1 failed    0 skipped"),
+        "{}",
+        stdout(&o)
+    );
+    std::fs::write(
+        wrong.join("exit.json"),
+        r#"{"args": ["exit", "1"], "exitcode": 1}"#,
+    )
+    .unwrap();
+    let o = wasmgate(&["wasi", "--out", s(&tmp.path().join("out3")), s(&wrong)]);
+    assert!(
+        usage_error(&o).contains("unknown field `exitcode`"),
+        "{}",
+        common::stderr(&o)
+    );
 }
 
 #[test]

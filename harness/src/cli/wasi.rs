@@ -98,6 +98,7 @@ fn suites(opts: &Opts) -> Result<Vec<WasiSuite>> {
             program: target.clone(),
             wasm,
             cases: vec![case],
+            skip: None,
         }]
     };
     if let Some(types) = &opts.random_args {
@@ -179,6 +180,26 @@ pub fn run(opts: Opts) -> Result<i32> {
     crate::report::write_report(&mut report, &out)?;
     report.check_compared_something(&out)?;
     super::run::print_summary(&report, &out, opts.quiet.quiet);
+    if let Some(wasi) = report.wasi.as_ref().filter(|w| !w.expectations.is_empty()) {
+        println!("against the expected exit codes and output:");
+        for (engine, c) in &wasi.expectations {
+            println!(
+                "  {engine:<15} {:>4} passed {:>4} failed {:>4} skipped",
+                c.passed, c.failed, c.skipped
+            );
+        }
+        if !opts.quiet.quiet {
+            for m in &wasi.missed {
+                println!(
+                    "  {} missed {} ({}): expected {}, got {}",
+                    m.engine, m.case, m.program, m.expected, m.got
+                );
+            }
+            for s in &wasi.skipped {
+                println!("  skipped {}: {}", s.program, s.why);
+            }
+        }
+    }
     if !opts.quiet.quiet {
         for (engine, t) in &report.timings {
             let secs = t.timings.execute_us as f64 / 1e6;

@@ -144,6 +144,33 @@ pub fn shell_words(args: &[String]) -> String {
         .join(" ")
 }
 
+/// What `o` did where it missed `expect` (its end, then its output), or
+/// `None` when it does what `expect` says.
+pub fn miss(o: &WasiObserved, expect: &WasiExpect) -> Option<String> {
+    if meets(o, expect) {
+        return None;
+    }
+    let mut got = vec![describe_end(o)];
+    if expect
+        .stdout
+        .as_ref()
+        .is_some_and(|s| s.as_bytes() != o.output.stdout.as_slice())
+    {
+        got.push(format!("stdout {}", excerpt(&o.output.stdout, 120)));
+    }
+    if expect
+        .stderr
+        .as_ref()
+        .is_some_and(|s| s.as_bytes() != o.output.stderr.as_slice())
+    {
+        got.push(format!("stderr {}", excerpt(&o.output.stderr, 120)));
+    } else if !o.output.stderr.is_empty() {
+        // What the program said on stderr is the evidence of why it failed.
+        got.push(format!("stderr {}", excerpt(&o.output.stderr, 200)));
+    }
+    Some(got.join(", "))
+}
+
 /// Whether `o` does what `expect` says.
 fn meets(o: &WasiObserved, expect: &WasiExpect) -> bool {
     let exit = expect

@@ -79,7 +79,7 @@ impl Limits {
         match isolation {
             crate::isolate::Isolation::InProcess => Limits::default(),
             crate::isolate::Isolation::Processes { timeout, .. } => Limits {
-                worker_data_bytes: Some(crate::isolate::WORKER_DATA_BYTES),
+                worker_data_bytes: Some(crate::isolate::worker_data_bytes()),
                 case_timeout_s: Some(timeout.as_secs()),
                 ..Limits::default()
             },
@@ -549,6 +549,41 @@ pub struct WasiInfo {
     pub programs: Vec<WasiProgramRuns>,
     /// Wall time one run may take.
     pub run_timeout_ms: u64,
+    /// Each runtime against the expectations the cases state (a testsuite's
+    /// exit codes and output), beside the cross-runtime comparison.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub expectations: BTreeMap<String, WasiExpectations>,
+    /// Each run whose expectation a runtime missed: what it did instead.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missed: Vec<WasiMiss>,
+    /// Programs not run, and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<WasiSkip>,
+}
+
+/// One runtime's runs against the cases' expectations.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct WasiExpectations {
+    pub passed: u64,
+    pub failed: u64,
+    pub skipped: u64,
+}
+
+/// A run whose expectation one runtime missed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct WasiMiss {
+    pub program: String,
+    pub case: String,
+    pub engine: String,
+    pub expected: String,
+    pub got: String,
+}
+
+/// A program `wasmgate wasi` did not run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct WasiSkip {
+    pub program: String,
+    pub why: String,
 }
 
 /// A program of a `wasmgate wasi` run.

@@ -120,6 +120,7 @@ impl WasiBundle {
             program: dir.join(&bundle.program),
             wasm,
             cases: vec![case],
+            skip: None,
         };
         Ok((bundle, suite))
     }

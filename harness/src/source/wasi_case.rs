@@ -77,6 +77,9 @@ pub struct WasiSuite {
     pub program: PathBuf,
     pub wasm: Vec<u8>,
     pub cases: Vec<WasiCase>,
+    /// Why the program is not run (a testsuite test that needs what
+    /// wasmgate's preview1 runs do not give), if it is not.
+    pub skip: Option<String>,
 }
 
 /// `argv[0]` every run gets: the program's file name.
@@ -239,27 +242,221 @@ pub fn load_case_file(path: &Path) -> Result<WasiSuite> {
             },
         });
     }
-    Ok(WasiSuite { program, wasm, cases })
+    Ok(WasiSuite {
+        program,
+        wasm,
+        cases,
+        skip: None,
+    })
 }
 
-/// A WASI testsuite specification (`NAME.json` beside `NAME.wasm`).
+/// A WASI testsuite specification (`NAME.json` beside `NAME.wasm`): the
+/// suite's legacy form (`args`, `env`, `root`, `exit_code`, `stdout`,
+/// `stderr`; older suites' `dirs`) or its operation-based form
+/// (`operations`, `proposals`, `world`, `servers`). Unknown keys are refused:
+/// a key wasmgate does not read would be an expectation silently dropped.
 #[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 struct TestsuiteSpec {
     #[serde(default)]
     args: Vec<String>,
     #[serde(default)]
     env: BTreeMap<String, String>,
+    /// Folder pre-opened as the program's root, `/`.
+    root: Option<String>,
+    /// Folders pre-opened under their own names (older suites).
     #[serde(default, alias = "dir")]
     dirs: Vec<String>,
     exit_code: Option<i32>,
     stdout: Option<String>,
     stderr: Option<String>,
+    operations: Option<Vec<Operation>>,
+    #[serde(default)]
+    proposals: Vec<String>,
+    world: Option<String>,
+    servers: Option<serde_json::Value>,
+}
+
+/// One step of an operation-based specification.
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+enum Operation {
+    Run {
+        #[serde(default)]
+        args: Vec<String>,
+        #[serde(default)]
+        env: BTreeMap<String, String>,
+        root: Option<String>,
+    },
+    Wait {
+        exit_code: Option<i32>,
+    },
+    Read {
+        id: Option<String>,
+        #[serde(default)]
+        payload: String,
+    },
+    Write {
+        id: Option<String>,
+        #[serde(default)]
+        payload: String,
+    },
+    Connect {
+        id: Option<String>,
+        protocol_type: Option<String>,
+    },
+    Send {
+        id: String,
+        #[serde(default, rename = "payload")]
+        _payload: String,
+    },
+    Recv {
+        id: String,
+        #[serde(default, rename = "payload")]
+        _payload: String,
+    },
+}
+
+/// One run as a specification describes it, or why wasmgate cannot run it.
+struct SpecRun {
+    args: Vec<String>,
+    env: BTreeMap<String, String>,
+    root: Option<String>,
+    dirs: Vec<String>,
+    stdin: String,
+    expect: WasiExpect,
+}
+
+impl TestsuiteSpec {
+    /// The run this specification describes; `Err` says why it is skipped
+    /// (a WASI proposal or world beyond preview1 command programs, network
+    /// operations, several runs).
+    fn run(self, json: &Path) -> Result<std::result::Result<SpecRun, String>> {
+        let legacy = !self.args.is_empty()
+            || !self.env.is_empty()
+            || self.root.is_some()
+            || !self.dirs.is_empty()
+            || self.exit_code.is_some()
+            || self.stdout.is_some()
+            || self.stderr.is_some();
+        let operation_based = self.operations.is_some()
+            || !self.proposals.is_empty()
+            || self.world.is_some()
+            || self.servers.is_some();
+        if legacy && operation_based {
+            bail!(
+                "{}: mixes the legacy keys (args, env, root, exit_code, stdout, stderr) with operations",
+                json.display()
+            );
+        }
+        if !operation_based {
+            return Ok(Ok(SpecRun {
+                args: self.args,
+                env: self.env,
+                root: self.root,
+                dirs: self.dirs,
+                stdin: String::new(),
+                expect: WasiExpect {
+                    stdout: self.stdout,
+                    stderr: self.stderr,
+                    exit: Some(self.exit_code.unwrap_or(0)),
+                },
+            }));
+        }
+        if !self.proposals.is_empty() {
+            return Ok(Err(format!("needs WASI proposals {}", self.proposals.join(", "))));
+        }
+        if let Some(world) = self.world.filter(|w| w != "wasi:cli/command") {
+            return Ok(Err(format!("runs in world {world}, not as a command program")));
+        }
+        if self.servers.is_some() {
+            return Ok(Err("needs servers".to_string()));
+        }
+        let mut run = SpecRun {
+            args: Vec::new(),
+            env: BTreeMap::new(),
+            root: None,
+            dirs: Vec::new(),
+            stdin: String::new(),
+            expect: WasiExpect::default(),
+        };
+        let (mut started, mut waited) = (false, false);
+        for op in self.operations.unwrap_or_else(|| {
+            vec![
+                Operation::Run {
+                    args: vec![],
+                    env: BTreeMap::new(),
+                    root: None,
+                },
+                Operation::Wait { exit_code: None },
+            ]
+        }) {
+            let order = |ok: bool, what: &str| {
+                if ok {
+                    Ok(())
+                } else {
+                    Err(anyhow!("{}: {what}", json.display()))
+                }
+            };
+            match op {
+                Operation::Run { args, env, root } => {
+                    if started {
+                        return Ok(Err("runs the program more than once".to_string()));
+                    }
+                    started = true;
+                    (run.args, run.env, run.root) = (args, env, root);
+                }
+                Operation::Wait { exit_code } => {
+                    order(started && !waited, "a `wait` must follow its `run`")?;
+                    waited = true;
+                    run.expect.exit = Some(exit_code.unwrap_or(0));
+                }
+                Operation::Read { id, payload } => {
+                    order(started && !waited, "a `read` must come between `run` and `wait`")?;
+                    match id.as_deref().unwrap_or("stdout") {
+                        "stdout" => run.expect.stdout = Some(payload),
+                        "stderr" => run.expect.stderr = Some(payload),
+                        other => bail!("{}: `read` of unknown stream `{other}`", json.display()),
+                    }
+                }
+                Operation::Write { id, payload } => {
+                    order(started && !waited, "a `write` must come between `run` and `wait`")?;
+                    match id.as_deref().unwrap_or("stdin") {
+                        "stdin" => run.stdin.push_str(&payload),
+                        other => bail!("{}: `write` to unknown stream `{other}`", json.display()),
+                    }
+                }
+                Operation::Connect { id, protocol_type } => {
+                    order(
+                        started && !waited,
+                        "a `connect` must come between `run` and `wait`",
+                    )?;
+                    return Ok(Err(format!(
+                        "needs a network connection ({} `{}`)",
+                        protocol_type.as_deref().unwrap_or("tcp"),
+                        id.as_deref().unwrap_or("server")
+                    )));
+                }
+                Operation::Send { id, .. } | Operation::Recv { id, .. } => {
+                    bail!(
+                        "{}: `send`/`recv` on `{id}`, which no `connect` opened",
+                        json.display()
+                    );
+                }
+            }
+        }
+        if !started || !waited {
+            bail!("{}: operations need a `run` and its `wait`", json.display());
+        }
+        Ok(Ok(run))
+    }
 }
 
 /// The WASI testsuite's test for `wasm` (its `.json` if there is one, else
-/// the suite's default: no arguments, exit code 0).
+/// the suite's default: no arguments, exit code 0). A test wasmgate cannot
+/// run (a WASI proposal, network operations, a program that is no preview1
+/// command) comes back with `skip` saying why.
 pub fn load_testsuite_test(wasm_path: &Path) -> Result<WasiSuite> {
-    let wasm = read_program(wasm_path)?;
     let json_path = wasm_path.with_extension("json");
     let spec: TestsuiteSpec = if json_path.is_file() {
         let text = std::fs::read_to_string(&json_path)
@@ -273,43 +470,83 @@ pub fn load_testsuite_test(wasm_path: &Path) -> Result<WasiSuite> {
     } else {
         TestsuiteSpec::default()
     };
+    let name = wasm_path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let skipped = |why: String| WasiSuite {
+        program: wasm_path.to_path_buf(),
+        wasm: Vec::new(),
+        cases: vec![WasiCase {
+            name: name.clone(),
+            args: vec![],
+            env: vec![],
+            stdin: String::new(),
+            dirs: vec![],
+            expect: WasiExpect::default(),
+        }],
+        skip: Some(why),
+    };
+    let run = match spec.run(&json_path)? {
+        Ok(run) => run,
+        Err(why) => return Ok(skipped(why)),
+    };
+    let wasm = match read_program(wasm_path) {
+        Ok(wasm) => wasm,
+        Err(e) => return Ok(skipped(format!("not a WASI preview1 command program: {e:#}"))),
+    };
     let base = wasm_path.parent().unwrap_or(Path::new("."));
-    let dirs = spec
-        .dirs
-        .iter()
-        .map(|d| fixture(base, d, &json_path))
-        .collect::<Result<Vec<_>>>()?;
+    let mut dirs = Vec::new();
+    if let Some(root) = &run.root {
+        dirs.push(Fixture {
+            guest: "/".to_string(),
+            ..fixture(base, root, &json_path)?
+        });
+    }
+    for d in &run.dirs {
+        dirs.push(fixture(base, d, &json_path)?);
+    }
     Ok(WasiSuite {
         program: wasm_path.to_path_buf(),
         wasm,
         cases: vec![WasiCase {
-            name: wasm_path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            args: spec.args,
-            env: spec.env.into_iter().collect(),
-            stdin: String::new(),
+            name,
+            args: run.args,
+            env: run.env.into_iter().collect(),
+            stdin: run.stdin,
             dirs,
-            expect: WasiExpect {
-                stdout: spec.stdout,
-                stderr: spec.stderr,
-                exit: Some(spec.exit_code.unwrap_or(0)),
-            },
+            expect: run.expect,
         }],
+        skip: None,
     })
 }
 
-/// Every test of a WASI testsuite folder: each `.wasm` (sorted) with its `.json`.
+/// Every test of a WASI testsuite folder and the folders below it: each
+/// `.wasm` (sorted by path) with its `.json`. Fixture folders (`*.dir`) are
+/// data, not tests, and are not searched.
 pub fn load_testsuite_dir(dir: &Path) -> Result<Vec<WasiSuite>> {
-    let mut programs: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read {}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
-        .collect();
+    fn find(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+        let entries = std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+        for entry in entries.filter_map(|e| e.ok()) {
+            let path = entry.path();
+            if path.is_dir() {
+                if path.extension().is_none_or(|e| e != "dir") {
+                    find(&path, out)?;
+                }
+            } else if path.extension().is_some_and(|e| e == "wasm") {
+                out.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut programs = Vec::new();
+    find(dir, &mut programs)?;
     programs.sort();
     if programs.is_empty() {
-        bail!("{} holds no .wasm programs", dir.display());
+        bail!(
+            "{} holds no .wasm programs (a source checkout of the WASI testsuite: build its tests with scripts/wasi-testsuite.sh)",
+            dir.display()
+        );
     }
     programs.iter().map(|p| load_testsuite_test(p)).collect()
 }

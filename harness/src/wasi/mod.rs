@@ -13,7 +13,10 @@ use crate::compare::Verdict;
 use crate::compare::judge::CaseResult;
 use crate::execute::Timings;
 use crate::execute::wasi::{EngineRuns, WasiObserved, run_everywhere};
-use crate::report::{Envelope, Report, ReportKind, RunInfo, SeedRange, Timing, WasiInfo, WasiProgramRuns};
+use crate::report::{
+    Envelope, Report, ReportKind, RunInfo, SeedRange, Timing, WasiExpectations, WasiInfo, WasiMiss,
+    WasiProgramRuns, WasiSkip,
+};
 use crate::source::wasi_case::WasiSuite;
 use anyhow::Result;
 use std::path::Path;
@@ -89,9 +92,24 @@ pub fn run(
     let mut written = std::collections::BTreeSet::new();
     let mut programs = Vec::new();
     let mut seed = 0u64;
+    let mut expectations: std::collections::BTreeMap<String, WasiExpectations> = infos
+        .iter()
+        .map(|i| (i.name.clone(), WasiExpectations::default()))
+        .collect();
+    let (mut missed, mut skipped) = (Vec::new(), Vec::new());
     for suite in suites {
         let shown = suite.program.display().to_string();
         let label = crate::source::wasi_case::program_name(&suite.program);
+        if let Some(why) = &suite.skip {
+            skipped.push(WasiSkip {
+                program: shown,
+                why: why.clone(),
+            });
+            for counts in expectations.values_mut() {
+                counts.skipped += suite.cases.len() as u64;
+            }
+            continue;
+        }
         if progress {
             eprintln!(
                 "wasmgate: wasi: {shown}: {} run(s) on {} runtimes",
@@ -105,6 +123,24 @@ pub fn run(
             let observed = observations(&runs, i);
             let refs: Vec<&WasiObserved> = observed.iter().collect();
             let verdict = crate::compare::wasi::compare(&label, i, case, &refs);
+            if !case.expect.is_empty() {
+                for o in &observed {
+                    let counts = expectations.entry(o.engine.clone()).or_default();
+                    match crate::compare::wasi::miss(o, &case.expect) {
+                        None => counts.passed += 1,
+                        Some(got) => {
+                            counts.failed += 1;
+                            missed.push(WasiMiss {
+                                program: shown.clone(),
+                                case: case.name.clone(),
+                                engine: o.engine.clone(),
+                                expected: case.expect.to_string(),
+                                got,
+                            });
+                        }
+                    }
+                }
+            }
             if let Verdict::Diverge(d) = &verdict
                 && written.insert(d.signature.clone())
             {
@@ -147,6 +183,16 @@ pub fn run(
             not_compared: wasmgate_runners::wasi::NOT_COMPARED.into(),
             programs,
             run_timeout_ms: timeout.as_millis() as u64,
+            expectations: if suites
+                .iter()
+                .any(|s| s.skip.is_some() || s.cases.iter().any(|c| !c.expect.is_empty()))
+            {
+                expectations
+            } else {
+                Default::default()
+            },
+            missed,
+            skipped,
         }),
         perf: None,
         leads: vec![],
