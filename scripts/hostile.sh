@@ -5,8 +5,9 @@
 #   - no divergence (exit 0: the engines agree; or exit 2 with the verdict
 #     inconclusive — every engine hung — which compared nothing);
 #   - the whole process tree (wasmgate, workers, node, jsc, the browser) peaks
-#     under 3 GiB (summed PSS; the twelve default engines can each hold a
-#     256 MiB memory at once while a hang is blamed);
+#     under 2 GiB (summed PSS): each engine may hold a 256 MiB memory, and an
+#     engine process gives a large one back (a garbage collection as it is
+#     reset) before the next engine runs;
 #   - the wall time stays under twice what the CPU time limits allow: a
 #     module every engine hangs on uses the limit (--timeout, in CPU seconds)
 #     once in the worker and once per engine alone, the engines sharing the
@@ -24,7 +25,7 @@ timeout=${1:-5}
 wasmgate=${WASMGATE:-cargo run --release --quiet --}
 engines=${ENGINES:+--engines $ENGINES}
 modules=${MODULES:-vectors/hostile/*.wat}
-limit_kib=$((3 * 1024 * 1024))
+limit_kib=$((2 * 1024 * 1024))
 if [ -n "${ENGINES:-}" ]; then
   count=$(echo "$ENGINES" | tr ',' '\n' | grep -c .)
 else

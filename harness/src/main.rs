@@ -18,5 +18,11 @@ fn main() {
         }
         default_hook(info);
     }));
-    std::process::exit(wasmgate_harness::cli::main());
+    // Orphans of what wasmgate starts (a browser's daemonised crash handler)
+    // are re-parented here, and whatever is left when the command ends is
+    // killed: no engine, browser or worker process outlives it.
+    wasmgate_runners::child::become_subreaper();
+    let code = wasmgate_harness::cli::main();
+    wasmgate_runners::child::kill_descendants();
+    std::process::exit(code);
 }

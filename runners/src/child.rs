@@ -165,8 +165,18 @@ impl LineChild {
         }
     }
 
-    /// Kills the child's whole process group and reaps the child.
+    /// Kills the child's process tree — its descendants, wherever their
+    /// process group (a browser's helpers make their own), then its whole
+    /// process group — and reaps the child.
     pub fn kill(&mut self) {
+        for p in descendants(self.child.id()) {
+            if let Ok(pid) = i32::try_from(p) {
+                // SAFETY: signalling a process by id; no memory is involved.
+                unsafe {
+                    libc::kill(pid, libc::SIGKILL);
+                }
+            }
+        }
         if let Ok(pid) = i32::try_from(self.child.id()) {
             // SAFETY: signalling a process group we created; no memory is involved.
             unsafe {
@@ -470,6 +480,57 @@ fn tree(pid: u32) -> Vec<(u32, u64)> {
         .filter(|(p, _, _)| members.contains(p))
         .map(|(p, _, t)| (p, t))
         .collect()
+}
+
+/// Every living descendant of `pid` (not `pid` itself), read from `/proc`.
+pub fn descendants(pid: u32) -> Vec<u32> {
+    tree(pid)
+        .into_iter()
+        .map(|(p, _)| p)
+        .filter(|p| *p != pid)
+        .collect()
+}
+
+/// Makes this process the reaper of its orphaned descendants
+/// (`PR_SET_CHILD_SUBREAPER`): a process that daemonises itself below it
+/// (a browser's crash handler forks twice) is re-parented here, not to
+/// PID 1, so that [`kill_descendants`] still finds it.
+pub fn become_subreaper() {
+    // SAFETY: prctl with integer arguments only.
+    unsafe {
+        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    }
+}
+
+/// Kills every descendant of this process (and reaps those that were its
+/// children): whatever it started must not outlive it.
+pub fn kill_descendants() {
+    let me = std::process::id();
+    // Killing a process may orphan its children onto this one: a few rounds.
+    for _ in 0..3 {
+        let all = descendants(me);
+        if all.is_empty() {
+            return;
+        }
+        for p in &all {
+            if let Ok(pid) = i32::try_from(*p) {
+                // SAFETY: signalling and reaping processes by id; no memory is involved.
+                unsafe {
+                    libc::kill(pid, libc::SIGKILL);
+                    libc::waitpid(pid, std::ptr::null_mut(), libc::WNOHANG);
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        for p in &all {
+            if let Ok(pid) = i32::try_from(*p) {
+                // SAFETY: as above.
+                unsafe {
+                    libc::waitpid(pid, std::ptr::null_mut(), libc::WNOHANG);
+                }
+            }
+        }
+    }
 }
 
 /// [`TreeTimes`] of the tree of `pid`.

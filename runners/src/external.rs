@@ -179,12 +179,28 @@ impl Drop for Lease {
     fn drop(&mut self) {
         if let Some(mut p) = self.process.take()
             && p.served + 1 < CASES_PER_PROCESS
-            && p.request(&json!({"op": "reset"}), self.timeout).is_ok()
+            && p.request(
+                &json!({"op": "reset", "gc": resident_bytes(p.child.id()) > RELEASE_RESIDENT}),
+                self.timeout,
+            )
+            .is_ok()
         {
             p.served += 1;
             self.pool.lock().unwrap_or_else(|e| e.into_inner()).push(p);
         }
     }
+}
+
+/// Resident memory past which an engine process collects garbage as it is
+/// reset, giving a large wasm memory back before the next case.
+const RELEASE_RESIDENT: u64 = 192 << 20;
+
+/// Resident memory of process `pid` (`/proc/PID/statm`; 0 if unreadable).
+fn resident_bytes(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/statm"))
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map_or(0, |pages| pages * 4096)
 }
 
 /// An engine living in child processes.
@@ -690,6 +706,8 @@ pub fn v8(name: &str, node: Option<&str>, v8_flags: &[&str]) -> Result<ExternalE
         format!("--wasm-max-mem-pages={}", crate::limits::MEMORY_BYTES / 65536),
         format!("--wasm-max-table-size={}", crate::limits::TABLE_ELEMENTS),
         format!("--max-old-space-size={}", crate::limits::JS_HEAP_MB),
+        // `gc()` for `reset` to give a large memory back at once.
+        "--expose-gc".to_string(),
     ];
     args.extend(v8_flags.iter().map(|s| s.to_string()));
     args.extend([
@@ -789,7 +807,7 @@ pub fn chromium(name: &str, binary: Option<&str>) -> Result<ExternalEngine, Unav
     }
     let exe = std::env::current_exe().map_err(|e| Unavailable(format!("{name}: {e}")))?;
     let flags = format!(
-        "--no-liftoff --no-wasm-tier-up --no-wasm-lazy-compilation --wasm-max-mem-pages={} --wasm-max-table-size={} --max-old-space-size={}",
+        "--no-liftoff --no-wasm-tier-up --no-wasm-lazy-compilation --expose-gc --wasm-max-mem-pages={} --wasm-max-table-size={} --max-old-space-size={}",
         crate::limits::MEMORY_BYTES / 65536,
         crate::limits::TABLE_ELEMENTS,
         crate::limits::JS_HEAP_MB
