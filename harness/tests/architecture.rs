@@ -1,6 +1,8 @@
-//! The harness's architecture invariants, read from its source: imports point
-//! down the pipeline (cli → check → campaign / conformance → report → isolate →
-//! compare → execute → source), and no two files import each other in a circle.
+//! The architecture invariants, read from the source: the harness's imports
+//! point down the pipeline (cli → check → campaign / conformance → report →
+//! isolate → compare → execute → source), and no two files of the harness or
+//! of the runners crate import each other in a circle; the runners crate
+//! keeps its engines in rooms (`native/`, `js/`, `wasi/`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -100,9 +102,14 @@ fn resolve<'a>(modules: &'a BTreeSet<String>, path: &str) -> Option<&'a String> 
     None
 }
 
-/// Module → the modules it imports.
+/// Module → the modules it imports, for the harness.
 fn import_graph() -> BTreeMap<String, BTreeSet<String>> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    import_graph_of(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"))
+}
+
+/// Module → the modules it imports, for the crate whose sources are `src`.
+fn import_graph_of(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
+    let src = src.to_path_buf();
     let mut files = Vec::new();
     rust_files(&src, &mut files);
     let modules: BTreeSet<String> = files.iter().map(|f| module_path(&src, f)).collect();
@@ -146,9 +153,8 @@ fn imports_point_down_the_pipeline() {
     );
 }
 
-#[test]
-fn no_import_circles_between_files() {
-    let graph = import_graph();
+/// Import circles of `graph`, one line each.
+fn circles(graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<String> {
     // A module reaches itself through its imports: a circle (a parent mod.rs
     // naming its own children is not one, so edges into descendants are left out).
     let reaches = |start: &String| -> Option<Vec<String>> {
@@ -169,8 +175,67 @@ fn no_import_circles_between_files() {
         }
         None
     };
-    let circles: Vec<String> = graph.keys().filter_map(reaches).map(|c| c.join(" → ")).collect();
+    graph.keys().filter_map(reaches).map(|c| c.join(" → ")).collect()
+}
+
+#[test]
+fn no_import_circles_between_files() {
+    let circles = circles(&import_graph());
     assert!(circles.is_empty(), "import circles:\n{}", circles.join("\n"));
+}
+
+/// The runners crate's sources.
+fn runners_src() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../runners/src")
+}
+
+#[test]
+fn the_runners_crate_has_rooms_without_import_circles() {
+    let graph = import_graph_of(&runners_src());
+    // The checker reads the rooms: the node WASI adapter builds on the
+    // JavaScript engines, the registry on every room.
+    assert!(graph["wasi::node"].contains("js"), "{:?}", graph["wasi::node"]);
+    assert!(graph["registry"].contains("wasi"), "{:?}", graph["registry"]);
+    let circles = circles(&graph);
+    assert!(
+        circles.is_empty(),
+        "import circles in runners:\n{}",
+        circles.join("\n")
+    );
+    // No file sits beside the rooms but the model and the plumbing they share.
+    let mut top: Vec<String> = std::fs::read_dir(runners_src())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    top.sort();
+    assert_eq!(
+        top,
+        [
+            "child.rs",
+            "engine.rs",
+            "js",
+            "lib.rs",
+            "limits.rs",
+            "measure.rs",
+            "native",
+            "registry.rs",
+            "value.rs",
+            "versions.rs",
+            "wasi"
+        ]
+    );
+    // Each room's mod.rs opens saying what it owns and what holds in it.
+    for room in ["js", "native", "wasi"] {
+        let text = std::fs::read_to_string(runners_src().join(room).join("mod.rs")).unwrap();
+        assert!(
+            text.starts_with("//! "),
+            "runners/src/{room}/mod.rs opens without saying what it owns"
+        );
+        assert!(
+            text.contains("Invariant:"),
+            "runners/src/{room}/mod.rs states no invariant"
+        );
+    }
 }
 
 #[test]

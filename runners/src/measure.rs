@@ -3,9 +3,10 @@
 //! calls, with the process's CPU time beside the wall clock; out-of-process
 //! engines time the phases themselves (inside `node`, `jsc` or the page) and
 //! send the figures over the protocol, so no pipe or JSON cost is counted.
+//! The timing around an engine's own calls is `engine::measure_around`;
+//! this module holds the clocks and the sample, and knows no engine.
 
-use crate::engine::{Engine, Failure};
-use crate::value::{Val, ValType};
+use crate::value::Val;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
@@ -85,38 +86,4 @@ pub fn peak_rss_bytes() -> Option<u64> {
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     let ok = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } == 0;
     ok.then(|| usage.ru_maxrss as u64 * 1024)
-}
-
-/// Times `engine`'s three phases around its own `compile`, `instantiate` and
-/// `call` (what [`Engine::measure`] does unless an engine knows better).
-pub fn around<E: Engine + ?Sized>(
-    engine: &E,
-    wasm: &[u8],
-    export: &str,
-    args: &[Val],
-    results: &[ValType],
-    timed: &str,
-) -> Result<Sample, Failure> {
-    let start = Mark::now();
-    let compiled = engine
-        .compile(wasm)
-        .map_err(|e| Failure::error(format!("the engine rejects the module: {e}")))?;
-    let compile = start.elapsed();
-    let start = Mark::now();
-    let mut instance = compiled.instantiate()?;
-    let instantiate = start.elapsed();
-    let start = Mark::now();
-    let values = instance.call(export, args, results)?;
-    let execute = start.elapsed();
-    let mut memory_bytes = 0u64;
-    instance.memory("memory", &mut |bytes| memory_bytes = bytes.len() as u64);
-    Ok(Sample {
-        compile,
-        instantiate,
-        execute,
-        results: values,
-        memory_bytes,
-        peak_rss_bytes: peak_rss_bytes(),
-        timed: timed.to_string(),
-    })
 }

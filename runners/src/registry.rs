@@ -109,28 +109,28 @@ fn build_external(
     base: &str,
     binary: Option<&str>,
 ) -> Option<Result<Arc<dyn Engine>, BuildError>> {
-    use crate::external;
-    let started: Option<Result<external::ExternalEngine, external::Unavailable>> = match base {
+    use crate::js;
+    let started: Option<Result<js::ExternalEngine, js::Unavailable>> = match base {
         // Optimising tier only, compiled eagerly so validation errors surface at compile.
         #[cfg(feature = "v8")]
-        "v8-turbofan" => Some(external::v8(name, binary, V8_TURBOFAN)),
+        "v8-turbofan" => Some(js::v8(name, binary, V8_TURBOFAN)),
         // Baseline tier only.
         #[cfg(feature = "v8")]
-        "v8-liftoff" => Some(external::v8(name, binary, V8_LIFTOFF)),
+        "v8-liftoff" => Some(js::v8(name, binary, V8_LIFTOFF)),
         // JavaScriptCore's in-place interpreter only.
         #[cfg(feature = "jsc")]
-        "jsc-ipint" => Some(external::jsc(name, binary, JSC_IPINT)),
+        "jsc-ipint" => Some(js::jsc(name, binary, JSC_IPINT)),
         // The BBQ baseline compiler only (no interpreter, no tier-up).
         #[cfg(feature = "jsc")]
-        "jsc-bbq" => Some(external::jsc(name, binary, JSC_BBQ)),
+        "jsc-bbq" => Some(js::jsc(name, binary, JSC_BBQ)),
         // The OMG optimising compiler: BBQ first (JSC cannot start in OMG),
         // tiering up to OMG at the first call of every function.
         #[cfg(feature = "jsc")]
-        "jsc-omg" => Some(external::jsc(name, binary, JSC_OMG)),
+        "jsc-omg" => Some(js::jsc(name, binary, JSC_OMG)),
         // V8 as Chromium ships it, in a real headless browser page; optimising
         // tier only, as `v8-turbofan`.
         #[cfg(feature = "chromium")]
-        "v8-chromium" => Some(external::chromium(name, binary)),
+        "v8-chromium" => Some(js::chromium(name, binary)),
         _ => None,
     };
     started.map(|started| {
@@ -166,30 +166,30 @@ pub fn build(name: &str) -> Result<Arc<dyn Engine>, BuildError> {
     let engine: Arc<dyn Engine> = match name {
         #[cfg(feature = "wasmtime-cranelift")]
         "wasmtime-cranelift" => Arc::new(
-            crate::wasmtime_engine::WasmtimeEngine::new(crate::wasmtime_engine::Flavor::Cranelift)
+            crate::native::wasmtime::WasmtimeEngine::new(crate::native::wasmtime::Flavor::Cranelift)
                 .map_err(BuildError::Unavailable)?,
         ),
         #[cfg(feature = "wasmtime-winch")]
         "wasmtime-winch" => Arc::new(
-            crate::wasmtime_engine::WasmtimeEngine::new(crate::wasmtime_engine::Flavor::Winch)
+            crate::native::wasmtime::WasmtimeEngine::new(crate::native::wasmtime::Flavor::Winch)
                 .map_err(BuildError::Unavailable)?,
         ),
         #[cfg(feature = "wasmtime-pulley")]
         "wasmtime-pulley" => Arc::new(
-            crate::wasmtime_engine::WasmtimeEngine::new(crate::wasmtime_engine::Flavor::Pulley)
+            crate::native::wasmtime::WasmtimeEngine::new(crate::native::wasmtime::Flavor::Pulley)
                 .map_err(BuildError::Unavailable)?,
         ),
         #[cfg(feature = "wasmer-cranelift")]
-        "wasmer-cranelift" => Arc::new(crate::wasmer_engine::WasmerEngine::new(
-            crate::wasmer_engine::Compiler::Cranelift,
+        "wasmer-cranelift" => Arc::new(crate::native::wasmer::WasmerEngine::new(
+            crate::native::wasmer::Compiler::Cranelift,
         )),
         #[cfg(feature = "wasmer-singlepass")]
-        "wasmer-singlepass" => Arc::new(crate::wasmer_engine::WasmerEngine::new(
-            crate::wasmer_engine::Compiler::Singlepass,
+        "wasmer-singlepass" => Arc::new(crate::native::wasmer::WasmerEngine::new(
+            crate::native::wasmer::Compiler::Singlepass,
         )),
         #[cfg(feature = "wasmi")]
-        "wasmi" => Arc::new(crate::wasmi_engine::WasmiEngine::new()),
-        _ if crate::wasi::names().contains(&name) => {
+        "wasmi" => Arc::new(crate::native::wasmi::WasmiEngine::new()),
+        _ if wasi_names().contains(&name) => {
             return Err(BuildError::Unknown(format!(
                 "`{name}` runs WASI command programs: use it with `wasmgate wasi`"
             )));
@@ -211,7 +211,46 @@ pub fn build_command(name: &str, command: &str) -> Result<Arc<dyn Engine>, Build
         .next()
         .ok_or_else(|| BuildError::Unknown(format!("engine `{name}` has an empty command")))?;
     let args: Vec<String> = words.collect();
-    crate::external::ExternalEngine::start(name, &program, &args, crate::external::request_timeout())
+    crate::js::ExternalEngine::start(name, &program, &args, crate::js::request_timeout())
         .map(|e| Arc::new(e) as Arc<dyn Engine>)
         .map_err(|e| BuildError::Unavailable(format!("engine `{name}` ({command}): {}", e.0)))
+}
+
+/// Names of the WASI configurations this build has.
+pub fn wasi_names() -> Vec<&'static str> {
+    [
+        ("wasmtime-wasi", cfg!(feature = "wasmtime-wasi")),
+        ("wasmi-wasi", cfg!(feature = "wasmi-wasi")),
+        ("wasmer-wasi", cfg!(feature = "wasmer-wasi")),
+        ("node-wasi", cfg!(feature = "node-wasi")),
+    ]
+    .into_iter()
+    .filter(|(_, built)| *built)
+    .map(|(n, _)| n)
+    .collect()
+}
+
+/// Builds the WASI configuration `name`; `Ok(None)` if `name` is not one.
+pub fn build_wasi(name: &str) -> Result<Option<Box<dyn crate::wasi::WasiEngine>>, BuildError> {
+    let engine: Box<dyn crate::wasi::WasiEngine> = match name {
+        #[cfg(feature = "wasmtime-wasi")]
+        "wasmtime-wasi" => {
+            Box::new(crate::wasi::wasmtime::WasmtimeWasi::new().map_err(BuildError::Unavailable)?)
+        }
+        #[cfg(feature = "wasmi-wasi")]
+        "wasmi-wasi" => Box::new(crate::wasi::wasmi::WasmiWasi::new()),
+        #[cfg(feature = "wasmer-wasi")]
+        "wasmer-wasi" => Box::new(crate::wasi::wasmer::WasmerWasi::new().map_err(BuildError::Unavailable)?),
+        #[cfg(feature = "node-wasi")]
+        "node-wasi" => {
+            Box::new(crate::wasi::node::node_wasi(name).map_err(|e| BuildError::Unavailable(e.0))?)
+        }
+        _ if ["wasmtime-wasi", "wasmi-wasi", "wasmer-wasi", "node-wasi"].contains(&name) => {
+            return Err(BuildError::Unknown(format!(
+                "`{name}` is not in this build (cargo feature `{name}`)"
+            )));
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(engine))
 }

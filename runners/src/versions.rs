@@ -6,3 +6,5 @@ pub const WASMTIME: &str = env!("WASMGATE_WASMTIME_VERSION");
 pub const WASMER: &str = env!("WASMGATE_WASMER_VERSION");
 /// The wasmi crate version.
 pub const WASMI: &str = env!("WASMGATE_WASMI_VERSION");
+/// The wasmer-wasix crate version.
+pub const WASMER_WASIX: &str = env!("WASMGATE_WASMER_WASIX_VERSION");

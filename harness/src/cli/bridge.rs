@@ -1,6 +1,6 @@
 //! `wasmgate browser-bridge`: the line protocol on stdin/stdout, served by a
 //! headless browser this process starts and drives (internal; started by the
-//! `v8-chromium` engine, see `runners/src/browser.rs`).
+//! `v8-chromium` engine, see `runners/src/js/browser.rs`).
 
 use anyhow::{Result, anyhow};
 
@@ -19,7 +19,7 @@ pub struct Opts {
 
 #[cfg(feature = "chromium")]
 pub fn run(opts: Opts) -> Result<i32> {
-    wasmgate_runners::browser::serve_chromium(&opts.name, &opts.browser, &opts.js_flags)
+    wasmgate_runners::js::browser::serve_chromium(&opts.name, &opts.browser, &opts.js_flags)
         .map_err(|e| anyhow!(e))?;
     Ok(0)
 }

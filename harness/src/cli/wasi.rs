@@ -123,7 +123,7 @@ pub type WasiEngines = (Vec<Box<dyn WasiEngine>>, Vec<Unavailable>);
 /// The WASI runtimes named (or all), and those that cannot run here.
 pub fn resolve(names: &[String]) -> Result<WasiEngines> {
     let names: Vec<String> = if names.is_empty() {
-        wasmgate_runners::wasi::names()
+        wasmgate_runners::registry::wasi_names()
             .iter()
             .map(|s| s.to_string())
             .collect()
@@ -132,11 +132,11 @@ pub fn resolve(names: &[String]) -> Result<WasiEngines> {
     };
     let (mut engines, mut unavailable) = (Vec::new(), Vec::new());
     for name in &names {
-        match wasmgate_runners::wasi::build(name) {
+        match wasmgate_runners::registry::build_wasi(name) {
             Ok(Some(e)) => engines.push(e),
             Ok(None) => bail!(
                 "unknown WASI runtime `{name}` (this build has: {})",
-                wasmgate_runners::wasi::names().join(", ")
+                wasmgate_runners::registry::wasi_names().join(", ")
             ),
             Err(BuildError::Unknown(why)) => bail!("{why}"),
             Err(BuildError::Unavailable(why)) => unavailable.push(Unavailable {

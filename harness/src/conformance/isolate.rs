@@ -181,7 +181,7 @@ impl Workers {
         if self.child.is_none() {
             let mut command = Command::new(&self.exe);
             command.args(["worker", "--conformance"]).env(
-                wasmgate_runners::external::TIMEOUT_ENV,
+                wasmgate_runners::js::TIMEOUT_ENV,
                 (self.timeout * 2).as_millis().to_string(),
             );
             crate::isolate::limit_memory(&mut command);

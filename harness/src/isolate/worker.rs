@@ -271,7 +271,7 @@ impl WorkerProcess {
             .arg("worker")
             .args(engine_names.iter().flat_map(|e| ["--engine", e.as_str()]))
             .env(
-                wasmgate_runners::external::TIMEOUT_ENV,
+                wasmgate_runners::js::TIMEOUT_ENV,
                 (timeout * 2).as_millis().to_string(),
             );
         crate::isolate::limit_memory(&mut command);

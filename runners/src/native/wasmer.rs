@@ -67,14 +67,7 @@ impl WasmerEngine {
                 )
             }),
         };
-        let mut declared = vec![
-            Feature::MutableGlobal,
-            Feature::SaturatingFloatToInt,
-            Feature::SignExtension,
-            Feature::MultiValue,
-            Feature::BulkMemory,
-            Feature::ReferenceTypes,
-        ];
+        let mut declared = Feature::WASM2_BASE.to_vec();
         if name == "wasmer-cranelift" {
             declared.extend([Feature::Simd, Feature::MultiMemory, Feature::ExtendedConst]);
         }

@@ -20,9 +20,9 @@ use std::process::{Child, Command, Stdio};
 
 /// The worker as a page evaluates it.
 const BROWSER_WORKER: &str = concat!(
-    include_str!("../js/portable.js"),
-    include_str!("../js/browser.js"),
-    include_str!("../js/core.js")
+    include_str!("../../js/portable.js"),
+    include_str!("../../js/browser.js"),
+    include_str!("../../js/core.js")
 );
 
 /// The Chromium binary: `CHROMIUM`, or `chromium` on the `PATH`.

@@ -42,8 +42,8 @@ impl WasmerWasi {
                 name: "wasmer-wasi".into(),
                 version: format!(
                     "{} (wasmer-wasix {})",
-                    env!("WASMGATE_WASMER_VERSION"),
-                    env!("WASMGATE_WASMER_WASIX_VERSION")
+                    crate::versions::WASMER,
+                    crate::versions::WASMER_WASIX
                 ),
                 features: vec![
                     Feature::MutableGlobal,
@@ -206,7 +206,7 @@ impl Program<'_> {
                     failure: Failure::error(other.to_string()),
                 },
                 Err(e) => WasiEnd::Failed {
-                    failure: crate::wasmer_engine::failure(e),
+                    failure: crate::native::wasmer::failure(e),
                 },
             },
         })

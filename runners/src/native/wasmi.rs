@@ -36,20 +36,15 @@ impl WasmiEngine {
             .wasm_wide_arithmetic(true)
             .wasm_simd(true)
             .wasm_relaxed_simd(false);
-        let features = vec![
-            Feature::MutableGlobal,
-            Feature::SaturatingFloatToInt,
-            Feature::SignExtension,
-            Feature::MultiValue,
-            Feature::BulkMemory,
-            Feature::ReferenceTypes,
+        let mut features = Feature::WASM2_BASE.to_vec();
+        features.extend([
             Feature::Simd,
             Feature::TailCall,
             Feature::ExtendedConst,
             Feature::MultiMemory,
             Feature::Memory64,
             Feature::WideArithmetic,
-        ];
+        ]);
         let info = EngineInfo {
             name: "wasmi".into(),
             version: crate::versions::WASMI.into(),

@@ -1,10 +1,25 @@
 //! WASI preview1 command programs on each runtime's own WASI implementation:
 //! the [`WasiEngine`] trait, what one run is given ([`WasiRun`]) and what it
 //! left ([`WasiOutput`]), and the deterministic environment every
-//! implementation is given alike (fixed clocks, one random byte stream).
+//! implementation is given alike (fixed clocks, one random byte stream); one
+//! adapter per runtime below (`wasmtime`, `wasmi`, `wasmer` on the native
+//! engines' stores, `node` on a JavaScript engine process).
 //!
 //! The harness compiles a program once per engine and runs it many times
 //! ([`WasiProgram::run`]), each run in its own copy of the fixture folders.
+//!
+//! Invariant: this module names no adapter's types and the adapters import
+//! only it and the rooms they build on; the list of WASI runtimes lives in
+//! `registry`.
+
+#[cfg(feature = "node-wasi")]
+pub mod node;
+#[cfg(feature = "wasmer-wasi")]
+pub mod wasmer;
+#[cfg(feature = "wasmi-wasi")]
+pub mod wasmi;
+#[cfg(feature = "wasmtime-wasi")]
+pub mod wasmtime;
 
 use crate::engine::{EngineInfo, Failure};
 use serde::{Deserialize, Serialize};
@@ -214,44 +229,6 @@ impl std::io::Write for SharedOutput {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
-}
-
-/// Names of the WASI configurations this build has.
-pub fn names() -> Vec<&'static str> {
-    [
-        ("wasmtime-wasi", cfg!(feature = "wasmtime-wasi")),
-        ("wasmi-wasi", cfg!(feature = "wasmi-wasi")),
-        ("wasmer-wasi", cfg!(feature = "wasmer-wasi")),
-        ("node-wasi", cfg!(feature = "node-wasi")),
-    ]
-    .into_iter()
-    .filter(|(_, built)| *built)
-    .map(|(n, _)| n)
-    .collect()
-}
-
-/// Builds the WASI configuration `name`; `Ok(None)` if `name` is not one.
-pub fn build(name: &str) -> Result<Option<Box<dyn WasiEngine>>, crate::registry::BuildError> {
-    use crate::registry::BuildError;
-    let engine: Box<dyn WasiEngine> = match name {
-        #[cfg(feature = "wasmtime-wasi")]
-        "wasmtime-wasi" => {
-            Box::new(crate::wasi_wasmtime::WasmtimeWasi::new().map_err(BuildError::Unavailable)?)
-        }
-        #[cfg(feature = "wasmi-wasi")]
-        "wasmi-wasi" => Box::new(crate::wasi_wasmi::WasmiWasi::new()),
-        #[cfg(feature = "wasmer-wasi")]
-        "wasmer-wasi" => Box::new(crate::wasi_wasmer::WasmerWasi::new().map_err(BuildError::Unavailable)?),
-        #[cfg(feature = "node-wasi")]
-        "node-wasi" => Box::new(crate::external::node_wasi(name).map_err(|e| BuildError::Unavailable(e.0))?),
-        _ if ["wasmtime-wasi", "wasmi-wasi", "wasmer-wasi", "node-wasi"].contains(&name) => {
-            return Err(BuildError::Unknown(format!(
-                "`{name}` is not in this build (cargo feature `{name}`)"
-            )));
-        }
-        _ => return Ok(None),
-    };
-    Ok(Some(engine))
 }
 
 #[cfg(test)]

@@ -81,7 +81,7 @@ impl WasmtimeWasi {
             engine,
             info: EngineInfo {
                 name: "wasmtime-wasi".into(),
-                version: env!("WASMGATE_WASMTIME_VERSION").into(),
+                version: crate::versions::WASMTIME.into(),
                 features: vec![
                     Feature::MutableGlobal,
                     Feature::SignExtension,
@@ -167,7 +167,7 @@ impl WasiProgram for Program<'_> {
             Err(e) => match e.downcast_ref::<I32Exit>() {
                 Some(exit) => WasiEnd::Exit { code: exit.0 },
                 None => WasiEnd::Failed {
-                    failure: crate::wasmtime_engine::failure(e),
+                    failure: crate::native::wasmtime::failure(e),
                 },
             },
         };

@@ -35,14 +35,7 @@ impl WasmtimeEngine {
             .wasm_multi_value(true)
             .wasm_relaxed_simd(false)
             .max_wasm_stack(limits::WASM_STACK_BYTES);
-        let mut features = vec![
-            Feature::MutableGlobal,
-            Feature::SaturatingFloatToInt,
-            Feature::SignExtension,
-            Feature::MultiValue,
-            Feature::BulkMemory,
-            Feature::ReferenceTypes,
-        ];
+        let mut features = Feature::WASM2_BASE.to_vec();
         let full = [
             Feature::Exceptions,
             Feature::Simd,

@@ -90,7 +90,7 @@ impl WasmiWasi {
             engine: wasmi::Engine::new(&config),
             info: EngineInfo {
                 name: "wasmi-wasi".into(),
-                version: env!("WASMGATE_WASMI_VERSION").into(),
+                version: crate::versions::WASMI.into(),
                 features: vec![
                     Feature::MutableGlobal,
                     Feature::SignExtension,
@@ -221,7 +221,7 @@ impl WasiProgram for Program<'_> {
                     failure: Failure::exhausted(Exhaustion::Timeout, e.to_string()),
                 },
                 None => WasiEnd::Failed {
-                    failure: crate::wasmi_engine::failure(e),
+                    failure: crate::native::wasmi::failure(e),
                 },
             },
         };

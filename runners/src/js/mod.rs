@@ -1,12 +1,22 @@
-//! Engines in another process, spoken to over the line protocol of
-//! `runners/PROTOCOL.md`: V8 through `node`, or any command given with
-//! `--engine-cmd NAME=COMMAND`.
+//! The JavaScript engines: engines in another process, spoken to over the
+//! line protocol of `runners/PROTOCOL.md` — V8 through `node`,
+//! JavaScriptCore through its `jsc` shell, V8 in a headless Chromium through
+//! [`browser`]'s bridge, or any command given with `--engine-cmd NAME=COMMAND`.
+//! [`caps`] writes the harness's limits into modules for shells that have no
+//! option for them.
 //!
 //! Each engine keeps a pool of long-lived child processes: a case leases one
 //! for its compile → instantiate → calls, then hands it back (after a `reset`).
 //! A child that dies or does not answer within the time limit is killed, the
 //! step fails with an error naming what happened, and the next case gets a
 //! fresh child.
+//!
+//! Invariant: nothing here knows WASI or a native engine; `wasi::node`
+//! builds on this room, never the other way round.
+
+#[cfg(feature = "chromium")]
+pub mod browser;
+pub mod caps;
 
 use crate::child::{Exchange, Limit, LineChild};
 use crate::engine::{
@@ -149,14 +159,14 @@ fn ascii_json(value: &Value) -> String {
 type Pool = Arc<Mutex<Vec<Process>>>;
 
 /// A process borrowed from the pool for one case.
-struct Lease {
+pub(crate) struct Lease {
     process: Option<Process>,
     pool: Pool,
-    timeout: Duration,
+    pub(crate) timeout: Duration,
 }
 
 impl Lease {
-    fn request(&mut self, request: &Value) -> Result<Value, Failure> {
+    pub(crate) fn request(&mut self, request: &Value) -> Result<Value, Failure> {
         let Some(process) = self.process.as_mut() else {
             return Err(Failure::error("engine process is gone"));
         };
@@ -210,7 +220,7 @@ pub struct ExternalEngine {
     pool: Pool,
     timeout: Duration,
     /// Whether modules get the harness's limits written in first
-    /// ([`crate::caps`]), for engines without options for them.
+    /// ([`crate::js::caps`]), for engines without options for them.
     cap_limits: bool,
 }
 
@@ -258,7 +268,7 @@ impl ExternalEngine {
         })
     }
 
-    fn lease(&self) -> Result<Lease, String> {
+    pub(crate) fn lease(&self) -> Result<Lease, String> {
         let pooled = self.pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let process = match pooled {
             Some(p) => p,
@@ -325,7 +335,7 @@ impl Engine for ExternalEngine {
         let mut lease = self.lease()?;
         let capped = self
             .cap_limits
-            .then(|| crate::caps::cap_limits(wasm, self.info.supports(Feature::Memory64)))
+            .then(|| crate::js::caps::cap_limits(wasm, self.info.supports(Feature::Memory64)))
             .flatten();
         let wasm64 = base64::engine::general_purpose::STANDARD.encode(capped.as_deref().unwrap_or(wasm));
         let answer = lease
@@ -352,7 +362,7 @@ impl Engine for ExternalEngine {
         let mut lease = self.lease().map_err(Failure::error)?;
         let capped = self
             .cap_limits
-            .then(|| crate::caps::cap_limits(wasm, self.info.supports(Feature::Memory64)))
+            .then(|| crate::js::caps::cap_limits(wasm, self.info.supports(Feature::Memory64)))
             .flatten();
         let mut request = call_request(&Value::Null, export, args, results);
         request["op"] = json!("measure");
@@ -365,7 +375,7 @@ impl Engine for ExternalEngine {
                 // An engine speaking the protocol without `measure`: timed
                 // around its requests, pipe and all.
                 drop(lease);
-                return crate::measure::around(self, wasm, export, args, results, "round-trip");
+                return crate::engine::measure_around(self, wasm, export, args, results, "round-trip");
             }
             return Err(failure_of(&answer));
         }
@@ -420,7 +430,7 @@ impl Session for ExternalSession {
     fn compile(&mut self, wasm: &[u8]) -> Result<ModuleId, String> {
         let capped = self
             .cap_limits
-            .then(|| crate::caps::cap_limits(wasm, false))
+            .then(|| crate::js::caps::cap_limits(wasm, false))
             .flatten();
         let wasm64 = base64::engine::general_purpose::STANDARD.encode(capped.as_deref().unwrap_or(wasm));
         let answer = self
@@ -504,7 +514,7 @@ struct ExternalModule {
     globals: HashMap<String, &'static str>,
 }
 
-fn failure_of(answer: &Value) -> Failure {
+pub(crate) fn failure_of(answer: &Value) -> Failure {
     serde_json::from_value(answer["failure"].clone())
         .unwrap_or_else(|_| Failure::error(answer["error"].as_str().unwrap_or("engine error").to_string()))
 }
@@ -665,13 +675,16 @@ impl Instance for ExternalInstance {
 }
 
 /// The V8 worker script shipped with wasmgate: node's host part, then the core.
-const V8_WORKER: &str = concat!(include_str!("../js/node.mjs"), include_str!("../js/core.js"));
+const V8_WORKER: &str = concat!(
+    include_str!("../../js/node.mjs"),
+    include_str!("../../js/core.js")
+);
 
 /// The JavaScriptCore worker script: the `jsc` shell's host part, then the core.
 const JSC_WORKER: &str = concat!(
-    include_str!("../js/portable.js"),
-    include_str!("../js/jsc.js"),
-    include_str!("../js/core.js")
+    include_str!("../../js/portable.js"),
+    include_str!("../../js/jsc.js"),
+    include_str!("../../js/core.js")
 );
 
 /// Writes an embedded worker script to a file named after its contents in the
@@ -799,7 +812,7 @@ pub fn jsc(name: &str, program: Option<&str>, options: &[&str]) -> Result<Extern
 pub fn chromium(name: &str, binary: Option<&str>) -> Result<ExternalEngine, Unavailable> {
     let binary = binary
         .map(str::to_string)
-        .unwrap_or_else(crate::browser::chromium_binary);
+        .unwrap_or_else(crate::js::browser::chromium_binary);
     if which(&binary).is_none() {
         return Err(Unavailable(format!(
             "{name} needs a Chromium browser (Debian: chromium), and `{binary}` is not on the PATH"
@@ -835,162 +848,4 @@ fn which(program: &str) -> Option<std::path::PathBuf> {
         .map(|dir| dir.join(program))
         .find(|p| p.is_file())
         .and_then(|p| std::fs::canonicalize(p).ok())
-}
-
-/// WASI preview1 in `node` (`node:wasi`): the `node-wasi` configuration. The
-/// program is compiled once in a leased V8 worker; each run instantiates it
-/// with a fresh `WASI` object whose stdio are files the run makes and reads
-/// back.
-#[cfg(feature = "node-wasi")]
-pub struct NodeWasi {
-    engine: ExternalEngine,
-}
-
-/// Starts `node` (the `NODE` variable's, or `node`) for WASI runs.
-#[cfg(feature = "node-wasi")]
-pub fn node_wasi(name: &str) -> Result<NodeWasi, Unavailable> {
-    let engine = v8(name, None, &[])?;
-    Ok(NodeWasi { engine })
-}
-
-#[cfg(feature = "node-wasi")]
-impl crate::wasi::WasiEngine for NodeWasi {
-    fn info(&self) -> &EngineInfo {
-        &self.engine.info
-    }
-
-    fn compile(&self, wasm: &[u8]) -> Result<Box<dyn crate::wasi::WasiProgram + '_>, String> {
-        let mut program = NodeProgram {
-            engine: &self.engine,
-            wasm: wasm.to_vec(),
-            leased: None,
-        };
-        program.lease()?;
-        Ok(Box::new(program))
-    }
-}
-
-#[cfg(feature = "node-wasi")]
-struct NodeProgram<'a> {
-    engine: &'a ExternalEngine,
-    wasm: Vec<u8>,
-    /// The worker holding the compiled program, and the program's id there.
-    leased: Option<(Lease, Value)>,
-}
-
-#[cfg(feature = "node-wasi")]
-impl NodeProgram<'_> {
-    /// A worker with the program compiled (again, after a worker was lost).
-    fn lease(&mut self) -> Result<&mut (Lease, Value), String> {
-        if self.leased.is_none() {
-            let mut lease = self.engine.lease()?;
-            let wasm64 = base64::engine::general_purpose::STANDARD.encode(&self.wasm);
-            let answer = lease
-                .request(&json!({"op": "compile", "wasm": wasm64}))
-                .map_err(|f| f.to_string())?;
-            if answer["ok"] != true {
-                return Err(answer["error"].as_str().unwrap_or("rejected").to_string());
-            }
-            self.leased = Some((lease, answer["module"].clone()));
-        }
-        Ok(self.leased.as_mut().expect("leased above"))
-    }
-}
-
-/// Files one node run reads its stdin from and writes its stdout and stderr
-/// to, removed when dropped.
-#[cfg(feature = "node-wasi")]
-struct Stdio(std::path::PathBuf);
-
-#[cfg(feature = "node-wasi")]
-impl Stdio {
-    fn new(stdin: &[u8]) -> std::io::Result<Stdio> {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "wasmgate-node-wasi-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir)?;
-        let stdio = Stdio(dir);
-        std::fs::write(stdio.path("stdin"), stdin)?;
-        Ok(stdio)
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.0.join(name).display().to_string()
-    }
-
-    /// What the program wrote to `name`, up to the output limit.
-    fn read(&self, name: &str) -> Vec<u8> {
-        use std::io::Read;
-        let mut out = Vec::new();
-        if let Ok(f) = std::fs::File::open(self.0.join(name)) {
-            let _ = f.take(crate::wasi::OUTPUT_BYTES as u64).read_to_end(&mut out);
-        }
-        out
-    }
-}
-
-#[cfg(feature = "node-wasi")]
-impl Drop for Stdio {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-#[cfg(feature = "node-wasi")]
-impl crate::wasi::WasiProgram for NodeProgram<'_> {
-    fn run(&mut self, run: &crate::wasi::WasiRun) -> crate::wasi::WasiOutput {
-        use crate::wasi::{WasiEnd, WasiOutput, failed};
-        let started = std::time::Instant::now();
-        let stdio = match Stdio::new(&run.stdin) {
-            Ok(s) => s,
-            Err(e) => return failed(Failure::error(format!("cannot make the stdio files: {e}"))),
-        };
-        let request = json!({
-            "op": "wasi",
-            "args": run.args,
-            "env": run.env,
-            "dirs": run.dirs.iter().map(|(host, guest)| json!([guest, host.display().to_string()])).collect::<Vec<_>>(),
-            "stdin": stdio.path("stdin"),
-            "stdout": stdio.path("stdout"),
-            "stderr": stdio.path("stderr"),
-        });
-        let (lease, id) = match self.lease() {
-            Ok(leased) => leased,
-            Err(e) => return failed(Failure::error(e)),
-        };
-        let mut request = request;
-        request["module"] = id.clone();
-        // The worker gets the run's own limit (plus its start-up), not the
-        // engine's per-request one.
-        lease.timeout = run.timeout + Duration::from_secs(2);
-        let end = match lease.request(&request) {
-            Ok(answer) if answer["ok"] == true && answer["end"] == "exit" => WasiEnd::Exit {
-                code: answer["code"].as_i64().unwrap_or(-1) as i32,
-            },
-            Ok(answer) => WasiEnd::Failed {
-                failure: failure_of(&answer),
-            },
-            Err(f) => {
-                self.leased = None;
-                match f {
-                    Failure::Error { message } if message.contains("did not answer within") => {
-                        WasiEnd::Failed {
-                            failure: Failure::exhausted(Exhaustion::Timeout, message),
-                        }
-                    }
-                    f => WasiEnd::Failed { failure: f },
-                }
-            }
-        };
-        WasiOutput {
-            end,
-            stdout: stdio.read("stdout"),
-            stderr: stdio.read("stderr"),
-            run_us: started.elapsed().as_micros() as u64,
-        }
-    }
 }
