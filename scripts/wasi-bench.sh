@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs per second of a seeded-argument sweep, side by side in one run:
 #   wasmgate wasi: each runtime compiles args.wasm once and runs it RUNS times
-#                  (wasmtime-wasi, wasmi-wasi in process; node-wasi in one kept
-#                  node worker);
+#                  in its WASI worker process (node-wasi in one kept node
+#                  process below it);
 #   node per run:  a new `node` process per run, as a shell loop over the
 #                  runtime's own CLI would do (node:wasi, the same program).
 # Usage: scripts/wasi-bench.sh [RUNS [CLI_RUNS]]   (defaults 1000 and 50)

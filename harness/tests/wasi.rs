@@ -435,3 +435,86 @@ fn the_committed_programs_rebuild_byte_identically() {
         assert!(out.contains(says), "{script}: {out}");
     }
 }
+
+#[test]
+fn a_runtime_whose_worker_dies_costs_one_run_not_the_command() {
+    // Each runtime runs programs in a worker process of its own: killing
+    // wasmi-wasi's while it is in a long loop is that run's crash, blamed on
+    // wasmi-wasi; the next program runs in a fresh worker and agrees.
+    let tmp = tempfile::tempdir().unwrap();
+    let suite = tmp.path().join("suite");
+    std::fs::create_dir_all(&suite).unwrap();
+    let spin = wat::parse_str(
+        r#"(module
+             (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+             (memory (export "memory") 1)
+             (func (export "_start") (local i32)
+               (loop $l
+                 (br_if $l (i32.ne (local.tee 0 (i32.add (local.get 0) (i32.const 1)))
+                                   (i32.const 0x7fffffff))))
+               (call $exit (i32.const 0))))"#,
+    )
+    .unwrap();
+    std::fs::write(suite.join("a-spin.wasm"), spin).unwrap();
+    std::fs::copy(repo("vectors/wasi/exit.wasm"), suite.join("b-exit.wasm")).unwrap();
+    std::fs::write(
+        suite.join("b-exit.json"),
+        r#"{"args": ["exit", "7"], "exit_code": 7}"#,
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_wasmgate"))
+        .args([
+            "wasi",
+            "-q",
+            "--timeout",
+            "60",
+            "--engines",
+            "wasmi-wasi,wasmtime-wasi,node-wasi",
+            "--out",
+        ])
+        .arg(&out)
+        .arg(&suite)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // This command's own worker (other tests run theirs beside it).
+    let parent = child.id().to_string();
+    let worker = || {
+        let o = std::process::Command::new("pgrep")
+            .args(["-P", &parent, "-f", "worker --wasi wasmi-wasi"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout)
+            .split_whitespace()
+            .next()
+            .map(str::to_string)
+    };
+    let mut pid = None;
+    for _ in 0..100 {
+        pid = worker();
+        if pid.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let pid = pid.expect("a WASI worker for wasmi-wasi");
+    // Past compiling, inside the loop (seconds long on an interpreter).
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    std::process::Command::new("kill")
+        .args(["-9", &pid])
+        .status()
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let r = report(&out);
+    assert_eq!(r["summary"]["cases"], 2);
+    assert_eq!(
+        r["summary"]["agreed"], 1,
+        "b-exit runs in a fresh worker and agrees"
+    );
+    let finding = &r["findings"][0];
+    assert_eq!(finding["blamed"], serde_json::json!(["wasmi-wasi"]));
+    let said = finding["groups"].to_string();
+    assert!(said.contains("crash: WASI worker killed by signal 9"), "{said}");
+}

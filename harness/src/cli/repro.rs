@@ -162,7 +162,9 @@ fn wasi_repro(path: &std::path::Path, opts: &Opts) -> Result<i32> {
         eprintln!("wasmgate: {} not run: {}", u.engine, u.reason);
     }
     let timeout = crate::wasi::RUN_TIMEOUT;
-    let runs = crate::execute::wasi::run_everywhere(&engines, &suite, timeout);
+    let names: Vec<String> = engines.iter().map(|e| e.info().name.clone()).collect();
+    let runs =
+        crate::wasi::isolate::Workers::new(crate::wasi::isolate::this_exe()?, &names).run(&suite, timeout);
     let case = &suite.cases[0];
     let observed = crate::wasi::observations(&runs, 0);
     let refs: Vec<_> = observed.iter().collect();

@@ -1,15 +1,15 @@
-//! WASI command programs executed: each engine compiles the program once and
-//! runs every case, one thread per engine, each run in a fresh copy of its
-//! fixture folders (no run sees another's writes); what the program left
-//! in those folders is read back after the run.
+//! WASI command programs executed: one run of a compiled program, in a
+//! fresh copy of its fixture folders (no run sees another's writes); what
+//! the program left in those folders is read back after the run. The runs
+//! of a suite happen in worker processes (`wasi::isolate`).
 
-use crate::source::wasi_case::{WasiCase, WasiSuite, program_name};
+use crate::source::wasi_case::WasiCase;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use wasmgate_runners::Failure;
-use wasmgate_runners::wasi::{WasiEngine, WasiOutput, WasiRun, failed};
+use wasmgate_runners::wasi::{WasiOutput, WasiRun, failed};
 
 /// An entry the program left in a pre-opened folder.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -106,8 +106,9 @@ fn snapshot(dir: &Path, prefix: &str, out: &mut BTreeMap<String, FileEntry>) {
     }
 }
 
-/// Runs `case` once on a compiled program, in fresh copies of its fixtures.
-fn run_one(
+/// Runs `case` once on a compiled program, in fresh copies of its fixtures
+/// (in a WASI worker process, see `wasi::isolate`).
+pub fn run_one(
     engine: &str,
     program: &mut dyn wasmgate_runners::wasi::WasiProgram,
     argv0: &str,
@@ -166,50 +167,4 @@ fn run_one(
         snapshot(copy, guest.trim_end_matches('/'), &mut files);
     }
     observed(output, files)
-}
-
-/// Runs every case of `suite` on `engine`.
-pub fn run_suite(engine: &dyn WasiEngine, suite: &WasiSuite, timeout: Duration) -> EngineRuns {
-    let name = engine.info().name.clone();
-    let started = Instant::now();
-    let compiled = engine.compile(&suite.wasm);
-    let compile_us = started.elapsed().as_micros() as u64;
-    let argv0 = program_name(&suite.program);
-    let runs = compiled.map(|mut program| {
-        suite
-            .cases
-            .iter()
-            .map(|case| run_one(&name, program.as_mut(), &argv0, case, timeout))
-            .collect()
-    });
-    EngineRuns {
-        engine: name,
-        compile_us,
-        runs,
-    }
-}
-
-/// Runs `suite` on every engine at once, one thread each.
-pub fn run_everywhere(
-    engines: &[Box<dyn WasiEngine>],
-    suite: &WasiSuite,
-    timeout: Duration,
-) -> Vec<EngineRuns> {
-    std::thread::scope(|s| {
-        let handles: Vec<_> = engines
-            .iter()
-            .map(|e| s.spawn(move || run_suite(e.as_ref(), suite, timeout)))
-            .collect();
-        handles
-            .into_iter()
-            .zip(engines)
-            .map(|(h, e)| {
-                h.join().unwrap_or_else(|_| EngineRuns {
-                    engine: e.info().name.clone(),
-                    compile_us: 0,
-                    runs: Err("the engine panicked".into()),
-                })
-            })
-            .collect()
-    })
 }

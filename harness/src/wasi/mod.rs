@@ -12,7 +12,9 @@ use crate::campaign::aggregate::Aggregator;
 use crate::compare::Verdict;
 use crate::compare::judge::CaseResult;
 use crate::execute::Timings;
-use crate::execute::wasi::{EngineRuns, WasiObserved, run_everywhere};
+pub mod isolate;
+
+use crate::execute::wasi::{EngineRuns, WasiObserved};
 use crate::report::{
     Envelope, Report, ReportKind, RunInfo, SeedRange, Timing, WasiExpectations, WasiInfo, WasiMiss,
     WasiProgramRuns, WasiSkip,
@@ -86,8 +88,9 @@ pub fn run(
 ) -> Result<Report> {
     let started = (SystemTime::now(), Instant::now());
     let names: Vec<String> = engines.iter().map(|e| e.info().name.clone()).collect();
+    let mut workers = isolate::Workers::new(isolate::this_exe()?, &names);
     let infos: Vec<_> = engines.iter().map(|e| e.info().clone()).collect();
-    let mut agg = Aggregator::new(names);
+    let mut agg = Aggregator::new(names.clone());
     let bundle_path = |sig: &str| format!("findings/{sig}");
     let mut written = std::collections::BTreeSet::new();
     let mut programs = Vec::new();
@@ -117,7 +120,7 @@ pub fn run(
                 engines.len()
             );
         }
-        let runs = run_everywhere(engines, suite, timeout);
+        let runs = workers.run(suite, timeout);
         let start = seed;
         for (i, case) in suite.cases.iter().enumerate() {
             let observed = observations(&runs, i);
