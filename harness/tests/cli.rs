@@ -79,7 +79,7 @@ fn same_seeds_give_the_same_verdicts() {
         let o = wasmgate(&[
             "run",
             "--seeds",
-            "0..160",
+            "0..100",
             "--shrink-attempts",
             "0",
             "-q",
@@ -115,6 +115,22 @@ fn selftest_catches_and_blames_the_mutant() {
     assert_eq!(code(&o), 0, "{stdout}{}", stderr(&o));
     assert!(stdout.contains("mutant:wasmi:i32.add caught"), "{stdout}");
     assert!(stdout.contains("replays"), "{stdout}");
+    // Again into the same folder, which now holds what selftest wrote (its
+    // isolation run's folder too): the folder is accepted, and the empty seed
+    // range is what is refused.
+    assert!(dir.path().join("isolation").is_dir());
+    let o = wasmgate(&[
+        "selftest",
+        "--seeds",
+        "0..0",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    let line = common::usage_error(&o);
+    assert!(
+        line.contains("compared nothing: seeds 0..0 hold no seed"),
+        "{line}"
+    );
 }
 
 #[test]

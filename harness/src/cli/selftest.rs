@@ -71,6 +71,9 @@ pub fn run(opts: Opts) -> Result<i32> {
     let seeds = opts.seeds.seeds.unwrap_or(SeedRange { start: 0, end: 2000 });
     let out = opts.out.or("reports/selftest");
     crate::report::ready_dir(&out)?;
+    if seeds.is_empty() {
+        anyhow::bail!("compared nothing: seeds {seeds} hold no seed");
+    }
     let mut names = engines::default_names();
     names.push(opts.mutant.clone());
     let mutant = engines::resolve(&opts.mutant)?.info().name.clone();
