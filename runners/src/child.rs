@@ -169,14 +169,7 @@ impl LineChild {
     /// process group (a browser's helpers make their own), then its whole
     /// process group — and reaps the child.
     pub fn kill(&mut self) {
-        for p in descendants(self.child.id()) {
-            if let Ok(pid) = i32::try_from(p) {
-                // SAFETY: signalling a process by id; no memory is involved.
-                unsafe {
-                    libc::kill(pid, libc::SIGKILL);
-                }
-            }
-        }
+        sigkill(&descendants(self.child.id()));
         if let Ok(pid) = i32::try_from(self.child.id()) {
             // SAFETY: signalling a process group we created; no memory is involved.
             unsafe {
@@ -244,6 +237,15 @@ pub fn out_of_memory(how: &str) -> bool {
         || how.contains("out of memory")
         || how.contains("javascript oom")
         || how.contains("bad_alloc")
+}
+
+/// What [`Exchange::Busy`] means, in one sentence.
+pub fn too_busy(cpu: Duration, wall: Duration) -> String {
+    format!(
+        "no answer after {:.0} s (wall clock) with only {:.1} s of CPU time used: the machine was too busy to tell",
+        wall.as_secs_f64(),
+        cpu.as_secs_f64()
+    )
 }
 
 /// "worker killed by signal 11 (SIGSEGV)", "engine process exited with status 1", …
@@ -512,23 +514,24 @@ pub fn kill_descendants() {
         if all.is_empty() {
             return;
         }
-        for p in &all {
-            if let Ok(pid) = i32::try_from(*p) {
-                // SAFETY: signalling and reaping processes by id; no memory is involved.
-                unsafe {
-                    libc::kill(pid, libc::SIGKILL);
-                    libc::waitpid(pid, std::ptr::null_mut(), libc::WNOHANG);
-                }
+        sigkill(&all);
+        std::thread::sleep(Duration::from_millis(20));
+        // Reap those that were this process's children (or were adopted).
+        for pid in all.iter().filter_map(|p| i32::try_from(*p).ok()) {
+            // SAFETY: reaping a process by id; no memory is involved.
+            unsafe {
+                libc::waitpid(pid, std::ptr::null_mut(), libc::WNOHANG);
             }
         }
-        std::thread::sleep(Duration::from_millis(20));
-        for p in &all {
-            if let Ok(pid) = i32::try_from(*p) {
-                // SAFETY: as above.
-                unsafe {
-                    libc::waitpid(pid, std::ptr::null_mut(), libc::WNOHANG);
-                }
-            }
+    }
+}
+
+/// Sends SIGKILL to each of `pids`.
+fn sigkill(pids: &[u32]) {
+    for pid in pids.iter().filter_map(|p| i32::try_from(*p).ok()) {
+        // SAFETY: signalling a process by id; no memory is involved.
+        unsafe {
+            libc::kill(pid, libc::SIGKILL);
         }
     }
 }

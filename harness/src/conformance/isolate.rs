@@ -119,20 +119,14 @@ impl Workers {
                 "hang",
             ),
             Err(Exchange::Busy(cpu, wall)) => (
-                format!(
-                    "inconclusive: no result after {:.0} s (wall clock) with only {:.1} s of CPU time used: \
-                     the machine was too busy to tell",
-                    wall.as_secs_f64(),
-                    cpu.as_secs_f64()
-                ),
+                format!("inconclusive: {}", wasmgate_runners::child::too_busy(cpu, wall)),
                 "busy",
             ),
             // Its stderr tail (an allocation that failed) says no more than this.
             Err(Exchange::Died(how)) if wasmgate_runners::child::out_of_memory(&how) => (
                 format!(
-                    "not checked: the worker reached wasmgate's memory limit ({} MiB of data per process), \
-                     a limit of the harness, not an engine bug",
-                    crate::isolate::worker_data_bytes() >> 20
+                    "not checked: the worker reached {}, a limit of the harness, not an engine bug",
+                    crate::isolate::memory_limit()
                 ),
                 "limit",
             ),

@@ -47,6 +47,15 @@ pub fn worker_data_bytes() -> u64 {
         .map_or(WORKER_DATA_BYTES, |mb| mb.saturating_mul(1 << 20))
 }
 
+/// "wasmgate's memory limit (1536 MiB of data per process)": what a process
+/// that ran out of memory reached — the harness's limit, never an engine's bug.
+pub fn memory_limit() -> String {
+    format!(
+        "wasmgate's memory limit ({} MiB of data per process)",
+        worker_data_bytes() >> 20
+    )
+}
+
 /// Puts [`worker_data_bytes`] on the process `command` starts.
 pub fn limit_memory(command: &mut Command) {
     let bytes = worker_data_bytes();

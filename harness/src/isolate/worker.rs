@@ -27,7 +27,6 @@ use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use wasmgate_runners::child::{CHECK_EVERY, CpuClock, Exchange, Limit, LineChild, Over};
 use wasmgate_runners::measure::Sample;
@@ -231,6 +230,16 @@ pub enum Reply {
     Busy(Option<Progress>, Duration, Duration),
 }
 
+impl Reply {
+    /// The last progress line the worker sent before this reply.
+    fn progress(&self) -> &Option<Progress> {
+        match self {
+            Reply::Done(_) => &None,
+            Reply::Died(_, p) | Reply::Hung(p, _) | Reply::Busy(p, ..) => p,
+        }
+    }
+}
+
 /// How a hung engine was stuck.
 #[derive(Clone, Copy, Debug)]
 pub enum Stuck {
@@ -286,9 +295,7 @@ impl WorkerProcess {
         if let Err(reply) = self.send(&request.with_progress()) {
             return reply;
         }
-        let mut last = None;
-        let reply = self.wait(limit, None, &mut last);
-        reply.unwrap_or(Reply::Busy(last, Duration::ZERO, Duration::ZERO))
+        self.wait(limit)
     }
 
     /// Sends a [`Request::Measure`] and waits up to `timeout` for its answer;
@@ -343,34 +350,27 @@ impl WorkerProcess {
     /// phase: a compile, an instantiation, one call — so an engine making
     /// many quick calls over a busy machine is never cut off while it moves).
     /// A worker over either is killed (`Hung`, or `Busy` at the backstop).
-    /// `None` only when `cancel` is set (the worker is left running).
-    fn wait(
-        &mut self,
-        limit: Limit,
-        cancel: Option<&AtomicBool>,
-        last: &mut Option<Progress>,
-    ) -> Option<Reply> {
+    /// Every reply but `Done` carries the last progress line.
+    fn wait(&mut self, limit: Limit) -> Reply {
         let mut turn = CpuClock::start(self.child.id());
+        let mut last: Option<Progress> = None;
         loop {
-            if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
-                return None;
-            }
             match turn.check(limit) {
                 Some(Over::Cpu(used)) => {
                     self.child.kill();
-                    return Some(Reply::Hung(last.clone(), Stuck::Cpu(used)));
+                    return Reply::Hung(last, Stuck::Cpu(used));
                 }
                 Some(Over::Blocked(slept)) => {
                     self.child.kill();
-                    return Some(Reply::Hung(last.clone(), Stuck::Blocked(slept)));
+                    return Reply::Hung(last, Stuck::Blocked(slept));
                 }
                 Some(Over::Wall(used, waited)) => {
                     self.child.kill();
-                    return Some(Reply::Busy(last.clone(), used, waited));
+                    return Reply::Busy(last, used, waited);
                 }
                 None => {}
             }
-            // Short slices, so that a cancellation is seen quickly.
+            // Slices as long as the clock's sampling period.
             match self.child.poll(CHECK_EVERY) {
                 None => continue,
                 Some(Exchange::Line(answer)) => {
@@ -380,18 +380,18 @@ impl WorkerProcess {
                         } else {
                             turn.new_phase();
                         }
-                        *last = Some(p.progress);
+                        last = Some(p.progress);
                         continue;
                     }
-                    return Some(match serde_json::from_str::<CaseResult>(&answer) {
+                    return match serde_json::from_str::<CaseResult>(&answer) {
                         Ok(r) => Reply::Done(Box::new(r)),
-                        Err(e) => Reply::Died(format!("unreadable answer from worker: {e}"), last.clone()),
-                    });
+                        Err(e) => Reply::Died(format!("unreadable answer from worker: {e}"), last),
+                    };
                 }
                 Some(Exchange::Hung | Exchange::Busy(..)) => {
-                    return Some(Reply::Hung(last.clone(), Stuck::Cpu(turn.used())));
+                    return Reply::Hung(last, Stuck::Cpu(turn.used()));
                 }
-                Some(Exchange::Died(how)) => return Some(Reply::Died(how, last.clone())),
+                Some(Exchange::Died(how)) => return Reply::Died(how, last),
             }
         }
     }
@@ -426,28 +426,18 @@ impl Pool {
     }
 
     /// Runs `request` (with progress) alone on each engine from index `from`
-    /// on, all at once, each with its own CPU time limit; stops early when
-    /// `cancel` is set. The engines before `from` finished in the worker
-    /// already and count as done.
-    fn alone(&self, request: &Request, from: usize, cancel: &AtomicBool) -> Vec<Result<Reply>> {
-        let traced = request.with_progress();
+    /// on, all at once, each with its own CPU time limit. The engines before
+    /// `from` finished in the worker already and count as done.
+    fn alone(&self, request: &Request, from: usize) -> Vec<Result<Reply>> {
         let from = from.min(self.engines.len());
         let rest: Vec<Result<Reply>> = std::thread::scope(|scope| {
             let handles: Vec<_> = self.engines[from..]
                 .iter()
                 .map(|name| {
-                    let traced = &traced;
                     scope.spawn(move || -> Result<Reply> {
                         let mut worker =
                             WorkerProcess::spawn(&self.exe, std::slice::from_ref(name), self.timeout)?;
-                        if let Err(reply) = worker.send(traced) {
-                            return Ok(reply);
-                        }
-                        let mut last = None;
-                        Ok(match worker.wait(self.limit(), Some(cancel), &mut last) {
-                            Some(reply) => reply,
-                            None => Reply::Busy(last, Duration::ZERO, Duration::ZERO),
-                        })
+                        Ok(worker.request(request, self.limit()))
                     })
                 })
                 .collect();
@@ -530,15 +520,8 @@ impl IsolatedExecutor {
         let pool = self.pool.clone();
         let mut busy = None;
         for _ in 0..2 {
-            let worker = self.worker()?;
             // With progress, a crash or hang is placed after the engines that finished.
-            let mut last = None;
-            let reply = match worker.send(&request.with_progress()) {
-                Err(reply) => reply,
-                Ok(()) => worker
-                    .wait(pool.limit(), None, &mut last)
-                    .unwrap_or_else(|| Reply::Busy(last.clone(), Duration::ZERO, Duration::ZERO)),
-            };
+            let reply = self.worker()?.request(request, pool.limit());
             match reply {
                 Reply::Done(r) => return Ok(*r),
                 Reply::Busy(..) => {
@@ -548,8 +531,8 @@ impl IsolatedExecutor {
                 }
                 reply => {
                     self.worker = None;
-                    let from = pool.finished_before(&last);
-                    let alone = pool.alone(request, from, &AtomicBool::new(false));
+                    let from = pool.finished_before(reply.progress());
+                    let alone = pool.alone(request, from);
                     return self.blame(reply, alone, seed, request);
                 }
             }
@@ -650,9 +633,8 @@ impl IsolatedExecutor {
             };
             let verdict = Verdict::Inconclusive {
                 reason: format!(
-                    "not compared: {who} reached wasmgate's memory limit ({} MiB of data per process), \
-                     a limit of the harness, not an engine bug",
-                    super::worker_data_bytes() >> 20
+                    "not compared: {who} reached {}, a limit of the harness, not an engine bug",
+                    super::memory_limit()
                 ),
                 at: None,
             };

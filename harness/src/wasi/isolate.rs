@@ -97,10 +97,7 @@ fn ended(how: Exchange, timeout: Duration) -> Failure {
     match how {
         Exchange::Died(how) if wasmgate_runners::child::out_of_memory(&how) => Failure::exhausted(
             Exhaustion::Memory,
-            format!(
-                "the worker reached wasmgate's memory limit ({} MiB of data per process): {how}",
-                crate::isolate::worker_data_bytes() >> 20
-            ),
+            format!("the worker reached {}: {how}", crate::isolate::memory_limit()),
         ),
         Exchange::Died(how) => Failure::error(format!("crash: {how}")),
         Exchange::Hung => Failure::exhausted(
@@ -110,14 +107,9 @@ fn ended(how: Exchange, timeout: Duration) -> Failure {
                 backstop(timeout).as_secs_f64()
             ),
         ),
-        Exchange::Busy(cpu, wall) => Failure::exhausted(
-            Exhaustion::Timeout,
-            format!(
-                "no answer after {:.0} s (wall clock) with only {:.1} s of CPU time used: the machine was too busy to tell",
-                wall.as_secs_f64(),
-                cpu.as_secs_f64()
-            ),
-        ),
+        Exchange::Busy(cpu, wall) => {
+            Failure::exhausted(Exhaustion::Timeout, wasmgate_runners::child::too_busy(cpu, wall))
+        }
         Exchange::Line(line) => Failure::error(format!("the worker sent an unreadable line: {line}")),
     }
 }

@@ -124,10 +124,8 @@ impl Process {
                 timeout.as_secs_f64()
             )),
             Exchange::Busy(cpu, wall) => Err(format!(
-                "engine process had no answer after {:.0} s (wall clock) but used only {:.1} s of CPU time: \
-                 the machine was too busy to tell; killed",
-                wall.as_secs_f64(),
-                cpu.as_secs_f64()
+                "engine process: {}; killed",
+                crate::child::too_busy(cpu, wall)
             )),
             Exchange::Died(how) => Err(how),
         }
