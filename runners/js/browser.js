@@ -6,7 +6,6 @@
 const HOST = (() => ({
   name: globalThis.__wasmgateName || "browser",
   version: globalThis.__wasmgateVersion || navigator.userAgent,
-  features: ["mutable-global", "saturating-float-to-int", "sign-extension", "multi-value", "bulk-memory", "reference-types", "simd"],
   ...portableBytes,
   // A page has only the wall clock (coarsened to a few microseconds).
   clock: () => [performance.now() * 1e6, null],

@@ -1,6 +1,6 @@
 // wasmgate engine worker core, shared by every JavaScript engine: speaks the
 // line protocol of runners/PROTOCOL.md. The host file in front of it (node.mjs,
-// jsc.js) defines `HOST`: name, version, features, base64 in and out, a byte
+// jsc.js) defines `HOST`: name, version, base64 in and out, a byte
 // comparison and `serve`, the loop that reads requests and writes answers.
 //
 // Floats cross the JS boundary as raw bits: every export is called through a
@@ -24,9 +24,22 @@ function hostRef(n) {
   if (!hostRefs.has(n)) hostRefs.set(n, { wasmgateHostRef: n });
   return hostRefs.get(n);
 }
+const isHostRef = (v) => v !== null && typeof v === "object" && "wasmgateHostRef" in v;
+// The observer module (from `hello`, runners/src/probe.rs): tells what a
+// reference of the `any` hierarchy is, which JavaScript cannot see. Absent
+// where the engine has no GC.
+let OBSERVER = null;
 function showRef(ty, v) {
   if (v === null) return `${ty}:null`;
-  if (ty === "externref" && v && typeof v === "object" && "wasmgateHostRef" in v) return `externref:${v.wasmgateHostRef}`;
+  if (ty === "externref" && isHostRef(v)) return `externref:${v.wasmgateHostRef}`;
+  if (ty === "anyref") {
+    if (isHostRef(v)) return `anyref:host:${v.wasmgateHostRef}`;
+    switch (OBSERVER ? OBSERVER.kind(v) : -1) {
+      case 1: return `anyref:i31:${OBSERVER.i31(v)}`;
+      case 2: return "anyref:struct";
+      case 3: return "anyref:array";
+    }
+  }
   return `${ty}:nonnull`;
 }
 
@@ -46,6 +59,15 @@ function parseVal(text) {
     }
     case "funcref": return { ty, js: null };
     case "externref": return { ty, js: v === "null" ? null : hostRef(Number(v)) };
+    case "anyref":
+      if (v === "null") return { ty, js: null };
+      // An i31 crosses as its number, a host reference as its object.
+      if (v.startsWith("i31:")) return { ty, js: Number(v.slice(4)) };
+      if (v.startsWith("host:")) return { ty, js: hostRef(Number(v.slice(5))) };
+      throw new Unsupported(`an anyref argument ${v}`);
+    case "exnref":
+      if (v === "null") return { ty, js: null };
+      throw new Unsupported("a non-null exnref argument");
     default: throw new Unsupported(`value type ${ty}`);
   }
 }
@@ -56,7 +78,7 @@ function showVal(ty, js) {
     case "i64": return `i64:${BigInt.asIntN(64, BigInt(js))}`;
     case "f32": return `f32:${hex(BigInt.asUintN(32, BigInt(js)), 8)}`;
     case "f64": return `f64:${hex(BigInt.asUintN(64, BigInt(js)), 16)}`;
-    case "funcref": case "externref": return showRef(ty, js);
+    case "funcref": case "externref": case "anyref": case "exnref": return showRef(ty, js);
     default: throw new Unsupported(`value type ${ty}`);
   }
 }
@@ -67,7 +89,7 @@ function globalVal(g, ty) {
     case "i64": return `i64:${BigInt.asIntN(64, v)}`;
     case "f32": { const b = new DataView(new ArrayBuffer(4)); b.setFloat32(0, v, true); return `f32:${hex(BigInt(b.getUint32(0, true)), 8)}`; }
     case "f64": { const b = new DataView(new ArrayBuffer(8)); b.setFloat64(0, v, true); return `f64:${hex(b.getBigUint64(0, true), 16)}`; }
-    case "funcref": case "externref": return showRef(ty, v);
+    case "funcref": case "externref": case "anyref": case "exnref": return showRef(ty, v);
     default: return null;
   }
 }
@@ -92,7 +114,7 @@ function v128Global(g, mutable) {
 class Unsupported extends Error {}
 
 // ---- thunks: wasm modules that call an export with floats as bits ----
-const TY = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b, funcref: 0x70, externref: 0x6f };
+const TY = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b, funcref: 0x70, externref: 0x6f, anyref: 0x6e, exnref: 0x69 };
 const BITS = { f32: "i32", f64: "i64" };
 function uleb(n) { const out = []; do { let b = n & 0x7f; n >>>= 7; if (n) b |= 0x80; out.push(b); } while (n); return out; }
 function utf8(s) {
@@ -114,7 +136,9 @@ function thunkModule(params, results) {
   const key = params.join(",") + "->" + results.join(",");
   if (thunkCache.has(key)) return thunkCache.get(key);
   // Outside, f32/f64 travel as i32/i64 bits and a v128 as two i64 halves (low, high).
-  const outer = (ts) => ts.flatMap((t) => (t === "v128" ? [TY.i64, TY.i64] : [TY[BITS[t] ?? t]]));
+  // An exnref cannot cross into JavaScript: outside it is an i32, 1 when null
+  // (an argument can only be null, and the thunk makes it).
+  const outer = (ts) => ts.flatMap((t) => (t === "v128" ? [TY.i64, TY.i64] : t === "exnref" ? [TY.i32] : [TY[BITS[t] ?? t]]));
   const types = section(1, vec([
     [0x60, ...vec(params.map((t) => [TY[t]])), ...vec(results.map((t) => [TY[t]]))],
     [0x60, ...vec(outer(params).map((t) => [t])), ...vec(outer(results).map((t) => [t]))],
@@ -127,6 +151,7 @@ function thunkModule(params, results) {
   const locals = results.length ? vec(results.map((t) => [0x01, TY[t]])) : [0x00];
   let p = 0;
   for (const t of params) {
+    if (t === "exnref") { body.push(0xd0, 0x69); p++; continue; } // ref.null exn
     body.push(0x20, ...uleb(p++));
     if (t === "f32") body.push(0xbe); // f32.reinterpret_i32
     if (t === "f64") body.push(0xbf); // f64.reinterpret_i64
@@ -139,6 +164,7 @@ function thunkModule(params, results) {
     body.push(0x20, ...uleb(base + i));
     if (t === "f32") body.push(0xbc); // i32.reinterpret_f32
     if (t === "f64") body.push(0xbd); // i64.reinterpret_f64
+    if (t === "exnref") body.push(0xd1); // ref.is_null
     if (t === "v128") body.push(0xfd, 0x1d, 0x00, 0x20, ...uleb(base + i), 0xfd, 0x1d, 0x01); // lanes 0 and 1
   });
   body.push(0x0b);
@@ -150,11 +176,48 @@ function thunkModule(params, results) {
   return mod;
 }
 
+// A function that takes and returns values in the thunk's form (floats as
+// bits, a v128 as its halves) and calls `f`: its thunk, or, when no thunk can
+// import `f` (GC's declared function subtypes are not the plain types a
+// thunk names), `f` called from JavaScript with floats as numbers, refusing
+// NaN (its payload cannot cross JavaScript) and v128 (JavaScript has none).
+function caller(f, params, results) {
+  try {
+    return new WebAssembly.Instance(thunkModule(params, results), { m: { f } }).exports.t;
+  } catch (e) {
+    if (!(e instanceof WebAssembly.LinkError)) throw e;
+  }
+  if ([...params, ...results].includes("v128")) throw new Unsupported("a v128 in a function type no thunk can import");
+  if ([...params, ...results].includes("exnref")) throw new Unsupported("an exnref cannot cross into JavaScript");
+  const view = new DataView(new ArrayBuffer(8));
+  const number = (t, bits) => {
+    if (t === "f32") view.setInt32(0, bits, true);
+    else if (t === "f64") view.setBigInt64(0, bits, true);
+    else return bits;
+    const v = t === "f32" ? view.getFloat32(0, true) : view.getFloat64(0, true);
+    if (Number.isNaN(v)) throw new Unsupported("a NaN argument cannot cross JavaScript without a thunk");
+    return v;
+  };
+  const bits = (t, v) => {
+    if (t !== "f32" && t !== "f64") return v;
+    if (Number.isNaN(v)) throw new Unsupported("a NaN result cannot cross JavaScript without a thunk");
+    if (t === "f32") { view.setFloat32(0, v, true); return view.getInt32(0, true); }
+    view.setFloat64(0, v, true);
+    return view.getBigInt64(0, true);
+  };
+  return (...args) => {
+    const out = f(...args.map((a, i) => number(params[i], a)));
+    if (results.length === 0) return undefined;
+    if (results.length === 1) return bits(results[0], out);
+    return [...out].map((v, i) => bits(results[i], v));
+  };
+}
+
 // Arguments for a thunk: v128 values become their two i64 halves.
 function thunkArgs(args) {
   return args.flatMap((a) => {
     const v = parseVal(a);
-    return v.ty === "v128" ? v.js : [v.js];
+    return v.ty === "v128" ? v.js : v.ty === "exnref" ? [0] : [v.js];
   });
 }
 
@@ -164,6 +227,7 @@ function thunkResults(results, out) {
   const list = flat === 0 ? [] : flat === 1 ? [out] : out;
   let i = 0;
   return results.map((t) => {
+    if (t === "exnref") return list[i++] ? "exnref:null" : "exnref:nonnull";
     if (t !== "v128") return showVal(t, list[i++]);
     const lo = BigInt.asUintN(64, list[i++]);
     const hi = BigInt.asUintN(64, list[i++]);
@@ -174,6 +238,10 @@ function thunkResults(results, out) {
 // ---- errors → the normalised failure model ----
 function failure(e) {
   if (e instanceof Unsupported) return { kind: "unsupported", message: e.message };
+  // A wasm exception nothing caught reaches JavaScript as itself.
+  if (typeof WebAssembly.Exception === "function" && e instanceof WebAssembly.Exception) {
+    return { kind: "trap", trap: "uncaught-exception", message: "uncaught WebAssembly exception" };
+  }
   const message = String(e && e.message || e);
   if (e instanceof RangeError && /call stack|stack size/i.test(message)) return { kind: "exhausted", resource: "stack-overflow", message };
   if (e instanceof WebAssembly.RuntimeError) {
@@ -185,6 +253,11 @@ function failure(e) {
       [/call_indirect to a signature that does not match/i, "bad-signature"],
       [/invalid data segment initialization/i, "memory-out-of-bounds"],
       [/invalid element segment initialization|element is trying to set an out of bounds table index/i, "table-out-of-bounds"],
+      [/out of bounds (or failed to allocate in )?array\.(new|init)_(data|elem)/i, "array-segment-out-of-bounds"],
+      [/out of bounds array\.|array element access out of bounds|out of bounds array access/i, "array-out-of-bounds"],
+      [/illegal cast|cast failure|ref\.cast|br_on_cast/i, "cast-failure"],
+      // V8 says this of array.init_elem out of the array's bounds and of the segment's.
+      [/element segment out of bounds/i, "array-segment-out-of-bounds"],
       // V8's (and the common ones).
       [/unreachable/i, "unreachable"],
       [/divide by zero|division by zero|remainder by zero/i, "integer-division-by-zero"],
@@ -252,6 +325,31 @@ function state(inst) {
   return { globals, memories };
 }
 
+// The features this engine runs: those whose probe module (one per feature,
+// from runners/src/probe.rs) validates, compiles and instantiates.
+function probe(probes) {
+  return Object.keys(probes).filter((feature) => {
+    try {
+      const bytes = HOST.fromBase64(probes[feature]);
+      if (!WebAssembly.validate(bytes)) return false;
+      new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+      return true;
+    } catch (e) {
+      return false;
+    }
+  });
+}
+
+// Instantiates the observer module; false where the engine cannot (no GC).
+function observe(observer) {
+  try {
+    OBSERVER = observer ? new WebAssembly.Instance(new WebAssembly.Module(HOST.fromBase64(observer)), {}).exports : null;
+  } catch (e) {
+    OBSERVER = null;
+  }
+  return OBSERVER !== null;
+}
+
 function handle(req) {
   switch (req.op) {
     case "hello":
@@ -260,7 +358,8 @@ function handle(req) {
         protocol: 1,
         name: HOST.name,
         version: HOST.version,
-        features: HOST.features,
+        features: probe(req.probes || {}),
+        observer: observe(req.observer),
       };
     case "compile": {
       let module;
@@ -302,8 +401,7 @@ function handle(req) {
         const results = req.results;
         let thunk = inst.thunks.get(req.export);
         if (!thunk) {
-          const mod = thunkModule(params, results);
-          thunk = new WebAssembly.Instance(mod, { m: { f: inst.instance.exports[req.export] } }).exports.t;
+          thunk = caller(inst.instance.exports[req.export], params, results);
           inst.thunks.set(req.export, thunk);
         }
         values = thunkResults(results, thunk(...thunkArgs(req.args)));
@@ -330,7 +428,7 @@ function handle(req) {
       const instantiate = span(t);
       let thunk;
       try {
-        thunk = new WebAssembly.Instance(thunkModule(req.params, req.results), { m: { f: instance.exports[req.export] } }).exports.t;
+        thunk = caller(instance.exports[req.export], req.params, req.results);
       } catch (e) { return { ok: false, failure: { kind: "error", message: `cannot call \`${req.export}\`: ${e.message || e}` } }; }
       const args = thunkArgs(req.args);
       t = HOST.clock();

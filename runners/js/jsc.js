@@ -14,7 +14,6 @@ const HOST = (() => {
   return {
     name: arg("--name", "jsc"),
     version: arg("--version", "JavaScriptCore"),
-    features: ["mutable-global", "saturating-float-to-int", "sign-extension", "multi-value", "bulk-memory", "reference-types", "simd"],
     ...portableBytes,
     // The shell has a precise wall clock, no CPU clock.
     clock: () => [preciseTime() * 1e9, null],

@@ -81,7 +81,6 @@ const HOST = (() => {
   return {
     name: args.includes("--name") ? args[args.indexOf("--name") + 1] : "v8",
     version: `node ${process.versions.node} / V8 ${process.versions.v8}`,
-    features: ["mutable-global", "saturating-float-to-int", "sign-extension", "multi-value", "bulk-memory", "reference-types", "simd"],
     fromBase64: (text) => Buffer.from(text, "base64"),
     toBase64: (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("base64"),
     equal: (a, b) => Buffer.compare(a, b) === 0,

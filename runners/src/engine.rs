@@ -24,8 +24,17 @@ pub enum Feature {
     MultiMemory,
     Memory64,
     WideArithmetic,
+    /// Exception handling with `exnref` (`try_table`, `throw_ref`), as in WebAssembly 3.0.
     Exceptions,
+    /// The legacy exception encoding (`try`/`catch`/`delegate`/`rethrow`),
+    /// which some engines ship instead of, or beside, `exnref`.
+    LegacyExceptions,
     Threads,
+    /// Garbage-collected structs, arrays, `i31` and the `any`/`eq` hierarchy.
+    Gc,
+    /// Typed function references (`call_ref`, `ref.as_non_null`, `br_on_null`).
+    FunctionReferences,
+    CustomPageSizes,
 }
 
 impl Feature {
@@ -41,7 +50,7 @@ impl Feature {
     ];
 
     /// Every feature, in a stable order.
-    pub const ALL: [Feature; 15] = [
+    pub const ALL: [Feature; 19] = [
         Feature::MutableGlobal,
         Feature::SaturatingFloatToInt,
         Feature::SignExtension,
@@ -56,7 +65,23 @@ impl Feature {
         Feature::Memory64,
         Feature::WideArithmetic,
         Feature::Exceptions,
+        Feature::LegacyExceptions,
         Feature::Threads,
+        Feature::Gc,
+        Feature::FunctionReferences,
+        Feature::CustomPageSizes,
+    ];
+
+    /// The proposals of WebAssembly 3.0 (beyond 2.0), as the spec lists them.
+    pub const WASM3: [Feature; 8] = [
+        Feature::Gc,
+        Feature::FunctionReferences,
+        Feature::Exceptions,
+        Feature::TailCall,
+        Feature::Memory64,
+        Feature::MultiMemory,
+        Feature::ExtendedConst,
+        Feature::RelaxedSimd,
     ];
 
     /// The proposal's usual kebab-case name.
@@ -76,8 +101,61 @@ impl Feature {
             Feature::Memory64 => "memory64",
             Feature::WideArithmetic => "wide-arithmetic",
             Feature::Exceptions => "exceptions",
+            Feature::LegacyExceptions => "legacy-exceptions",
             Feature::Threads => "threads",
+            Feature::Gc => "gc",
+            Feature::FunctionReferences => "function-references",
+            Feature::CustomPageSizes => "custom-page-sizes",
         }
+    }
+
+    /// The features this one builds on (a module using it may use those too).
+    pub fn builds_on(self) -> &'static [Feature] {
+        match self {
+            Feature::Gc => &[Feature::ReferenceTypes, Feature::FunctionReferences],
+            Feature::FunctionReferences | Feature::Exceptions => &[Feature::ReferenceTypes],
+            // Tags belong to the exceptions proposal (wasmparser's flag for
+            // them): a module in the legacy encoding is valid only where
+            // `exceptions` is on too, so an engine with the legacy encoding
+            // alone runs no module with a tag — skipped, never blamed.
+            Feature::LegacyExceptions => &[Feature::Exceptions],
+            Feature::RelaxedSimd => &[Feature::Simd],
+            Feature::WideArithmetic => &[Feature::MultiValue],
+            _ => &[],
+        }
+    }
+
+    /// wasmparser's flag for this feature.
+    pub fn wasmparser(self) -> wasmparser::WasmFeatures {
+        use wasmparser::WasmFeatures as W;
+        match self {
+            Feature::MutableGlobal => W::MUTABLE_GLOBAL,
+            Feature::SaturatingFloatToInt => W::SATURATING_FLOAT_TO_INT,
+            Feature::SignExtension => W::SIGN_EXTENSION,
+            Feature::MultiValue => W::MULTI_VALUE,
+            Feature::BulkMemory => W::BULK_MEMORY,
+            Feature::ReferenceTypes => W::REFERENCE_TYPES,
+            Feature::Simd => W::SIMD,
+            Feature::RelaxedSimd => W::RELAXED_SIMD,
+            Feature::TailCall => W::TAIL_CALL,
+            Feature::ExtendedConst => W::EXTENDED_CONST,
+            Feature::MultiMemory => W::MULTI_MEMORY,
+            Feature::Memory64 => W::MEMORY64,
+            Feature::WideArithmetic => W::WIDE_ARITHMETIC,
+            Feature::Exceptions => W::EXCEPTIONS,
+            Feature::LegacyExceptions => W::LEGACY_EXCEPTIONS,
+            Feature::Threads => W::THREADS,
+            Feature::Gc => W::GC,
+            Feature::FunctionReferences => W::FUNCTION_REFERENCES,
+            Feature::CustomPageSizes => W::CUSTOM_PAGE_SIZES,
+        }
+    }
+
+    /// The wasmparser feature set for `features` (plus the MVP floor).
+    pub fn wasmparser_set(features: &[Feature]) -> wasmparser::WasmFeatures {
+        features
+            .iter()
+            .fold(wasmparser::WasmFeatures::MVP, |set, f| set | f.wasmparser())
     }
 }
 
@@ -130,6 +208,14 @@ pub enum TrapKind {
     NullReference,
     UnalignedAtomic,
     UncaughtException,
+    /// A GC array accessed out of its bounds (`array.get`, `array.fill`, …).
+    ArrayOutOfBounds,
+    /// A `ref.cast` (or `br_on_cast` to a non-null target) that failed.
+    CastFailure,
+    /// An `array.new_data`/`array.new_elem`/`array.init_*` out of bounds,
+    /// without the engine saying whether of the array or of the segment
+    /// (JavaScriptCore). Compares equal to either.
+    ArraySegmentOutOfBounds,
     /// A trap the adapter could not classify; the message is in the outcome.
     Unknown,
 }
@@ -145,6 +231,19 @@ impl TrapKind {
             TrapKind::IndirectCallToNull | TrapKind::BadSignature => TrapKind::IndirectCall,
             other => other,
         }
+    }
+
+    /// Whether an engine that reports `vague` may have meant this kind: the
+    /// kind itself, its [`vague`](Self::vague) form, or (for
+    /// [`TrapKind::ArraySegmentOutOfBounds`]) any of the bounds it leaves open.
+    pub fn within(self, vague: TrapKind) -> bool {
+        self == vague
+            || self.vague() == vague
+            || (vague == TrapKind::ArraySegmentOutOfBounds
+                && matches!(
+                    self,
+                    TrapKind::ArrayOutOfBounds | TrapKind::MemoryOutOfBounds | TrapKind::TableOutOfBounds
+                ))
     }
 
     /// The kebab-case name used in reports and bundles.
@@ -163,6 +262,9 @@ impl TrapKind {
             TrapKind::NullReference => "null-reference",
             TrapKind::UnalignedAtomic => "unaligned-atomic",
             TrapKind::UncaughtException => "uncaught-exception",
+            TrapKind::ArrayOutOfBounds => "array-out-of-bounds",
+            TrapKind::CastFailure => "cast-failure",
+            TrapKind::ArraySegmentOutOfBounds => "array-segment-out-of-bounds",
             TrapKind::Unknown => "unknown",
         }
     }

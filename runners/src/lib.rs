@@ -10,6 +10,7 @@ pub mod js;
 pub mod limits;
 pub mod measure;
 pub mod native;
+pub mod probe;
 pub mod registry;
 pub mod value;
 pub mod versions;

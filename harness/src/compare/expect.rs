@@ -15,7 +15,7 @@ pub fn meets(expect: &Expect, record: &CallRecord) -> bool {
             patterns.len() == values.len() && patterns.iter().zip(values).all(|(p, v)| p.matches(v))
         }
         (Some(Outcome::Traps(kind)), CallResult::Failed(Failure::Trap { trap, .. })) => {
-            kind.is_none_or(|k| k == *trap || k.vague() == *trap)
+            kind.is_none_or(|k| k.within(*trap))
         }
         _ => false,
     };

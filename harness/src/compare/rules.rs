@@ -313,7 +313,7 @@ fn trap_of(o: &Obs) -> Option<TrapKind> {
 /// When an engine reports a vague trap kind, the distinction it cannot make
 /// is dropped for everyone at that step.
 fn blur_vague(o: Obs, kinds: &[TrapKind]) -> Obs {
-    let blur = |t: TrapKind| if kinds.contains(&t.vague()) { t.vague() } else { t };
+    let blur = |t: TrapKind| kinds.iter().copied().find(|v| t.within(*v)).unwrap_or(t);
     match o {
         Obs::Trapped(t, s) => Obs::Trapped(blur(t), s),
         Obs::InstantiateFailed(Some(t)) => Obs::InstantiateFailed(Some(blur(t))),
@@ -407,7 +407,14 @@ pub fn compare(case: &TestCase, outcomes: &[EngineOutcome]) -> Verdict {
         let vague_kinds: Vec<TrapKind> = active
             .iter()
             .filter_map(|(_, o)| at(o).as_ref().and_then(trap_of))
-            .filter(|t| matches!(t, TrapKind::ConversionToInteger | TrapKind::IndirectCall))
+            .filter(|t| {
+                matches!(
+                    t,
+                    TrapKind::ConversionToInteger
+                        | TrapKind::IndirectCall
+                        | TrapKind::ArraySegmentOutOfBounds
+                )
+            })
             .collect();
         let mut groups: Vec<(Option<Obs>, Vec<&str>)> = Vec::new();
         for (name, obs) in &active {

@@ -104,11 +104,13 @@ pub fn trap_kinds(message: &str) -> Option<&'static [TrapKind]> {
         // float-to-int conversions out of range.
         m if m.starts_with("integer overflow") => &[IntegerOverflow, ConversionToInteger],
         m if m.starts_with("invalid conversion to integer") => &[BadConversionToInteger, ConversionToInteger],
-        m if m.starts_with("out of bounds memory access") => &[MemoryOutOfBounds],
+        m if m.starts_with("out of bounds memory access") => &[MemoryOutOfBounds, ArraySegmentOutOfBounds],
         m if m.starts_with("undefined element") || m.starts_with("uninitialized element") => {
             &[TableOutOfBounds, IndirectCallToNull, IndirectCall]
         }
-        m if m.starts_with("out of bounds table access") => &[TableOutOfBounds],
+        m if m.starts_with("out of bounds table access") => &[TableOutOfBounds, ArraySegmentOutOfBounds],
+        m if m.starts_with("out of bounds array access") => &[ArrayOutOfBounds, ArraySegmentOutOfBounds],
+        m if m.starts_with("cast failure") => &[CastFailure],
         m if m.starts_with("indirect call type mismatch") => &[BadSignature, IndirectCall],
         m if m.starts_with("null") => &[NullReference, IndirectCallToNull, IndirectCall],
         m if m.starts_with("unaligned atomic") => &[UnalignedAtomic],
@@ -173,6 +175,20 @@ pub fn run_with(
         features: &engine.info().features,
         session: session.as_mut(),
         instances: HashMap::new(),
+    };
+    // An engine with threads gets the shared memory the threads scripts
+    // import, beside the plain one (which takes multi-memory).
+    let shared;
+    let features = &engine.info().features;
+    let spectest = if features.contains(&Feature::Threads) && features.contains(&Feature::MultiMemory) {
+        shared = wat::parse_str(SPECTEST_WAT.replace(
+            "(memory (export \"memory\") 1 2)",
+            "(memory (export \"memory\") 1 2)\n  (memory (export \"shared_memory\") 1 1 shared)",
+        ))
+        .expect("the spectest module is valid text");
+        &shared[..]
+    } else {
+        spectest
     };
     let spectest = runner.link_spectest(spectest);
     let results = script
@@ -451,8 +467,11 @@ mod tests {
         assert!(kinds("uninitialized element 2").contains(&TrapKind::IndirectCallToNull));
         assert_eq!(
             kinds("out of bounds memory access"),
-            vec![TrapKind::MemoryOutOfBounds]
+            vec![TrapKind::MemoryOutOfBounds, TrapKind::ArraySegmentOutOfBounds]
         );
+        assert_eq!(kinds("cast failure"), vec![TrapKind::CastFailure]);
+        assert!(kinds("out of bounds array access").contains(&TrapKind::ArrayOutOfBounds));
+        assert!(kinds("null structure reference").contains(&TrapKind::NullReference));
         assert!(trap_kinds("some message of a later proposal").is_none());
     }
 

@@ -1,6 +1,7 @@
 //! The expected-failure list: engine failures the conformance gate tolerates,
 //! each with the reason a runtime developer would accept.
 
+use crate::compare::code_base;
 use crate::source::toml_file::{from_toml, read_list};
 use anyhow::{Result, anyhow};
 use serde::{Deserialize, Serialize};
@@ -13,8 +14,9 @@ pub const BUILT_IN: &str = include_str!("../../../vectors/expected-failures.toml
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Entry {
-    /// Engine configuration name, e.g. `wasmi`, or `*` for every engine (a
-    /// script that is out of date, not an engine fault).
+    /// Engine configuration name, e.g. `wasmi`; a code base, e.g. `jsc` for
+    /// every JavaScriptCore tier (they share a validator); or `*` for every
+    /// engine (a script that is out of date, not an engine fault).
     pub engine: String,
     /// Script as reports name it, e.g. `wasm-v2/float_exprs.wast`.
     pub file: String,
@@ -44,7 +46,7 @@ impl Entry {
 
     /// Whether the entry is about `engine` running `file`.
     pub fn applies_to(&self, engine: &str, file: &str) -> bool {
-        (self.engine == "*" || self.engine == engine) && self.file == file
+        (self.engine == "*" || self.engine == engine || self.engine == code_base(engine)) && self.file == file
     }
 }
 
@@ -112,6 +114,16 @@ mod tests {
         )
         .unwrap();
         assert!(list[0].covers("any", "f", 5, "module"));
+        let list = parse(
+            "[[failure]]\nengine='jsc'\nfile='f'\nreason='shared validator'",
+            "t",
+        )
+        .unwrap();
+        assert!(
+            list[0].covers("jsc-omg", "f", 1, "module")
+                && list[0].covers("jsc-ipint@/x/jsc", "f", 1, "module")
+        );
+        assert!(!list[0].covers("v8-liftoff", "f", 1, "module"));
         assert!(!list[0].covers("any", "f", 4, "module"));
         assert!(parse("[[failure]]\nengine = 1", "t").is_err());
         assert!(parse("[[failure]]\nengine='e'\nfile='f'\nreason=' '", "t").is_err());

@@ -29,27 +29,7 @@ pub struct ModuleInfo {
 
 /// The wasmparser feature set for a list of features (plus the MVP floor).
 pub fn wasm_features(features: &[Feature]) -> WasmFeatures {
-    let mut set = WasmFeatures::MVP;
-    for f in features {
-        set |= match f {
-            Feature::MutableGlobal => WasmFeatures::MUTABLE_GLOBAL,
-            Feature::SaturatingFloatToInt => WasmFeatures::SATURATING_FLOAT_TO_INT,
-            Feature::SignExtension => WasmFeatures::SIGN_EXTENSION,
-            Feature::MultiValue => WasmFeatures::MULTI_VALUE,
-            Feature::BulkMemory => WasmFeatures::BULK_MEMORY,
-            Feature::ReferenceTypes => WasmFeatures::REFERENCE_TYPES,
-            Feature::Simd => WasmFeatures::SIMD,
-            Feature::RelaxedSimd => WasmFeatures::RELAXED_SIMD,
-            Feature::TailCall => WasmFeatures::TAIL_CALL,
-            Feature::ExtendedConst => WasmFeatures::EXTENDED_CONST,
-            Feature::MultiMemory => WasmFeatures::MULTI_MEMORY,
-            Feature::Memory64 => WasmFeatures::MEMORY64,
-            Feature::WideArithmetic => WasmFeatures::WIDE_ARITHMETIC,
-            Feature::Exceptions => WasmFeatures::EXCEPTIONS,
-            Feature::Threads => WasmFeatures::THREADS,
-        };
-    }
-    set
+    Feature::wasmparser_set(features)
 }
 
 /// Validates `wasm` with exactly `features` enabled.

@@ -242,16 +242,15 @@ impl ExternalEngine {
             data_limit,
         };
         let mut first = Process::spawn(&launch).map_err(Unavailable)?;
-        let hello = first
-            .request(&json!({"op": "hello"}), timeout)
-            .map_err(Unavailable)?;
+        let hello = first.request(&hello(), timeout).map_err(Unavailable)?;
         if hello["protocol"] != 1 {
             return Err(Unavailable(format!(
                 "`{program}` does not speak wasmgate engine protocol 1: {hello}"
             )));
         }
-        let features: Vec<Feature> = serde_json::from_value(hello["features"].clone())
+        let mut features: Vec<Feature> = serde_json::from_value(hello["features"].clone())
             .map_err(|e| Unavailable(format!("bad feature list from `{program}`: {e}")))?;
+        features.sort();
         let info = EngineInfo {
             name: name.to_string(),
             version: hello["version"].as_str().unwrap_or("unknown").to_string(),
@@ -278,6 +277,23 @@ impl ExternalEngine {
             timeout: self.timeout,
         })
     }
+}
+
+/// The first request to an engine process: it answers with its name, version
+/// and the features whose probe ([`crate::probe`]) it runs.
+pub(crate) fn hello() -> serde_json::Value {
+    use base64::Engine as _;
+    let probes: serde_json::Map<String, serde_json::Value> = Feature::ALL
+        .iter()
+        .map(|f| {
+            let wasm = crate::probe::wasm(*f);
+            (
+                f.name().to_string(),
+                base64::engine::general_purpose::STANDARD.encode(wasm).into(),
+            )
+        })
+        .collect();
+    json!({"op": "hello", "probes": probes})
 }
 
 /// Exported globals and their types, read from the module (the protocol needs

@@ -69,7 +69,14 @@ impl WasmerEngine {
         };
         let mut declared = Feature::WASM2_BASE.to_vec();
         if name == "wasmer-cranelift" {
-            declared.extend([Feature::Simd, Feature::MultiMemory, Feature::ExtendedConst]);
+            declared.extend([
+                Feature::Simd,
+                Feature::RelaxedSimd,
+                Feature::MultiMemory,
+                Feature::ExtendedConst,
+                Feature::Exceptions,
+                Feature::WideArithmetic,
+            ]);
         }
         let info = EngineInfo {
             name: name.into(),
@@ -179,7 +186,13 @@ fn features(cranelift: bool) -> Features {
     let mut features = Features::none();
     features.bulk_memory(true).multi_value(true).reference_types(true);
     if cranelift {
-        features.simd(true).multi_memory(true).extended_const(true);
+        features
+            .simd(true)
+            .relaxed_simd(true)
+            .multi_memory(true)
+            .extended_const(true)
+            .exceptions(true)
+            .wide_arithmetic(true);
     }
     features
 }

@@ -35,15 +35,18 @@ impl WasmiEngine {
             .wasm_memory64(true)
             .wasm_wide_arithmetic(true)
             .wasm_simd(true)
-            .wasm_relaxed_simd(false);
+            .wasm_relaxed_simd(true)
+            .wasm_custom_page_sizes(true);
         let mut features = Feature::WASM2_BASE.to_vec();
         features.extend([
             Feature::Simd,
+            Feature::RelaxedSimd,
             Feature::TailCall,
             Feature::ExtendedConst,
             Feature::MultiMemory,
             Feature::Memory64,
             Feature::WideArithmetic,
+            Feature::CustomPageSizes,
         ]);
         let info = EngineInfo {
             name: "wasmi".into(),

@@ -33,30 +33,40 @@ impl WasmtimeEngine {
             .wasm_reference_types(true)
             .wasm_bulk_memory(true)
             .wasm_multi_value(true)
-            .wasm_relaxed_simd(false)
             .max_wasm_stack(limits::WASM_STACK_BYTES);
         let mut features = Feature::WASM2_BASE.to_vec();
-        let full = [
-            Feature::Exceptions,
-            Feature::Simd,
-            Feature::TailCall,
-            Feature::ExtendedConst,
-            Feature::MultiMemory,
-            Feature::Memory64,
-            Feature::WideArithmetic,
-        ];
         let name = match flavor {
             Flavor::Cranelift | Flavor::Pulley => {
                 config.strategy(wasmtime::Strategy::Cranelift);
+                // Every WebAssembly 3.0 proposal, and the later ones wasmtime
+                // ships. Relaxed SIMD is deterministic: the same result on every
+                // host, one of the spec's allowed set.
                 config
-                    .wasm_exceptions(true)
                     .wasm_simd(true)
+                    .wasm_relaxed_simd(true)
+                    .relaxed_simd_deterministic(true)
                     .wasm_tail_call(true)
                     .wasm_multi_memory(true)
                     .wasm_memory64(true)
                     .wasm_extended_const(true)
-                    .wasm_wide_arithmetic(true);
-                features.extend(full);
+                    .wasm_function_references(true)
+                    .wasm_gc(true)
+                    .wasm_exceptions(true)
+                    .wasm_wide_arithmetic(true)
+                    .wasm_custom_page_sizes(true);
+                features.extend([
+                    Feature::Simd,
+                    Feature::RelaxedSimd,
+                    Feature::TailCall,
+                    Feature::ExtendedConst,
+                    Feature::MultiMemory,
+                    Feature::Memory64,
+                    Feature::FunctionReferences,
+                    Feature::Gc,
+                    Feature::Exceptions,
+                    Feature::WideArithmetic,
+                    Feature::CustomPageSizes,
+                ]);
                 if flavor == Flavor::Pulley {
                     let target = if cfg!(target_pointer_width = "64") {
                         "pulley64"
@@ -71,14 +81,18 @@ impl WasmtimeEngine {
             }
             Flavor::Winch => {
                 // Winch has no GC support, and wasmtime's externref is a GC
-                // reference: reference types are out, as are SIMD and tail calls.
+                // reference: reference types are out, as are SIMD, tail calls,
+                // exceptions and everything built on GC.
                 features.retain(|f| *f != Feature::ReferenceTypes);
                 config.strategy(wasmtime::Strategy::Winch);
                 config
                     .wasm_simd(false)
+                    .wasm_relaxed_simd(false)
                     .wasm_tail_call(false)
                     .wasm_memory64(false)
                     .wasm_exceptions(false)
+                    .wasm_gc(false)
+                    .wasm_function_references(false)
                     .wasm_extended_const(true)
                     .wasm_multi_memory(true);
                 features.extend([Feature::ExtendedConst, Feature::MultiMemory]);
@@ -315,6 +329,8 @@ pub(crate) fn failure(err: wasmtime::Error) -> Failure {
         Trap::BadConversionToInteger => TrapKind::BadConversionToInteger,
         Trap::UnreachableCodeReached => TrapKind::Unreachable,
         Trap::NullReference => TrapKind::NullReference,
+        Trap::ArrayOutOfBounds => TrapKind::ArrayOutOfBounds,
+        Trap::CastFailure => TrapKind::CastFailure,
         _ => TrapKind::Unknown,
     };
     Failure::trap(kind, message)
