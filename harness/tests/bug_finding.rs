@@ -430,3 +430,56 @@ fn the_mutation_score_with_the_known_list_in_force_counts_masked_cases() {
     assert!(faults[1]["masked"].is_u64(), "{faults:?}");
     assert!(text.contains("case(s) masked by the known list"), "{text}");
 }
+
+/// WebAssembly 3.0 modules written by hand (vectors/wasm3/): every engine
+/// that has the feature runs them and agrees — GC references compared by what
+/// is observed of them, an uncaught exception as its own outcome — and a fault
+/// in a GC operator and one in `throw` are each caught and blamed.
+#[test]
+fn hand_written_wasm3_modules_agree_and_gc_and_exception_faults_are_blamed() {
+    // Three code bases with GC vote when Chromium is here; two otherwise
+    // (then the blame says the vote was narrow).
+    let mut engines = "wasmtime-cranelift,wasmtime-pulley,wasmer-cranelift,wasmi,jsc-omg".to_string();
+    if common::chromium_here() {
+        engines.push_str(",v8-chromium");
+    }
+    let blamed = |out: &str, engine: &str| {
+        out.lines()
+            .any(|l| l.trim_start().starts_with("blamed") && l.ends_with(&format!(": {engine}")))
+    };
+    let repro = |module: &str, extra: &[&str]| {
+        let path = format!("{}/../vectors/wasm3/{module}.wat", env!("CARGO_MANIFEST_DIR"));
+        let mut args = vec!["repro", "--wasm", &path, "--engines", &engines];
+        args.extend(extra);
+        wasmgate(&args)
+    };
+    for module in ["gc", "exceptions", "tail-call", "memory64"] {
+        let o = repro(module, &[]);
+        assert_eq!(code(&o), 0, "{module}: {}{}", stdout(&o), stderr(&o));
+        assert!(stdout(&o).contains("engines agree"), "{module}: {}", stdout(&o));
+    }
+    let gc = stdout(&repro("gc", &[]));
+    for seen in [
+        "[anyref:struct]",
+        "[anyref:array]",
+        "[anyref:i31:-1]",
+        "[anyref:null]",
+        "trap cast-failure",
+        "trap null-reference",
+    ] {
+        assert!(gc.contains(seen), "gc.wat: no {seen} in\n{gc}");
+    }
+    assert!(
+        gc.contains("skipped wasmi: module needs a feature wasmi lacks"),
+        "{gc}"
+    );
+    let exceptions = stdout(&repro("exceptions", &[]));
+    assert!(exceptions.contains("trap uncaught-exception"), "{exceptions}");
+
+    let o = repro("gc", &["--fault", "wasmtime-cranelift:i31.get_s"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(blamed(&stdout(&o), "wasmtime-cranelift"), "{}", stdout(&o));
+    let o = repro("exceptions", &["--fault", "jsc-omg:throw"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(blamed(&stdout(&o), "jsc-omg"), "{}", stdout(&o));
+}

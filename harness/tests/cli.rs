@@ -539,3 +539,82 @@ fn known_divergences_do_not_fail_the_gate_but_new_ones_do() {
     assert_eq!(code(&o), 2);
     assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
 }
+
+/// `scripts/build-against.sh` on a checkout: each crate of it that this
+/// build's lock uses is patched in (a crate of a `target/` folder or one the
+/// build does not use is not), version inheritance is read, the exact pin
+/// moves to the checkout's version in the workspace copy, and a folder with
+/// nothing to patch is one error line with exit 2.
+#[test]
+fn build_against_a_checkout_patches_its_crates_and_moves_the_pins() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("wasmi");
+    let write = |path: &str, text: &str| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"crates/*\"]\n[workspace.package]\nversion = \"2.1.0\"\n",
+    );
+    write(
+        "crates/wasmi/Cargo.toml",
+        "[package]\nname = \"wasmi\"\nversion.workspace = true\n",
+    );
+    write(
+        "crates/core/Cargo.toml",
+        "[package]\nname = \"wasmi_core\"\nversion = \"2.1.0\"\n",
+    );
+    write(
+        "crates/other/Cargo.toml",
+        "[package]\nname = \"not-a-dependency\"\nversion = \"1.0.0\"\n",
+    );
+    write(
+        "target/copy/Cargo.toml",
+        "[package]\nname = \"wasmi\"\nversion = \"9.9.9\"\n",
+    );
+    let work = dir.path().join("work");
+    let env = [("WORK", work.to_str().unwrap())];
+    let o = common::script("build-against.sh", &["--dry-run", root.to_str().unwrap()], &env);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    let crates = root.join("crates");
+    assert!(
+        out.contains(&format!("patch wasmi 2.1.0 {}", crates.join("wasmi").display())),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "patch wasmi_core 2.1.0 {}",
+            crates.join("core").display()
+        )),
+        "{out}"
+    );
+    assert!(
+        !out.contains("not-a-dependency") && !out.contains("9.9.9"),
+        "{out}"
+    );
+    assert!(out.contains("pin   wasmi = \"=2.1.0\""), "{out}");
+    assert!(out.contains("--config patch.crates-io.wasmi.path="), "{out}");
+    let manifest = std::fs::read_to_string(work.join("src/Cargo.toml")).unwrap();
+    assert!(manifest.contains("wasmi = { version = \"=2.1.0\""), "{manifest}");
+    let ours = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml")).unwrap();
+    let wasmtime = ours.lines().find(|l| l.starts_with("wasmtime = ")).unwrap();
+    assert!(
+        manifest.contains(wasmtime),
+        "the pins of runtimes not patched stay: {manifest}"
+    );
+
+    let o = common::script(
+        "build-against.sh",
+        &["--dry-run", crates.join("other").to_str().unwrap()],
+        &env,
+    );
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).starts_with("error: ") && stderr(&o).lines().count() == 1,
+        "{}",
+        stderr(&o)
+    );
+}

@@ -340,6 +340,20 @@ function probe(probes) {
   });
 }
 
+// A module's exports as {name, kind}: JavaScriptCore's Module.exports
+// refuses a module with an exnref in an exported function's type, so the
+// instance's own exports stand in there.
+function exportsOf(module, instance) {
+  try {
+    return WebAssembly.Module.exports(module);
+  } catch (e) {
+    return Object.entries(instance.exports).map(([name, v]) => ({
+      name,
+      kind: v instanceof WebAssembly.Memory ? "memory" : v instanceof WebAssembly.Global ? "global" : v instanceof WebAssembly.Table ? "table" : "function",
+    }));
+  }
+}
+
 // Instantiates the observer module; false where the engine cannot (no GC).
 function observe(observer) {
   try {
@@ -380,7 +394,7 @@ function handle(req) {
         instances.set(id, { instance, thunks: new Map() });
         return { ok: true, instance: id };
       }
-      const desc = WebAssembly.Module.exports(module);
+      const desc = exportsOf(module, instance);
       const globalTypes = [];
       const memoryNames = [];
       for (const d of desc) {
@@ -437,7 +451,7 @@ function handle(req) {
       const execute = span(t);
       try { values = thunkResults(req.results, out); } catch (e) { return { ok: false, failure: failure(e) }; }
       let memory_bytes = 0;
-      for (const d of WebAssembly.Module.exports(module)) if (d.kind === "memory") memory_bytes += instance.exports[d.name].buffer.byteLength;
+      for (const d of exportsOf(module, instance)) if (d.kind === "memory") memory_bytes += instance.exports[d.name].buffer.byteLength;
       const rss = HOST.peakRss ? HOST.peakRss() : null;
       return { ok: true, values, phases: { compile, instantiate, execute }, memory_bytes, ...(rss === null ? {} : { peak_rss_bytes: rss }) };
     }

@@ -20,4 +20,4 @@ pub use engine::{
     Compiled, Engine, EngineInfo, Exhaustion, Failure, Feature, Instance, InstanceId, ModuleId, PlannedCall,
     Session, TrapKind,
 };
-pub use value::{Val, ValType};
+pub use value::{AnyVal, Val, ValType};

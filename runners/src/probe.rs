@@ -54,6 +54,26 @@ pub fn wasm(feature: Feature) -> Vec<u8> {
     wat::parse_str(wat(feature)).unwrap_or_else(|e| panic!("the probe of {feature} does not parse: {e}"))
 }
 
+/// The observer module a JavaScript engine with GC keeps beside its cases:
+/// JavaScript sees a struct, an array and a host value alike (opaque
+/// objects), so the worker asks this module what a reference of the `any`
+/// hierarchy is — `kind`: 0 null, 1 i31, 2 struct, 3 array, 4 anything else —
+/// and an i31's value, as a native engine reads them off its own references.
+pub const OBSERVER_WAT: &str = r#"(module
+  (func (export "kind") (param anyref) (result i32)
+    (if (ref.is_null (local.get 0)) (then (return (i32.const 0))))
+    (if (ref.test (ref i31) (local.get 0)) (then (return (i32.const 1))))
+    (if (ref.test (ref struct) (local.get 0)) (then (return (i32.const 2))))
+    (if (ref.test (ref array) (local.get 0)) (then (return (i32.const 3))))
+    (i32.const 4))
+  (func (export "i31") (param anyref) (result i32)
+    (i31.get_s (ref.cast (ref i31) (local.get 0)))))"#;
+
+/// [`OBSERVER_WAT`] in the binary format.
+pub fn observer() -> Vec<u8> {
+    wat::parse_str(OBSERVER_WAT).expect("the observer module parses")
+}
+
 /// The features whose probe `runs` accepts, in [`Feature::ALL`]'s (sorted) order.
 pub fn supported(mut runs: impl FnMut(&[u8]) -> bool) -> Vec<Feature> {
     Feature::ALL.into_iter().filter(|f| runs(&wasm(*f))).collect()
@@ -85,6 +105,17 @@ mod tests {
                 "the probe of {f} is valid without {f}"
             );
         }
+    }
+
+    #[test]
+    fn the_observer_needs_gc_only() {
+        let gc =
+            Feature::wasmparser_set(&[Feature::Gc, Feature::ReferenceTypes, Feature::FunctionReferences]);
+        assert!(
+            wasmparser::Validator::new_with_features(gc)
+                .validate_all(&observer())
+                .is_ok()
+        );
     }
 
     /// The in-process engines declare their features by configuration: each

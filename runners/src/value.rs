@@ -15,6 +15,12 @@ pub enum ValType {
     V128,
     FuncRef,
     ExternRef,
+    /// A reference of the `any` hierarchy: `anyref`, `eqref`, `i31ref`,
+    /// `structref`, `arrayref`, `nullref` and the concrete struct and array
+    /// types, nullable or not (the static type does not change what is observed).
+    AnyRef,
+    /// A reference of the exception hierarchy: `exnref`, `nullexnref`.
+    ExnRef,
 }
 
 impl ValType {
@@ -28,6 +34,8 @@ impl ValType {
             ValType::V128 => "v128",
             ValType::FuncRef => "funcref",
             ValType::ExternRef => "externref",
+            ValType::AnyRef => "anyref",
+            ValType::ExnRef => "exnref",
         }
     }
 }
@@ -59,6 +67,30 @@ pub enum Val {
     /// A non-null external reference made by the harness, carrying a number
     /// (the spec testsuite's `ref.extern N`); engines hand it back unchanged.
     HostRef(u32),
+    /// A reference of the `any` hierarchy, as far as it can be observed alike
+    /// on every engine.
+    AnyRef(AnyVal),
+    /// An exception reference; `true` when it is null.
+    ExnRef {
+        null: bool,
+    },
+}
+
+/// What can be observed of a reference of the `any` hierarchy on every
+/// engine, JavaScript ones included: its kind, an `i31`'s value, and a host
+/// reference's number. A struct's or array's identity is engine-private.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AnyVal {
+    Null,
+    /// An `i31ref`, by its signed value (`i31.get_s`).
+    I31(i32),
+    Struct,
+    Array,
+    /// A harness host reference brought into the `any` hierarchy
+    /// (`any.convert_extern`, the spec testsuite's `ref.host N`).
+    Host(u32),
+    /// Anything else non-null (an external value no harness made).
+    Other,
 }
 
 impl Val {
@@ -72,6 +104,8 @@ impl Val {
             Val::V128(_) => ValType::V128,
             Val::FuncRef { .. } => ValType::FuncRef,
             Val::ExternRef { .. } | Val::HostRef(_) => ValType::ExternRef,
+            Val::AnyRef(_) => ValType::AnyRef,
+            Val::ExnRef { .. } => ValType::ExnRef,
         }
     }
 
@@ -85,6 +119,8 @@ impl Val {
             ValType::V128 => Val::V128(0),
             ValType::FuncRef => Val::FuncRef { null: true },
             ValType::ExternRef => Val::ExternRef { null: true },
+            ValType::AnyRef => Val::AnyRef(AnyVal::Null),
+            ValType::ExnRef => Val::ExnRef { null: true },
         }
     }
 
@@ -100,7 +136,8 @@ impl Val {
 
 /// The text form is `type:value`: integers in decimal, floats and vectors as hex
 /// bit patterns (with the float value alongside for readability), references as
-/// `null`, `nonnull` or a host reference's number. It round-trips through [`FromStr`] exactly.
+/// `null`, `nonnull` or a host reference's number (an `anyref` as `null`, `i31:N`, `struct`,
+/// `array`, `host:N` or `nonnull`). It round-trips through [`FromStr`] exactly.
 impl fmt::Display for Val {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
@@ -114,6 +151,15 @@ impl fmt::Display for Val {
                 write!(f, "externref:{}", if null { "null" } else { "nonnull" })
             }
             Val::HostRef(n) => write!(f, "externref:{n}"),
+            Val::AnyRef(a) => match a {
+                AnyVal::Null => write!(f, "anyref:null"),
+                AnyVal::I31(v) => write!(f, "anyref:i31:{v}"),
+                AnyVal::Struct => write!(f, "anyref:struct"),
+                AnyVal::Array => write!(f, "anyref:array"),
+                AnyVal::Host(n) => write!(f, "anyref:host:{n}"),
+                AnyVal::Other => write!(f, "anyref:nonnull"),
+            },
+            Val::ExnRef { null } => write!(f, "exnref:{}", if null { "null" } else { "nonnull" }),
         }
     }
 }
@@ -197,6 +243,26 @@ impl FromStr for Val {
                 Some(null) => Val::ExternRef { null },
                 None => Val::HostRef(v.parse().map_err(|_| err())?),
             },
+            "anyref" => Val::AnyRef(match v {
+                "null" => AnyVal::Null,
+                "struct" => AnyVal::Struct,
+                "array" => AnyVal::Array,
+                "nonnull" => AnyVal::Other,
+                _ => match v.split_once(':') {
+                    Some(("i31", n)) => {
+                        let n: i32 = n.parse().map_err(|_| err())?;
+                        if !(-(1 << 30)..1 << 30).contains(&n) {
+                            return Err(err());
+                        }
+                        AnyVal::I31(n)
+                    }
+                    Some(("host", n)) => AnyVal::Host(n.parse().map_err(|_| err())?),
+                    _ => return Err(err()),
+                },
+            }),
+            "exnref" => Val::ExnRef {
+                null: nullness(v).ok_or_else(err)?,
+            },
             _ => return Err(err()),
         };
         Ok(val)
@@ -216,9 +282,9 @@ impl schemars::JsonSchema for Val {
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
-            "description": "A wasm value in its exact text form: `i32:-1`, `i64:5`, `f32:0x7fc00000` (bits), `f64:0x…`, `v128:0x…`, `funcref:null`, `externref:null`, `externref:N` (host reference N).",
+            "description": "A wasm value in its exact text form: `i32:-1`, `i64:5`, `f32:0x7fc00000` (bits), `f64:0x…`, `v128:0x…`, `funcref:null`, `externref:null`, `externref:N` (host reference N), `anyref:null`, `anyref:i31:N`, `anyref:struct`, `anyref:array`, `anyref:host:N`, `anyref:nonnull`, `exnref:null`, `exnref:nonnull`.",
             "type": "string",
-            "pattern": "^(i32|i64|f32|f64|v128|funcref|externref):"
+            "pattern": "^(i32|i64|f32|f64|v128|funcref|externref|anyref|exnref):"
         })
     }
 }
@@ -245,6 +311,13 @@ mod tests {
             Val::FuncRef { null: true },
             Val::ExternRef { null: false },
             Val::HostRef(7),
+            Val::AnyRef(AnyVal::Null),
+            Val::AnyRef(AnyVal::I31(-(1 << 30))),
+            Val::AnyRef(AnyVal::Struct),
+            Val::AnyRef(AnyVal::Array),
+            Val::AnyRef(AnyVal::Host(3)),
+            Val::AnyRef(AnyVal::Other),
+            Val::ExnRef { null: false },
         ];
         for v in vals {
             let text = v.to_string();
@@ -263,6 +336,9 @@ mod tests {
             "f32:0x1ffffffff",
             "ref:null",
             "funcref:maybe",
+            "anyref:i31:1073741824",
+            "anyref:thing",
+            "exnref:3",
         ] {
             assert!(bad.parse::<Val>().is_err(), "{bad}");
         }

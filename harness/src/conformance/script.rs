@@ -1,12 +1,12 @@
 //! A `.wast` script turned into engine-neutral steps: parsed and encoded once,
 //! then run on every engine by [`super::exec`].
 
-pub use crate::source::expect::{FloatPat, Pattern};
+pub use crate::source::expect::{AnyKind, FloatPat, Pattern};
 use crate::source::module_info::{self, ModuleInfo};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
-use wasmgate_runners::{Val, ValType};
+use wasmgate_runners::{AnyVal, Val, ValType};
 use wast::core::{HeapType, NanPattern, V128Pattern, WastArgCore, WastRetCore};
 use wast::lexer::Lexer;
 use wast::parser::{self, ParseBuffer};
@@ -393,7 +393,7 @@ impl Builder<'_> {
             Ok(a) => a,
             Err(why) => return self.skip(line, directive, why),
         };
-        if let Action::Invoke { name, results, .. } = &mut action {
+        if let Action::Invoke { name, results, args } = &mut action {
             let Some(info) = self.info(module) else {
                 return self.skip(
                     line,
@@ -402,7 +402,16 @@ impl Builder<'_> {
                 );
             };
             match info.funcs.iter().find(|f| f.name == *name) {
-                Some(f) => *results = f.results.clone(),
+                Some(f) => {
+                    *results = f.results.clone();
+                    // A null argument takes the hierarchy of its parameter
+                    // (`ref.null $t` names a type index, not a hierarchy).
+                    for (arg, ty) in args.iter_mut().zip(&f.params) {
+                        if is_null_ref(arg) {
+                            *arg = Val::zero(*ty);
+                        }
+                    }
+                }
                 None if info.uncallable.contains(name) => {
                     return self.skip(
                         line,
@@ -439,17 +448,33 @@ fn argument(arg: &WastArg<'_>) -> Result<Val, String> {
         WastArgCore::F32(v) => Val::F32(v.bits),
         WastArgCore::F64(v) => Val::F64(v.bits),
         WastArgCore::V128(v) => Val::V128(u128::from_le_bytes(v.to_le_bytes())),
-        WastArgCore::RefNull(HeapType::Abstract {
-            ty: wast::core::AbstractHeapType::Func,
-            ..
-        }) => Val::FuncRef { null: true },
-        WastArgCore::RefNull(HeapType::Abstract {
-            ty: wast::core::AbstractHeapType::Extern,
-            ..
-        }) => Val::ExternRef { null: true },
+        WastArgCore::RefNull(HeapType::Abstract { ty, shared: false }) => {
+            use wast::core::AbstractHeapType as A;
+            match ty {
+                A::Func | A::NoFunc => Val::FuncRef { null: true },
+                A::Extern | A::NoExtern => Val::ExternRef { null: true },
+                A::Any | A::Eq | A::I31 | A::Struct | A::Array | A::None => Val::AnyRef(AnyVal::Null),
+                A::Exn | A::NoExn => Val::ExnRef { null: true },
+                other => return Err(format!("a null of {other:?} outside the harness value model")),
+            }
+        }
+        // A null of a concrete type: its hierarchy comes from the parameter
+        // it is passed to (see `Script::act`).
+        WastArgCore::RefNull(HeapType::Concrete(_) | HeapType::Exact(_)) => Val::AnyRef(AnyVal::Null),
         WastArgCore::RefExtern(n) => Val::HostRef(*n),
+        WastArgCore::RefHost(n) => Val::AnyRef(AnyVal::Host(*n)),
         other => return Err(format!("argument {other:?} outside the harness value model")),
     })
+}
+
+fn is_null_ref(v: &Val) -> bool {
+    matches!(
+        v,
+        Val::FuncRef { null: true }
+            | Val::ExternRef { null: true }
+            | Val::ExnRef { null: true }
+            | Val::AnyRef(AnyVal::Null)
+    )
 }
 
 fn float(p: &NanPattern<u64>) -> FloatPat {
@@ -509,6 +534,12 @@ fn core_pattern(core: &WastRetCore<'_>) -> Result<Pattern, String> {
         WastRetCore::RefNull(_) => Pattern::RefNull,
         WastRetCore::RefExtern(n) => Pattern::RefExtern(*n),
         WastRetCore::RefFunc(_) => Pattern::RefFunc,
+        WastRetCore::RefHost(n) => Pattern::Exact(Val::AnyRef(AnyVal::Host(*n))),
+        WastRetCore::RefAny => Pattern::RefAny(AnyKind::Any),
+        WastRetCore::RefEq => Pattern::RefAny(AnyKind::Eq),
+        WastRetCore::RefI31 => Pattern::RefAny(AnyKind::I31),
+        WastRetCore::RefStruct => Pattern::RefAny(AnyKind::Struct),
+        WastRetCore::RefArray => Pattern::RefAny(AnyKind::Array),
         WastRetCore::Either(alts) => {
             Pattern::Either(alts.iter().map(core_pattern).collect::<Result<_, _>>()?)
         }

@@ -12,6 +12,10 @@
 //!   result feeds `br_if`, `if` or `select` right after it). A path and an
 //!   edge trigger combine: `i32.shl@const+wide-shift` is wrong only for a
 //!   constant count at or past the width.
+//! - WebAssembly 3.0 operators: `i31.get_s`, `i31.get_u`, `array.len` and
+//!   `ref.eq` (GC; their i32 result is corrupted like any other), and `throw`
+//!   (exceptions: the last value of the thrown payload is corrupted before it
+//!   is thrown, when it is a number).
 //! - `crash:ENGINE:OP` aborts the process when asked to compile a module that
 //!   contains OP (an engine segfault, as the supervisor sees it).
 //! - `hang:ENGINE:OP` never returns from compiling a module that contains OP.
@@ -88,11 +92,18 @@ fn corruption(ty: ValType) -> Vec<Instruction<'static>> {
 
 /// Operand and result types of a mutable operator.
 fn signature_of(op: &str) -> Result<(Vec<ValType>, ValType)> {
-    if !op.contains('.') {
+    if !op.contains('.') && op != "throw" {
         bail!("`{op}` is not an instruction name like i32.add");
     }
     if op == "memory.grow" {
         return Ok((vec![ValType::I32], ValType::I32));
+    }
+    match op {
+        "i31.get_s" | "i31.get_u" | "array.len" => return Ok((vec![ValType::AnyRef], ValType::I32)),
+        "ref.eq" => return Ok((vec![ValType::AnyRef, ValType::AnyRef], ValType::I32)),
+        // The corrupted value's type is the thrown tag's (see `Rewriter::tags`).
+        "throw" => return Ok((Vec::new(), ValType::I32)),
+        _ => {}
     }
     let scalar = crate::source::sweep::scalar_ops();
     match scalar.into_iter().find(|o| o.text == op) {
@@ -166,7 +177,10 @@ impl Trigger {
         let floats = params.iter().any(|t| matches!(t, ValType::F32 | ValType::F64));
         let binary_int = params.len() == 2 && params[0] == params[1] && ints;
         let ok = match self {
-            Trigger::Always | Trigger::Zero | Trigger::Const | Trigger::Branch => true,
+            Trigger::Always => true,
+            _ if op == "throw" => false,
+            Trigger::Zero => ints || floats,
+            Trigger::Const | Trigger::Branch => true,
             Trigger::NegZero | Trigger::Tie => floats,
             Trigger::HighBit => ints,
             Trigger::MinNegOne | Trigger::WideShift => binary_int,
@@ -253,6 +267,7 @@ impl MutantEngine {
         let mut module = wasm_encoder::Module::new();
         let mut rewriter = Rewriter {
             engine: self,
+            tags: thrown_types(wasm),
             params: crate::source::rewrite::defined_params(wasm)?.into_iter(),
             fuel: crate::source::rewrite::exported_global(wasm, crate::source::generate::FUEL_GLOBAL),
             hits: 0,
@@ -310,8 +325,51 @@ pub fn put_faults(specs: &mut [String], faults: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// For each tag, the type of the last value of its payload when it is a
+/// number (what a `throw` fault corrupts), in tag index order.
+fn thrown_types(wasm: &[u8]) -> Vec<Option<ValType>> {
+    let mut funcs: Vec<Option<ValType>> = Vec::new();
+    let mut tags = Vec::new();
+    let last = |ty: &wasmparser::FuncType| {
+        ty.params()
+            .last()
+            .and_then(|t| crate::source::module_info::val_type(*t))
+            .filter(|t| matches!(t, ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64))
+    };
+    for payload in wasmparser::Parser::new(0).parse_all(wasm).flatten() {
+        match payload {
+            wasmparser::Payload::TypeSection(reader) => {
+                for group in reader.into_iter().flatten() {
+                    for sub in group.types() {
+                        funcs.push(match &sub.composite_type.inner {
+                            wasmparser::CompositeInnerType::Func(ty) => last(ty),
+                            _ => None,
+                        });
+                    }
+                }
+            }
+            wasmparser::Payload::ImportSection(reader) => {
+                for import in reader.into_imports().flatten() {
+                    if let wasmparser::TypeRef::Tag(t) = import.ty {
+                        tags.push(funcs.get(t.func_type_idx as usize).copied().flatten());
+                    }
+                }
+            }
+            wasmparser::Payload::TagSection(reader) => {
+                for t in reader.into_iter().flatten() {
+                    tags.push(funcs.get(t.func_type_idx as usize).copied().flatten());
+                }
+            }
+            _ => {}
+        }
+    }
+    tags
+}
+
 struct Rewriter<'a> {
     engine: &'a MutantEngine,
+    /// The thrown value's type per tag ([`thrown_types`]).
+    tags: Vec<Option<ValType>>,
     /// Parameter counts of the functions still to come.
     params: std::vec::IntoIter<u32>,
     /// The fuel global of a generated module: its instrumentation is wasmgate's
@@ -472,6 +530,17 @@ impl Reencode for Rewriter<'_> {
                 _ => true,
             };
             if !fires {
+                f.instruction(&self.instruction(op.clone())?);
+                continue;
+            }
+            if let wasmparser::Operator::Throw { tag_index } = op {
+                // The payload's last value, corrupted on its way out.
+                if let Some(ty) = self.tags.get(*tag_index as usize).copied().flatten() {
+                    self.hits += 1;
+                    for i in corruption(ty) {
+                        f.instruction(&i);
+                    }
+                }
                 f.instruction(&self.instruction(op.clone())?);
                 continue;
             }

@@ -9,7 +9,7 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::str::FromStr;
-use wasmgate_runners::{TrapKind, Val};
+use wasmgate_runners::{AnyVal, TrapKind, Val};
 
 /// A float lane or value pattern.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,7 +35,49 @@ pub enum Pattern {
     RefExtern(Option<u32>),
     /// A non-null funcref.
     RefFunc,
+    /// A non-null reference of the `any` hierarchy of a kind (the spec
+    /// testsuite's `ref.any`, `ref.eq`, `ref.i31`, `ref.struct`, `ref.array`).
+    RefAny(AnyKind),
     Either(Vec<Pattern>),
+}
+
+/// The kinds a non-null `any` reference pattern can ask for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnyKind {
+    Any,
+    Eq,
+    I31,
+    Struct,
+    Array,
+}
+
+impl AnyKind {
+    const ALL: [(AnyKind, &'static str); 5] = [
+        (AnyKind::Any, "ref.any"),
+        (AnyKind::Eq, "ref.eq"),
+        (AnyKind::I31, "ref.i31"),
+        (AnyKind::Struct, "ref.struct"),
+        (AnyKind::Array, "ref.array"),
+    ];
+
+    fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(k, _)| *k == self)
+            .map_or("ref.any", |(_, n)| n)
+    }
+
+    fn matches(self, v: AnyVal) -> bool {
+        match (self, v) {
+            (_, AnyVal::Null) => false,
+            (AnyKind::Any, _) => true,
+            (AnyKind::Eq, AnyVal::I31(_) | AnyVal::Struct | AnyVal::Array) => true,
+            (AnyKind::I31, AnyVal::I31(_)) => true,
+            (AnyKind::Struct, AnyVal::Struct) => true,
+            (AnyKind::Array, AnyVal::Array) => true,
+            _ => false,
+        }
+    }
 }
 
 impl FloatPat {
@@ -81,7 +123,11 @@ impl Pattern {
                 .iter()
                 .enumerate()
                 .all(|(i, p)| p.matches((b >> (64 * i)) as u64, 64)),
-            (Pattern::RefNull, Val::FuncRef { null } | Val::ExternRef { null }) => *null,
+            (Pattern::RefNull, Val::FuncRef { null } | Val::ExternRef { null } | Val::ExnRef { null }) => {
+                *null
+            }
+            (Pattern::RefNull, Val::AnyRef(a)) => *a == AnyVal::Null,
+            (Pattern::RefAny(kind), Val::AnyRef(a)) => kind.matches(*a),
             (Pattern::RefExtern(None), Val::ExternRef { null: false } | Val::HostRef(_)) => true,
             (Pattern::RefExtern(Some(n)), Val::HostRef(m)) => n == m,
             (Pattern::RefFunc, Val::FuncRef { null }) => !null,
@@ -109,6 +155,7 @@ impl fmt::Display for Pattern {
             Pattern::RefExtern(Some(n)) => write!(f, "externref:{n}"),
             Pattern::RefExtern(None) => f.write_str("externref:nonnull"),
             Pattern::RefFunc => f.write_str("funcref:nonnull"),
+            Pattern::RefAny(kind) => f.write_str(kind.name()),
             Pattern::Either(ps) => {
                 let alts: Vec<_> = ps.iter().map(|p| p.to_string()).collect();
                 write!(f, "either({})", alts.join(" | "))
@@ -140,7 +187,11 @@ impl FromStr for Pattern {
             "ref.null" => return Ok(Pattern::RefNull),
             "funcref:nonnull" => return Ok(Pattern::RefFunc),
             "externref:nonnull" => return Ok(Pattern::RefExtern(None)),
+            "anyref:nonnull" => return Ok(Pattern::RefAny(AnyKind::Any)),
             _ => {}
+        }
+        if let Some((kind, _)) = AnyKind::ALL.iter().find(|(_, name)| *name == s) {
+            return Ok(Pattern::RefAny(*kind));
         }
         if let Some(v) = s.strip_prefix("f32:") {
             return float(32, v).map(Pattern::F32).ok_or_else(bad);

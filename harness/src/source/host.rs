@@ -157,6 +157,8 @@ fn enc_type(t: ValType) -> EncValType {
         ValType::V128 => EncValType::V128,
         ValType::FuncRef => EncValType::FUNCREF,
         ValType::ExternRef => EncValType::EXTERNREF,
+        ValType::AnyRef => EncValType::Ref(wasm_encoder::RefType::ANYREF),
+        ValType::ExnRef => EncValType::EXNREF,
     }
 }
 
@@ -549,7 +551,9 @@ fn host_body(
                 (ValType::F64, _) => i.i64_reinterpret_f64(),
                 (ValType::V128, Some(l)) => i.i64x2_extract_lane(*l),
                 (ValType::V128, None) => &mut i,
-                (ValType::FuncRef | ValType::ExternRef, _) => i.ref_is_null().i64_extend_i32_u(),
+                (ValType::FuncRef | ValType::ExternRef | ValType::AnyRef | ValType::ExnRef, _) => {
+                    i.ref_is_null().i64_extend_i32_u()
+                }
             };
             fold(&mut f);
         }

@@ -4,7 +4,10 @@
 use anyhow::{Result, anyhow};
 use serde::{Deserialize, Serialize};
 use wasmgate_runners::{Feature, ValType};
-use wasmparser::{Validator, WasmFeatures, types::EntityType};
+use wasmparser::{
+    Validator, WasmFeatures,
+    types::{EntityType, TypesRef},
+};
 
 /// An exported function and its signature.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,17 +43,42 @@ pub fn validate(wasm: &[u8], features: &[Feature]) -> Result<()> {
         .map_err(|e| anyhow!("{e}"))
 }
 
-/// The harness's type for a wasmparser value type, if it can carry it.
+/// The harness's type for a wasmparser value type, if it can carry it: a
+/// reference by its hierarchy (func, extern, any, exn), nullable or not; a
+/// concrete type index only with `types` to look it up in.
 pub fn val_type(ty: wasmparser::ValType) -> Option<ValType> {
+    val_type_in(None, ty)
+}
+
+/// [`val_type`], resolving concrete type indices in a validated module's `types`.
+pub fn val_type_in(types: Option<&TypesRef<'_>>, ty: wasmparser::ValType) -> Option<ValType> {
+    use wasmparser::{AbstractHeapType as A, HeapType};
     Some(match ty {
         wasmparser::ValType::I32 => ValType::I32,
         wasmparser::ValType::I64 => ValType::I64,
         wasmparser::ValType::F32 => ValType::F32,
         wasmparser::ValType::F64 => ValType::F64,
         wasmparser::ValType::V128 => ValType::V128,
-        wasmparser::ValType::Ref(r) if r == wasmparser::RefType::FUNCREF => ValType::FuncRef,
-        wasmparser::ValType::Ref(r) if r == wasmparser::RefType::EXTERNREF => ValType::ExternRef,
-        wasmparser::ValType::Ref(_) => return None,
+        wasmparser::ValType::Ref(r) => match r.heap_type() {
+            HeapType::Abstract { shared: true, .. } => return None,
+            HeapType::Abstract { ty, .. } => match ty {
+                A::Func | A::NoFunc => ValType::FuncRef,
+                A::Extern | A::NoExtern => ValType::ExternRef,
+                A::Any | A::Eq | A::I31 | A::Struct | A::Array | A::None => ValType::AnyRef,
+                A::Exn | A::NoExn => ValType::ExnRef,
+                A::Cont | A::NoCont => return None,
+            },
+            HeapType::Concrete(index) | HeapType::Exact(index) => {
+                let id = index.as_core_type_id()?;
+                match &types?[id].composite_type.inner {
+                    wasmparser::CompositeInnerType::Func(_) => ValType::FuncRef,
+                    wasmparser::CompositeInnerType::Struct(_) | wasmparser::CompositeInnerType::Array(_) => {
+                        ValType::AnyRef
+                    }
+                    wasmparser::CompositeInnerType::Cont(_) => return None,
+                }
+            }
+        },
     })
 }
 
@@ -65,8 +93,16 @@ pub fn inspect(wasm: &[u8]) -> Result<ModuleInfo> {
         match entity {
             EntityType::Func(id) => {
                 let func = types[id].unwrap_func();
-                let params: Option<Vec<_>> = func.params().iter().map(|t| val_type(*t)).collect();
-                let results: Option<Vec<_>> = func.results().iter().map(|t| val_type(*t)).collect();
+                let params: Option<Vec<_>> = func
+                    .params()
+                    .iter()
+                    .map(|t| val_type_in(Some(&types), *t))
+                    .collect();
+                let results: Option<Vec<_>> = func
+                    .results()
+                    .iter()
+                    .map(|t| val_type_in(Some(&types), *t))
+                    .collect();
                 match (params, results) {
                     (Some(params), Some(results)) => info.funcs.push(ExportedFunc {
                         name: name.to_string(),
@@ -76,7 +112,7 @@ pub fn inspect(wasm: &[u8]) -> Result<ModuleInfo> {
                     _ => info.uncallable.push(name.to_string()),
                 }
             }
-            EntityType::Global(g) if val_type(g.content_type).is_some() => {
+            EntityType::Global(g) if val_type_in(Some(&types), g.content_type).is_some() => {
                 info.globals.push(name.to_string())
             }
             EntityType::Memory(_) => info.memories.push(name.to_string()),

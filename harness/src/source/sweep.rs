@@ -246,7 +246,7 @@ pub fn operands(ty: ValType) -> Vec<Val> {
             .map(|v| Val::F64(*v))
             .collect(),
         ValType::V128 => vectors(),
-        ValType::FuncRef | ValType::ExternRef => vec![Val::zero(ty)],
+        ValType::FuncRef | ValType::ExternRef | ValType::AnyRef | ValType::ExnRef => vec![Val::zero(ty)],
     }
 }
 

@@ -106,7 +106,9 @@ fn value_of(rng: &mut ChaCha8Rng, ty: ValType, edge: bool) -> Val {
         }),
         ValType::V128 => Val::V128(u128::from(rng.next_u64()) | (u128::from(rng.next_u64()) << 64)),
         // Without a host, null is the only reference an argument can hold.
-        ValType::FuncRef | ValType::ExternRef => Val::zero(ty),
+        // A null is the one reference a vector can name for every reference
+        // type that has one (an engine refuses it for a non-null parameter).
+        ValType::FuncRef | ValType::ExternRef | ValType::AnyRef | ValType::ExnRef => Val::zero(ty),
     }
 }
 

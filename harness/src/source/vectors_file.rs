@@ -435,6 +435,11 @@ pub fn value(v: &Value, ty: ValType) -> Result<Val> {
         (ValType::V128, Value::Integer(i)) => Val::V128(*i as u128),
         (ValType::FuncRef, Value::String(s)) if s == "null" => Val::FuncRef { null: true },
         (ValType::ExternRef, Value::String(s)) if s == "null" => Val::ExternRef { null: true },
+        (ValType::AnyRef | ValType::ExnRef, Value::String(s)) if s == "null" => Val::zero(ty),
+        (ValType::AnyRef, Value::String(s)) => match format!("anyref:{s}").parse::<Val>() {
+            Ok(v @ Val::AnyRef(wasmgate_runners::AnyVal::I31(_) | wasmgate_runners::AnyVal::Host(_))) => v,
+            _ => return Err(bad()),
+        },
         _ => return Err(bad()),
     })
 }
@@ -484,7 +489,12 @@ fn pattern(v: &Value, ty: ValType) -> Result<Pattern> {
                 .map(float)
                 .ok_or_else(|| anyhow!("\"{s}\" is not a value of type {ty} (e.g. 1.5, \"-inf\", \"nan:canonical\", \"0x7fc00000\")"))
         }
-        (ValType::FuncRef | ValType::ExternRef, Value::String(s)) if s.ends_with(":nonnull") => {
+        (ValType::AnyRef, Value::String(s)) if matches!(s.as_str(), "struct" | "array" | "nonnull") => {
+            format!("anyref:{s}").parse::<Pattern>().map_err(|e| anyhow!(e))
+        }
+        (ValType::FuncRef | ValType::ExternRef | ValType::ExnRef, Value::String(s))
+            if s.ends_with(":nonnull") =>
+        {
             s.parse::<Pattern>().map_err(|e| anyhow!(e))
         }
         _ => value(v, ty).map(Pattern::Exact),
@@ -505,6 +515,11 @@ fn to_toml(v: &Val) -> Value {
         Val::FuncRef { null: true } | Val::ExternRef { null: true } => Value::String("null".into()),
         Val::FuncRef { null: false } => Value::String("funcref:nonnull".into()),
         Val::ExternRef { null: false } | Val::HostRef(_) => Value::String("externref:nonnull".into()),
+        Val::AnyRef(wasmgate_runners::AnyVal::Null) | Val::ExnRef { null: true } => {
+            Value::String("null".into())
+        }
+        Val::AnyRef(a) => Value::String(Val::AnyRef(a).to_string()["anyref:".len()..].to_string()),
+        Val::ExnRef { null: false } => Value::String("exnref:nonnull".into()),
     }
 }
 

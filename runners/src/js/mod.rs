@@ -280,7 +280,8 @@ impl ExternalEngine {
 }
 
 /// The first request to an engine process: it answers with its name, version
-/// and the features whose probe ([`crate::probe`]) it runs.
+/// and the features whose probe ([`crate::probe`]) it runs, and keeps the
+/// observer module ([`crate::probe::OBSERVER_WAT`]) where it has GC.
 pub(crate) fn hello() -> serde_json::Value {
     use base64::Engine as _;
     let probes: serde_json::Map<String, serde_json::Value> = Feature::ALL
@@ -293,7 +294,8 @@ pub(crate) fn hello() -> serde_json::Value {
             )
         })
         .collect();
-    json!({"op": "hello", "probes": probes})
+    let observer = base64::engine::general_purpose::STANDARD.encode(crate::probe::observer());
+    json!({"op": "hello", "probes": probes, "observer": observer})
 }
 
 /// Exported globals and their types, read from the module (the protocol needs

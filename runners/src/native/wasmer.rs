@@ -281,7 +281,10 @@ impl Session for WasmerSession {
 }
 
 fn call(store: &mut Store, func: &wasmer::Function, args: &[Val]) -> Result<Vec<Val>, Failure> {
-    let args: Vec<Value> = args.iter().map(|v| to_native(&mut *store, *v)).collect();
+    let args = args
+        .iter()
+        .map(|v| to_native(&mut *store, *v))
+        .collect::<Result<Vec<_>, _>>()?;
     let out = func.call(&mut *store, &args).map_err(failure)?;
     out.iter().map(|v| from_native(store, v)).collect()
 }
@@ -325,7 +328,9 @@ impl Instance for WasmerInstance {
     fn set_global(&mut self, name: &str, value: Val) -> bool {
         match self.instance.exports.get_global(name) {
             Ok(g) => {
-                let v = to_native(&mut self.store, value);
+                let Ok(v) = to_native(&mut self.store, value) else {
+                    return false;
+                };
                 g.set(&mut self.store, v).is_ok()
             }
             Err(_) => false,
@@ -344,8 +349,8 @@ impl Instance for WasmerInstance {
     }
 }
 
-fn to_native(store: &mut Store, v: Val) -> Value {
-    match v {
+fn to_native(store: &mut Store, v: Val) -> Result<Value, Failure> {
+    Ok(match v {
         Val::I32(x) => Value::I32(x),
         Val::I64(x) => Value::I64(x),
         Val::F32(b) => Value::F32(f32::from_bits(b)),
@@ -354,7 +359,14 @@ fn to_native(store: &mut Store, v: Val) -> Value {
         Val::FuncRef { .. } => Value::FuncRef(None),
         Val::ExternRef { .. } => Value::ExternRef(None),
         Val::HostRef(n) => Value::ExternRef(Some(wasmer::ExternRef::new(store, n))),
-    }
+        Val::ExnRef { null: true } => Value::ExceptionRef(None),
+        Val::AnyRef(_) | Val::ExnRef { .. } => {
+            return Err(Failure::unsupported(format!(
+                "{} values (wasmer has no GC)",
+                v.ty()
+            )));
+        }
+    })
 }
 
 fn from_native(store: &Store, v: &Value) -> Result<Val, Failure> {
@@ -370,11 +382,7 @@ fn from_native(store: &Store, v: &Value) -> Result<Val, Failure> {
             Some(n) => Val::HostRef(*n),
             None => Val::ExternRef { null: false },
         },
-        other => {
-            return Err(Failure::unsupported(format!(
-                "value of unsupported type {other:?}"
-            )));
-        }
+        Value::ExceptionRef(e) => Val::ExnRef { null: e.is_none() },
     })
 }
 

@@ -158,7 +158,10 @@ fn call(
     args: &[Val],
     results: &[ValType],
 ) -> Result<Vec<Val>, Failure> {
-    let args: Vec<wasmi::Val> = args.iter().map(|v| to_native(&mut *store, *v)).collect();
+    let args = args
+        .iter()
+        .map(|v| to_native(&mut *store, *v))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut out = vec![wasmi::Val::I32(0); results.len()];
     func.call(&mut *store, &args, &mut out).map_err(failure)?;
     Ok(out.iter().map(|v| from_native(store, v)).collect())
@@ -202,7 +205,9 @@ impl Instance for WasmiInstance {
     fn set_global(&mut self, name: &str, value: Val) -> bool {
         match self.instance.get_global(&self.store, name) {
             Some(g) => {
-                let v = to_native(&mut self.store, value);
+                let Ok(v) = to_native(&mut self.store, value) else {
+                    return false;
+                };
                 g.set(&mut self.store, v).is_ok()
             }
             None => false,
@@ -220,8 +225,8 @@ impl Instance for WasmiInstance {
     }
 }
 
-fn to_native(store: &mut Store<StoreLimits>, v: Val) -> wasmi::Val {
-    match v {
+fn to_native(store: &mut Store<StoreLimits>, v: Val) -> Result<wasmi::Val, Failure> {
+    Ok(match v {
         Val::I32(x) => wasmi::Val::I32(x),
         Val::I64(x) => wasmi::Val::I64(x),
         Val::F32(b) => wasmi::Val::F32(wasmi::F32::from_bits(b)),
@@ -230,7 +235,13 @@ fn to_native(store: &mut Store<StoreLimits>, v: Val) -> wasmi::Val {
         Val::FuncRef { .. } => wasmi::Val::FuncRef(wasmi::Nullable::Null),
         Val::ExternRef { .. } => wasmi::Val::ExternRef(wasmi::Nullable::Null),
         Val::HostRef(n) => wasmi::Val::ExternRef(wasmi::Nullable::Val(wasmi::ExternRef::new(store, n))),
-    }
+        Val::AnyRef(_) | Val::ExnRef { .. } => {
+            return Err(Failure::unsupported(format!(
+                "{} values (wasmi has no GC or exceptions)",
+                v.ty()
+            )));
+        }
+    })
 }
 
 fn from_native(store: &Store<StoreLimits>, v: &wasmi::Val) -> Val {

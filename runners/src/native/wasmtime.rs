@@ -5,7 +5,7 @@ use crate::engine::{
     TrapKind,
 };
 use crate::limits;
-use crate::value::{Val, ValType};
+use crate::value::{AnyVal, Val, ValType};
 use wasmtime::{Config, Linker, Store, StoreLimits, StoreLimitsBuilder, Trap};
 
 /// Which wasmtime code generator to use.
@@ -192,7 +192,7 @@ impl Session for WasmtimeSession {
             .get_global(&mut self.store, name)
             .ok_or_else(|| Failure::error(format!("no exported global `{name}`")))?;
         let v = g.get(&mut self.store);
-        from_native(&self.store, &v)
+        from_native(&mut self.store, &v)
     }
 }
 
@@ -208,7 +208,7 @@ fn call(
         .collect::<Result<Vec<_>, _>>()?;
     let mut out = vec![wasmtime::Val::I32(0); results.len()];
     func.call(&mut *store, &args, &mut out).map_err(failure)?;
-    out.iter().map(|v| from_native(store, v)).collect()
+    out.iter().map(|v| from_native(&mut *store, v)).collect()
 }
 
 struct WasmtimeModule {
@@ -241,7 +241,7 @@ impl Instance for WasmtimeInstance {
     fn global(&mut self, name: &str) -> Option<Val> {
         let g = self.instance.get_global(&mut self.store, name)?;
         let v = g.get(&mut self.store);
-        from_native(&self.store, &v).ok()
+        from_native(&mut self.store, &v).ok()
     }
 
     fn set_global(&mut self, name: &str, value: Val) -> bool {
@@ -276,13 +276,63 @@ fn to_native(store: &mut Store<StoreLimits>, v: Val) -> Result<wasmtime::Val, Fa
         // never produces non-null ones.
         Val::FuncRef { .. } => wasmtime::Val::FuncRef(None),
         Val::ExternRef { .. } => wasmtime::Val::ExternRef(None),
-        Val::HostRef(n) => wasmtime::Val::ExternRef(Some(
-            wasmtime::ExternRef::new(store, n).map_err(|e| Failure::error(format!("{e:#}")))?,
-        )),
+        Val::HostRef(n) => wasmtime::Val::ExternRef(Some(host_ref(store, n)?)),
+        Val::AnyRef(AnyVal::Null) => wasmtime::Val::AnyRef(None),
+        Val::AnyRef(AnyVal::I31(n)) => wasmtime::Val::AnyRef(Some(wasmtime::AnyRef::from_i31(
+            &mut *store,
+            wasmtime::I31::wrapping_i32(n),
+        ))),
+        Val::AnyRef(AnyVal::Host(n)) => {
+            let extern_ref = host_ref(store, n)?;
+            wasmtime::Val::AnyRef(Some(
+                wasmtime::AnyRef::convert_extern(&mut *store, extern_ref)
+                    .map_err(|e| Failure::error(format!("{e:#}")))?,
+            ))
+        }
+        Val::AnyRef(other) => {
+            return Err(Failure::unsupported(format!(
+                "an anyref argument of kind {other:?} (only null, i31 and host references can be made)"
+            )));
+        }
+        Val::ExnRef { null: true } => wasmtime::Val::ExnRef(None),
+        Val::ExnRef { null: false } => return Err(Failure::unsupported("a non-null exnref argument")),
     })
 }
 
-fn from_native(store: &Store<StoreLimits>, v: &wasmtime::Val) -> Result<Val, Failure> {
+fn host_ref(
+    store: &mut Store<StoreLimits>,
+    n: u32,
+) -> Result<wasmtime::Rooted<wasmtime::ExternRef>, Failure> {
+    wasmtime::ExternRef::new(store, n).map_err(|e| Failure::error(format!("{e:#}")))
+}
+
+/// What can be observed of a non-null `anyref` on every engine (see [`AnyVal`]).
+fn any_val(store: &mut Store<StoreLimits>, r: wasmtime::Rooted<wasmtime::AnyRef>) -> Result<AnyVal, Failure> {
+    let err = |e: wasmtime::Error| Failure::error(format!("{e:#}"));
+    if let Some(i) = r.as_i31(&*store).map_err(err)? {
+        return Ok(AnyVal::I31(i.get_i32()));
+    }
+    if r.is_struct(&*store).map_err(err)? {
+        return Ok(AnyVal::Struct);
+    }
+    if r.is_array(&*store).map_err(err)? {
+        return Ok(AnyVal::Array);
+    }
+    let outside = wasmtime::ExternRef::convert_any(&mut *store, r).map_err(err)?;
+    Ok(
+        match outside
+            .data(&*store)
+            .ok()
+            .flatten()
+            .and_then(|d| d.downcast_ref::<u32>())
+        {
+            Some(n) => AnyVal::Host(*n),
+            None => AnyVal::Other,
+        },
+    )
+}
+
+fn from_native(store: &mut Store<StoreLimits>, v: &wasmtime::Val) -> Result<Val, Failure> {
     Ok(match v {
         wasmtime::Val::I32(x) => Val::I32(*x),
         wasmtime::Val::I64(x) => Val::I64(*x),
@@ -292,11 +342,14 @@ fn from_native(store: &Store<StoreLimits>, v: &wasmtime::Val) -> Result<Val, Fai
         wasmtime::Val::FuncRef(f) => Val::FuncRef { null: f.is_none() },
         wasmtime::Val::ExternRef(None) => Val::ExternRef { null: true },
         wasmtime::Val::ExternRef(Some(r)) => {
-            match r.data(store).ok().flatten().and_then(|d| d.downcast_ref()) {
+            match r.data(&*store).ok().flatten().and_then(|d| d.downcast_ref()) {
                 Some(n) => Val::HostRef(*n),
                 None => Val::ExternRef { null: false },
             }
         }
+        wasmtime::Val::AnyRef(None) => Val::AnyRef(AnyVal::Null),
+        wasmtime::Val::AnyRef(Some(r)) => Val::AnyRef(any_val(store, *r)?),
+        wasmtime::Val::ExnRef(e) => Val::ExnRef { null: e.is_none() },
         other => {
             return Err(Failure::unsupported(format!(
                 "value of unsupported type {:?}",
