@@ -78,6 +78,7 @@ impl WasmerEngine {
                 Feature::WideArithmetic,
             ]);
         }
+        declared.sort();
         let info = EngineInfo {
             name: name.into(),
             version: crate::versions::WASMER.into(),

@@ -48,6 +48,7 @@ impl WasmiEngine {
             Feature::WideArithmetic,
             Feature::CustomPageSizes,
         ]);
+        features.sort();
         let info = EngineInfo {
             name: "wasmi".into(),
             version: crate::versions::WASMI.into(),

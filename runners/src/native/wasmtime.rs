@@ -99,6 +99,7 @@ impl WasmtimeEngine {
                 "wasmtime-winch"
             }
         };
+        features.sort();
         let engine = wasmtime::Engine::new(&config).map_err(|e| format!("{e:#}"))?;
         let info = EngineInfo {
             name: name.into(),
