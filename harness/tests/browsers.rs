@@ -9,6 +9,13 @@ use common::{code, stderr, stdout, wasmgate};
 use std::process::Command;
 
 /// `engines` and `v8-chromium`, where a Chromium can run.
+/// The tests of this file one at a time: one of them counts every browser and
+/// `jsc` process on the machine, which its siblings would start meanwhile.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn with_chromium(engines: &str) -> String {
     if common::chromium_here() {
         format!("{engines},v8-chromium")
@@ -23,6 +30,7 @@ fn repo(path: &str) -> String {
 
 #[test]
 fn the_wasmi_bug_is_still_blamed_on_wasmi_with_jsc_and_chromium_voting() {
+    let _serial = serial();
     let engines = with_chromium("wasmtime-cranelift,wasmi,jsc-ipint,jsc-bbq,jsc-omg");
     let o = wasmgate(&[
         "repro",
@@ -42,6 +50,7 @@ fn the_wasmi_bug_is_still_blamed_on_wasmi_with_jsc_and_chromium_voting() {
 
 #[test]
 fn a_fault_in_one_jsc_tier_is_blamed_on_that_tier_alone() {
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r");
     let o = wasmgate(&[
@@ -66,6 +75,7 @@ fn a_fault_in_one_jsc_tier_is_blamed_on_that_tier_alone() {
 
 #[test]
 fn the_jsc_copysign_bug_replays_on_the_compiling_tiers_only() {
+    let _serial = serial();
     let o = wasmgate(&[
         "repro",
         "--wasm",
@@ -79,6 +89,7 @@ fn the_jsc_copysign_bug_replays_on_the_compiling_tiers_only() {
 
 #[test]
 fn without_a_browser_or_jsc_the_run_goes_on_and_says_so() {
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r");
     let o = Command::new(env!("CARGO_BIN_EXE_wasmgate"))
@@ -113,6 +124,7 @@ fn without_a_browser_or_jsc_the_run_goes_on_and_says_so() {
 
 #[test]
 fn no_browser_or_shell_process_outlives_a_run_with_a_hanging_case() {
+    let _serial = serial();
     // Chromium's helpers (zygotes, renderers, the crash handler that forks
     // itself away from its parent) and jsc shells: none may be left once the
     // command has exited.
@@ -172,6 +184,7 @@ fn no_browser_or_shell_process_outlives_a_run_with_a_hanging_case() {
 
 #[test]
 fn a_second_binary_of_an_engine_is_a_configuration_of_its_own() {
+    let _serial = serial();
     // `CONFIG@BINARY` runs a configuration with another binary (here the same
     // one, for want of a second release on this machine): it takes part in the
     // vote as the same code base, and is reported under its own name.

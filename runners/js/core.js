@@ -132,15 +132,20 @@ function str(s) { const b = utf8(s); return [...uleb(b.length), ...b]; }
 function vec(items) { return [...uleb(items.length), ...items.flat()]; }
 function section(id, body) { return [id, ...uleb(body.length), ...body]; }
 const thunkCache = new Map();
-function thunkModule(params, results) {
-  const key = params.join(",") + "->" + results.join(",");
+// The encodings an exnref position of an export's type may have: exnref,
+// nullexnref, (ref exn), (ref noexn). A thunk must import the export with its
+// exact type, and the value model knows only the hierarchy.
+const EXN_FORMS = [[0x69], [0x74], [0x64, 0x69], [0x64, 0x74]];
+
+function thunkModule(params, results, exnForm = EXN_FORMS[0]) {
+  const key = params.join(",") + "->" + results.join(",") + "/" + exnForm.join(",");
   if (thunkCache.has(key)) return thunkCache.get(key);
   // Outside, f32/f64 travel as i32/i64 bits and a v128 as two i64 halves (low, high).
   // An exnref cannot cross into JavaScript: outside it is an i32, 1 when null
   // (an argument can only be null, and the thunk makes it).
   const outer = (ts) => ts.flatMap((t) => (t === "v128" ? [TY.i64, TY.i64] : t === "exnref" ? [TY.i32] : [TY[BITS[t] ?? t]]));
   const types = section(1, vec([
-    [0x60, ...vec(params.map((t) => [TY[t]])), ...vec(results.map((t) => [TY[t]]))],
+    [0x60, ...vec(params.map((t) => (t === "exnref" ? exnForm : [TY[t]]))), ...vec(results.map((t) => (t === "exnref" ? exnForm : [TY[t]])))],
     [0x60, ...vec(outer(params).map((t) => [t])), ...vec(outer(results).map((t) => [t]))],
   ]));
   const imports = section(2, vec([[...str("m"), ...str("f"), 0x00, 0x00]]));
@@ -182,10 +187,21 @@ function thunkModule(params, results) {
 // thunk names), `f` called from JavaScript with floats as numbers, refusing
 // NaN (its payload cannot cross JavaScript) and v128 (JavaScript has none).
 function caller(f, params, results) {
-  try {
-    return new WebAssembly.Instance(thunkModule(params, results), { m: { f } }).exports.t;
-  } catch (e) {
-    if (!(e instanceof WebAssembly.LinkError)) throw e;
+  const forms = [...params, ...results].includes("exnref") ? EXN_FORMS : [EXN_FORMS[0]];
+  for (const form of forms) {
+    let mod;
+    try {
+      mod = thunkModule(params, results, form);
+    } catch (e) {
+      // A form no thunk can be valid with (a non-null exnref parameter it cannot make).
+      if (forms.length === 1) throw e;
+      continue;
+    }
+    try {
+      return new WebAssembly.Instance(mod, { m: { f } }).exports.t;
+    } catch (e) {
+      if (!(e instanceof WebAssembly.LinkError)) throw e;
+    }
   }
   if ([...params, ...results].includes("v128")) throw new Unsupported("a v128 in a function type no thunk can import");
   if ([...params, ...results].includes("exnref")) throw new Unsupported("an exnref cannot cross into JavaScript");
