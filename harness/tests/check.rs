@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{ENGINES, code, report, stdout, usage_error, wasmgate};
+use common::{ENGINES, code, report, stderr, stdout, usage_error, wasmgate};
 use std::path::{Path, PathBuf};
 
 fn repo(path: &str) -> PathBuf {
@@ -667,4 +667,30 @@ fn the_markdown_summary_is_appended_to_the_github_step_summary() {
     let text = std::fs::read_to_string(&summary).unwrap();
     assert!(text.starts_with("earlier step\n"));
     assert!(text.contains("# wasmgate check"), "{text}");
+}
+
+/// A team's module in WebAssembly 3.0 (GC types in rec groups, exceptions)
+/// is checked like any other: its imports and types are read, the engines
+/// with the features run it and agree, the others are skipped and counted.
+#[test]
+fn a_wasm3_module_is_checked_on_the_engines_that_run_it() {
+    let dir = tempfile::tempdir().unwrap();
+    for module in ["gc", "exceptions"] {
+        let path = format!("{}/../vectors/wasm3/{module}.wat", env!("CARGO_MANIFEST_DIR"));
+        let out = dir.path().join(module);
+        let o = wasmgate(&[
+            "check",
+            &path,
+            "--engines",
+            "wasmtime-cranelift,wasmi,jsc-omg",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(code(&o), 0, "{module}: {}{}", stdout(&o), stderr(&o));
+        assert!(
+            stdout(&o).contains("skipped (module needs a feature the engine lacks): wasmi 1"),
+            "{}",
+            stdout(&o)
+        );
+    }
 }

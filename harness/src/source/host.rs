@@ -102,12 +102,20 @@ pub fn imports(wasm: &[u8]) -> Result<Vec<(String, String, ImportType)>> {
     for payload in Parser::new(0).parse_all(wasm) {
         match payload? {
             Payload::TypeSection(reader) => {
-                for ty in reader.into_iter_err_on_gc_types() {
-                    let ty = ty?;
-                    let conv = |ts: &[wasmparser::ValType]| {
-                        ts.iter().map(|t| val_type(*t)).collect::<Option<Vec<_>>>()
-                    };
-                    types.push(conv(ty.params()).zip(conv(ty.results())));
+                // Every type of every rec group keeps its index; only
+                // function types can type an import.
+                for group in reader {
+                    for sub in group?.into_types() {
+                        let conv = |ts: &[wasmparser::ValType]| {
+                            ts.iter().map(|t| val_type(*t)).collect::<Option<Vec<_>>>()
+                        };
+                        types.push(match &sub.composite_type.inner {
+                            wasmparser::CompositeInnerType::Func(ty) => {
+                                conv(ty.params()).zip(conv(ty.results()))
+                            }
+                            _ => None,
+                        });
+                    }
                 }
             }
             Payload::ImportSection(reader) => {
@@ -288,10 +296,17 @@ pub fn link(wasm: &[u8], host: &[HostImport]) -> Result<Vec<u8>> {
             Payload::TypeSection(reader) => {
                 let r = reader.range();
                 type_section = Some(wasm[r.start as usize..r.end as usize].to_vec());
-                for ty in reader.into_iter_err_on_gc_types() {
-                    let ty = ty?;
-                    let conv = |ts: &[wasmparser::ValType]| ts.iter().filter_map(|t| val_type(*t)).collect();
-                    types.push((conv(ty.params()), conv(ty.results())));
+                for group in reader {
+                    for sub in group?.into_types() {
+                        let conv =
+                            |ts: &[wasmparser::ValType]| ts.iter().filter_map(|t| val_type(*t)).collect();
+                        types.push(match &sub.composite_type.inner {
+                            wasmparser::CompositeInnerType::Func(ty) => {
+                                (conv(ty.params()), conv(ty.results()))
+                            }
+                            _ => (Vec::new(), Vec::new()),
+                        });
+                    }
                 }
             }
             Payload::ImportSection(reader) => {
