@@ -20,6 +20,9 @@ fn main() {
     }
 }
 
+/// The locked version of `krate`; a crate built from a local folder (a
+/// `[patch]` to a checkout: scripts/build-against.sh) has no `source` in the
+/// lock file and says so, since its version number alone would name a release.
 fn locked_version(lock: &str, krate: &str) -> Option<String> {
     let needle = format!("name = \"{krate}\"");
     let mut lines = lock.lines();
@@ -30,7 +33,12 @@ fn locked_version(lock: &str, krate: &str) -> Option<String> {
                 .trim()
                 .strip_prefix("version = \"")?
                 .strip_suffix('"')?;
-            return Some(version.to_string());
+            let registry = lines.next().is_some_and(|l| l.trim().starts_with("source = "));
+            return Some(if registry {
+                version.to_string()
+            } else {
+                format!("{version} (local checkout)")
+            });
         }
     }
     None
