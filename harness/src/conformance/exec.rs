@@ -23,6 +23,18 @@ pub const SPECTEST_WAT: &str = r#"(module
   (table (export "table") 10 20 funcref)
   (memory (export "memory") 1 2))"#;
 
+/// [`SPECTEST_WAT`] with a shared memory beside its plain one, compiled once.
+fn spectest_with_shared_memory() -> &'static [u8] {
+    static SHARED: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    SHARED.get_or_init(|| {
+        wat::parse_str(SPECTEST_WAT.replace(
+            "(memory (export \"memory\") 1 2)",
+            "(memory (export \"memory\") 1 2)\n  (memory (export \"shared_memory\") 1 1 shared)",
+        ))
+        .expect("the spectest module is valid text")
+    })
+}
+
 /// How one directive went on one engine.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "verdict", rename_all = "kebab-case")]
@@ -178,15 +190,9 @@ pub fn run_with(
     };
     // An engine with threads gets the shared memory the threads scripts
     // import, beside the plain one (which takes multi-memory).
-    let shared;
     let features = &engine.info().features;
     let spectest = if features.contains(&Feature::Threads) && features.contains(&Feature::MultiMemory) {
-        shared = wat::parse_str(SPECTEST_WAT.replace(
-            "(memory (export \"memory\") 1 2)",
-            "(memory (export \"memory\") 1 2)\n  (memory (export \"shared_memory\") 1 1 shared)",
-        ))
-        .expect("the spectest module is valid text");
-        &shared[..]
+        spectest_with_shared_memory()
     } else {
         spectest
     };

@@ -267,7 +267,12 @@ impl MutantEngine {
         let mut module = wasm_encoder::Module::new();
         let mut rewriter = Rewriter {
             engine: self,
-            tags: thrown_types(wasm),
+            // Only a `throw` fault needs the tags' types.
+            tags: if self.variant == "Throw" {
+                thrown_types(wasm)
+            } else {
+                Vec::new()
+            },
             params: crate::source::rewrite::defined_params(wasm)?.into_iter(),
             fuel: crate::source::rewrite::exported_global(wasm, crate::source::generate::FUEL_GLOBAL),
             hits: 0,

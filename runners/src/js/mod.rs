@@ -242,7 +242,7 @@ impl ExternalEngine {
             data_limit,
         };
         let mut first = Process::spawn(&launch).map_err(Unavailable)?;
-        let hello = first.request(&hello(), timeout).map_err(Unavailable)?;
+        let hello = first.request(hello(), timeout).map_err(Unavailable)?;
         if hello["protocol"] != 1 {
             return Err(Unavailable(format!(
                 "`{program}` does not speak wasmgate engine protocol 1: {hello}"
@@ -282,7 +282,13 @@ impl ExternalEngine {
 /// The first request to an engine process: it answers with its name, version
 /// and the features whose probe ([`crate::probe`]) it runs, and keeps the
 /// observer module ([`crate::probe::OBSERVER_WAT`]) where it has GC.
-pub(crate) fn hello() -> serde_json::Value {
+/// Built once per process: every engine process started gets the same one.
+pub(crate) fn hello() -> &'static serde_json::Value {
+    static HELLO: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    HELLO.get_or_init(build_hello)
+}
+
+fn build_hello() -> serde_json::Value {
     use base64::Engine as _;
     let probes: serde_json::Map<String, serde_json::Value> = Feature::ALL
         .iter()
