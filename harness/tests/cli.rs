@@ -103,11 +103,11 @@ fn same_seeds_give_the_same_verdicts() {
 #[test]
 fn selftest_catches_and_blames_the_mutant() {
     let dir = tempfile::tempdir().unwrap();
-    // The default is 2000 seeds; 300 find the mutant many times over.
+    // The default is 2000 seeds; 150 find the mutant many times over.
     let o = wasmgate(&[
         "selftest",
         "--seeds",
-        "0..300",
+        "0..150",
         "--out",
         dir.path().to_str().unwrap(),
     ]);
@@ -115,6 +115,34 @@ fn selftest_catches_and_blames_the_mutant() {
     assert_eq!(code(&o), 0, "{stdout}{}", stderr(&o));
     assert!(stdout.contains("mutant:wasmi:i32.add caught"), "{stdout}");
     assert!(stdout.contains("replays"), "{stdout}");
+    // Its second part, a crashing and a hanging engine in worker processes:
+    // both caught and blamed, every case run, and the crash's bundle replays
+    // with the signal that killed the worker.
+    let isolation = report(&dir.path().join("isolation"));
+    assert_eq!(isolation["summary"]["cases"], 60, "every case ran");
+    let findings = isolation["findings"].as_array().unwrap();
+    let crash = findings
+        .iter()
+        .find(|f| f["kind"] == "crash" && f["blamed"] == serde_json::json!(["crash:wasmi:i64.rem_s"]))
+        .unwrap_or_else(|| panic!("{findings:#?}"));
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["kind"] == "hang" && f["blamed"] == serde_json::json!(["hang:wasmi:i64.rotl"])),
+        "{findings:#?}"
+    );
+    let replay = wasmgate(&[
+        "repro",
+        dir.path()
+            .join("isolation")
+            .join(crash["bundle"].as_str().unwrap())
+            .to_str()
+            .unwrap(),
+        "--timeout",
+        "2",
+    ]);
+    assert_eq!(code(&replay), 1, "{}", stderr(&replay));
+    assert!(String::from_utf8_lossy(&replay.stdout).contains("SIGABRT"));
     // Again into the same folder, which now holds what selftest wrote (its
     // isolation run's folder too): the folder is accepted, and the empty seed
     // range is what is refused.
@@ -360,73 +388,6 @@ fn v8_passes_float_bits_exactly() {
         stdout.contains("i32:2141192193"),
         "the sNaN's bits came back: {stdout}"
     );
-}
-
-#[test]
-fn crashing_and_hanging_engines_are_caught_blamed_and_the_run_completes() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("r");
-    let engines = "wasmtime-cranelift,wasmi,crash:wasmi:i64.div_s,hang:wasmi:f64.div";
-    let o = wasmgate(&[
-        "run",
-        "--shrink-attempts",
-        "0",
-        "--seeds",
-        "0..80",
-        "-q",
-        "--timeout",
-        "2",
-        "--engines",
-        engines,
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(code(&o), 1, "{}", stderr(&o));
-    let r = report(&out);
-    assert_eq!(r["summary"]["cases"], 80, "every case ran");
-    let findings = r["findings"].as_array().unwrap();
-    let blamed = |kind: &str| -> Vec<String> {
-        findings
-            .iter()
-            .filter(|f| f["kind"] == kind)
-            .flat_map(|f| {
-                f["blamed"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|b| b.as_str().unwrap().to_string())
-            })
-            .collect()
-    };
-    // A module with both operators fails on both engines: that crash blames both.
-    let crash = blamed("crash");
-    assert!(
-        crash.contains(&"crash:wasmi:i64.div_s".to_string()),
-        "{findings:#?}"
-    );
-    assert!(
-        crash
-            .iter()
-            .all(|e| e == "crash:wasmi:i64.div_s" || e == "hang:wasmi:f64.div"),
-        "{findings:#?}"
-    );
-    let hang = blamed("hang");
-    assert!(
-        !hang.is_empty() && hang.iter().all(|e| e == "hang:wasmi:f64.div"),
-        "{findings:#?}"
-    );
-    let crash = findings
-        .iter()
-        .find(|f| f["kind"] == "crash" && f["blamed"] == serde_json::json!(["crash:wasmi:i64.div_s"]))
-        .unwrap();
-    let replay = wasmgate(&[
-        "repro",
-        out.join(crash["bundle"].as_str().unwrap()).to_str().unwrap(),
-        "--timeout",
-        "2",
-    ]);
-    assert_eq!(code(&replay), 1, "{}", stderr(&replay));
-    assert!(String::from_utf8_lossy(&replay.stdout).contains("SIGABRT"));
 }
 
 #[test]

@@ -116,6 +116,11 @@ impl LineChild {
         sent.map_err(|_| Exchange::Died(self.death()))
     }
 
+    /// Whether the child is still running (not exited, not killed).
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
     /// The process id of the child.
     pub fn id(&self) -> u32 {
         self.child.id()
@@ -493,6 +498,44 @@ pub fn descendants(pid: u32) -> Vec<u32> {
         .collect()
 }
 
+/// Runs `job` on a thread that never ends (taken from a pool of idle ones,
+/// or new) and returns its result's receiver: children the job starts live
+/// as long as the process, not as long as the thread that asked ([`LineChild`]
+/// dies with the thread that started it). For starting engines side by side.
+/// A job that panics sends nothing: its receiver reports a closed channel.
+pub fn on_lasting_thread<T: Send + 'static>(
+    job: impl FnOnce() -> T + Send + 'static,
+) -> std::sync::mpsc::Receiver<T> {
+    type Job = Box<dyn FnOnce() + Send>;
+    static IDLE: Mutex<Vec<std::sync::mpsc::Sender<Job>>> = Mutex::new(Vec::new());
+    let (result, receiver) = std::sync::mpsc::channel();
+    let mut job: Job = Box::new(move || {
+        let _ = result.send(job());
+    });
+    loop {
+        let idle = IDLE.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let Some(thread) = idle else { break };
+        match thread.send(job) {
+            Ok(()) => return receiver,
+            Err(std::sync::mpsc::SendError(back)) => job = back,
+        }
+    }
+    let (thread, jobs) = std::sync::mpsc::channel::<Job>();
+    let own = thread.clone();
+    let spawned = std::thread::Builder::new()
+        .name("engine-start".into())
+        .spawn(move || {
+            for job in jobs.iter() {
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                IDLE.lock().unwrap_or_else(|p| p.into_inner()).push(own.clone());
+            }
+        });
+    if spawned.is_ok() {
+        let _ = thread.send(job);
+    }
+    receiver
+}
+
 /// Makes this process the reaper of its orphaned descendants
 /// (`PR_SET_CHILD_SUBREAPER`): a process that daemonises itself below it
 /// (a browser's crash handler forks twice) is re-parented here, not to
@@ -583,6 +626,37 @@ fn parse_stat(stat: &str) -> Option<(u32, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_child_started_on_a_lasting_thread_outlives_the_thread_that_asked() {
+        let start = |lasting: bool| {
+            std::thread::spawn(move || {
+                let spawn = || {
+                    let mut cat = Command::new("cat");
+                    LineChild::spawn(&mut cat, "test child").unwrap()
+                };
+                if lasting {
+                    on_lasting_thread(spawn).recv().unwrap()
+                } else {
+                    spawn()
+                }
+            })
+            .join()
+            .unwrap()
+        };
+        let (mut lasting, mut plain) = (start(true), start(false));
+        // The kernel kills the plain one as its thread ends: give it a moment.
+        for _ in 0..100 {
+            if !plain.alive() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(!plain.alive(), "a child dies with the thread that started it");
+        assert!(lasting.alive());
+        assert!(matches!(lasting.exchange("ping", Duration::from_secs(5)), Exchange::Line(l) if l == "ping"));
+        lasting.kill();
+    }
 
     #[test]
     fn stat_lines_give_parent_and_ticks() {

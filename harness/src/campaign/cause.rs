@@ -286,9 +286,18 @@ pub fn explain(r: &Replayer, known: &[String], seen: &mut Seen) -> Explained {
         return Explained::Nothing;
     }
     seen.searches_left -= 1;
+    // Each shape is replayed on its own, side by side on the machine's cores.
+    let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cured = crate::execute::parallel::map_indexed(
+        candidates.len(),
+        jobs,
+        || (),
+        |_, i| !known_here.contains(&&candidates[i]) && r.cure(&[&candidates[i]]) != Cure::None,
+    );
     let cures: Vec<&Candidate> = candidates
         .iter()
-        .filter(|c| !known_here.contains(c) && r.cure(&[c]) != Cure::None)
+        .zip(cured)
+        .filter_map(|(c, cured)| cured.then_some(c))
         .collect();
     for c in &cures {
         *seen.counts.entry(c.text.clone()).or_default() += 1;

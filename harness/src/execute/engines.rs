@@ -67,17 +67,70 @@ pub struct Resolved {
     pub unavailable: Vec<Unavailable>,
 }
 
-/// Builds every engine in `specs`. Unknown names and duplicates are errors;
-/// engines this machine cannot run (no `node`, …) are set aside with a reason.
+/// Engines built by [`resolve_all`] in this process, by spec: a command
+/// that resolves its engines more than once (the run checks them before it
+/// starts, then journals and runs them) starts each only once.
+type Built = std::collections::HashMap<String, Build>;
+type Build = Result<Arc<dyn Engine>, BuildError>;
+
+fn built() -> &'static std::sync::Mutex<Built> {
+    static BUILT: std::sync::OnceLock<std::sync::Mutex<Built>> = std::sync::OnceLock::new();
+    BUILT.get_or_init(Default::default)
+}
+
+/// Builds every engine in `specs`, each at most once per process and all at
+/// once (a browser takes seconds to start, a JavaScript shell most of one:
+/// started side by side they cost the slowest, not the sum). Unknown names
+/// and duplicates are errors; engines this machine cannot run (no `node`,
+/// …) are set aside with a reason.
 pub fn resolve_all(specs: &[String]) -> Result<Resolved> {
+    let missing: Vec<String> = {
+        let built = built().lock().unwrap_or_else(|p| p.into_inner());
+        let mut missing: Vec<String> = Vec::new();
+        for spec in specs {
+            if !built.contains_key(spec) && !missing.contains(spec) {
+                missing.push(spec.clone());
+            }
+        }
+        missing
+    };
+    // Each engine starts on a thread that stays: an engine's child process
+    // dies with the thread that started it.
+    let starting: Vec<_> = missing
+        .into_iter()
+        .map(|spec| {
+            let start = spec.clone();
+            (
+                spec,
+                wasmgate_runners::child::on_lasting_thread(move || build(&start)),
+            )
+        })
+        .collect();
+    let fresh: Vec<(String, Build)> = starting
+        .into_iter()
+        .map(|(spec, started)| {
+            let engine = started
+                .recv()
+                .unwrap_or_else(|_| panic!("starting engine `{spec}` panicked"));
+            (spec, engine)
+        })
+        .collect();
+    let built = {
+        let mut built = built().lock().unwrap_or_else(|p| p.into_inner());
+        built.extend(fresh);
+        specs
+            .iter()
+            .map(|spec| (spec, built[spec].clone()))
+            .collect::<Vec<_>>()
+    };
     let mut resolved = Resolved {
         engines: vec![],
         specs: vec![],
         unavailable: vec![],
     };
     let mut seen = std::collections::HashSet::new();
-    for spec in specs {
-        match build(spec) {
+    for (spec, engine) in built {
+        match engine {
             Ok(engine) => {
                 if !seen.insert(engine.info().name.clone()) {
                     return Err(anyhow!("engine `{}` is listed twice", engine.info().name));
@@ -93,4 +146,23 @@ pub fn resolve_all(specs: &[String]) -> Result<Resolved> {
         }
     }
     Ok(resolved)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engines_are_started_once_per_process_and_keep_their_order() {
+        let specs: Vec<String> = ["wasmi", "wasmtime-cranelift"].map(String::from).to_vec();
+        let first = resolve_all(&specs).unwrap();
+        let reversed: Vec<String> = specs.iter().rev().cloned().collect();
+        let second = resolve_all(&reversed).unwrap();
+        assert_eq!(second.specs, reversed);
+        assert!(Arc::ptr_eq(&first.engines[0], &second.engines[1]));
+        assert!(Arc::ptr_eq(&first.engines[1], &second.engines[0]));
+        let twice = resolve_all(&["wasmi".to_string(), "wasmi".to_string()]);
+        assert!(twice.err().unwrap().to_string().contains("listed twice"));
+        assert!(resolve_all(&["no-such-engine".to_string()]).is_err());
+    }
 }

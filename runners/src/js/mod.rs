@@ -266,10 +266,29 @@ impl ExternalEngine {
     }
 
     pub(crate) fn lease(&self) -> Result<Lease, String> {
-        let pooled = self.pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        // A pooled process that died between cases (killed from outside) is
+        // dropped, never handed out.
+        let pooled = loop {
+            match self.pool.lock().unwrap_or_else(|e| e.into_inner()).pop() {
+                Some(mut p) => {
+                    if p.child.alive() {
+                        break Some(p);
+                    }
+                }
+                None => break None,
+            }
+        };
         let process = match pooled {
             Some(p) => p,
-            None => Process::spawn(&self.launch)?,
+            // Started on a thread that stays: the process goes back to the
+            // pool, and must not die with the (perhaps short-lived) thread
+            // of this case.
+            None => {
+                let launch = self.launch.clone();
+                crate::child::on_lasting_thread(move || Process::spawn(&launch))
+                    .recv()
+                    .map_err(|_| "starting an engine process panicked".to_string())??
+            }
         };
         Ok(Lease {
             process: Some(process),
@@ -769,28 +788,49 @@ pub fn v8(name: &str, node: Option<&str>, v8_flags: &[&str]) -> Result<ExternalE
 }
 
 /// The WebKitGTK release behind the `jsc` shell, as Debian's package says
-/// (the shell itself does not tell).
+/// (the shell itself does not tell). Looked up once per binary and process:
+/// the package is found in dpkg's file lists of WebKit's packages (reading
+/// them takes milliseconds; `dpkg-query -S` scans every list and takes most
+/// of a second), with `dpkg-query -S` only when none of them has the file.
 fn jsc_version(jsc: &str) -> String {
-    let package = std::process::Command::new("dpkg-query")
-        .args(["-S", jsc])
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.split(':').next().map(str::to_string));
-    let version = package.and_then(|p| {
+    static KNOWN: std::sync::OnceLock<std::sync::Mutex<HashMap<String, String>>> = std::sync::OnceLock::new();
+    let known = KNOWN.get_or_init(Default::default);
+    if let Some(v) = known.lock().unwrap_or_else(|p| p.into_inner()).get(jsc) {
+        return v.clone();
+    }
+    let dpkg_query = |args: &[&str]| {
         std::process::Command::new("dpkg-query")
-            .args(["-W", "-f=${Version}", &p])
+            .args(args)
             .output()
             .ok()
             .and_then(|o| String::from_utf8(o.stdout).ok())
+    };
+    let listed = std::fs::read_dir("/var/lib/dpkg/info").ok().and_then(|dir| {
+        dir.flatten().find_map(|entry| {
+            let file = entry.file_name().to_string_lossy().to_string();
+            let package = file.strip_suffix(".list")?;
+            (package.contains("javascriptcore") || package.contains("webkit"))
+                .then(|| std::fs::read_to_string(entry.path()).ok())
+                .flatten()
+                .filter(|list| list.lines().any(|l| l == jsc))
+                .map(|_| package.to_string())
+        })
     });
-    match version
+    let package =
+        listed.or_else(|| dpkg_query(&["-S", jsc]).and_then(|s| s.split(':').next().map(str::to_string)));
+    let version = package.and_then(|p| dpkg_query(&["-W", "-f=${Version}", &p]));
+    let version = match version
         .as_deref()
         .map(|v| v.split(['-', '~']).next().unwrap_or(v))
     {
         Some(v) if !v.is_empty() => format!("JavaScriptCore {v} (WebKitGTK)"),
         _ => "JavaScriptCore (version unknown)".to_string(),
-    }
+    };
+    known
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(jsc.to_string(), version.clone());
+    version
 }
 
 /// Starts JavaScriptCore's `jsc` shell with the given JSC options: the binary
