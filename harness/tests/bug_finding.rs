@@ -483,3 +483,43 @@ fn hand_written_wasm3_modules_agree_and_gc_and_exception_faults_are_blamed() {
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(blamed(&stdout(&o), "jsc-omg"), "{}", stdout(&o));
 }
+
+/// The `wasm3` profile generates valid modules using 3.0's features, and the
+/// engines that run them (wasmtime's two back ends, Chromium's V8 when it is
+/// here; wasmer and wasmi on the modules within their features) agree: no
+/// finding comes from how wasmgate reads a GC reference, an exnref global or
+/// a tag, and every case runs on wasmtime.
+#[test]
+fn the_wasm3_profile_runs_valid_modules_and_the_engines_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("wasm3");
+    let mut engines = "wasmtime-cranelift,wasmtime-pulley,wasmer-cranelift,wasmi".to_string();
+    if common::chromium_here() {
+        engines.push_str(",v8-chromium");
+    }
+    let o = wasmgate(&[
+        "run",
+        "--profile",
+        "wasm3",
+        "--seeds",
+        "0..120",
+        "--engines",
+        &engines,
+        "--shrink-attempts",
+        "0",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let r = report(&out);
+    assert_eq!(code(&o), 0, "{}\n{:#}", stderr(&o), r["findings"]);
+    let s = &r["summary"];
+    assert_eq!(s["cases"], 120);
+    assert_eq!(s["generation_errors"], 0);
+    assert_eq!(s["skipped"]["wasmtime-cranelift"], 0);
+    // wasmer and wasmi run the seeds whose swarm left GC and the rest out.
+    for engine in ["wasmer-cranelift", "wasmi"] {
+        let skipped = s["skipped"][engine].as_u64().unwrap();
+        assert!((1..120).contains(&skipped), "{engine} skipped {skipped}");
+    }
+}

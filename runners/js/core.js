@@ -260,6 +260,11 @@ function failure(e) {
   }
   const message = String(e && e.message || e);
   if (e instanceof RangeError && /call stack|stack size/i.test(message)) return { kind: "exhausted", resource: "stack-overflow", message };
+  // A GC allocation past what the engine allows (array.new with a huge
+  // length): the standard leaves the limit to the engine, so it is the
+  // engine's resource, not a trap to compare. V8: "requested new array is
+  // too large"; JavaScriptCore: "Failed to allocate new array".
+  if (/requested new array is too large|failed to allocate new array/i.test(message)) return { kind: "exhausted", resource: "memory", message };
   if (e instanceof WebAssembly.RuntimeError) {
     const rules = [
       // JavaScriptCore's messages.

@@ -364,6 +364,14 @@ pub trait Engine: Send + Sync {
     /// Validates and compiles `wasm`; an `Err` means the engine rejects the module.
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Compiled>, String>;
 
+    /// Why this engine cannot run `wasm` although it has every feature the
+    /// module uses: a documented gap narrower than a feature (the engine
+    /// runs the proposal, but not this use of it). The case is skipped on
+    /// this engine with that reason, never blamed on it.
+    fn cannot_run(&self, _wasm: &[u8]) -> Option<String> {
+        None
+    }
+
     /// Opens a [`Session`]: one store in which modules link to each other by name.
     fn session(&self) -> Result<Box<dyn Session + '_>, String> {
         Err(format!("{} does not support linked sessions", self.info().name))

@@ -587,6 +587,10 @@ impl Engine for MutantEngine {
         &self.info
     }
 
+    fn cannot_run(&self, wasm: &[u8]) -> Option<String> {
+        self.inner.cannot_run(wasm)
+    }
+
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Compiled>, String> {
         match (self.fault, self.rewrite(wasm)) {
             (Fault::Corrupt, Some((mutated, _))) => self.inner.compile(&mutated),

@@ -130,6 +130,9 @@ pub fn skip_reason(engine: &dyn Engine, case: &TestCase) -> Option<String> {
     if !case.valid {
         return None;
     }
+    if let Some(gap) = engine.cannot_run(&case.wasm) {
+        return Some(gap);
+    }
     // A generated module uses only its profile's features: no need to validate.
     if let Some(used) = &case.features
         && used.iter().all(|f| engine.info().supports(*f))

@@ -68,6 +68,10 @@ impl Engine for SlowEngine {
         &self.info
     }
 
+    fn cannot_run(&self, wasm: &[u8]) -> Option<String> {
+        self.inner.cannot_run(wasm)
+    }
+
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Compiled>, String> {
         self.inner.compile(wasm)
     }

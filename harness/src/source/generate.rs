@@ -81,6 +81,15 @@ pub fn swarm(profile: Profile, seed: u64) -> Swarm {
             features.push(f);
         }
     }
+    // What a kept feature builds on is kept too (gc needs typed function
+    // references, exceptions' exnref needs reference types).
+    for f in features.clone() {
+        for base in f.builds_on() {
+            if !features.contains(base) && profile.features().contains(base) {
+                features.push(*base);
+            }
+        }
+    }
     let mut kinds = Vec::new();
     for (kind, num) in [
         (InstructionKind::Numeric, 7),
@@ -98,6 +107,11 @@ pub fn swarm(profile: Profile, seed: u64) -> Swarm {
     }
     if !kinds.contains(&InstructionKind::Numeric) && !kinds.contains(&InstructionKind::Memory) {
         kinds.push(InstructionKind::Numeric);
+    }
+    // GC's struct and array instructions (drawn for wasm3 only, so that the
+    // other profiles' seeds keep their modules).
+    if features.contains(&Feature::Gc) && chance(7, 8) {
+        kinds.push(InstructionKind::Aggregate);
     }
     let max_instructions = [60, 120, 200, 300][rng.next_u32() as usize % 4];
     let density = [0, 48, 96, 192, 320][rng.next_u32() as usize % 5];
@@ -144,6 +158,17 @@ pub fn module(profile: Profile, seed: u64) -> Result<Vec<u8>> {
     config.sign_extension_ops_enabled = has(Feature::SignExtension);
     config.saturating_float_to_int_enabled = has(Feature::SaturatingFloatToInt);
     config.simd_enabled = has(Feature::Simd);
+    config.tail_call_enabled = has(Feature::TailCall);
+    config.extended_const_enabled = has(Feature::ExtendedConst);
+    config.memory64_enabled = has(Feature::Memory64);
+    config.exceptions_enabled = has(Feature::Exceptions);
+    config.gc_enabled = has(Feature::Gc);
+    if !has(Feature::MultiMemory) {
+        config.max_memories = 1;
+    }
+    if !has(Feature::Exceptions) {
+        config.max_tags = 0;
+    }
     if !has(Feature::ReferenceTypes) {
         config.max_tables = 1;
     }
@@ -255,6 +280,35 @@ mod tests {
             (15..=45).contains(&without_reference_types),
             "{without_reference_types} of 60"
         );
+    }
+
+    #[test]
+    fn wasm3_modules_use_every_feature_of_3_0_across_seeds() {
+        let text: Vec<String> = (0..80)
+            .map(|seed| wasmprinter::print_bytes(module(Profile::Wasm3, seed).unwrap()).unwrap())
+            .collect();
+        let seeds_with = |needles: &[&str]| {
+            text.iter()
+                .filter(|t| needles.iter().any(|n| t.contains(n)))
+                .count()
+        };
+        for (what, needles) in [
+            (
+                "gc instructions",
+                &["struct.new", "array.new", "ref.i31", "ref.test", "ref.cast"][..],
+            ),
+            ("exceptions", &["try_table", "throw"]),
+            ("tail calls", &["return_call"]),
+            (
+                "typed function references",
+                &["call_ref", "br_on_null", "ref.as_non_null"],
+            ),
+            ("memory64", &[" i64 1", " i64 2", " i64 3", " i64 4", " i64 0"]),
+            ("two memories", &["(memory (;1;)"]),
+        ] {
+            let n = seeds_with(needles);
+            assert!(n >= 3, "{what}: {n} of 80 seeds");
+        }
     }
 
     #[test]

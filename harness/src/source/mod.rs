@@ -34,6 +34,11 @@ impl TestCase {
     /// The generated case for `(profile, seed)`.
     pub fn generated(profile: Profile, seed: u64) -> Result<TestCase> {
         let wasm = generate::module(profile, seed)?;
+        // A generated module is valid by construction: one that is not is the
+        // generator's error, never a case every engine "agrees" to reject.
+        let features = generate::swarm(profile, seed).features;
+        module_info::validate(&wasm, &features)
+            .map_err(|e| anyhow::anyhow!("generated module for {profile} seed {seed} is invalid: {e}"))?;
         let origin = Origin::Generated {
             profile,
             seed,
@@ -41,7 +46,7 @@ impl TestCase {
         };
         let per_export = case::calls_per_export(&origin);
         let mut case = TestCase::from_module(origin, wasm, seed, per_export);
-        case.features = Some(generate::swarm(profile, seed).features);
+        case.features = Some(features);
         Ok(case)
     }
 

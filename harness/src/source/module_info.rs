@@ -112,7 +112,11 @@ pub fn inspect(wasm: &[u8]) -> Result<ModuleInfo> {
                     _ => info.uncallable.push(name.to_string()),
                 }
             }
-            EntityType::Global(g) if val_type_in(Some(&types), g.content_type).is_some() => {
+            // An exnref global is left out: the JavaScript API throws on
+            // reading one, so no JavaScript engine could report it.
+            EntityType::Global(g)
+                if val_type_in(Some(&types), g.content_type).is_some_and(|t| t != ValType::ExnRef) =>
+            {
                 info.globals.push(name.to_string())
             }
             EntityType::Memory(_) => info.memories.push(name.to_string()),

@@ -18,6 +18,12 @@ pub enum Profile {
     Default,
     /// `default` plus 128-bit SIMD (relaxed SIMD stays off: it is non-deterministic).
     Simd,
+    /// `simd` plus WebAssembly 3.0: garbage collection, exception handling
+    /// with `exnref`, typed function references, tail calls, 64-bit and
+    /// multiple memories, extended constant expressions. Relaxed SIMD stays
+    /// off: the standard allows each engine a different result, and no
+    /// oracle here accepts the allowed set yet.
+    Wasm3,
 }
 
 /// Fuel each call starts with; see [`crate::source::generate`] for how it is enforced.
@@ -25,7 +31,18 @@ pub const CALL_FUEL: u32 = 1_000;
 
 impl Profile {
     /// Every profile, in order.
-    pub const ALL: [Profile; 3] = [Profile::Mvp, Profile::Default, Profile::Simd];
+    pub const ALL: [Profile; 4] = [Profile::Mvp, Profile::Default, Profile::Simd, Profile::Wasm3];
+
+    /// What `wasm3` adds to `simd`.
+    pub const WASM3_ONLY: [Feature; 7] = [
+        Feature::TailCall,
+        Feature::ExtendedConst,
+        Feature::MultiMemory,
+        Feature::Memory64,
+        Feature::Exceptions,
+        Feature::FunctionReferences,
+        Feature::Gc,
+    ];
 
     /// The name used on the command line and in reports.
     pub fn name(self) -> &'static str {
@@ -33,6 +50,7 @@ impl Profile {
             Profile::Mvp => "mvp",
             Profile::Default => "default",
             Profile::Simd => "simd",
+            Profile::Wasm3 => "wasm3",
         }
     }
 
@@ -48,8 +66,11 @@ impl Profile {
                 Feature::SaturatingFloatToInt,
             ]);
         }
-        if self == Profile::Simd {
+        if matches!(self, Profile::Simd | Profile::Wasm3) {
             features.push(Feature::Simd);
+        }
+        if self == Profile::Wasm3 {
+            features.extend(Self::WASM3_ONLY);
         }
         features
     }
@@ -70,9 +91,10 @@ impl Profile {
             max_data_segments: 8,
             max_element_segments: 8,
             max_elements: 32,
-            max_memories: 1,
+            max_memories: if has(Feature::MultiMemory) { 2 } else { 1 },
             min_memories: 0,
             max_memory32_bytes: 4 * 65536,
+            max_memory64_bytes: 4 * 65536,
             memory_max_size_required: true,
             max_tables: if has(Feature::ReferenceTypes) { 2 } else { 1 },
             max_table_elements: 64,
@@ -87,15 +109,17 @@ impl Profile {
             saturating_float_to_int_enabled: has(Feature::SaturatingFloatToInt),
             simd_enabled: has(Feature::Simd),
             relaxed_simd_enabled: false,
-            tail_call_enabled: false,
+            tail_call_enabled: has(Feature::TailCall),
             threads_enabled: false,
             shared_everything_threads_enabled: false,
-            exceptions_enabled: false,
-            gc_enabled: false,
-            memory64_enabled: false,
+            exceptions_enabled: has(Feature::Exceptions),
+            gc_enabled: has(Feature::Gc),
+            memory64_enabled: has(Feature::Memory64),
             custom_page_sizes_enabled: false,
             wide_arithmetic_enabled: false,
-            extended_const_enabled: false,
+            extended_const_enabled: has(Feature::ExtendedConst),
+            max_tags: if has(Feature::Exceptions) { 4 } else { 0 },
+            max_types: if has(Feature::Gc) { 24 } else { 100 },
             ..wasm_smith::Config::default()
         }
     }

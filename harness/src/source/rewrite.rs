@@ -4,6 +4,27 @@ use anyhow::{Context, Result};
 use wasm_encoder::reencode::{Error as ReencodeError, Reencode, RoundtripReencoder, utils};
 use wasm_encoder::{ExportKind, ExportSection, Module, SectionId};
 
+/// Where a section stands in a module's order (the tag section, id 13,
+/// between memories and globals; data count, id 12, before code).
+fn position(id: SectionId) -> u8 {
+    match id {
+        SectionId::Custom => 0,
+        SectionId::Type => 1,
+        SectionId::Import => 2,
+        SectionId::Function => 3,
+        SectionId::Table => 4,
+        SectionId::Memory => 5,
+        SectionId::Tag => 6,
+        SectionId::Global => 7,
+        SectionId::Export => 8,
+        SectionId::Start => 9,
+        SectionId::Element => 10,
+        SectionId::DataCount => 11,
+        SectionId::Code => 12,
+        SectionId::Data => 13,
+    }
+}
+
 /// Returns `wasm` with one more export: global `index` under `name`.
 pub fn export_global(wasm: &[u8], index: u32, name: &str) -> Result<Vec<u8>> {
     struct AddExport<'a> {
@@ -37,9 +58,11 @@ pub fn export_global(wasm: &[u8], index: u32, name: &str) -> Result<Vec<u8>> {
             before: Option<SectionId>,
         ) -> Result<(), ReencodeError<Self::Error>> {
             // A module without exports gets an export section at its proper place:
-            // before start, element, data-count, code and data (ids 8 and up).
-            let past_exports = before.is_none_or(|id| id as u8 >= SectionId::Start as u8);
-            let before_exports = after.is_none_or(|id| id as u8 <= SectionId::Export as u8);
+            // after the globals, before start, element, data-count, code and data.
+            // (By position in a module, not by id: the tag section, id 13, comes
+            // between memories and globals.)
+            let past_exports = before.is_none_or(|id| position(id) > position(SectionId::Export));
+            let before_exports = after.is_none_or(|id| position(id) <= position(SectionId::Export));
             if !self.done && past_exports && before_exports && after != Some(SectionId::Export) {
                 let mut exports = ExportSection::new();
                 self.add(&mut exports);

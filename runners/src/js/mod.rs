@@ -328,8 +328,20 @@ fn build_hello() -> serde_json::Value {
 fn global_types(wasm: &[u8]) -> HashMap<String, &'static str> {
     let mut globals = Vec::new();
     let mut types = HashMap::new();
+    // Whether each defined type is a function type (else a struct or array).
+    let mut func_types: Vec<bool> = Vec::new();
     for payload in wasmparser::Parser::new(0).parse_all(wasm).flatten() {
         match payload {
+            wasmparser::Payload::TypeSection(reader) => {
+                for group in reader.into_iter().flatten() {
+                    for sub in group.into_types() {
+                        func_types.push(matches!(
+                            sub.composite_type.inner,
+                            wasmparser::CompositeInnerType::Func(_)
+                        ));
+                    }
+                }
+            }
             wasmparser::Payload::ImportSection(reader) => {
                 for import in reader.into_imports().flatten() {
                     if let wasmparser::TypeRef::Global(g) = import.ty {
@@ -347,6 +359,11 @@ fn global_types(wasm: &[u8]) -> HashMap<String, &'static str> {
                     if e.kind == wasmparser::ExternalKind::Global
                         && let Some((ty, mutable)) = globals.get(e.index as usize)
                     {
+                        // JavaScript throws on reading an exnref global: not asked.
+                        if matches!(ty, wasmparser::ValType::Ref(r) if ref_hierarchy(*r, &func_types) == "exnref")
+                        {
+                            continue;
+                        }
                         let name = match ty {
                             wasmparser::ValType::V128 if *mutable => "v128 mut",
                             wasmparser::ValType::I32 => "i32",
@@ -354,8 +371,7 @@ fn global_types(wasm: &[u8]) -> HashMap<String, &'static str> {
                             wasmparser::ValType::F32 => "f32",
                             wasmparser::ValType::F64 => "f64",
                             wasmparser::ValType::V128 => "v128",
-                            wasmparser::ValType::Ref(r) if r.is_func_ref() => "funcref",
-                            wasmparser::ValType::Ref(_) => "externref",
+                            wasmparser::ValType::Ref(r) => ref_hierarchy(*r, &func_types),
                         };
                         types.insert(e.name.to_string(), name);
                     }
@@ -365,6 +381,26 @@ fn global_types(wasm: &[u8]) -> HashMap<String, &'static str> {
         }
     }
     types
+}
+
+/// The protocol's name for a reference type's hierarchy: `funcref`,
+/// `externref`, `anyref` (GC objects, i31 and none) or `exnref`.
+fn ref_hierarchy(r: wasmparser::RefType, func_types: &[bool]) -> &'static str {
+    use wasmparser::AbstractHeapType as A;
+    match r.heap_type() {
+        wasmparser::HeapType::Concrete(idx) | wasmparser::HeapType::Exact(idx) => {
+            match idx.as_module_index().and_then(|i| func_types.get(i as usize)) {
+                Some(false) => "anyref",
+                _ => "funcref",
+            }
+        }
+        wasmparser::HeapType::Abstract { ty, .. } => match ty {
+            A::Func | A::NoFunc => "funcref",
+            A::Extern | A::NoExtern => "externref",
+            A::Exn | A::NoExn => "exnref",
+            _ => "anyref",
+        },
+    }
 }
 
 impl Engine for ExternalEngine {

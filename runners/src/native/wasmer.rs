@@ -203,6 +203,15 @@ impl Engine for WasmerEngine {
         &self.info
     }
 
+    fn cannot_run(&self, wasm: &[u8]) -> Option<String> {
+        exnref_tables(wasm).then(|| {
+            format!(
+                "{} runs exceptions but no table or element segment of exnref (\"Unsupported feature\")",
+                self.info.name
+            )
+        })
+    }
+
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Compiled>, String> {
         let engine = self.engine();
         let module = wasmer::Module::new(&engine, wasm).map_err(|e| e.to_string())?;
@@ -407,4 +416,34 @@ pub(crate) fn failure(err: RuntimeError) -> Failure {
         _ => TrapKind::Unknown,
     };
     Failure::trap(kind, message)
+}
+
+/// Whether `wasm` has a table or an element segment of exception
+/// references: wasmer 7.4 rejects the first at compile time and fails to
+/// instantiate the second ("tables of types other than funcref or externref").
+fn exnref_tables(wasm: &[u8]) -> bool {
+    let exn = |r: wasmparser::RefType| {
+        matches!(
+            r.heap_type(),
+            wasmparser::HeapType::Abstract {
+                ty: wasmparser::AbstractHeapType::Exn | wasmparser::AbstractHeapType::NoExn,
+                ..
+            }
+        )
+    };
+    wasmparser::Parser::new(0)
+        .parse_all(wasm)
+        .flatten()
+        .any(|payload| match payload {
+            wasmparser::Payload::TableSection(r) => r.into_iter().flatten().any(|t| exn(t.ty.element_type)),
+            wasmparser::Payload::ImportSection(r) => r
+                .into_imports()
+                .flatten()
+                .any(|i| matches!(i.ty, wasmparser::TypeRef::Table(t) if exn(t.element_type))),
+            wasmparser::Payload::ElementSection(r) => r
+                .into_iter()
+                .flatten()
+                .any(|e| matches!(e.items, wasmparser::ElementItems::Expressions(ty, _) if exn(ty))),
+            _ => false,
+        })
 }

@@ -365,6 +365,11 @@ pub(crate) fn failure(err: wasmtime::Error) -> Failure {
     if err.downcast_ref::<wasmtime::ThrownException>().is_some() {
         return Failure::trap(TrapKind::UncaughtException, message);
     }
+    // An allocation past the GC heap's limit (array.new with a huge length):
+    // the engine's resource, as a linear memory past its maximum is.
+    if message.contains("GC heap out of memory") {
+        return Failure::exhausted(Exhaustion::Memory, message);
+    }
     let Some(trap) = err.downcast_ref::<Trap>() else {
         return Failure::error(message);
     };
