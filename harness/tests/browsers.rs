@@ -88,6 +88,33 @@ fn the_jsc_copysign_bug_replays_on_the_compiling_tiers_only() {
 }
 
 #[test]
+fn the_jsc_br_on_null_bug_is_blamed_on_every_jsc_tier() {
+    let _serial = serial();
+    // V8 is the third code base that makes the majority blaming JavaScriptCore.
+    let mut engines = "wasmtime-cranelift,wasmtime-pulley,jsc-ipint,jsc-bbq,jsc-omg".to_string();
+    if common::chromium_here() {
+        engines.push_str(",v8-chromium");
+    }
+    let o = wasmgate(&[
+        "repro",
+        "--wasm",
+        &repo("vectors/jsc-br-on-null-unreachable.wat"),
+        "--engines",
+        &engines,
+    ]);
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("DIVERGES at compile"), "{}", stdout(&o));
+    if common::chromium_here() {
+        assert!(
+            stdout(&o).contains("blamed: jsc-bbq, jsc-ipint, jsc-omg"),
+            "{}",
+            stdout(&o)
+        );
+    }
+    assert!(stdout(&o).contains("[i32:7]"), "{}", stdout(&o));
+}
+
+#[test]
 fn without_a_browser_or_jsc_the_run_goes_on_and_says_so() {
     let _serial = serial();
     let dir = tempfile::tempdir().unwrap();

@@ -522,4 +522,31 @@ fn the_wasm3_profile_runs_valid_modules_and_the_engines_agree() {
         let skipped = s["skipped"][engine].as_u64().unwrap();
         assert!((1..120).contains(&skipped), "{engine} skipped {skipped}");
     }
+    // Every 3.0 feature is used, and run on every engine that has it: both
+    // of wasmtime's back ends, and V8 (a second code base) when Chromium is here.
+    let features = &s["features"];
+    for feature in [
+        "gc",
+        "exceptions",
+        "tail-call",
+        "function-references",
+        "memory64",
+        "multi-memory",
+    ] {
+        let usage = &features[feature];
+        let cases = usage["cases"].as_u64().unwrap_or(0);
+        assert!(cases >= 3, "{feature}: {usage}");
+        let mut runners = vec!["wasmtime-cranelift", "wasmtime-pulley"];
+        if common::chromium_here() {
+            runners.push("v8-chromium");
+        }
+        for engine in runners {
+            assert_eq!(usage["ran"][engine], cases, "{feature} on {engine}: {usage}");
+        }
+        // wasmi has neither GC nor exceptions: it skips every such case.
+        if feature == "gc" || feature == "exceptions" {
+            assert_eq!(usage["skipped"]["wasmi"], cases, "{feature}: {usage}");
+        }
+    }
+    assert!(stdout(&o).contains("cases per feature: "), "{}", stdout(&o));
 }

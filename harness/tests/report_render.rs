@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 use wasmgate_harness::compare::{At, DivergenceKind, Group, Observed};
 use wasmgate_harness::execute::Timings;
 use wasmgate_harness::report::{
-    EngineTimings, Envelope, Finding, Report, ReportKind, RunInfo, SeedRange, Summary, Timing, Tool,
+    EngineTimings, Envelope, FeatureUse, Finding, Report, ReportKind, RunInfo, SeedRange, Summary, Timing,
+    Tool,
 };
 use wasmgate_harness::source::profile::Profile;
 use wasmgate_runners::{EngineInfo, Feature, Val};
@@ -58,6 +59,14 @@ fn sample() -> Report {
             calls_returned: 180,
             skipped: BTreeMap::from([("alpha".into(), 0), ("beta".into(), 0), ("gamma".into(), 7)]),
             inconclusive_reasons: BTreeMap::from([("beta exhausted stack-overflow".into(), 1)]),
+            features: BTreeMap::from([(
+                "gc".into(),
+                FeatureUse {
+                    cases: 3,
+                    ran: BTreeMap::from([("alpha".into(), 3), ("beta".into(), 3)]),
+                    skipped: BTreeMap::from([("gamma".into(), 3)]),
+                },
+            )]),
         },
         findings: vec![Finding {
             signature: "value-0123abcd".into(),

@@ -55,6 +55,17 @@ impl Aggregator {
                 *s.skipped.entry(name.clone()).or_default() += 1;
             }
         }
+        for f in &r.features {
+            let usage = s.features.entry(f.name().to_string()).or_default();
+            usage.cases += 1;
+            for (i, name) in self.engines.iter().enumerate() {
+                if r.ran.get(i) == Some(&true) {
+                    *usage.ran.entry(name.clone()).or_default() += 1;
+                } else if r.skipped.contains(&i) {
+                    *usage.skipped.entry(name.clone()).or_default() += 1;
+                }
+            }
+        }
         let all_ran = !r.ran.is_empty() && r.ran.len() == self.engines.len() && r.ran.iter().all(|&x| x);
         if all_ran && r.verdict.is_ok() && self.case_times.len() < LEAD_CASES {
             let times = r.timings.iter().map(|t| t.total_us() as f64).collect();

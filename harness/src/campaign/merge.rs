@@ -115,6 +115,9 @@ pub fn merge(reports: &[(PathBuf, Report)], out: &Path) -> Result<Report> {
         for (k, v) in &t.inconclusive_reasons {
             *s.inconclusive_reasons.entry(k.clone()).or_default() += v;
         }
+        for (k, v) in &t.features {
+            s.features.entry(k.clone()).or_default().add(v);
+        }
         for (k, v) in &r.timings {
             let e = merged.timings.entry(k.clone()).or_default();
             e.cases += v.cases;

@@ -271,6 +271,28 @@ pub fn print_summary(report: &Report, out: &std::path::Path, quiet: bool) {
             skipped.join(", ")
         );
     }
+    // Features beyond the default profile's, with the cases that used each
+    // and how many engines ran them.
+    let beyond: Vec<String> = s
+        .features
+        .iter()
+        .filter(|(f, _)| {
+            !crate::source::profile::Profile::Default
+                .features()
+                .iter()
+                .any(|d| d.name() == f.as_str())
+        })
+        .map(|(f, u)| {
+            format!(
+                "{f} {} ({} engines)",
+                u.cases,
+                u.ran.values().filter(|&&n| n > 0).count()
+            )
+        })
+        .collect();
+    if !beyond.is_empty() {
+        println!("cases per feature: {}", beyond.join(", "));
+    }
     if s.calls > 0 {
         println!(
             "calls: {} ({:.1} per case), {:.0} % returned a value",

@@ -27,6 +27,9 @@ pub struct CaseResult {
     pub calls: (u64, u64),
     /// Every engine's outcome, kept only when the engines diverged.
     pub outcomes: Option<Vec<EngineOutcome>>,
+    /// The features the case's module uses (`module_info::used_features`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub features: Vec<wasmgate_runners::Feature>,
 }
 
 impl CaseResult {
@@ -40,6 +43,7 @@ impl CaseResult {
             ran: vec![],
             calls: (0, 0),
             outcomes: None,
+            features: vec![],
         }
     }
 
@@ -84,6 +88,7 @@ impl CaseResult {
                 .unwrap_or_default(),
             outcomes: (keep || matches!(verdict, Verdict::Diverge(_))).then_some(outcomes),
             verdict: Ok(verdict),
+            features: vec![],
         }
     }
 }
@@ -116,7 +121,15 @@ pub fn evaluate_case_observed(
         .collect();
     let verdict = compare(case, &outcomes);
     let names: Vec<String> = engines.iter().map(|e| e.info().name.clone()).collect();
-    CaseResult::from_outcomes(seed, outcomes, verdict, &names, keep)
+    let mut result = CaseResult::from_outcomes(seed, outcomes, verdict, &names, keep);
+    if case.valid {
+        let upper = case
+            .features
+            .as_deref()
+            .unwrap_or(&wasmgate_runners::Feature::ALL);
+        result.features = crate::source::module_info::used_features(&case.wasm, upper);
+    }
+    result
 }
 
 /// Runs one case on every engine and compares.

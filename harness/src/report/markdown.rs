@@ -92,6 +92,32 @@ impl Report {
                 features.join(", ")
             );
         }
+        if !s.features.is_empty() {
+            let _ = writeln!(md, "\n## Features used\n");
+            let _ = writeln!(md, "| feature | cases | run on | skipped on |");
+            let _ = writeln!(md, "|---|---:|---|---|");
+            let counts = |m: &std::collections::BTreeMap<String, u64>| {
+                let v: Vec<String> = m
+                    .iter()
+                    .filter(|(_, n)| **n > 0)
+                    .map(|(e, n)| format!("`{e}` {n}"))
+                    .collect();
+                if v.is_empty() {
+                    "—".to_string()
+                } else {
+                    v.join(", ")
+                }
+            };
+            for (f, u) in &s.features {
+                let _ = writeln!(
+                    md,
+                    "| `{f}` | {} | {} | {} |",
+                    u.cases,
+                    counts(&u.ran),
+                    counts(&u.skipped)
+                );
+            }
+        }
         let causes = super::cause_groups(&self.findings);
         if !causes.is_empty() {
             let _ = writeln!(md, "\n## Root causes\n");

@@ -279,6 +279,34 @@ pub struct Summary {
     pub skipped: BTreeMap<String, u64>,
     /// Why cases were inconclusive, with counts.
     pub inconclusive_reasons: BTreeMap<String, u64>,
+    /// Per feature the cases' modules used: how many cases, and per engine
+    /// how many it ran and how many it skipped (generated and module cases;
+    /// a case a worker crashed or hung on is not counted here).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub features: BTreeMap<String, FeatureUse>,
+}
+
+/// How often a feature was used, and by which engines it was run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct FeatureUse {
+    pub cases: u64,
+    /// Per engine: cases using the feature that it ran.
+    pub ran: BTreeMap<String, u64>,
+    /// Per engine: cases using the feature that it skipped.
+    pub skipped: BTreeMap<String, u64>,
+}
+
+impl FeatureUse {
+    /// Adds `other`'s counts (merging shards).
+    pub fn add(&mut self, other: &FeatureUse) {
+        self.cases += other.cases;
+        for (e, n) in &other.ran {
+            *self.ran.entry(e.clone()).or_default() += n;
+        }
+        for (e, n) in &other.skipped {
+            *self.skipped.entry(e.clone()).or_default() += n;
+        }
+    }
 }
 
 /// A finding's root cause: the operator and code shape without which the

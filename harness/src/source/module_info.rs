@@ -43,6 +43,33 @@ pub fn validate(wasm: &[u8], features: &[Feature]) -> Result<()> {
         .map_err(|e| anyhow!("{e}"))
 }
 
+/// The features of `upper` that `wasm` uses: those without which (and
+/// without what builds on them) it does not validate. `upper` is what the
+/// module may use (a generated case's swarm, or every feature).
+pub fn used_features(wasm: &[u8], upper: &[Feature]) -> Vec<Feature> {
+    let upper: Vec<Feature> = upper.to_vec();
+    upper
+        .iter()
+        .copied()
+        .filter(|&f| {
+            // f and everything that builds on it, however indirectly.
+            let mut out = vec![f];
+            let mut grew = true;
+            while grew {
+                grew = false;
+                for g in &upper {
+                    if !out.contains(g) && g.builds_on().iter().any(|b| out.contains(b)) {
+                        out.push(*g);
+                        grew = true;
+                    }
+                }
+            }
+            let rest: Vec<Feature> = upper.iter().copied().filter(|g| !out.contains(g)).collect();
+            validate(wasm, &rest).is_err()
+        })
+        .collect()
+}
+
 /// The harness's type for a wasmparser value type, if it can carry it: a
 /// reference by its hierarchy (func, extern, any, exn), nullable or not; a
 /// concrete type index only with `types` to look it up in.

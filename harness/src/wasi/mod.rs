@@ -72,6 +72,7 @@ fn case_result(
         ran: vec![true; observed.len()],
         calls: (1, exited as u64),
         outcomes: None,
+        features: vec![],
     }
 }
 
