@@ -25,6 +25,23 @@ pub enum ValType {
 
 impl ValType {
     /// The text-format name of the type (`i32`, `funcref`, …).
+    /// The type of a reference to an abstract heap type, by its hierarchy:
+    /// func, extern, any (GC objects, `i31` and `none`) or exn. `None` for
+    /// what the harness does not carry: shared references and continuations.
+    pub fn of_abstract_heap(shared: bool, ty: wasmparser::AbstractHeapType) -> Option<ValType> {
+        use wasmparser::AbstractHeapType as A;
+        if shared {
+            return None;
+        }
+        Some(match ty {
+            A::Func | A::NoFunc => ValType::FuncRef,
+            A::Extern | A::NoExtern => ValType::ExternRef,
+            A::Any | A::Eq | A::I31 | A::Struct | A::Array | A::None => ValType::AnyRef,
+            A::Exn | A::NoExn => ValType::ExnRef,
+            A::Cont | A::NoCont => return None,
+        })
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             ValType::I32 => "i32",

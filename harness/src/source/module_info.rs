@@ -79,7 +79,7 @@ pub fn val_type(ty: wasmparser::ValType) -> Option<ValType> {
 
 /// [`val_type`], resolving concrete type indices in a validated module's `types`.
 pub fn val_type_in(types: Option<&TypesRef<'_>>, ty: wasmparser::ValType) -> Option<ValType> {
-    use wasmparser::{AbstractHeapType as A, HeapType};
+    use wasmparser::HeapType;
     Some(match ty {
         wasmparser::ValType::I32 => ValType::I32,
         wasmparser::ValType::I64 => ValType::I64,
@@ -87,14 +87,7 @@ pub fn val_type_in(types: Option<&TypesRef<'_>>, ty: wasmparser::ValType) -> Opt
         wasmparser::ValType::F64 => ValType::F64,
         wasmparser::ValType::V128 => ValType::V128,
         wasmparser::ValType::Ref(r) => match r.heap_type() {
-            HeapType::Abstract { shared: true, .. } => return None,
-            HeapType::Abstract { ty, .. } => match ty {
-                A::Func | A::NoFunc => ValType::FuncRef,
-                A::Extern | A::NoExtern => ValType::ExternRef,
-                A::Any | A::Eq | A::I31 | A::Struct | A::Array | A::None => ValType::AnyRef,
-                A::Exn | A::NoExn => ValType::ExnRef,
-                A::Cont | A::NoCont => return None,
-            },
+            HeapType::Abstract { shared, ty } => return ValType::of_abstract_heap(shared, ty),
             HeapType::Concrete(index) | HeapType::Exact(index) => {
                 let id = index.as_core_type_id()?;
                 match &types?[id].composite_type.inner {

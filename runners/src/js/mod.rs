@@ -359,11 +359,6 @@ fn global_types(wasm: &[u8]) -> HashMap<String, &'static str> {
                     if e.kind == wasmparser::ExternalKind::Global
                         && let Some((ty, mutable)) = globals.get(e.index as usize)
                     {
-                        // JavaScript throws on reading an exnref global: not asked.
-                        if matches!(ty, wasmparser::ValType::Ref(r) if ref_hierarchy(*r, &func_types) == "exnref")
-                        {
-                            continue;
-                        }
                         let name = match ty {
                             wasmparser::ValType::V128 if *mutable => "v128 mut",
                             wasmparser::ValType::I32 => "i32",
@@ -371,7 +366,14 @@ fn global_types(wasm: &[u8]) -> HashMap<String, &'static str> {
                             wasmparser::ValType::F32 => "f32",
                             wasmparser::ValType::F64 => "f64",
                             wasmparser::ValType::V128 => "v128",
-                            wasmparser::ValType::Ref(r) => ref_hierarchy(*r, &func_types),
+                            wasmparser::ValType::Ref(r) => match ref_hierarchy(*r, &func_types) {
+                                // JavaScript throws on reading an exnref global: not asked.
+                                Some(ValType::ExnRef) => continue,
+                                Some(t) => t.name(),
+                                // Shared references and continuations, which the
+                                // harness never observes.
+                                None => "anyref",
+                            },
                         };
                         types.insert(e.name.to_string(), name);
                     }
@@ -383,23 +385,17 @@ fn global_types(wasm: &[u8]) -> HashMap<String, &'static str> {
     types
 }
 
-/// The protocol's name for a reference type's hierarchy: `funcref`,
-/// `externref`, `anyref` (GC objects, i31 and none) or `exnref`.
-fn ref_hierarchy(r: wasmparser::RefType, func_types: &[bool]) -> &'static str {
-    use wasmparser::AbstractHeapType as A;
+/// A reference type's hierarchy ([`ValType::of_abstract_heap`]); a concrete
+/// type index is a function reference or (struct, array) an `any` one.
+fn ref_hierarchy(r: wasmparser::RefType, func_types: &[bool]) -> Option<ValType> {
     match r.heap_type() {
         wasmparser::HeapType::Concrete(idx) | wasmparser::HeapType::Exact(idx) => {
             match idx.as_module_index().and_then(|i| func_types.get(i as usize)) {
-                Some(false) => "anyref",
-                _ => "funcref",
+                Some(false) => Some(ValType::AnyRef),
+                _ => Some(ValType::FuncRef),
             }
         }
-        wasmparser::HeapType::Abstract { ty, .. } => match ty {
-            A::Func | A::NoFunc => "funcref",
-            A::Extern | A::NoExtern => "externref",
-            A::Exn | A::NoExn => "exnref",
-            _ => "anyref",
-        },
+        wasmparser::HeapType::Abstract { shared, ty } => ValType::of_abstract_heap(shared, ty),
     }
 }
 

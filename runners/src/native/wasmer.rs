@@ -422,14 +422,11 @@ pub(crate) fn failure(err: RuntimeError) -> Failure {
 /// references: wasmer 7.4 rejects the first at compile time and fails to
 /// instantiate the second ("tables of types other than funcref or externref").
 fn exnref_tables(wasm: &[u8]) -> bool {
-    let exn = |r: wasmparser::RefType| {
-        matches!(
-            r.heap_type(),
-            wasmparser::HeapType::Abstract {
-                ty: wasmparser::AbstractHeapType::Exn | wasmparser::AbstractHeapType::NoExn,
-                ..
-            }
-        )
+    let exn = |r: wasmparser::RefType| match r.heap_type() {
+        wasmparser::HeapType::Abstract { shared, ty } => {
+            ValType::of_abstract_heap(shared, ty) == Some(ValType::ExnRef)
+        }
+        _ => false,
     };
     wasmparser::Parser::new(0)
         .parse_all(wasm)
