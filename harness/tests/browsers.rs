@@ -16,14 +16,6 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn with_chromium(engines: &str) -> String {
-    if common::chromium_here() {
-        format!("{engines},v8-chromium")
-    } else {
-        engines.to_string()
-    }
-}
-
 fn repo(path: &str) -> String {
     format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"))
 }
@@ -31,7 +23,7 @@ fn repo(path: &str) -> String {
 #[test]
 fn the_wasmi_bug_is_still_blamed_on_wasmi_with_jsc_and_chromium_voting() {
     let _serial = serial();
-    let engines = with_chromium("wasmtime-cranelift,wasmi,jsc-ipint,jsc-bbq,jsc-omg");
+    let engines = common::with_chromium("wasmtime-cranelift,wasmi,jsc-ipint,jsc-bbq,jsc-omg");
     let o = wasmgate(&[
         "repro",
         "--wasm",
@@ -91,10 +83,7 @@ fn the_jsc_copysign_bug_replays_on_the_compiling_tiers_only() {
 fn the_jsc_br_on_null_bug_is_blamed_on_every_jsc_tier() {
     let _serial = serial();
     // V8 is the third code base that makes the majority blaming JavaScriptCore.
-    let mut engines = "wasmtime-cranelift,wasmtime-pulley,jsc-ipint,jsc-bbq,jsc-omg".to_string();
-    if common::chromium_here() {
-        engines.push_str(",v8-chromium");
-    }
+    let engines = common::with_chromium("wasmtime-cranelift,wasmtime-pulley,jsc-ipint,jsc-bbq,jsc-omg");
     let o = wasmgate(&[
         "repro",
         "--wasm",
@@ -182,7 +171,7 @@ fn no_browser_or_shell_process_outlives_a_run_with_a_hanging_case() {
             "--timeout",
             "2",
             "--engines",
-            &with_chromium("wasmi,jsc-omg"),
+            &common::with_chromium("wasmi,jsc-omg"),
             "--out",
             dir.path().join(format!("r{i}")).to_str().unwrap(),
         ]);

@@ -439,10 +439,7 @@ fn the_mutation_score_with_the_known_list_in_force_counts_masked_cases() {
 fn hand_written_wasm3_modules_agree_and_gc_and_exception_faults_are_blamed() {
     // Three code bases with GC vote when Chromium is here; two otherwise
     // (then the blame says the vote was narrow).
-    let mut engines = "wasmtime-cranelift,wasmtime-pulley,wasmer-cranelift,wasmi,jsc-omg".to_string();
-    if common::chromium_here() {
-        engines.push_str(",v8-chromium");
-    }
+    let engines = common::with_chromium("wasmtime-cranelift,wasmtime-pulley,wasmer-cranelift,wasmi,jsc-omg");
     let blamed = |out: &str, engine: &str| {
         out.lines()
             .any(|l| l.trim_start().starts_with("blamed") && l.ends_with(&format!(": {engine}")))
@@ -493,10 +490,7 @@ fn hand_written_wasm3_modules_agree_and_gc_and_exception_faults_are_blamed() {
 fn the_wasm3_profile_runs_valid_modules_and_the_engines_agree() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("wasm3");
-    let mut engines = "wasmtime-cranelift,wasmtime-pulley,wasmer-cranelift,wasmi".to_string();
-    if common::chromium_here() {
-        engines.push_str(",v8-chromium");
-    }
+    let engines = common::with_chromium("wasmtime-cranelift,wasmtime-pulley,wasmer-cranelift,wasmi");
     let o = wasmgate(&[
         "run",
         "--profile",

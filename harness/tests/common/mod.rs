@@ -94,6 +94,15 @@ pub fn no_known(dir: &Path) -> PathBuf {
     path
 }
 
+/// `engines` with `v8-chromium` added when Chromium is here.
+pub fn with_chromium(engines: &str) -> String {
+    if chromium_here() {
+        format!("{engines},v8-chromium")
+    } else {
+        engines.to_string()
+    }
+}
+
 /// Whether a headless Chromium can be started here (`.ci/run` installs one;
 /// tests that use `v8-chromium` leave it out, saying so, where there is none).
 pub fn chromium_here() -> bool {
