@@ -34,6 +34,10 @@ fn run_writes_a_report_whose_counts_add_up() {
     let s = &r["summary"];
     let n = |k: &str| s[k].as_u64().unwrap();
     assert_eq!(n("cases"), 300);
+    // The default profile mixes wasm3 seeds in: a fifth of the cases or more use 3.0.
+    assert_eq!(r["run"]["profile"], "mixed");
+    assert!(n("wasm3_cases") >= 60, "{s}");
+    assert!(s["features"]["gc"]["cases"].as_u64().unwrap() > 0, "{s}");
     assert_eq!(
         n("agreed") + n("diverged") + n("inconclusive") + n("generation_errors"),
         300
@@ -346,7 +350,17 @@ fn an_engine_command_joins_through_the_line_protocol() {
     };
     std::fs::write(&worker, part("node.mjs") + &part("core.js")).unwrap();
     let cmd = format!("my-v8=node {} --name my-v8", worker.display());
-    let o = wasmgate(&["repro", "--seed", "3", "--engines", "wasmi", "--engine-cmd", &cmd]);
+    let o = wasmgate(&[
+        "repro",
+        "--profile",
+        "default",
+        "--seed",
+        "3",
+        "--engines",
+        "wasmi",
+        "--engine-cmd",
+        &cmd,
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(

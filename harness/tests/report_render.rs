@@ -67,6 +67,7 @@ fn sample() -> Report {
                     skipped: BTreeMap::from([("gamma".into(), 3)]),
                 },
             )]),
+            wasm3_cases: 3,
         },
         findings: vec![Finding {
             signature: "value-0123abcd".into(),

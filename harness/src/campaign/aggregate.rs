@@ -55,6 +55,12 @@ impl Aggregator {
                 *s.skipped.entry(name.clone()).or_default() += 1;
             }
         }
+        if r.features
+            .iter()
+            .any(|f| wasmgate_runners::Feature::WASM3.contains(f))
+        {
+            s.wasm3_cases += 1;
+        }
         for f in &r.features {
             let usage = s.features.entry(f.name().to_string()).or_default();
             usage.cases += 1;

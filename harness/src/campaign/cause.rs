@@ -58,6 +58,17 @@ fn rank(at: &At) -> (u8, usize) {
     }
 }
 
+/// Where a step named as [`Verdict::Inconclusive`] names it (`compile`,
+/// `instantiate`, `call 3 …`) falls, as [`rank`] orders steps.
+fn step_rank(step: &str) -> Option<(u8, usize)> {
+    match step.split(' ').collect::<Vec<_>>().as_slice() {
+        ["compile"] => Some((0, 0)),
+        ["instantiate"] => Some((1, 0)),
+        ["call", n, ..] => Some((2, n.parse().ok()?)),
+        _ => None,
+    }
+}
+
 /// A cause id: the same text gives the same id.
 pub fn id_of(text: &str) -> String {
     let hash = Sha256::digest(text.as_bytes());
@@ -190,6 +201,14 @@ impl<'a> Replayer<'a> {
         match self.run(wasm) {
             Verdict::Agree { .. } => Cure::Full,
             Verdict::Diverge(d) if rank(&d.at) > rank(&self.at) => Cure::First,
+            // Agreed through the divergence, then out of a resource the
+            // original case needs as well (the rewrite keeps its meaning):
+            // everything comparable agrees.
+            Verdict::Inconclusive { at: Some(step), .. }
+                if step_rank(&step).is_some_and(|r| r > rank(&self.at)) =>
+            {
+                Cure::Full
+            }
             _ => Cure::None,
         }
     }
@@ -318,5 +337,30 @@ pub fn cause_of(text: String) -> Cause {
         id: id_of(&text),
         text,
         also: vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_inconclusive_step_is_ranked_like_the_divergence_it_follows() {
+        let call = |n| At {
+            phase: "call".into(),
+            call: Some(n),
+            ..At::default()
+        };
+        assert_eq!(
+            step_rank("compile"),
+            Some(rank(&At {
+                phase: "compile".into(),
+                ..At::default()
+            }))
+        );
+        assert!(step_rank("instantiate").unwrap() > step_rank("compile").unwrap());
+        assert_eq!(step_rank("call 3 f(i32:1)"), Some(rank(&call(3))));
+        assert!(step_rank("call 3 f(i32:1)").unwrap() > rank(&call(2)));
+        assert_eq!(step_rank("somewhere"), None);
     }
 }

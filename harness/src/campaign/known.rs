@@ -29,7 +29,8 @@ pub struct Entry {
     /// promised to look again by then).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires: Option<String>,
-    /// With `versions`: the engine whose version decides whether the entry applies.
+    /// With `versions`: the engine (`jsc-bbq`) or code base (`jsc`: any of
+    /// its engines in the run) whose version decides whether the entry applies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<String>,
     /// A semver range (`">=2.0, <2.1"`) of `engine`'s version the entry
@@ -64,7 +65,7 @@ impl Entry {
         };
         engines
             .iter()
-            .filter(|e| &e.name == engine)
+            .filter(|e| &e.name == engine || crate::compare::code_base(&e.name) == engine)
             .any(|e| version_of(&e.version).is_some_and(|v| range.matches(&v)))
     }
 }

@@ -118,6 +118,7 @@ pub fn merge(reports: &[(PathBuf, Report)], out: &Path) -> Result<Report> {
         for (k, v) in &t.features {
             s.features.entry(k.clone()).or_default().add(v);
         }
+        s.wasm3_cases += t.wasm3_cases;
         for (k, v) in &r.timings {
             let e = merged.timings.entry(k.clone()).or_default();
             e.cases += v.cases;

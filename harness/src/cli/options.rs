@@ -71,15 +71,15 @@ impl OutOpt {
 /// The generation profile.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ProfileOpt {
-    /// Generation profile [default: default].
+    /// Generation profile [default: mixed, which is `default` with every fourth seed `wasm3`].
     #[arg(long, value_enum, env = "WASMGATE_PROFILE")]
     pub profile: Option<Profile>,
 }
 
 impl ProfileOpt {
-    /// The profile asked for, or `default`.
+    /// The profile asked for, or `mixed`.
     pub fn get(&self) -> Profile {
-        self.profile.unwrap_or(Profile::Default)
+        self.profile.unwrap_or(Profile::Mixed)
     }
 }
 

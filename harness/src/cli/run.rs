@@ -293,6 +293,13 @@ pub fn print_summary(report: &Report, out: &std::path::Path, quiet: bool) {
     if !beyond.is_empty() {
         println!("cases per feature: {}", beyond.join(", "));
     }
+    if s.wasm3_cases > 0 {
+        println!(
+            "cases using WebAssembly 3.0: {} ({:.1} %)",
+            s.wasm3_cases,
+            100.0 * s.wasm3_cases as f64 / s.cases.max(1) as f64
+        );
+    }
     if s.calls > 0 {
         println!(
             "calls: {} ({:.1} per case), {:.0} % returned a value",

@@ -2,12 +2,15 @@
 //! is for the correctness gate. Under `wasmgate perf` the engine's execute
 //! phase is made PCT % slower: after each measured call the wrapper spins
 //! (burning CPU, so CPU time and wall time both grow) for PCT % of the time
-//! the call took, and the sample counts the spin. Everything else — compile,
+//! the call took, on the clock the sample is judged by, and the sample counts
+//! the spin. The spin ends by the process's CPU time when the engine reports
+//! CPU time: a spin timed by the wall clock adds less CPU time the busier the
+//! machine is, and the injected slowdown would depend on the load. Everything else — compile,
 //! instantiate, results, ordinary runs — is ENGINE's own.
 
 use anyhow::{Result, anyhow, bail};
 use std::sync::Arc;
-use wasmgate_runners::measure::{Mark, Sample};
+use wasmgate_runners::measure::{Mark, Sample, process_cpu_ns};
 use wasmgate_runners::{Compiled, Engine, EngineInfo, Failure, Session, Val, ValType};
 
 /// The prefix that selects a slowed engine.
@@ -51,11 +54,20 @@ pub fn measured_name(name: &str) -> &str {
         .map_or(name, |(inner, _)| inner)
 }
 
-/// Burns CPU on this thread until `ns` of wall time have passed.
-fn spin(ns: u64) {
+/// Burns CPU on this thread until `ns` have passed on the process's CPU
+/// clock (`cpu`) or on the wall clock.
+fn spin(ns: u64, cpu: bool) {
     let start = std::time::Instant::now();
+    let start_cpu = process_cpu_ns();
+    let passed = || {
+        if cpu {
+            process_cpu_ns().saturating_sub(start_cpu)
+        } else {
+            start.elapsed().as_nanos() as u64
+        }
+    };
     let mut x = 0u64;
-    while (start.elapsed().as_nanos() as u64) < ns {
+    while passed() < ns {
         for i in 0..64u64 {
             x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(i));
         }
@@ -90,12 +102,46 @@ impl Engine for SlowEngine {
         let mut sample = self.inner.measure(wasm, export, args, results)?;
         let took = sample.execute.cpu_ns.unwrap_or(sample.execute.wall_ns);
         let start = Mark::now();
-        spin((took as f64 * self.percent / 100.0) as u64);
+        spin(
+            (took as f64 * self.percent / 100.0) as u64,
+            sample.execute.cpu_ns.is_some(),
+        );
         let extra = start.elapsed();
         sample.execute.wall_ns += extra.wall_ns;
         if let Some(cpu) = sample.execute.cpu_ns.as_mut() {
             *cpu += extra.cpu_ns.unwrap_or(extra.wall_ns);
         }
         Ok(sample)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cpu_timed_spin_adds_its_whole_share_of_cpu_time_however_busy_the_machine_is() {
+        // Two busy threads per core: the spin's thread is often off its core,
+        // and wall time passes faster than its CPU time.
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let hogs: Vec<_> = (0..2 * cores)
+            .map(|_| {
+                std::process::Command::new("sh")
+                    .args(["-c", "while :; do :; done"])
+                    .spawn()
+            })
+            .collect::<Result<_, _>>()
+            .expect("busy processes start");
+        let start = Mark::now();
+        spin(30_000_000, true);
+        let took = start.elapsed();
+        for mut c in hogs {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        assert!(
+            took.cpu_ns.unwrap() >= 30_000_000,
+            "the spin counts CPU time, not wall time: {took:?}"
+        );
     }
 }

@@ -117,6 +117,15 @@ impl Report {
                     counts(&u.skipped)
                 );
             }
+            if s.wasm3_cases > 0 {
+                let _ = writeln!(
+                    md,
+                    "\n{} of {} cases ({:.1} %) used a WebAssembly 3.0 feature.",
+                    s.wasm3_cases,
+                    s.cases,
+                    100.0 * s.wasm3_cases as f64 / s.cases.max(1) as f64
+                );
+            }
         }
         let causes = super::cause_groups(&self.findings);
         if !causes.is_empty() {

@@ -284,6 +284,10 @@ pub struct Summary {
     /// a case a worker crashed or hung on is not counted here).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub features: BTreeMap<String, FeatureUse>,
+    /// Cases whose module used at least one WebAssembly 3.0 feature
+    /// (`Feature::WASM3`): how much of the run hunts in 3.0.
+    #[serde(default)]
+    pub wasm3_cases: u64,
 }
 
 /// How often a feature was used, and by which engines it was run.

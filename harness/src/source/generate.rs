@@ -66,6 +66,7 @@ pub struct Swarm {
 
 /// The swarm choices of `(profile, seed)`.
 pub fn swarm(profile: Profile, seed: u64) -> Swarm {
+    let profile = profile.for_seed(seed);
     let mut rng = rng(seed, streams::SWARM);
     let mut chance = |num: u32, den: u32| rng.next_u32() % den < num;
     let mut features = vec![Feature::MutableGlobal];
@@ -146,6 +147,7 @@ pub fn swarm(profile: Profile, seed: u64) -> Swarm {
 
 /// Generates the module for `(profile, seed)`.
 pub fn module(profile: Profile, seed: u64) -> Result<Vec<u8>> {
+    let profile = profile.for_seed(seed);
     let swarm = swarm(profile, seed);
     let mut input = vec![0u8; INPUT_BYTES];
     rng(seed, streams::MODULE).fill_bytes(&mut input);
@@ -319,6 +321,27 @@ mod tests {
                 crate::source::module_info::validate(&wasm, &profile.features())
                     .unwrap_or_else(|e| panic!("{profile} seed {seed}: {e}"));
             }
+        }
+    }
+
+    #[test]
+    fn mixed_is_default_with_every_fourth_seed_wasm3() {
+        for seed in 0..8u64 {
+            let drawn = if seed % 4 == 3 {
+                Profile::Wasm3
+            } else {
+                Profile::Default
+            };
+            assert_eq!(Profile::Mixed.for_seed(seed), drawn);
+            assert_eq!(
+                module(Profile::Mixed, seed).unwrap(),
+                module(drawn, seed).unwrap()
+            );
+            let case = crate::source::case::TestCase::generated(Profile::Mixed, seed).unwrap();
+            assert!(
+                matches!(case.origin, crate::source::case::Origin::Generated { profile, .. } if profile == drawn),
+                "a case records the profile its seed drew"
+            );
         }
     }
 }

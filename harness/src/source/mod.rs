@@ -33,6 +33,7 @@ use profile::{CALL_FUEL, Profile};
 impl TestCase {
     /// The generated case for `(profile, seed)`.
     pub fn generated(profile: Profile, seed: u64) -> Result<TestCase> {
+        let profile = profile.for_seed(seed);
         let wasm = generate::module(profile, seed)?;
         // A generated module is valid by construction: one that is not is the
         // generator's error, never a case every engine "agrees" to reject.

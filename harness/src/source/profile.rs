@@ -24,6 +24,10 @@ pub enum Profile {
     /// off: the standard allows each engine a different result, and no
     /// oracle here accepts the allowed set yet.
     Wasm3,
+    /// `default` on three seeds of four and `wasm3` on every fourth (seed
+    /// 3, 7, 11, …): the 2.0 engines run most cases, and every run also
+    /// hunts in the 3.0 features. A case records the profile its seed drew.
+    Mixed,
 }
 
 /// Fuel each call starts with; see [`crate::source::generate`] for how it is enforced.
@@ -31,7 +35,26 @@ pub const CALL_FUEL: u32 = 1_000;
 
 impl Profile {
     /// Every profile, in order.
-    pub const ALL: [Profile; 4] = [Profile::Mvp, Profile::Default, Profile::Simd, Profile::Wasm3];
+    pub const ALL: [Profile; 5] = [
+        Profile::Mvp,
+        Profile::Default,
+        Profile::Simd,
+        Profile::Wasm3,
+        Profile::Mixed,
+    ];
+
+    /// How often `mixed` draws `wasm3`: one seed in this many.
+    pub const MIXED_WASM3_EVERY: u64 = 4;
+
+    /// The profile a seed of this profile generates with: itself, or for
+    /// `mixed`, `default` or `wasm3` by the seed.
+    pub fn for_seed(self, seed: u64) -> Profile {
+        match self {
+            Profile::Mixed if seed % Self::MIXED_WASM3_EVERY == Self::MIXED_WASM3_EVERY - 1 => Profile::Wasm3,
+            Profile::Mixed => Profile::Default,
+            p => p,
+        }
+    }
 
     /// What `wasm3` adds to `simd`.
     pub const WASM3_ONLY: [Feature; 7] = [
@@ -51,11 +74,16 @@ impl Profile {
             Profile::Default => "default",
             Profile::Simd => "simd",
             Profile::Wasm3 => "wasm3",
+            Profile::Mixed => "mixed",
         }
     }
 
-    /// The wasm features a module of this profile may use.
+    /// The wasm features a module of this profile may use (for `mixed`,
+    /// those of `wasm3`, which has every feature of `default`).
     pub fn features(self) -> Vec<Feature> {
+        if self == Profile::Mixed {
+            return Profile::Wasm3.features();
+        }
         let mut features = vec![Feature::MutableGlobal];
         if self != Profile::Mvp {
             features.extend([

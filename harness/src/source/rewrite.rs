@@ -152,7 +152,8 @@ pub fn op_name(op: &wasmparser::Operator) -> String {
         }
     }
     let dotted = [
-        "i32", "i64", "f32", "f64", "memory", "table", "local", "global", "ref",
+        "i32", "i64", "f32", "f64", "memory", "table", "local", "global", "ref", "i31", "struct", "array",
+        "any", "extern", "v128", "i8x16", "i16x8", "i32x4", "i64x2", "f32x4", "f64x2",
     ];
     match words.split_first() {
         Some((first, rest)) if dotted.contains(&first.as_str()) && !rest.is_empty() => {
@@ -172,11 +173,27 @@ pub enum Shape {
     FeedsSelect,
     /// An operator whose last operand is a constant pushed right before it.
     ConstOperand,
+    /// An operator in unreachable code: after one that never falls through
+    /// (`unreachable`, `br`, `return`, a tail call, `throw`), before the
+    /// `end` or `else` of its block. Engines still validate it, by the
+    /// stack-polymorphic rules few modules exercise.
+    DeadCode,
+    /// An operator whose reference operand is a `ref.null` pushed right
+    /// before it, of a type other than the one the operator names
+    /// (`ref.null none` before `i31.get_u`): validated by subtyping from a
+    /// bottom type.
+    NullOperand,
 }
 
 impl Shape {
     /// Every shape, in the order causes are searched.
-    pub const ALL: [Shape; 3] = [Shape::FeedsBranch, Shape::FeedsSelect, Shape::ConstOperand];
+    pub const ALL: [Shape; 5] = [
+        Shape::FeedsBranch,
+        Shape::FeedsSelect,
+        Shape::ConstOperand,
+        Shape::DeadCode,
+        Shape::NullOperand,
+    ];
 
     /// Words for "OP in this shape".
     pub fn describe(self, op: &str) -> String {
@@ -184,6 +201,8 @@ impl Shape {
             Shape::FeedsBranch => format!("{op} feeding a branch"),
             Shape::FeedsSelect => format!("{op} feeding a select"),
             Shape::ConstOperand => format!("{op} with a constant operand"),
+            Shape::DeadCode => format!("{op} in unreachable code"),
+            Shape::NullOperand => format!("{op} with a null constant operand"),
         }
     }
 
@@ -193,9 +212,120 @@ impl Shape {
         match self {
             Shape::FeedsBranch => matches!(next, Some(O::BrIf { .. } | O::If { .. })),
             Shape::FeedsSelect => matches!(next, Some(O::Select | O::TypedSelect { .. })),
-            Shape::ConstOperand => false,
+            Shape::ConstOperand | Shape::DeadCode | Shape::NullOperand => false,
         }
     }
+}
+
+/// The null a reference operator takes as its own type: `ref.null i31`
+/// for `i31.get_u`, `ref.null $t` for `struct.get $t`. A null of another type
+/// of the same hierarchy is the same value, typed by subtyping.
+fn own_null(op: &wasmparser::Operator) -> Option<wasm_encoder::HeapType> {
+    use wasm_encoder::{AbstractHeapType as A, HeapType as H};
+    use wasmparser::Operator as O;
+    let abstract_ = |ty| Some(H::Abstract { shared: false, ty });
+    match op {
+        O::I31GetS | O::I31GetU => abstract_(A::I31),
+        O::ArrayLen => abstract_(A::Array),
+        O::StructGet {
+            struct_type_index, ..
+        }
+        | O::StructGetS {
+            struct_type_index, ..
+        }
+        | O::StructGetU {
+            struct_type_index, ..
+        } => Some(H::Concrete(*struct_type_index)),
+        _ => None,
+    }
+}
+
+/// Whether `ops[i]` takes a `ref.null` right before it of another type than its own.
+fn null_operand(ops: &[wasmparser::Operator], i: usize) -> bool {
+    let (Some(own), Some(wasmparser::Operator::RefNull { hty })) =
+        (own_null(&ops[i]), i.checked_sub(1).map(|j| &ops[j]))
+    else {
+        return false;
+    };
+    let same = match (hty, own) {
+        (wasmparser::HeapType::Concrete(t), wasm_encoder::HeapType::Concrete(o)) => {
+            t.as_module_index() == Some(o)
+        }
+        (wasmparser::HeapType::Abstract { ty, .. }, wasm_encoder::HeapType::Abstract { ty: o, .. }) => {
+            wasm_encoder::AbstractHeapType::from(*ty) == o
+        }
+        _ => false,
+    };
+    !same
+}
+
+/// An operator's name as the unreachable-code shape knows it: every branch
+/// (`br`, `br_if`, `br_table`, `br_on_*`) is `branch`, since validating one
+/// in unreachable code is one check of its label against the blocks around
+/// it, whichever branch it is.
+pub fn dead_name(op: &wasmparser::Operator) -> String {
+    let name = op_name(op);
+    if name.starts_with("br") {
+        "branch".to_string()
+    } else {
+        name
+    }
+}
+
+/// Which operators of a body are unreachable code, as runs: an operator that
+/// never falls through starts a run, which lasts to the `end` or `else` (or a
+/// legacy `catch`, `catch_all`, `delegate`) closing its block, blocks nested
+/// in it included. Each operator gets its run's number (from 1), or 0 when
+/// reachable. Taking a whole run out keeps the module valid and its meaning.
+pub fn dead_runs(ops: &[wasmparser::Operator]) -> Vec<usize> {
+    use wasmparser::Operator as O;
+    let mut out = vec![0; ops.len()];
+    let mut runs = 0;
+    // The run being walked, and how many blocks deep in it we are.
+    let mut dead: Option<(usize, u32)> = None;
+    for (i, op) in ops.iter().enumerate() {
+        if let Some((run, depth)) = dead {
+            let opens = matches!(
+                op,
+                O::Block { .. } | O::Loop { .. } | O::If { .. } | O::TryTable { .. } | O::Try { .. }
+            );
+            let closes = matches!(op, O::End | O::Delegate { .. });
+            let splits = matches!(op, O::Else | O::Catch { .. } | O::CatchAll);
+            if depth == 0 && (closes || splits) {
+                dead = None;
+                continue;
+            }
+            out[i] = run;
+            dead = Some((
+                run,
+                if opens {
+                    depth + 1
+                } else if closes {
+                    depth - 1
+                } else {
+                    depth
+                },
+            ));
+            continue;
+        }
+        if matches!(
+            op,
+            O::Unreachable
+                | O::Br { .. }
+                | O::BrTable { .. }
+                | O::Return
+                | O::ReturnCall { .. }
+                | O::ReturnCallIndirect { .. }
+                | O::ReturnCallRef { .. }
+                | O::Throw { .. }
+                | O::ThrowRef
+                | O::Rethrow { .. }
+        ) {
+            runs += 1;
+            dead = Some((runs, 0));
+        }
+    }
+    out
 }
 
 /// Whether `next` (the operator after one) takes that one's result as a branch or select condition.
@@ -298,12 +428,23 @@ fn bodies(wasm: &[u8]) -> Option<Vec<Vec<wasmparser::Operator<'_>>>> {
 pub fn in_shape(wasm: &[u8], shape: Shape) -> std::collections::BTreeSet<String> {
     let mut names = std::collections::BTreeSet::new();
     for ops in bodies(wasm).unwrap_or_default() {
+        let dead = if shape == Shape::DeadCode {
+            dead_runs(&ops)
+        } else {
+            vec![]
+        };
         for (i, op) in ops.iter().enumerate() {
             let hit = match shape {
                 Shape::FeedsBranch | Shape::FeedsSelect => shape.fed(ops.get(i + 1)),
                 Shape::ConstOperand => i > 0 && const_type(&ops[i - 1]).is_some(),
+                Shape::DeadCode => dead[i] != 0,
+                Shape::NullOperand => null_operand(&ops, i),
             };
-            let name = op_name(op);
+            let name = if shape == Shape::DeadCode {
+                dead_name(op)
+            } else {
+                op_name(op)
+            };
             if hit
                 && !is_plumbing(&name)
                 && !matches!(name.as_str(), "block" | "loop" | "if" | "else" | "end")
@@ -316,7 +457,8 @@ pub fn in_shape(wasm: &[u8], shape: Shape) -> std::collections::BTreeSet<String>
 }
 
 /// `wasm` with every `op` in `shape` taken out of that shape, the meaning kept:
-/// `… op (i32.const 0) (i32.or) br_if`, or `(T.const c) (local.set t) (local.get t) op`.
+/// `… op (i32.const 0) (i32.or) br_if`, `(T.const c) (local.set t) (local.get t) op`,
+/// or, for unreachable code, every run of it that holds `op` taken out.
 pub fn unshape(wasm: &[u8], op: &str, shape: Shape) -> Result<Vec<u8>> {
     struct Unshape<'a> {
         op: &'a str,
@@ -339,9 +481,29 @@ pub fn unshape(wasm: &[u8], op: &str, shape: Shape) -> Result<Vec<u8>> {
             }
             let mut f = wasm_encoder::Function::new(locals);
             let ops = operators(&func)?;
+            let dead = dead_runs(&ops);
+            let doomed: std::collections::BTreeSet<usize> = (0..ops.len())
+                .filter(|&i| self.shape == Shape::DeadCode && dead[i] != 0 && dead_name(&ops[i]) == self.op)
+                .map(|i| dead[i])
+                .collect();
             for (i, op) in ops.iter().enumerate() {
                 let this = op_name(op) == self.op;
                 match self.shape {
+                    Shape::DeadCode => {
+                        if !doomed.contains(&dead[i]) {
+                            f.instruction(&self.instruction(op.clone())?);
+                        }
+                    }
+                    Shape::NullOperand => {
+                        let retyped = ops
+                            .get(i + 1)
+                            .filter(|next| op_name(next) == self.op && null_operand(&ops, i + 1))
+                            .and_then(own_null);
+                        match retyped {
+                            Some(own) => f.instruction(&I::RefNull(own)),
+                            None => f.instruction(&self.instruction(op.clone())?),
+                        };
+                    }
                     Shape::ConstOperand => {
                         let before_op = this_is_const_before(&ops, i, self.op);
                         f.instruction(&self.instruction(op.clone())?);
@@ -400,5 +562,62 @@ mod tests {
             wat::parse_str(r#"(module (global (mut i32) (i32.const 5)) (func) (start 0))"#).unwrap();
         let out = export_global(&without, 0, "fuel").unwrap();
         assert_eq!(exports_of(&out), vec!["fuel".to_string()]);
+    }
+
+    #[test]
+    fn unreachable_code_runs_end_at_their_block_and_come_out_whole() {
+        let wasm = wat::parse_str(
+            r#"(module (func (export "f") (param i32) (result i32)
+                 (block $b (result i32)
+                   local.get 0
+                   br $b
+                   i32.const 1 i32.add
+                   (block (i32.const 2) (i32.mul) (drop) (br_if 1 (i32.const 0)))
+                   i32.clz)
+                 (if (result i32) (local.get 0)
+                   (then unreachable i32.clz)
+                   (else i32.const 3))
+                 i32.add))"#,
+        )
+        .unwrap();
+        let ops: Vec<String> = in_shape(&wasm, Shape::DeadCode).into_iter().collect();
+        assert_eq!(ops, ["branch", "i32.add", "i32.clz", "i32.mul"]);
+        // Both runs hold i32.clz: both come out, and the live i32.add stays.
+        let out = unshape(&wasm, "branch", Shape::DeadCode).unwrap();
+        assert_eq!(
+            in_shape(&out, Shape::DeadCode).into_iter().collect::<Vec<_>>(),
+            ["i32.clz"]
+        );
+        let out = unshape(&wasm, "i32.clz", Shape::DeadCode).unwrap();
+        wasmparser::Validator::new()
+            .validate_all(&out)
+            .expect("still valid");
+        assert!(in_shape(&out, Shape::DeadCode).is_empty());
+        let live = bodies(&out).unwrap()[0]
+            .iter()
+            .filter(|op| op_name(op) == "i32.add")
+            .count();
+        assert_eq!(live, 1);
+    }
+
+    #[test]
+    fn a_bottom_null_operand_gets_the_type_its_operator_names() {
+        let wasm = wat::parse_str(
+            r#"(module (type $s (struct (field i32)))
+                 (func (export "f") (result i32)
+                   (i31.get_u (ref.null none))
+                   (struct.get $s 0 (ref.null $s))
+                   i32.add))"#,
+        )
+        .unwrap();
+        // struct.get already takes a null of its own type: not the shape.
+        let ops: Vec<String> = in_shape(&wasm, Shape::NullOperand).into_iter().collect();
+        assert_eq!(ops, ["i31.get_u"]);
+        let out = unshape(&wasm, "i31.get_u", Shape::NullOperand).unwrap();
+        wasmparser::Validator::new()
+            .validate_all(&out)
+            .expect("still valid");
+        assert!(in_shape(&out, Shape::NullOperand).is_empty());
+        assert!(wasmprinter::print_bytes(&out).unwrap().contains("ref.null i31"));
     }
 }

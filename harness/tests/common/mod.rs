@@ -67,6 +67,8 @@ pub fn quick_run_args(seeds: &str, out: &Path) -> Vec<String> {
     [
         "run",
         "-q",
+        "--profile",
+        "default",
         "--seeds",
         seeds,
         "--engines",

@@ -285,9 +285,13 @@ impl ExternalEngine {
             // of this case.
             None => {
                 let launch = self.launch.clone();
-                crate::child::on_lasting_thread(move || Process::spawn(&launch))
+                let mut p = crate::child::on_lasting_thread(move || Process::spawn(&launch))
                     .recv()
-                    .map_err(|_| "starting an engine process panicked".to_string())??
+                    .map_err(|_| "starting an engine process panicked".to_string())??;
+                // Every process keeps its own observer: one without it shows
+                // an i31, a struct or an array as a bare `nonnull`.
+                p.request(observer_hello(), self.timeout)?;
+                p
             }
         };
         Ok(Lease {
@@ -305,6 +309,17 @@ impl ExternalEngine {
 pub(crate) fn hello() -> &'static serde_json::Value {
     static HELLO: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
     HELLO.get_or_init(build_hello)
+}
+
+/// The `hello` for every later process of an engine: the features are
+/// known from the first, so no probes, only the observer.
+fn observer_hello() -> &'static serde_json::Value {
+    static HELLO: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    HELLO.get_or_init(|| {
+        let mut hello = build_hello();
+        hello["probes"] = json!({});
+        hello
+    })
 }
 
 fn build_hello() -> serde_json::Value {
@@ -942,4 +957,25 @@ fn which(program: &str) -> Option<std::path::PathBuf> {
         .map(|dir| dir.join(program))
         .find(|p| p.is_file())
         .and_then(|p| std::fs::canonicalize(p).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_process_of_an_engine_sees_into_gc_references() {
+        // JavaScriptCore has GC; without its shell there is nothing to check.
+        let Ok(engine) = crate::registry::build("jsc-omg") else {
+            eprintln!("jsc-omg not available: not run");
+            return;
+        };
+        let wasm =
+            wat::parse_str(r#"(module (global (export "g") i31ref (ref.i31 (i32.const 5))))"#).unwrap();
+        // Two sessions at once: the second runs in a process started for it.
+        let mut sessions = [engine.session().unwrap(), engine.session().unwrap()];
+        for s in &mut sessions {
+            let module = s.compile(&wasm).unwrap();
+            let instance = s.instantiate(module).unwrap();
+            assert_eq!(s.global(instance, "g").unwrap().to_string(), "anyref:i31:5");
+        }
+    }
 }
