@@ -281,6 +281,49 @@ fn the_mutation_score_reports_each_fault() {
     );
 }
 
+/// The WebAssembly 3.0 faults go into wasmtime and vote against JavaScriptCore
+/// and V8 in Chromium (three code bases with GC and exceptions): the sweep's
+/// 3.0 items catch them.
+#[test]
+fn the_wasm3_score_catches_gc_and_exception_faults() {
+    if !common::chromium_here() {
+        eprintln!("no Chromium here: the 3.0 score needs v8-chromium's vote (not run)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("score");
+    let o = wasmgate(&[
+        "selftest",
+        "--score",
+        "--wasm3",
+        "--faults",
+        "i31.get_s,throw",
+        "--seeds",
+        "0..40",
+        "--budget",
+        "15",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let text = stdout(&o);
+    assert_eq!(code(&o), 0, "{text}\n{}", stderr(&o));
+    assert!(text.contains("mutation score: 2 of 2 faults caught"), "{text}");
+    for (fault, item) in [("i31.get_s", "(i31)"), ("throw", "(throw)")] {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(fault))
+            .unwrap_or_else(|| panic!("{text}"));
+        assert!(
+            line.contains(item),
+            "the sweep's {item} item catches {fault}: {line}"
+        );
+    }
+    let score: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("score.json")).unwrap()).unwrap();
+    assert_eq!(score["engine"], "wasmtime-cranelift");
+    assert_eq!(score["references"], serde_json::json!(["jsc-omg", "v8-chromium"]));
+}
+
 /// Findings of `report` blamed on `engine` alone, split into known and new.
 fn blamed_on<'a>(
     report: &'a serde_json::Value,

@@ -120,11 +120,61 @@ pub const FAULTS: [(&str, &str); 40] = [
     ("f32.lt@branch+neg-zero", "f32.lt of -0.0 fused into a branch"),
 ];
 
+/// The WebAssembly 3.0 faults: `(operator, what a real engine would get wrong)`.
+/// Each corrupts its operator's i32 result (the low bit flipped) or, for
+/// `throw`, the payload's last number on its way out.
+pub const WASM3_FAULTS: [(&str, &str); 5] = [
+    ("i31.get_s", "i31.get_s sign-extends or masks the 31 bits wrongly"),
+    ("i31.get_u", "i31.get_u masks the 31 bits wrongly"),
+    (
+        "array.len",
+        "array.len off by one (an array's bounds one short or long)",
+    ),
+    ("ref.eq", "ref.eq loses identity (a reference compared by copy)"),
+    ("throw", "an exception's payload altered between throw and catch"),
+];
+
+/// Which engine a score injects its faults into, what it votes against and
+/// what it generates.
+#[derive(Clone, Copy, Debug)]
+pub struct Target {
+    /// The engine the faults go into.
+    pub inner: &'static str,
+    /// The correct engines of other code bases every fault votes against.
+    pub references: [&'static str; 2],
+    /// The same, with the known list in force (the faulty engine keeps its name).
+    pub known_references: [&'static str; 2],
+    pub profile: Profile,
+    /// The built-in faults.
+    pub faults: &'static [(&'static str, &'static str)],
+}
+
+/// The numeric faults (edges and code shapes of WebAssembly 2.0), in wasmi.
+pub const NUMERIC: Target = Target {
+    inner: "wasmi",
+    references: REFERENCES,
+    known_references: KNOWN_MODE_REFERENCES,
+    profile: Profile::Default,
+    faults: &FAULTS,
+};
+
+/// The WebAssembly 3.0 faults, in wasmtime (which runs every 3.0 feature
+/// the generator uses), voting against the two other code bases that do:
+/// JavaScriptCore and V8 in Chromium.
+pub const WASM3: Target = Target {
+    inner: "wasmtime-cranelift",
+    references: ["jsc-omg", "v8-chromium"],
+    known_references: ["jsc-omg", "v8-chromium"],
+    profile: Profile::Wasm3,
+    faults: &WASM3_FAULTS,
+};
+
 /// What to score.
 #[derive(Clone, Debug)]
 pub struct ScoreOptions {
-    pub profile: Profile,
-    /// Faults as `OP@TRIGGER` (or `OP`), injected into wasmi.
+    /// Where the faults go and what they vote against.
+    pub target: Target,
+    /// Faults as `OP@TRIGGER` (or `OP`), injected into the target's engine.
     pub faults: Vec<String>,
     /// Wall time each mode may spend on each fault.
     pub budget: Duration,
@@ -235,6 +285,8 @@ pub struct Score {
     pub generator_version: String,
     pub sweep_version: String,
     pub budget_seconds: f64,
+    /// The engine the faults went into.
+    pub engine: String,
     pub references: Vec<String>,
     /// Whether the known list was in force (faults under wasmi's own name).
     pub known_list: bool,
@@ -277,7 +329,8 @@ fn run_mode(opts: &ScoreOptions, vote: &Vote) -> (Option<Catch>, u64) {
                         if seed >= opts.seeds.end {
                             break;
                         }
-                        let Ok(case) = crate::source::case::TestCase::generated(opts.profile, seed) else {
+                        let Ok(case) = crate::source::case::TestCase::generated(opts.target.profile, seed)
+                        else {
                             continue;
                         };
                         let (_, verdict) = run_case(&vote.engines, &case);
@@ -308,7 +361,7 @@ fn run_mode(opts: &ScoreOptions, vote: &Vote) -> (Option<Catch>, u64) {
 /// The sweep's instructions in order, until one catches the fault.
 fn sweep_mode(opts: &ScoreOptions, vote: &Vote) -> Result<Option<Catch>> {
     let start = Instant::now();
-    for case in sweep::cases(opts.profile, |_| true)? {
+    for case in sweep::cases(opts.target.profile, |_| true)? {
         if start.elapsed() >= opts.budget {
             break;
         }
@@ -328,8 +381,9 @@ fn sweep_mode(opts: &ScoreOptions, vote: &Vote) -> Result<Option<Catch>> {
 }
 
 /// Calls made and returned over `seeds` generated seeds on the references.
-pub fn coverage(profile: Profile, seeds: u64) -> Result<Coverage> {
-    let names: Vec<String> = REFERENCES.map(String::from).to_vec();
+pub fn coverage(target: &Target, seeds: u64) -> Result<Coverage> {
+    let profile = target.profile;
+    let names: Vec<String> = target.references.map(String::from).to_vec();
     let refs = engines::resolve_all(&names)?.engines;
     let mut c = Coverage {
         seeds,
@@ -346,14 +400,15 @@ pub fn coverage(profile: Profile, seeds: u64) -> Result<Coverage> {
 /// Scores every fault, calling `each` as each one finishes.
 pub fn score(opts: &ScoreOptions, mut each: impl FnMut(&FaultScore)) -> Result<Score> {
     let mut faults = Vec::new();
+    let target = &opts.target;
     let references = match opts.known {
-        Some(_) => KNOWN_MODE_REFERENCES.to_vec(),
-        None => REFERENCES.to_vec(),
+        Some(_) => target.known_references.to_vec(),
+        None => target.references.to_vec(),
     };
     let healthy = match &opts.known {
         Some(list) => {
             let mut names: Vec<String> = references.iter().map(|s| s.to_string()).collect();
-            names.push("wasmi".into());
+            names.push(target.inner.into());
             let known = list.iter().filter_map(|e| e.cause.clone()).collect();
             Some((engines::resolve_all(&names)?.engines, known))
         }
@@ -364,7 +419,7 @@ pub fn score(opts: &ScoreOptions, mut each: impl FnMut(&FaultScore)) -> Result<S
             Some(_) => crate::execute::mutant::FAULT,
             None => crate::execute::mutant::PREFIX,
         };
-        let spec = format!("{prefix}wasmi:{fault}");
+        let spec = format!("{prefix}{}:{fault}", target.inner);
         let mut names: Vec<String> = references.iter().map(|s| s.to_string()).collect();
         names.push(spec.clone());
         let resolved = engines::resolve_all(&names)?;
@@ -398,9 +453,10 @@ pub fn score(opts: &ScoreOptions, mut each: impl FnMut(&FaultScore)) -> Result<S
         generator_version: crate::source::generate::GENERATOR_VERSION.to_string(),
         sweep_version: sweep::SWEEP_VERSION.to_string(),
         budget_seconds: opts.budget.as_secs_f64(),
+        engine: target.inner.to_string(),
         references: references.iter().map(|s| s.to_string()).collect(),
         known_list: opts.known.is_some(),
-        coverage: coverage(opts.profile, 300)?,
+        coverage: coverage(target, 300)?,
         faults,
     })
 }
@@ -411,8 +467,11 @@ mod tests {
 
     #[test]
     fn every_built_in_fault_builds() {
-        for (fault, _) in FAULTS {
-            engines::resolve(&format!("mutant:wasmi:{fault}")).unwrap_or_else(|e| panic!("{fault}: {e}"));
+        for target in [NUMERIC, WASM3] {
+            for (fault, _) in target.faults {
+                let spec = format!("mutant:{}:{fault}", target.inner);
+                engines::resolve(&spec).unwrap_or_else(|e| panic!("{spec}: {e}"));
+            }
         }
     }
 }

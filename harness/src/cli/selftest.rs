@@ -53,16 +53,27 @@ pub struct Opts {
     with_known: bool,
     #[command(flatten)]
     known: super::KnownOpt,
+    /// With --score: score the WebAssembly 3.0 faults (i31.get_s, i31.get_u,
+    /// array.len, ref.eq, throw) instead, injected into wasmtime-cranelift and
+    /// voting against jsc-omg and v8-chromium on wasm3-profile seeds.
+    #[arg(long, env = "WASMGATE_WASM3", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0, default_missing_value = "true", default_value = "false")]
+    wasm3: bool,
 }
 
 pub fn run(opts: Opts) -> Result<i32> {
     if opts.score {
         return score(&opts);
     }
-    if opts.with_known || !opts.faults.is_empty() {
+    if opts.with_known || opts.wasm3 || !opts.faults.is_empty() {
         anyhow::bail!(
             "--{} belongs to `selftest --score`; add --score, or drop it",
-            if opts.with_known { "with-known" } else { "faults" }
+            if opts.with_known {
+                "with-known"
+            } else if opts.wasm3 {
+                "wasm3"
+            } else {
+                "faults"
+            }
         );
     }
     if opts.known.known.is_some() {
@@ -215,15 +226,20 @@ fn isolation_check(opts: &Opts) -> Result<i32> {
 
 /// `selftest --score`: the mutation score, printed and written as `score.json`.
 fn score(opts: &Opts) -> Result<i32> {
-    use crate::campaign::score::{FAULTS, REFERENCES, ScoreOptions, score};
+    use crate::campaign::score::{NUMERIC, ScoreOptions, WASM3, score};
+    let target = if opts.wasm3 { WASM3 } else { NUMERIC };
     let faults: Vec<String> = if opts.faults.is_empty() {
-        FAULTS.iter().map(|(f, _)| f.to_string()).collect()
+        target.faults.iter().map(|(f, _)| f.to_string()).collect()
     } else {
         opts.faults.clone()
     };
     for fault in &faults {
         // Bad fault names fail before any work.
-        engines::resolve(&format!("{}wasmi:{fault}", crate::execute::mutant::PREFIX))?;
+        engines::resolve(&format!(
+            "{}{}:{fault}",
+            crate::execute::mutant::PREFIX,
+            target.inner
+        ))?;
     }
     let out = opts.out.or("reports/score");
     let known = match opts.with_known {
@@ -238,7 +254,7 @@ fn score(opts: &Opts) -> Result<i32> {
     crate::report::ready_dir(&out)?;
     let score_opts = ScoreOptions {
         known,
-        profile: Profile::Default,
+        target,
         faults,
         budget: std::time::Duration::from_secs(opts.budget),
         jobs: opts.jobs.get(),
@@ -250,18 +266,20 @@ fn score(opts: &Opts) -> Result<i32> {
         },
     };
     eprintln!(
-        "selftest --score: {} faults injected into wasmi{}, each against {} with the run (seeds {}) and the sweep, at most {} s each",
+        "selftest --score: {} faults injected into {}{}, each against {} with the run ({} seeds {}) and the sweep, at most {} s each",
         score_opts.faults.len(),
+        target.inner,
         if opts.with_known {
             " under its own name, with the known list in force"
         } else {
             ""
         },
         if opts.with_known {
-            crate::campaign::score::KNOWN_MODE_REFERENCES.join(" and ")
+            target.known_references.join(" and ")
         } else {
-            REFERENCES.join(" and ")
+            target.references.join(" and ")
         },
+        target.profile,
         score_opts.seeds,
         opts.budget
     );

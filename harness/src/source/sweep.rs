@@ -601,6 +601,10 @@ pub fn case_in(profile: Profile, op: &Op, form: Form) -> Result<Option<TestCase>
 pub fn cases(profile: Profile, keep: impl Fn(&str) -> bool) -> Result<Vec<TestCase>> {
     let features = profile.features();
     let mut cases = Vec::new();
+    if profile == Profile::Wasm3 {
+        // The 3.0 items first: they are what this profile's sweep adds.
+        cases.extend(crate::source::sweep_wasm3::cases(&keep)?);
+    }
     for form in Form::ALL {
         for op in ops(profile) {
             if !keep(&op.text) {

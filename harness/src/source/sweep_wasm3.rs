@@ -1,0 +1,210 @@
+//! The sweep's WebAssembly 3.0 items (`sweep --profile wasm3`): the 3.0
+//! operations that take operands, each in one small module whose exports
+//! take the sweep's boundary operands and return what the operation gave, so
+//! every engine with the feature answers the same calls.
+//!
+//! - `i31`: `ref.i31` then `i31.get_s`/`i31.get_u` of every i32 boundary
+//!   (the 31-bit wrap and sign extension at ±2^30).
+//! - `ref.eq`: two i31s of every boundary pair; a struct with itself and
+//!   with another; nulls; an i31 with a struct.
+//! - `array`: `array.len` of a new array of every small length (the low
+//!   byte of the operand), `array.get` at every boundary index of a
+//!   three-element array (in bounds, at `len`, far past it).
+//! - `throw`: a payload of each number type (and an i32/i64 pair) thrown and
+//!   caught by `try_table`, returned as it was thrown.
+//! - `memory64`: `i32.load` and `i32.store` at every i64 boundary address of
+//!   a one-page 64-bit memory (above 2^32 must trap, never wrap to 32 bits),
+//!   and `memory.copy` between two memories.
+
+use super::case::{Call, Origin, TestCase};
+use super::profile::Profile;
+use super::sweep::{SWEEP_VERSION, operands};
+use anyhow::{Context, Result};
+use wasmgate_runners::{Val, ValType};
+
+/// One 3.0 item: its name, its module's text, and its calls.
+struct Item {
+    name: &'static str,
+    wat: String,
+    calls: Vec<Call>,
+}
+
+fn call(export: &str, args: Vec<Val>, result: ValType) -> Call {
+    Call {
+        export: export.to_string(),
+        args,
+        results: vec![result],
+        expect: None,
+    }
+}
+
+/// A call of `export` per boundary value of `ty`.
+fn each(export: &str, ty: ValType, result: ValType) -> Vec<Call> {
+    operands(ty)
+        .into_iter()
+        .map(|v| call(export, vec![v], result))
+        .collect()
+}
+
+fn items() -> Vec<Item> {
+    use ValType::{F32, F64, I32, I64};
+    let mut out = Vec::new();
+
+    let mut calls = each("get_s", I32, I32);
+    calls.extend(each("get_u", I32, I32));
+    out.push(Item {
+        name: "i31",
+        wat: r#"(module
+  (func (export "get_s") (param i32) (result i32) (i31.get_s (ref.i31 (local.get 0))))
+  (func (export "get_u") (param i32) (result i32) (i31.get_u (ref.i31 (local.get 0)))))"#
+            .into(),
+        calls,
+    });
+
+    let i32s = operands(I32);
+    let mut calls = Vec::new();
+    for a in &i32s {
+        for b in &i32s {
+            calls.push(call("i31s", vec![*a, *b], I32));
+        }
+    }
+    for export in ["same_struct", "two_structs", "nulls", "i31_struct"] {
+        calls.push(call(export, vec![], I32));
+    }
+    out.push(Item {
+        name: "ref.eq",
+        wat: r#"(module
+  (type $s (struct (field i32)))
+  (func (export "i31s") (param i32 i32) (result i32)
+    (ref.eq (ref.i31 (local.get 0)) (ref.i31 (local.get 1))))
+  (func (export "same_struct") (result i32) (local $x (ref null $s))
+    (local.set $x (struct.new $s (i32.const 1)))
+    (ref.eq (local.get $x) (local.get $x)))
+  (func (export "two_structs") (result i32)
+    (ref.eq (struct.new $s (i32.const 1)) (struct.new $s (i32.const 1))))
+  (func (export "nulls") (result i32) (ref.eq (ref.null eq) (ref.null none)))
+  (func (export "i31_struct") (result i32)
+    (ref.eq (ref.i31 (i32.const 1)) (struct.new $s (i32.const 1)))))"#
+            .into(),
+        calls,
+    });
+
+    let mut calls = each("len", I32, I32);
+    calls.extend(each("get", I32, I32));
+    out.push(Item {
+        name: "array",
+        wat: r#"(module
+  (type $a (array (mut i32)))
+  (func (export "len") (param i32) (result i32)
+    (array.len (array.new_default $a (i32.and (local.get 0) (i32.const 255)))))
+  (func (export "get") (param i32) (result i32)
+    (array.get $a (array.new_fixed $a 3 (i32.const 10) (i32.const 20) (i32.const 30)) (local.get 0))))"#
+            .into(),
+        calls,
+    });
+
+    let mut calls = Vec::new();
+    for ty in [I32, I64, F32, F64] {
+        calls.extend(each(&format!("{ty}"), ty, ty));
+    }
+    for a in &i32s {
+        calls.push(Call {
+            export: "pair".into(),
+            args: vec![*a, Val::I64(-2)],
+            results: vec![I32, I64],
+            expect: None,
+        });
+    }
+    let mut wat = String::from("(module\n  (tag $pair (param i32 i64))\n");
+    for ty in ["i32", "i64", "f32", "f64"] {
+        wat.push_str(&format!(
+            "  (tag $t{ty} (param {ty}))
+  (func (export \"{ty}\") (param {ty}) (result {ty})
+    (block $caught (result {ty})
+      (try_table (catch $t{ty} $caught) (throw $t{ty} (local.get 0)))
+      (unreachable)))\n"
+        ));
+    }
+    wat.push_str(
+        "  (func (export \"pair\") (param i32 i64) (result i32 i64)
+    (block $caught (result i32 i64)
+      (try_table (catch $pair $caught) (throw $pair (local.get 0) (local.get 1)))
+      (unreachable))))",
+    );
+    out.push(Item {
+        name: "throw",
+        wat,
+        calls,
+    });
+
+    let mut calls = each("load", I64, I32);
+    calls.extend(each("store", I64, I32));
+    calls.extend(each("copy", I64, I32));
+    out.push(Item {
+        name: "memory64",
+        wat: r#"(module
+  (memory $m i64 1 1)
+  (memory $other 1 1)
+  (data (memory $m) (i64.const 65532) "\01\02\03\04")
+  (data (memory $other) (i32.const 0) "\05\06\07\08")
+  (func (export "load") (param i64) (result i32) (i32.load $m (local.get 0)))
+  (func (export "store") (param i64) (result i32)
+    (i32.store $m (local.get 0) (i32.const 0x5a5a5a5a))
+    (i32.load $m (local.get 0)))
+  (func (export "copy") (param i64) (result i32)
+    (memory.copy $m $other (local.get 0) (i32.const 0) (i32.const 4))
+    (i32.load $m (local.get 0))))"#
+            .into(),
+        calls,
+    });
+    out
+}
+
+/// The 3.0 items whose name `keep` accepts, as sweep cases.
+pub fn cases(keep: impl Fn(&str) -> bool) -> Result<Vec<TestCase>> {
+    items()
+        .into_iter()
+        .filter(|item| keep(item.name))
+        .map(|item| {
+            let wasm =
+                wat::parse_str(&item.wat).with_context(|| format!("the 3.0 sweep item {}", item.name))?;
+            Ok(TestCase {
+                origin: Origin::Sweep {
+                    instruction: item.name.to_string(),
+                    version: SWEEP_VERSION.to_string(),
+                },
+                wasm,
+                calls: item.calls,
+                globals: vec![],
+                memories: vec![],
+                refuel: None,
+                features: Some(Profile::Wasm3.features()),
+                valid: true,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_item_is_valid_wasm3_and_calls_its_own_exports() {
+        let cases = cases(|_| true).unwrap();
+        assert_eq!(cases.len(), 5);
+        for c in &cases {
+            crate::source::module_info::validate(&c.wasm, &Profile::Wasm3.features()).unwrap();
+            let info = crate::source::module_info::inspect(&c.wasm).unwrap();
+            assert!(!c.calls.is_empty());
+            for call in &c.calls {
+                assert!(
+                    info.funcs.iter().any(|f| f.name == call.export),
+                    "{}: no export {}",
+                    c.origin,
+                    call.export
+                );
+            }
+        }
+    }
+}
