@@ -43,6 +43,8 @@ fn whole() -> serde_json::Value {
             let whole = dir.path().join("whole");
             let o = wasmgate(&[
                 "run",
+                "--profile",
+                "default",
                 "--seeds",
                 SEEDS,
                 "--engines",
@@ -67,6 +69,8 @@ fn kill_9_then_resume_gives_the_same_findings_as_an_uninterrupted_run() {
         .env("WASMGATE_SHRINK_ATTEMPTS", "0")
         .args([
             "run",
+            "--profile",
+            "default",
             "--seeds",
             SEEDS,
             "--engines",
@@ -128,6 +132,8 @@ fn four_shards_merged_equal_one_unsharded_run() {
         let shard = format!("{k}/4");
         wasmgate(&[
             "run",
+            "--profile",
+            "default",
             "--seeds",
             SEEDS,
             "--shard",
