@@ -132,6 +132,7 @@ inputs=(
   "perf --baseline ../../escape --engines wasmi"
   "selftest --faults i32.add"
   "selftest --with-known"
+  "selftest --wasm3"
   "selftest --seeds 0..0"
   "selftest --score --faults i32.add --known $w/nonexistent.toml"
   "selftest --score --faults i32.add --out /proc/nope"
