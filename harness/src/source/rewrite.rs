@@ -481,9 +481,14 @@ pub fn unshape(wasm: &[u8], op: &str, shape: Shape) -> Result<Vec<u8>> {
             }
             let mut f = wasm_encoder::Function::new(locals);
             let ops = operators(&func)?;
-            let dead = dead_runs(&ops);
+            // Only the unreachable-code shape needs the runs (a cause search
+            // rewrites every function once per candidate).
+            let dead = match self.shape {
+                Shape::DeadCode => dead_runs(&ops),
+                _ => vec![0; ops.len()],
+            };
             let doomed: std::collections::BTreeSet<usize> = (0..ops.len())
-                .filter(|&i| self.shape == Shape::DeadCode && dead[i] != 0 && dead_name(&ops[i]) == self.op)
+                .filter(|&i| dead[i] != 0 && dead_name(&ops[i]) == self.op)
                 .map(|i| dead[i])
                 .collect();
             for (i, op) in ops.iter().enumerate() {
