@@ -424,6 +424,78 @@ fn a_known_bug_never_hides_a_new_one() {
     );
 }
 
+/// With two engines voting there is no majority, yet wasmi's known bug is
+/// still known there (taking its shape out makes the two agree), and a
+/// second bug put into wasmi beside it is new, in the sweep and in the run.
+#[test]
+fn a_known_bug_explains_a_two_engine_disagreement_and_hides_no_new_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let two = "wasmtime-cranelift,wasmi";
+    let check = |name: &str, args: &[&str]| {
+        let out = dir.path().join(name);
+        let mut all = args.to_vec();
+        all.extend(["--engines", two, "--out", out.to_str().unwrap()]);
+        let clean = wasmgate(&all);
+        let clean_report = report(&out);
+        all.extend(["--fault", "wasmi:i32.clz@zero"]);
+        let faulty = wasmgate(&all);
+        let faulty_report = report(&out);
+        let known = |r: &serde_json::Value| -> Vec<(bool, u64)> {
+            r["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| {
+                    assert_eq!(f["majority"], false, "{f}");
+                    (!f["known"].is_null(), f["count"].as_u64().unwrap())
+                })
+                .collect()
+        };
+        let before = known(&clean_report);
+        assert_eq!(
+            code(&clean),
+            0,
+            "{name}: the known bug alone passes: {}",
+            stdout(&clean)
+        );
+        assert!(
+            !before.is_empty() && before.iter().all(|(k, _)| *k),
+            "{clean_report}"
+        );
+        assert_eq!(code(&faulty), 1, "{name}: {}", stdout(&faulty));
+        let after = known(&faulty_report);
+        assert!(
+            after.iter().any(|(k, _)| !k),
+            "{name}: the fault is new: {faulty_report}"
+        );
+        let cases = |v: &[(bool, u64)]| v.iter().filter(|(k, _)| *k).map(|(_, n)| n).sum::<u64>();
+        assert_eq!(
+            cases(&after),
+            cases(&before),
+            "{name}: the known bug keeps its cases"
+        );
+        for f in faulty_report["findings"].as_array().unwrap() {
+            if f["known"].is_null() {
+                assert!(f["cause"].is_null(), "no side is chosen for a new cause: {f}");
+            }
+        }
+    };
+    check("sweep", &["sweep", "-q", "--only", "i32.clz,i32.eqz"]);
+    check(
+        "run",
+        &[
+            "run",
+            "-q",
+            "--profile",
+            "default",
+            "--seeds",
+            "0..400",
+            "--shrink-attempts",
+            "0",
+        ],
+    );
+}
+
 /// `--fault` names an engine of the run and a fault that makes sense.
 #[test]
 fn fault_flags_are_checked() {

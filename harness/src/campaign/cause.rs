@@ -14,7 +14,9 @@
 //! Replays run in this process on a small vote (the blamed engines and two
 //! engines of the majority, taken from the run's own engines, so a faulty
 //! engine stays faulty); the rewritten modules mean the same as the original,
-//! which terminated, so they do too.
+//! which terminated, so they do too. A divergence without a majority (two
+//! code bases left voting) is replayed on one engine of each: a known cause
+//! of either may explain it, a new one is never named there.
 
 use crate::compare::judge::run_case;
 use crate::compare::{At, Divergence, DivergenceKind, Verdict};
@@ -41,6 +43,24 @@ fn vote(d: &Divergence) -> Vec<String> {
     for e in majority {
         let base = crate::compare::code_base(e);
         if !bases.contains(&base) && bases.len() < 2 {
+            bases.push(base);
+            names.push(e.clone());
+        }
+    }
+    names
+}
+
+/// Without a majority, the small vote is one engine of each code base
+/// involved, in-process ones first.
+fn one_per_base(d: &Divergence) -> Vec<String> {
+    let external = |e: &str| e.starts_with("v8-") || e.starts_with("jsc-") || e.contains('@');
+    let mut engines: Vec<&String> = d.blamed.iter().collect();
+    engines.sort_by_key(|e| external(e));
+    let mut bases = Vec::new();
+    let mut names = Vec::new();
+    for e in engines {
+        let base = crate::compare::code_base(e);
+        if !bases.contains(&base) {
             bases.push(base);
             names.push(e.clone());
         }
@@ -129,6 +149,10 @@ pub struct Replayer<'a> {
     at: At,
     /// The blamed code bases, as cause texts name them.
     bases: String,
+    /// Without a majority, the code bases involved, one by one: a known
+    /// cause of one of them may explain the case, but no new cause is named
+    /// (nothing says which side is wrong).
+    suspects: Option<Vec<String>>,
 }
 
 /// Blamed code bases, sorted and joined: `jsc`, `wasmi`.
@@ -141,30 +165,35 @@ fn bases_of(engines: &[String]) -> String {
 
 impl<'a> Replayer<'a> {
     /// A replayer for `case`, whose divergence `d` was seen on `all`: none
-    /// when the divergence has no cause to look for (crashes, hangs, no
-    /// majority), an engine of the vote is not among `all`, or the vote does
-    /// not show it again with the same code bases blamed. Named by code base:
-    /// which of an engine's tiers shows a bug can vary from run to run
-    /// (JavaScriptCore tiers up in the background).
+    /// when the divergence has no cause to look for (crashes, hangs), an
+    /// engine of the vote is not among `all`, or the vote does not show it
+    /// again with the same code bases blamed. Named by code base: which of an
+    /// engine's tiers shows a bug can vary from run to run (JavaScriptCore
+    /// tiers up in the background). Without a majority (two engines left
+    /// voting, say) the vote is one engine per code base involved, and only
+    /// known causes of one of them are tried ([`explain`]).
     pub fn new(all: &[Arc<dyn Engine>], case: &'a TestCase, d: &Divergence) -> Option<Self> {
-        if matches!(d.kind, DivergenceKind::Crash | DivergenceKind::Hang) || !d.majority {
+        if matches!(d.kind, DivergenceKind::Crash | DivergenceKind::Hang) {
             return None;
         }
-        let engines = vote(d)
+        let names = if d.majority { vote(d) } else { one_per_base(d) };
+        let engines = names
             .iter()
             .map(|name| all.iter().find(|e| &e.info().name == name).cloned())
             .collect::<Option<Vec<_>>>()?;
         let bases = bases_of(&d.blamed);
+        let suspects = (!d.majority).then(|| bases.split(", ").map(str::to_string).collect());
         let mut r = Replayer {
             engines,
             case,
             at: At::default(),
             bases,
+            suspects,
         };
         let Verdict::Diverge(first) = r.run(case.wasm.clone()) else {
             return None;
         };
-        if !first.majority || bases_of(&first.blamed) != r.bases {
+        if first.majority != d.majority || bases_of(&first.blamed) != r.bases {
             return None;
         }
         r.at = first.at;
@@ -177,16 +206,32 @@ impl<'a> Replayer<'a> {
         run_case(&self.engines, &c).1
     }
 
-    /// Every operator in every shape of the case's module.
+    /// Every operator in every shape of the case's module, blamed on the
+    /// blamed code bases (without a majority: on each of them alone).
     pub fn candidates(&self) -> Vec<Candidate> {
+        let bases = match &self.suspects {
+            Some(each) => each.clone(),
+            None => vec![self.bases.clone()],
+        };
         let mut out = Vec::new();
         for shape in Shape::ALL {
             for op in in_shape(&self.case.wasm, shape) {
-                let text = format!("{}: {}", self.bases, shape.describe(&op));
-                out.push(Candidate { shape, op, text });
+                for b in &bases {
+                    let text = format!("{b}: {}", shape.describe(&op));
+                    out.push(Candidate {
+                        shape,
+                        op: op.clone(),
+                        text,
+                    });
+                }
             }
         }
         out
+    }
+
+    /// Whether the divergence had a majority (so a new cause may be named).
+    pub fn has_majority(&self) -> bool {
+        self.suspects.is_none()
     }
 
     /// What taking every one of `shapes` out of the module does.
@@ -270,6 +315,9 @@ impl Seen {
 /// Explains one case: first by the known causes (`known` holds their ids),
 /// each tried alone and then together; then by causes other cases of the
 /// campaign had; then by a full search over every shape of the module.
+/// Without a majority only the known causes are tried: a known bug of one
+/// engine explains a two-engine disagreement when taking its shape out makes
+/// them agree, but a new cause would have to blame a side nothing chose.
 pub fn explain(r: &Replayer, known: &[String], seen: &mut Seen) -> Explained {
     let candidates = r.candidates();
     let known_here: Vec<&Candidate> = candidates
@@ -291,6 +339,9 @@ pub fn explain(r: &Replayer, known: &[String], seen: &mut Seen) -> Explained {
         } else {
             Explained::KnownHiding(text)
         };
+    }
+    if !r.has_majority() {
+        return Explained::Nothing;
     }
     for text in seen.ranked() {
         if let Some(c) = candidates.iter().find(|c| c.text == text)
