@@ -277,38 +277,46 @@ impl<'a> Replayer<'a> {
         })
     }
 
-    /// The candidates whose shape, taken out alone, cures the case, found by
-    /// taking out groups: a group whose removal leaves the divergence as it
-    /// was holds none (taking shapes out keeps the module's meaning, so more
-    /// of them taken out cannot bring back a divergence one of them cured),
-    /// and a group that cures is halved until single candidates remain. A
-    /// module with one cause among 200 operators costs about 16 replays
-    /// instead of 200. `par` halves run side by side.
+    /// The candidates whose shape, taken out alone, cures the case
+    /// ([`curing`]); `par` groups are replayed side by side.
     pub fn curing<'c>(&self, candidates: &[&'c Candidate], par: usize) -> Vec<&'c Candidate> {
-        if candidates.is_empty() {
-            return vec![];
-        }
-        let whole = self.try_cure(candidates);
-        if whole == Some(Cure::None) {
-            return vec![];
-        }
-        if let [one] = candidates {
-            return if whole.is_some() { vec![*one] } else { vec![] };
-        }
-        let (a, b) = candidates.split_at(candidates.len() / 2);
-        if par > 1 {
-            let (mut x, y) = std::thread::scope(|s| {
-                let y = s.spawn(|| self.curing(b, par / 2));
-                (self.curing(a, par - par / 2), y.join().unwrap_or_default())
-            });
-            x.extend(y);
-            x
-        } else {
-            let mut x = self.curing(a, 1);
-            x.extend(self.curing(b, 1));
-            x
-        }
+        curing(candidates, par, &|group: &[&Candidate]| self.try_cure(group))
     }
+}
+
+/// The items of `items` that cure alone, found by taking out groups: a
+/// group whose removal leaves the divergence as it was holds none (taking
+/// shapes out keeps the module's meaning, so more of them taken out cannot
+/// bring back a divergence one of them cured), and a group that cures — or
+/// cannot be taken out at once — is halved until single items remain. A
+/// module with one cause among 200 operators costs about 16 replays instead
+/// of 200. `par` halves run side by side.
+fn curing<T: Copy + Send + Sync>(
+    items: &[T],
+    par: usize,
+    try_cure: &(dyn Fn(&[T]) -> Option<Cure> + Sync),
+) -> Vec<T> {
+    if items.is_empty() {
+        return vec![];
+    }
+    let whole = try_cure(items);
+    if whole == Some(Cure::None) {
+        return vec![];
+    }
+    if let [one] = items {
+        return if whole.is_some() { vec![*one] } else { vec![] };
+    }
+    let (a, b) = items.split_at(items.len() / 2);
+    let (mut x, y) = if par > 1 {
+        std::thread::scope(|s| {
+            let y = s.spawn(|| curing(b, par / 2, try_cure));
+            (curing(a, par - par / 2, try_cure), y.join().unwrap_or_default())
+        })
+    } else {
+        (curing(a, 1, try_cure), curing(b, 1, try_cure))
+    };
+    x.extend(y);
+    x
 }
 
 /// The words added to a known cause's text when it explains a case's first
@@ -436,6 +444,34 @@ pub fn cause_of(text: String) -> Cause {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn group_search_finds_every_single_cure_in_few_replays() {
+        // Items 37 and 150 cure alone (150 only the first divergence); 99
+        // cannot be taken out; 10 and 11 cure only together.
+        let replays = std::sync::atomic::AtomicUsize::new(0);
+        let try_cure = |group: &[usize]| {
+            replays.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if group.contains(&99) {
+                None
+            } else if group.contains(&37) || (group.contains(&10) && group.contains(&11)) {
+                Some(Cure::Full)
+            } else if group.contains(&150) {
+                Some(Cure::First)
+            } else {
+                Some(Cure::None)
+            }
+        };
+        let items: Vec<usize> = (0..200).collect();
+        for par in [1, 2, 4] {
+            replays.store(0, std::sync::atomic::Ordering::Relaxed);
+            assert_eq!(curing(&items, par, &try_cure), vec![37, 150], "par {par}");
+            let n = replays.load(std::sync::atomic::Ordering::Relaxed);
+            assert!(n < 80, "{n} replays for 200 items");
+        }
+        assert_eq!(curing(&[5usize, 6], 2, &try_cure), Vec::<usize>::new());
+        assert_eq!(curing(&[] as &[usize], 2, &try_cure), Vec::<usize>::new());
+    }
 
     #[test]
     fn an_inconclusive_step_is_ranked_like_the_divergence_it_follows() {
