@@ -37,7 +37,7 @@ failed=0
 
 seen=$(mktemp)
 # Summed memory (KiB) of process $1 and all its descendants; their pids go to
-# $seen. Proportional set size (PSS, /proc/PID/smaps_rollup): a page shared by
+# $seen (one `ps`, one `cat` and two `awk` per sample, however many processes). Proportional set size (PSS, /proc/PID/smaps_rollup): a page shared by
 # several processes (a browser's zygote-forked children, say) counts once in
 # total, where summed RSS would count it once per process.
 tree_rss() {
@@ -47,11 +47,9 @@ tree_rss() {
       for (p in rss) {
         q = p
         while (q != "" && q != root && q != 0 && q != 1) q = parent[q]
-        if (q == root) { print p >> seen; print p }
+        if (q == root) { print p >> seen; print "/proc/" p "/smaps_rollup" }
       }
-    }' | while read -r p; do
-      awk '/^Pss:/ { print $2; exit }' "/proc/$p/smaps_rollup" 2>/dev/null
-    done | awk '{ total += $1 } END { print total + 0 }'
+    }' | xargs -r cat 2>/dev/null | awk '/^Pss:/ { total += $2 } END { print total + 0 }'
 }
 
 # The processes of our runs that are still alive (not gone, not zombies).
