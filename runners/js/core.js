@@ -260,6 +260,8 @@ function failure(e) {
   }
   const message = String(e && e.message || e);
   if (e instanceof RangeError && /call stack|stack size/i.test(message)) return { kind: "exhausted", resource: "stack-overflow", message };
+  // SpiderMonkey: an InternalError, "too much recursion".
+  if (e && e.name === "InternalError" && /too much recursion/i.test(message)) return { kind: "exhausted", resource: "stack-overflow", message };
   // A GC allocation past what the engine allows (array.new with a huge
   // length): the standard leaves the limit to the engine, so it is the
   // engine's resource, not a trap to compare. V8: "requested new array is
@@ -286,7 +288,12 @@ function failure(e) {
       // V8 reports overflow and NaN alike: "float unrepresentable in integer range".
       [/float unrepresentable|invalid conversion|float.*integer/i, "conversion-to-integer"],
       [/memory access out of bounds|out of bounds memory/i, "memory-out-of-bounds"],
-      [/table index is out of bounds|table.*out of bounds|element segment out of bounds|index out of bounds/i, "table-out-of-bounds"],
+      [/table index is out of bounds|table.*out of bounds|element segment out of bounds/i, "table-out-of-bounds"],
+      // SpiderMonkey's (102) says this of a memory access, a call_indirect
+      // index and a segment alike: out of bounds, not of what.
+      [/^index out of bounds/i, "out-of-bounds"],
+      [/indirect call to null/i, "indirect-call-to-null"],
+      [/indirect call signature mismatch/i, "bad-signature"],
       // V8 reports a null entry and a signature mismatch alike.
       [/null function or function signature mismatch/i, "indirect-call"],
       [/null function|uninitialized|element.*null/i, "indirect-call-to-null"],

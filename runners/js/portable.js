@@ -1,9 +1,41 @@
-// Byte helpers for JavaScript hosts without node's `Buffer` (the `jsc` shell,
-// a browser page): base64 through atob/btoa, and a byte comparison.
+// Byte helpers for JavaScript hosts without node's `Buffer` (the `jsc` and
+// SpiderMonkey shells, a browser page): base64 through atob/btoa (or, where
+// the host has neither, as SpiderMonkey's shell, the same in plain
+// JavaScript), and a byte comparison.
+
+const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const base64Raw = {
+  decode(text) {
+    const value = new Uint8Array(128);
+    for (let i = 0; i < 64; i++) value[BASE64.charCodeAt(i)] = i;
+    const clean = text.replace(/=+$/, "");
+    let raw = "", bits = 0, acc = 0;
+    for (let i = 0; i < clean.length; i++) {
+      acc = (acc << 6) | value[clean.charCodeAt(i)];
+      bits += 6;
+      if (bits >= 8) {
+        bits -= 8;
+        raw += String.fromCharCode((acc >> bits) & 0xff);
+      }
+    }
+    return raw;
+  },
+  encode(raw) {
+    let out = "";
+    for (let i = 0; i < raw.length; i += 3) {
+      const n = raw.length - i;
+      const x = (raw.charCodeAt(i) << 16) | (n > 1 ? raw.charCodeAt(i + 1) << 8 : 0) | (n > 2 ? raw.charCodeAt(i + 2) : 0);
+      out += BASE64[(x >> 18) & 63] + BASE64[(x >> 12) & 63] + (n > 1 ? BASE64[(x >> 6) & 63] : "=") + (n > 2 ? BASE64[x & 63] : "=");
+    }
+    return out;
+  },
+};
+const fromBase64Raw = typeof atob === "function" ? atob : base64Raw.decode;
+const toBase64Raw = typeof btoa === "function" ? btoa : base64Raw.encode;
 
 const portableBytes = {
   fromBase64(text) {
-    const raw = atob(text);
+    const raw = fromBase64Raw(text);
     const bytes = new Uint8Array(raw.length);
     for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
     return bytes;
@@ -11,7 +43,7 @@ const portableBytes = {
   toBase64(bytes) {
     let raw = "";
     for (let i = 0; i < bytes.length; i += 0x8000) raw += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
-    return btoa(raw);
+    return toBase64Raw(raw);
   },
   equal(a, b) {
     if (a.length !== b.length) return false;

@@ -216,6 +216,10 @@ pub enum TrapKind {
     /// without the engine saying whether of the array or of the segment
     /// (JavaScriptCore). Compares equal to either.
     ArraySegmentOutOfBounds,
+    /// An access out of bounds, without the engine saying whether of a
+    /// memory, a table or an array (SpiderMonkey 102's "index out of
+    /// bounds"). Compares equal to any of those.
+    OutOfBounds,
     /// A trap the adapter could not classify; the message is in the outcome.
     Unknown,
 }
@@ -244,6 +248,14 @@ impl TrapKind {
                     self,
                     TrapKind::ArrayOutOfBounds | TrapKind::MemoryOutOfBounds | TrapKind::TableOutOfBounds
                 ))
+            || (vague == TrapKind::OutOfBounds
+                && matches!(
+                    self,
+                    TrapKind::ArrayOutOfBounds
+                        | TrapKind::MemoryOutOfBounds
+                        | TrapKind::TableOutOfBounds
+                        | TrapKind::ArraySegmentOutOfBounds
+                ))
     }
 
     /// The kebab-case name used in reports and bundles.
@@ -265,6 +277,7 @@ impl TrapKind {
             TrapKind::ArrayOutOfBounds => "array-out-of-bounds",
             TrapKind::CastFailure => "cast-failure",
             TrapKind::ArraySegmentOutOfBounds => "array-segment-out-of-bounds",
+            TrapKind::OutOfBounds => "out-of-bounds",
             TrapKind::Unknown => "unknown",
         }
     }

@@ -4,7 +4,7 @@ use crate::engine::Engine;
 use std::sync::Arc;
 
 /// Every engine configuration wasmgate knows, with whether this build has it.
-const KNOWN: [(&str, bool); 12] = [
+const KNOWN: [(&str, bool); 14] = [
     ("wasmtime-cranelift", cfg!(feature = "wasmtime-cranelift")),
     ("wasmtime-winch", cfg!(feature = "wasmtime-winch")),
     ("wasmtime-pulley", cfg!(feature = "wasmtime-pulley")),
@@ -16,6 +16,8 @@ const KNOWN: [(&str, bool); 12] = [
     ("jsc-ipint", cfg!(feature = "jsc")),
     ("jsc-bbq", cfg!(feature = "jsc")),
     ("jsc-omg", cfg!(feature = "jsc")),
+    ("spidermonkey-baseline", cfg!(feature = "spidermonkey")),
+    ("spidermonkey-ion", cfg!(feature = "spidermonkey")),
     ("v8-chromium", cfg!(feature = "chromium")),
 ];
 
@@ -50,6 +52,8 @@ pub fn tier(name: &str) -> &'static str {
         "jsc-ipint" => "IPInt, in-place interpreter",
         "jsc-bbq" => "BBQ, baseline compiler",
         "jsc-omg" => "OMG, optimising compiler (after BBQ)",
+        "spidermonkey-baseline" => "Baseline (RabaldrMonkey), baseline compiler",
+        "spidermonkey-ion" => "Ion, optimising compiler",
         "wasmtime-wasi" => "WASI preview1: wasmtime-wasi, on Cranelift",
         "wasmi-wasi" => "WASI preview1: wasmi_wasi (wasi-common), on wasmi",
         "wasmer-wasi" => "WASI preview1: wasmer-wasix, on Cranelift",
@@ -67,8 +71,12 @@ pub fn names() -> Vec<&'static str> {
         .collect()
 }
 
-/// V8 flags of the two `node` configurations, and JSC options of the three `jsc` ones.
-#[cfg_attr(not(all(feature = "v8", feature = "jsc")), allow(dead_code))]
+/// V8 flags of the two `node` configurations, JSC options of the three `jsc`
+/// ones, and the SpiderMonkey shell's options of its two.
+#[cfg_attr(
+    not(all(feature = "v8", feature = "jsc", feature = "spidermonkey")),
+    allow(dead_code)
+)]
 mod options {
     pub const V8_TURBOFAN: &[&str] = &["--no-liftoff", "--no-wasm-tier-up", "--no-wasm-lazy-compilation"];
     pub const V8_LIFTOFF: &[&str] = &[
@@ -89,8 +97,14 @@ mod options {
         "--thresholdForOMGOptimizeSoon=0",
         "--useWasmOSR=true",
     ];
+    /// One wasm compiler each: no tiering from one to the other.
+    pub const SM_BASELINE: &[&str] = &["--wasm-compiler=baseline"];
+    pub const SM_ION: &[&str] = &["--wasm-compiler=ion"];
 }
-#[cfg_attr(not(any(feature = "v8", feature = "jsc")), allow(unused_imports))]
+#[cfg_attr(
+    not(any(feature = "v8", feature = "jsc", feature = "spidermonkey")),
+    allow(unused_imports)
+)]
 use options::*;
 
 /// The configurations that run in another process, built with `binary` in
@@ -98,10 +112,15 @@ use options::*;
 ///
 /// `CONFIG@BINARY` names such a configuration with another binary
 /// (`v8-turbofan@/opt/node-18/bin/node`, `jsc-omg@/opt/webkit-2.48/bin/jsc`,
-/// `v8-chromium@/usr/bin/chromium-beta`), so that a release can be diffed
+/// `spidermonkey-ion@/opt/mozjs-128/bin/js`, `v8-chromium@/usr/bin/chromium-beta`), so that a release can be diffed
 /// against its predecessor with the same blame (the same code base).
 #[cfg_attr(
-    not(all(feature = "v8", feature = "jsc", feature = "chromium")),
+    not(all(
+        feature = "v8",
+        feature = "jsc",
+        feature = "spidermonkey",
+        feature = "chromium"
+    )),
     allow(unused_variables)
 )]
 fn build_external(
@@ -127,6 +146,11 @@ fn build_external(
         // tiering up to OMG at the first call of every function.
         #[cfg(feature = "jsc")]
         "jsc-omg" => Some(js::jsc(name, binary, JSC_OMG)),
+        // SpiderMonkey's baseline compiler only, then its optimising one only.
+        #[cfg(feature = "spidermonkey")]
+        "spidermonkey-baseline" => Some(js::spidermonkey(name, binary, SM_BASELINE)),
+        #[cfg(feature = "spidermonkey")]
+        "spidermonkey-ion" => Some(js::spidermonkey(name, binary, SM_ION)),
         // V8 as Chromium ships it, in a real headless browser page; optimising
         // tier only, as `v8-turbofan`.
         #[cfg(feature = "chromium")]
@@ -156,7 +180,7 @@ pub fn build(name: &str) -> Result<Arc<dyn Engine>, BuildError> {
     if let Some((base, binary)) = name.split_once('@') {
         return build_external(name, base, Some(binary)).unwrap_or_else(|| {
             Err(BuildError::Unknown(format!(
-                "`{name}`: only an engine in another process can name its binary with @ (v8-turbofan, v8-liftoff, jsc-ipint, jsc-bbq, jsc-omg, v8-chromium)"
+                "`{name}`: only an engine in another process can name its binary with @ (v8-turbofan, v8-liftoff, jsc-ipint, jsc-bbq, jsc-omg, spidermonkey-baseline, spidermonkey-ion, v8-chromium)"
             )))
         });
     }

@@ -38,6 +38,12 @@ pub fn run(opts: Opts) -> Result<i32> {
     }
     let width = infos.iter().map(|i| i.name.len()).max().unwrap_or(6).max(6);
     let vwidth = infos.iter().map(|i| i.version.len()).max().unwrap_or(7).max(7);
+    let bwidth = infos
+        .iter()
+        .map(|i| crate::compare::code_base(&i.name).len())
+        .max()
+        .unwrap_or(9)
+        .max(9);
     let twidth = infos
         .iter()
         .map(|i| wasmgate_runners::registry::tier(&i.name).len())
@@ -45,13 +51,13 @@ pub fn run(opts: Opts) -> Result<i32> {
         .unwrap_or(4)
         .max(4);
     println!(
-        "{:width$}  {:9}  {:vwidth$}  {:twidth$}  features",
+        "{:width$}  {:bwidth$}  {:vwidth$}  {:twidth$}  features",
         "engine", "code base", "version", "tier"
     );
     for i in &infos {
         let features: Vec<&str> = i.features.iter().map(|f| f.name()).collect();
         println!(
-            "{:width$}  {:9}  {:vwidth$}  {:twidth$}  {}",
+            "{:width$}  {:bwidth$}  {:vwidth$}  {:twidth$}  {}",
             i.name,
             crate::compare::code_base(&i.name),
             i.version,

@@ -413,6 +413,7 @@ pub fn compare(case: &TestCase, outcomes: &[EngineOutcome]) -> Verdict {
                     TrapKind::ConversionToInteger
                         | TrapKind::IndirectCall
                         | TrapKind::ArraySegmentOutOfBounds
+                        | TrapKind::OutOfBounds
                 )
             })
             .collect();

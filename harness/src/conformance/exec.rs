@@ -116,12 +116,18 @@ pub fn trap_kinds(message: &str) -> Option<&'static [TrapKind]> {
         // float-to-int conversions out of range.
         m if m.starts_with("integer overflow") => &[IntegerOverflow, ConversionToInteger],
         m if m.starts_with("invalid conversion to integer") => &[BadConversionToInteger, ConversionToInteger],
-        m if m.starts_with("out of bounds memory access") => &[MemoryOutOfBounds, ArraySegmentOutOfBounds],
-        m if m.starts_with("undefined element") || m.starts_with("uninitialized element") => {
-            &[TableOutOfBounds, IndirectCallToNull, IndirectCall]
+        m if m.starts_with("out of bounds memory access") => {
+            &[MemoryOutOfBounds, ArraySegmentOutOfBounds, OutOfBounds]
         }
-        m if m.starts_with("out of bounds table access") => &[TableOutOfBounds, ArraySegmentOutOfBounds],
-        m if m.starts_with("out of bounds array access") => &[ArrayOutOfBounds, ArraySegmentOutOfBounds],
+        m if m.starts_with("undefined element") || m.starts_with("uninitialized element") => {
+            &[TableOutOfBounds, IndirectCallToNull, IndirectCall, OutOfBounds]
+        }
+        m if m.starts_with("out of bounds table access") => {
+            &[TableOutOfBounds, ArraySegmentOutOfBounds, OutOfBounds]
+        }
+        m if m.starts_with("out of bounds array access") => {
+            &[ArrayOutOfBounds, ArraySegmentOutOfBounds, OutOfBounds]
+        }
         m if m.starts_with("cast failure") => &[CastFailure],
         m if m.starts_with("indirect call type mismatch") => &[BadSignature, IndirectCall],
         m if m.starts_with("null") => &[NullReference, IndirectCallToNull, IndirectCall],

@@ -183,16 +183,22 @@ pub enum Shape {
     /// (`ref.null none` before `i31.get_u`): validated by subtyping from a
     /// bottom type.
     NullOperand,
+    /// A character in the module's export names (the "operator" is the
+    /// character, `U+0000`): engines built on C strings cut a name there.
+    /// Taken out by writing another character in its place (the case's
+    /// calls and state follow the new names, see [`export_names`]).
+    ExportName,
 }
 
 impl Shape {
     /// Every shape, in the order causes are searched.
-    pub const ALL: [Shape; 5] = [
+    pub const ALL: [Shape; 6] = [
         Shape::FeedsBranch,
         Shape::FeedsSelect,
         Shape::ConstOperand,
         Shape::DeadCode,
         Shape::NullOperand,
+        Shape::ExportName,
     ];
 
     /// Words for "OP in this shape".
@@ -203,6 +209,7 @@ impl Shape {
             Shape::ConstOperand => format!("{op} with a constant operand"),
             Shape::DeadCode => format!("{op} in unreachable code"),
             Shape::NullOperand => format!("{op} with a null constant operand"),
+            Shape::ExportName => format!("{op} in an export name"),
         }
     }
 
@@ -212,7 +219,7 @@ impl Shape {
         match self {
             Shape::FeedsBranch => matches!(next, Some(O::BrIf { .. } | O::If { .. })),
             Shape::FeedsSelect => matches!(next, Some(O::Select | O::TypedSelect { .. })),
-            Shape::ConstOperand | Shape::DeadCode | Shape::NullOperand => false,
+            Shape::ConstOperand | Shape::DeadCode | Shape::NullOperand | Shape::ExportName => false,
         }
     }
 }
@@ -424,9 +431,80 @@ fn bodies(wasm: &[u8]) -> Option<Vec<Vec<wasmparser::Operator<'_>>>> {
     Some(out)
 }
 
+/// The characters of export names an [`Shape::ExportName`] cause may name:
+/// the ones C strings cannot hold.
+const NAME_CHARS: [char; 1] = ['\0'];
+
+/// What a [`Shape::ExportName`] operator calls a character: `U+0000`.
+fn char_name(c: char) -> String {
+    format!("U+{:04X}", c as u32)
+}
+
+/// The module's export names, in order (empty when it cannot be read).
+pub fn export_names(wasm: &[u8]) -> Vec<String> {
+    let mut names = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        if let Ok(wasmparser::Payload::ExportSection(reader)) = payload {
+            names.extend(reader.into_iter().flatten().map(|e| e.name.to_string()));
+        }
+    }
+    names
+}
+
+/// `wasm` with every `c` in its export names written as U+0001 (more of
+/// them where that name is taken): the same exports under other names.
+fn rename_exports(wasm: &[u8], c: char) -> Result<Vec<u8>> {
+    let old = export_names(wasm);
+    let mut taken: std::collections::BTreeSet<String> = old.iter().cloned().collect();
+    let mut renamed = std::collections::VecDeque::new();
+    for name in &old {
+        if !name.contains(c) {
+            renamed.push_back(name.clone());
+            continue;
+        }
+        let mut new = name.replace(c, "\u{1}");
+        while taken.contains(&new) {
+            new.push('\u{1}');
+        }
+        taken.insert(new.clone());
+        renamed.push_back(new);
+    }
+    struct Rename(std::collections::VecDeque<String>);
+    impl Reencode for Rename {
+        type Error = std::convert::Infallible;
+        fn parse_export(
+            &mut self,
+            exports: &mut wasm_encoder::ExportSection,
+            export: wasmparser::Export<'_>,
+        ) -> Result<(), ReencodeError<Self::Error>> {
+            let name = self.0.pop_front().unwrap_or_else(|| export.name.to_string());
+            exports.export(
+                &name,
+                self.export_kind(export.kind)?,
+                self.external_index(export.kind, export.index)?,
+            );
+            Ok(())
+        }
+    }
+    let mut module = Module::new();
+    Rename(renamed)
+        .parse_core_module(&mut module, wasmparser::Parser::new(0), wasm)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(module.finish())
+}
+
 /// The operators that occur in `shape` somewhere in the module, by name.
 pub fn in_shape(wasm: &[u8], shape: Shape) -> std::collections::BTreeSet<String> {
     let mut names = std::collections::BTreeSet::new();
+    if shape == Shape::ExportName {
+        let exports = export_names(wasm);
+        for c in NAME_CHARS {
+            if exports.iter().any(|n| n.contains(c)) {
+                names.insert(char_name(c));
+            }
+        }
+        return names;
+    }
     for ops in bodies(wasm).unwrap_or_default() {
         let dead = if shape == Shape::DeadCode {
             dead_runs(&ops)
@@ -439,6 +517,7 @@ pub fn in_shape(wasm: &[u8], shape: Shape) -> std::collections::BTreeSet<String>
                 Shape::ConstOperand => i > 0 && const_type(&ops[i - 1]).is_some(),
                 Shape::DeadCode => dead[i] != 0,
                 Shape::NullOperand => null_operand(&ops, i),
+                Shape::ExportName => false,
             };
             let name = if shape == Shape::DeadCode {
                 dead_name(op)
@@ -460,6 +539,13 @@ pub fn in_shape(wasm: &[u8], shape: Shape) -> std::collections::BTreeSet<String>
 /// `… op (i32.const 0) (i32.or) br_if`, `(T.const c) (local.set t) (local.get t) op`,
 /// or, for unreachable code, every run of it that holds `op` taken out.
 pub fn unshape(wasm: &[u8], op: &str, shape: Shape) -> Result<Vec<u8>> {
+    if shape == Shape::ExportName {
+        let c = NAME_CHARS
+            .into_iter()
+            .find(|&c| char_name(c) == op)
+            .ok_or_else(|| anyhow::anyhow!("{op} is not a character export names are rewritten for"))?;
+        return rename_exports(wasm, c);
+    }
     struct Unshape<'a> {
         op: &'a str,
         shape: Shape,
@@ -517,7 +603,7 @@ pub fn unshape(wasm: &[u8], op: &str, shape: Shape) -> Result<Vec<u8>> {
                             f.instruction(&I::LocalGet(count + t as u32));
                         }
                     }
-                    Shape::FeedsBranch | Shape::FeedsSelect => {
+                    Shape::FeedsBranch | Shape::FeedsSelect | Shape::ExportName => {
                         f.instruction(&self.instruction(op.clone())?);
                         if this && self.shape.fed(ops.get(i + 1)) {
                             f.instruction(&I::I32Const(0));
@@ -550,6 +636,26 @@ pub fn unshape(wasm: &[u8], op: &str, shape: Shape) -> Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_nul_in_an_export_name_is_written_as_another_character() {
+        let wasm = wat::parse_str(
+            r#"(module (func (export "a\00b") (result i32) i32.const 1)
+                       (func (export "a\01b") (result i32) i32.const 2)
+                       (func (export "c") (result i32) i32.const 3))"#,
+        )
+        .unwrap();
+        assert_eq!(
+            in_shape(&wasm, Shape::ExportName).into_iter().collect::<Vec<_>>(),
+            ["U+0000"]
+        );
+        let out = unshape(&wasm, "U+0000", Shape::ExportName).unwrap();
+        assert_eq!(export_names(&out), ["a\u{1}b\u{1}", "a\u{1}b", "c"]);
+        assert!(in_shape(&out, Shape::ExportName).is_empty());
+        crate::source::module_info::inspect(&out).unwrap();
+        let plain = wat::parse_str(r#"(module (func (export "f")))"#).unwrap();
+        assert!(in_shape(&plain, Shape::ExportName).is_empty());
+    }
 
     fn exports_of(wasm: &[u8]) -> Vec<String> {
         let info = crate::source::module_info::inspect(wasm).unwrap();

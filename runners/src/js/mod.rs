@@ -775,6 +775,13 @@ const JSC_WORKER: &str = concat!(
     include_str!("../../js/core.js")
 );
 
+/// The SpiderMonkey worker script: the shell's host part, then the core.
+const SPIDERMONKEY_WORKER: &str = concat!(
+    include_str!("../../js/portable.js"),
+    include_str!("../../js/spidermonkey.js"),
+    include_str!("../../js/core.js")
+);
+
 /// Writes an embedded worker script to a file named after its contents in the
 /// temporary folder (once per version), and returns its path.
 fn worker_script(kind: &str, extension: &str, text: &str) -> Result<std::path::PathBuf, Unavailable> {
@@ -911,6 +918,65 @@ pub fn jsc(name: &str, program: Option<&str>, options: &[&str]) -> Result<Extern
     )
     .map_err(|Unavailable(why)| Unavailable(format!("{name} needs JavaScriptCore's `jsc`: {why}")))?;
     // The `jsc` shell has no options for wasm memory and table limits.
+    engine.cap_limits = true;
+    Ok(engine)
+}
+
+/// The SpiderMonkey release of a shell, from its `--version`
+/// (`JavaScript-C102.15.1`): `SpiderMonkey 102.15.1`. Asked once per binary
+/// and process.
+fn spidermonkey_version(shell: &str) -> String {
+    static KNOWN: std::sync::OnceLock<std::sync::Mutex<HashMap<String, String>>> = std::sync::OnceLock::new();
+    let known = KNOWN.get_or_init(Default::default);
+    if let Some(v) = known.lock().unwrap_or_else(|p| p.into_inner()).get(shell) {
+        return v.clone();
+    }
+    let version = std::process::Command::new(shell)
+        .arg("--version")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|text| {
+            let v = text.trim().strip_prefix("JavaScript-C")?.to_string();
+            (!v.is_empty()).then(|| format!("SpiderMonkey {v}"))
+        })
+        .unwrap_or_else(|| "SpiderMonkey (version unknown)".to_string());
+    known
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(shell.to_string(), version.clone());
+    version
+}
+
+/// Starts a SpiderMonkey shell with the given shell options: the binary
+/// `program` (another SpiderMonkey release, say), or else the `SPIDERMONKEY`
+/// environment variable's, or `js102` (Debian's libmozjs-102-dev).
+pub fn spidermonkey(
+    name: &str,
+    program: Option<&str>,
+    options: &[&str],
+) -> Result<ExternalEngine, Unavailable> {
+    let program = program
+        .map(str::to_string)
+        .unwrap_or_else(|| std::env::var("SPIDERMONKEY").unwrap_or_else(|_| "js102".to_string()));
+    let resolved = which(&program).ok_or_else(|| {
+        Unavailable(format!(
+            "{name} needs a SpiderMonkey shell (Debian: libmozjs-102-dev), and `{program}` is not on the PATH"
+        ))
+    })?;
+    let script = worker_script("spidermonkey", "js", SPIDERMONKEY_WORKER)?;
+    let mut args: Vec<String> = options.iter().map(|s| s.to_string()).collect();
+    args.extend([
+        script.display().to_string(),
+        "--name".to_string(),
+        name.to_string(),
+        "--version".to_string(),
+        spidermonkey_version(&resolved.display().to_string()),
+    ]);
+    let mut engine = ExternalEngine::start(name, &program, &args, request_timeout())
+        .map_err(|Unavailable(why)| Unavailable(format!("{name} needs a SpiderMonkey shell: {why}")))?;
+    // The shell has no options for wasm memory and table limits.
     engine.cap_limits = true;
     Ok(engine)
 }
