@@ -142,14 +142,14 @@ fn without_a_browser_or_jsc_the_run_goes_on_and_says_so() {
 fn no_browser_or_shell_process_outlives_a_run_with_a_hanging_case() {
     let _serial = serial();
     // Chromium's helpers (zygotes, renderers, the crash handler that forks
-    // itself away from its parent) and jsc shells: none may be left once the
-    // command has exited.
+    // itself away from its parent), jsc and SpiderMonkey shells: none may be
+    // left once the command has exited.
     let count = || {
         let ps = Command::new("ps").args(["-eo", "stat=,comm="]).output().unwrap();
         String::from_utf8_lossy(&ps.stdout)
             .lines()
             .filter(|l| !l.trim_start().starts_with('Z'))
-            .filter(|l| l.contains("chrom") || l.contains("jsc"))
+            .filter(|l| l.contains("chrom") || l.contains("jsc") || l.contains("js102"))
             .count()
     };
     let before = count();
@@ -171,7 +171,11 @@ fn no_browser_or_shell_process_outlives_a_run_with_a_hanging_case() {
             "--timeout",
             "2",
             "--engines",
-            &common::with_chromium("wasmi,jsc-omg"),
+            &common::with_chromium(if common::spidermonkey_here() {
+                "wasmi,jsc-omg,spidermonkey-ion"
+            } else {
+                "wasmi,jsc-omg"
+            }),
             "--out",
             dir.path().join(format!("r{i}")).to_str().unwrap(),
         ]);
@@ -192,7 +196,7 @@ fn no_browser_or_shell_process_outlives_a_run_with_a_hanging_case() {
         }
         assert!(
             after <= before,
-            "{after} browser/jsc processes left after {} (before: {before})",
+            "{after} browser/shell processes left after {} (before: {before})",
             module.display()
         );
     }

@@ -270,7 +270,7 @@ fn bad_input_is_one_clear_error_and_exit_2() {
 }
 
 #[test]
-fn engines_lists_twelve_configurations_and_four_wasi_runtimes() {
+fn engines_lists_fourteen_configurations_and_four_wasi_runtimes() {
     let o = wasmgate(&["engines", "--json"]);
     assert_eq!(code(&o), 0);
     let engines: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -292,11 +292,17 @@ fn engines_lists_twelve_configurations_and_four_wasi_runtimes() {
         "jsc-ipint",
         "jsc-bbq",
         "jsc-omg",
+        "spidermonkey-baseline",
+        "spidermonkey-ion",
         "v8-chromium",
     ];
     let chromium = common::chromium_here();
     if !chromium {
         expected.pop();
+    }
+    let spidermonkey = common::spidermonkey_here();
+    if !spidermonkey {
+        expected.retain(|e| !e.starts_with("spidermonkey"));
     }
     expected.extend(["wasmtime-wasi", "wasmi-wasi", "wasmer-wasi", "node-wasi"]);
     assert_eq!(names, expected);
@@ -316,9 +322,19 @@ fn engines_lists_twelve_configurations_and_four_wasi_runtimes() {
             .starts_with("JavaScriptCore")
     );
     assert_eq!(engines[8]["code_base"], "jsc");
+    if spidermonkey {
+        assert_eq!(engines[11]["code_base"], "spidermonkey");
+        assert!(
+            engines[11]["version"]
+                .as_str()
+                .unwrap()
+                .starts_with("SpiderMonkey 1")
+        );
+    }
     if chromium {
-        assert_eq!(engines[11]["code_base"], "v8");
-        assert!(engines[11]["version"].as_str().unwrap().starts_with("Chromium"));
+        let at = names.iter().position(|n| *n == "v8-chromium").unwrap();
+        assert_eq!(engines[at]["code_base"], "v8");
+        assert!(engines[at]["version"].as_str().unwrap().starts_with("Chromium"));
     }
     assert!(engines[6]["version"].as_str().unwrap().contains("V8"));
 }

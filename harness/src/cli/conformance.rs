@@ -155,10 +155,18 @@ fn print_summary(report: &report::ConformanceReport, out: &std::path::Path) {
         report.envelope.engines.len(),
         report.envelope.timing.wall_ms as f64 / 1000.0
     );
+    let width = report
+        .envelope
+        .engines
+        .iter()
+        .map(|e| e.name.len())
+        .max()
+        .unwrap_or(18)
+        .max(18);
     for e in &report.envelope.engines {
         let c = report.totals.get(&e.name).copied().unwrap_or_default();
         println!(
-            "  {:<18} {:>6} passed {:>5} failed {:>5} expected failures {:>6} skipped",
+            "  {:<width$} {:>6} passed {:>5} failed {:>5} expected failures {:>6} skipped",
             e.name, c.passed, c.failed, c.expected_failures, c.skipped
         );
     }

@@ -479,7 +479,11 @@ mod tests {
         assert!(kinds("uninitialized element 2").contains(&TrapKind::IndirectCallToNull));
         assert_eq!(
             kinds("out of bounds memory access"),
-            vec![TrapKind::MemoryOutOfBounds, TrapKind::ArraySegmentOutOfBounds]
+            vec![
+                TrapKind::MemoryOutOfBounds,
+                TrapKind::ArraySegmentOutOfBounds,
+                TrapKind::OutOfBounds
+            ]
         );
         assert_eq!(kinds("cast failure"), vec![TrapKind::CastFailure]);
         assert!(kinds("out of bounds array access").contains(&TrapKind::ArrayOutOfBounds));

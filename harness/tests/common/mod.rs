@@ -108,20 +108,38 @@ pub fn with_chromium(engines: &str) -> String {
 /// Whether a headless Chromium can be started here (`.ci/run` installs one;
 /// tests that use `v8-chromium` leave it out, saying so, where there is none).
 pub fn chromium_here() -> bool {
-    let binary = std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".into());
+    command_here(
+        "CHROMIUM",
+        "chromium",
+        "no Chromium here: v8-chromium is left out of this test",
+    )
+}
+
+/// Whether a SpiderMonkey shell (`js102`, or `SPIDERMONKEY`) is here.
+pub fn spidermonkey_here() -> bool {
+    command_here(
+        "SPIDERMONKEY",
+        "js102",
+        "no SpiderMonkey shell here: its engines are left out of this test",
+    )
+}
+
+/// Whether the command in `var` (or `default`) is on the `PATH`; says `absent` when not.
+fn command_here(var: &str, default: &str, absent: &str) -> bool {
+    let binary = std::env::var(var).unwrap_or_else(|_| default.into());
     let here = Command::new("sh")
         .args(["-c", &format!("command -v '{binary}'")])
         .output()
         .is_ok_and(|o| o.status.success());
     if !here {
-        eprintln!("no Chromium here: v8-chromium is left out of this test");
+        eprintln!("{absent}");
     }
     here
 }
 
 /// Every engine configuration of the default build that can run here.
 pub fn all_engines() -> usize {
-    if chromium_here() { 12 } else { 11 }
+    12 + if chromium_here() { 1 } else { 0 } + if spidermonkey_here() { 2 } else { 0 } - 1
 }
 
 /// The engines a report lists as unavailable, in order.
