@@ -1,6 +1,7 @@
 //! The JavaScript engines: engines in another process, spoken to over the
 //! line protocol of `runners/PROTOCOL.md` — V8 through `node`,
-//! JavaScriptCore through its `jsc` shell, V8 in a headless Chromium through
+//! JavaScriptCore through its `jsc` shell, SpiderMonkey through its shell
+//! (`js102`), V8 in a headless Chromium through
 //! [`browser`]'s bridge, or any command given with `--engine-cmd NAME=COMMAND`.
 //! [`caps`] writes the harness's limits into modules for shells that have no
 //! option for them.
