@@ -442,3 +442,32 @@ fn the_html_report_renders_in_chromium() {
     assert!(stdout(&o).contains("charts in"), "{}", stdout(&o));
     assert!(std::fs::metadata(&shot).unwrap().len() > 30_000);
 }
+
+/// The built-in workloads ship inside the binary: `perf` without
+/// `--workloads` runs from any folder, and reports them under their names.
+#[test]
+fn the_built_in_workloads_run_from_any_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_wasmgate"))
+        .args([
+            "perf",
+            "--workload",
+            "fib",
+            "--engines",
+            "wasmi,wasmtime-cranelift",
+            "--reps",
+            "2",
+            "-q",
+            "--out",
+            "r",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}\n{}", stdout(&o), stderr(&o));
+    let r = report(&dir.path().join("r"));
+    assert_eq!(r["summary"]["agreed"], 1, "{}", r["summary"]);
+    let cells = r["perf"]["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 2, "fib on two engines: {cells:?}");
+    assert!(cells.iter().all(|c| c["workload"] == "fib"), "{cells:?}");
+}

@@ -27,14 +27,10 @@ enum Sub {
 
 #[derive(clap::Args, Debug)]
 struct RunOpts {
-    /// Folder of workloads with a workloads.toml manifest.
-    #[arg(
-        long,
-        value_name = "DIR",
-        default_value = "vectors/bench",
-        env = "WASMGATE_WORKLOADS"
-    )]
-    workloads: PathBuf,
+    /// Folder of workloads with a workloads.toml manifest (default: the
+    /// built-in workloads, `vectors/bench/` as shipped in the binary).
+    #[arg(long, value_name = "DIR", env = "WASMGATE_WORKLOADS")]
+    workloads: Option<PathBuf>,
     /// Only these workloads of the manifest (repeatable; comma-separated).
     #[arg(long, value_name = "NAME", value_delimiter = ',', env = "WASMGATE_WORKLOAD")]
     workload: Vec<String>,
@@ -188,7 +184,7 @@ fn measure(opts: RunOpts) -> Result<i32> {
                 .ok_or_else(|| anyhow::anyhow!("--call needs an export name"))?;
             vec![workloads::own(path, export, args)?]
         }
-        None => workloads::load_dir(&opts.workloads, &opts.workload)?,
+        None => workloads::load_dir(opts.workloads.as_deref(), &opts.workload)?,
     };
     let resolved = opts.engines.resolve()?;
     if resolved.engines.is_empty() {

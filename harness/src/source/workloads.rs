@@ -58,12 +58,51 @@ fn default_export() -> String {
     "run".into()
 }
 
+/// The built-in workloads, shipped inside the binary so `perf` runs from any
+/// folder: the manifest and every module it names, as in `vectors/bench/`.
+const BUILT_IN_MANIFEST: &str = include_str!("../../../vectors/bench/workloads.toml");
+const BUILT_IN_MODULES: [(&str, &[u8]); 10] = [
+    ("fib.wasm", include_bytes!("../../../vectors/bench/fib.wasm")),
+    ("sieve.wasm", include_bytes!("../../../vectors/bench/sieve.wasm")),
+    (
+        "matmul.wasm",
+        include_bytes!("../../../vectors/bench/matmul.wasm"),
+    ),
+    (
+        "sha256.wasm",
+        include_bytes!("../../../vectors/bench/sha256.wasm"),
+    ),
+    ("crc32.wasm", include_bytes!("../../../vectors/bench/crc32.wasm")),
+    (
+        "quicksort.wasm",
+        include_bytes!("../../../vectors/bench/quicksort.wasm"),
+    ),
+    ("nbody.wasm", include_bytes!("../../../vectors/bench/nbody.wasm")),
+    (
+        "interp.wasm",
+        include_bytes!("../../../vectors/bench/interp.wasm"),
+    ),
+    (
+        "hashmap.wasm",
+        include_bytes!("../../../vectors/bench/hashmap.wasm"),
+    ),
+    (
+        "memcopy.wasm",
+        include_bytes!("../../../vectors/bench/memcopy.wasm"),
+    ),
+];
+
 /// Reads a module file (`.wasm` or `.wat`) and the signature of `export`.
 fn read(path: &Path, export: &str) -> Result<(Vec<u8>, Vec<ValType>, Vec<ValType>)> {
     if !path.is_file() {
         bail!("cannot read module {}: no such file", path.display());
     }
     let wasm = wat::parse_file(path).map_err(|e| anyhow!("cannot read module {}: {e}", path.display()))?;
+    signature_of(wasm, path, export)
+}
+
+/// A module's bytes with the signature of `export` (`path` names it in errors).
+fn signature_of(wasm: Vec<u8>, path: &Path, export: &str) -> Result<(Vec<u8>, Vec<ValType>, Vec<ValType>)> {
     let info = module_info::inspect(&wasm)
         .map_err(|e| anyhow!("{} is not a valid WebAssembly module: {e}", path.display()))?;
     let imports = module_info::imports(&wasm)?;
@@ -100,12 +139,42 @@ fn typed(values: &[toml::Value], types: &[ValType], what: &str) -> Result<Vec<Va
         .collect()
 }
 
-/// The workloads of the manifest in `dir`; only those named in `only`, if any.
-pub fn load_dir(dir: &Path, only: &[String]) -> Result<Vec<Workload>> {
+/// The workloads of the manifest in `dir` — or, without a folder, the
+/// built-in ones (`vectors/bench/` as shipped in the binary); only those
+/// named in `only`, if any.
+pub fn load_dir(dir: Option<&Path>, only: &[String]) -> Result<Vec<Workload>> {
+    let Some(dir) = dir else {
+        let folder = Path::new("vectors/bench");
+        return load(
+            BUILT_IN_MANIFEST,
+            &folder.join(MANIFEST),
+            only,
+            &|module: &str, export: &str| {
+                let path = folder.join(module);
+                let (_, wasm) = BUILT_IN_MODULES
+                    .iter()
+                    .find(|(name, _)| *name == module)
+                    .ok_or_else(|| anyhow!("no built-in module {module}"))?;
+                Ok((path.clone(), signature_of(wasm.to_vec(), &path, export)?))
+            },
+        );
+    };
     let manifest = dir.join(MANIFEST);
     let text = std::fs::read_to_string(&manifest)
         .with_context(|| format!("cannot read the workloads manifest {}", manifest.display()))?;
-    let parsed: Manifest = from_toml(&text, &manifest.display().to_string())?;
+    load(&text, &manifest, only, &|module: &str, export: &str| {
+        let path = dir.join(module);
+        Ok((path.clone(), read(&path, export)?))
+    })
+}
+
+/// A module of a manifest and the signature of its export, by file name.
+type ModuleOf<'a> = dyn Fn(&str, &str) -> Result<(PathBuf, (Vec<u8>, Vec<ValType>, Vec<ValType>))> + 'a;
+
+/// The workloads of the manifest `text` (read from `manifest`), each module
+/// read by `module_of`.
+fn load(text: &str, manifest: &Path, only: &[String], module_of: &ModuleOf) -> Result<Vec<Workload>> {
+    let parsed: Manifest = from_toml(text, &manifest.display().to_string())?;
     let known: Vec<&str> = parsed.workload.iter().map(|w| w.name.as_str()).collect();
     if let Some(unknown) = only.iter().find(|n| !known.contains(&n.as_str())) {
         bail!(
@@ -119,9 +188,9 @@ pub fn load_dir(dir: &Path, only: &[String]) -> Result<Vec<Workload>> {
         if !only.is_empty() && !only.contains(&entry.name) {
             continue;
         }
-        let path = dir.join(&entry.module);
         let at = format!("{} workload `{}`", manifest.display(), entry.name);
-        let (wasm, params, results) = read(&path, &entry.export).with_context(|| at.clone())?;
+        let (path, (wasm, params, results)) =
+            module_of(&entry.module, &entry.export).with_context(|| at.clone())?;
         let args = typed(&entry.args, &params, &format!("{at}: args"))?;
         let checksum = entry
             .checksum
@@ -225,5 +294,27 @@ impl Workload {
     pub fn call_text(&self) -> String {
         let args: Vec<String> = self.args.iter().map(|a| a.pretty()).collect();
         format!("{}({})", self.export, args.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every workload the shipped manifest names is built in, byte for byte
+    /// the committed file.
+    #[test]
+    fn every_workload_of_the_manifest_is_built_in() {
+        let built_in = load_dir(None, &[]).unwrap();
+        let on_disk = load_dir(
+            Some(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors/bench")),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(built_in.len(), on_disk.len());
+        for (b, d) in built_in.iter().zip(&on_disk) {
+            assert_eq!((&b.name, &b.wasm, &b.checksum), (&d.name, &d.wasm, &d.checksum));
+            assert!(b.checksum.is_some(), "{}", b.name);
+        }
     }
 }
