@@ -150,3 +150,14 @@ fn boolean_variables_take_the_usual_spellings() {
         );
     }
 }
+
+/// A mistyped option keeps clap's "did you mean" on the one error line.
+#[test]
+fn a_mistyped_option_keeps_its_tip_on_the_one_error_line() {
+    let o = common::wasmgate(&["run", "--seed", "5"]);
+    let line = common::usage_error(&o);
+    assert_eq!(
+        line,
+        "error: unexpected argument '--seed' found (tip: a similar argument exists: '--seeds')"
+    );
+}

@@ -112,13 +112,23 @@ pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {
-            // One line, as for every other error: clap's own first line, without its usage hint.
+            // One line, as for every other error: clap's own first line with
+            // its tips ("a similar subcommand exists: 'run'"), without its
+            // usage hint.
             let text = e.render().to_string();
             let first = text
                 .lines()
                 .find(|l| !l.trim().is_empty())
                 .unwrap_or("error: bad usage");
-            eprintln!("{first}");
+            let tips: Vec<&str> = text
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix("tip: "))
+                .collect();
+            if tips.is_empty() {
+                eprintln!("{first}");
+            } else {
+                eprintln!("{first} (tip: {})", tips.join("; "));
+            }
             return exit::USAGE;
         }
         Err(e) => {
