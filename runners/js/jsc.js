@@ -17,16 +17,7 @@ const HOST = (() => {
     ...portableBytes,
     // The shell has a precise wall clock, no CPU clock.
     clock: () => [preciseTime() * 1e9, null],
-    serve(handle) {
-      for (;;) {
-        const line = readline();
-        if (line === null || line === undefined || line === "") return;
-        let response;
-        try { response = handle(JSON.parse(line)); } catch (e) { response = { ok: false, error: String(e && e.message || e) }; }
-        // ASCII only: the shell's input and output are not UTF-8.
-        print(JSON.stringify(response).replace(/[\u007f-\uffff]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0")));
-      }
-    },
+    serve: serveShellLines,
   };
 })();
 

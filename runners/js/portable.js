@@ -52,3 +52,18 @@ const portableBytes = {
   },
 };
 
+
+// The request loop of a JavaScript shell (`jsc`, SpiderMonkey's `js102`): a
+// line read with `readline()` (empty or null once stdin is closed: wasmgate
+// never sends an empty line), one answered with `print()`. Neither shell's
+// input and output is UTF-8, so both directions carry ASCII-only JSON (`\u`
+// escapes).
+function serveShellLines(handle) {
+  for (;;) {
+    const line = readline();
+    if (line === null || line === undefined || line === "") return;
+    let response;
+    try { response = handle(JSON.parse(line)); } catch (e) { response = { ok: false, error: String(e && e.message || e) }; }
+    print(JSON.stringify(response).replace(/[\u007f-\uffff]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0")));
+  }
+}

@@ -17,14 +17,6 @@ const HOST = (() => {
     ...portableBytes,
     // The shell has a wall clock in milliseconds (microsecond fraction), no CPU clock.
     clock: () => [performance.now() * 1e6, null],
-    serve(handle) {
-      for (;;) {
-        const line = readline();
-        if (line === null || line === undefined || line === "") return;
-        let response;
-        try { response = handle(JSON.parse(line)); } catch (e) { response = { ok: false, error: String(e && e.message || e) }; }
-        print(JSON.stringify(response).replace(/[\u007f-\uffff]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0")));
-      }
-    },
+    serve: serveShellLines,
   };
 })();

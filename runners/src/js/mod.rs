@@ -848,43 +848,53 @@ pub fn v8(name: &str, node: Option<&str>, v8_flags: &[&str]) -> Result<ExternalE
 /// them takes milliseconds; `dpkg-query -S` scans every list and takes most
 /// of a second), with `dpkg-query -S` only when none of them has the file.
 fn jsc_version(jsc: &str) -> String {
-    static KNOWN: std::sync::OnceLock<std::sync::Mutex<HashMap<String, String>>> = std::sync::OnceLock::new();
-    let known = KNOWN.get_or_init(Default::default);
-    if let Some(v) = known.lock().unwrap_or_else(|p| p.into_inner()).get(jsc) {
+    static KNOWN: VersionMemo = std::sync::OnceLock::new();
+    memo_version(&KNOWN, jsc, || {
+        let dpkg_query = |args: &[&str]| {
+            std::process::Command::new("dpkg-query")
+                .args(args)
+                .output()
+                .ok()
+                .and_then(|o| String::from_utf8(o.stdout).ok())
+        };
+        let listed = std::fs::read_dir("/var/lib/dpkg/info").ok().and_then(|dir| {
+            dir.flatten().find_map(|entry| {
+                let file = entry.file_name().to_string_lossy().to_string();
+                let package = file.strip_suffix(".list")?;
+                (package.contains("javascriptcore") || package.contains("webkit"))
+                    .then(|| std::fs::read_to_string(entry.path()).ok())
+                    .flatten()
+                    .filter(|list| list.lines().any(|l| l == jsc))
+                    .map(|_| package.to_string())
+            })
+        });
+        let package =
+            listed.or_else(|| dpkg_query(&["-S", jsc]).and_then(|s| s.split(':').next().map(str::to_string)));
+        let version = package.and_then(|p| dpkg_query(&["-W", "-f=${Version}", &p]));
+        match version
+            .as_deref()
+            .map(|v| v.split(['-', '~']).next().unwrap_or(v))
+        {
+            Some(v) if !v.is_empty() => format!("JavaScriptCore {v} (WebKitGTK)"),
+            _ => "JavaScriptCore (version unknown)".to_string(),
+        }
+    })
+}
+
+/// Versions already asked of each binary, per engine kind.
+type VersionMemo = std::sync::OnceLock<std::sync::Mutex<HashMap<String, String>>>;
+
+/// `binary`'s version from `memo`, or else as `ask` finds it (then remembered).
+fn memo_version(memo: &VersionMemo, binary: &str, ask: impl FnOnce() -> String) -> String {
+    let known = memo.get_or_init(Default::default);
+    if let Some(v) = known.lock().unwrap_or_else(|p| p.into_inner()).get(binary) {
         return v.clone();
     }
-    let dpkg_query = |args: &[&str]| {
-        std::process::Command::new("dpkg-query")
-            .args(args)
-            .output()
-            .ok()
-            .and_then(|o| String::from_utf8(o.stdout).ok())
-    };
-    let listed = std::fs::read_dir("/var/lib/dpkg/info").ok().and_then(|dir| {
-        dir.flatten().find_map(|entry| {
-            let file = entry.file_name().to_string_lossy().to_string();
-            let package = file.strip_suffix(".list")?;
-            (package.contains("javascriptcore") || package.contains("webkit"))
-                .then(|| std::fs::read_to_string(entry.path()).ok())
-                .flatten()
-                .filter(|list| list.lines().any(|l| l == jsc))
-                .map(|_| package.to_string())
-        })
-    });
-    let package =
-        listed.or_else(|| dpkg_query(&["-S", jsc]).and_then(|s| s.split(':').next().map(str::to_string)));
-    let version = package.and_then(|p| dpkg_query(&["-W", "-f=${Version}", &p]));
-    let version = match version
-        .as_deref()
-        .map(|v| v.split(['-', '~']).next().unwrap_or(v))
-    {
-        Some(v) if !v.is_empty() => format!("JavaScriptCore {v} (WebKitGTK)"),
-        _ => "JavaScriptCore (version unknown)".to_string(),
-    };
+    let version = ask();
     known
         .lock()
         .unwrap_or_else(|p| p.into_inner())
-        .insert(jsc.to_string(), version.clone());
+        .insert(binary.to_string(), version.clone());
     version
 }
 
@@ -927,27 +937,20 @@ pub fn jsc(name: &str, program: Option<&str>, options: &[&str]) -> Result<Extern
 /// (`JavaScript-C102.15.1`): `SpiderMonkey 102.15.1`. Asked once per binary
 /// and process.
 fn spidermonkey_version(shell: &str) -> String {
-    static KNOWN: std::sync::OnceLock<std::sync::Mutex<HashMap<String, String>>> = std::sync::OnceLock::new();
-    let known = KNOWN.get_or_init(Default::default);
-    if let Some(v) = known.lock().unwrap_or_else(|p| p.into_inner()).get(shell) {
-        return v.clone();
-    }
-    let version = std::process::Command::new(shell)
-        .arg("--version")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|text| {
-            let v = text.trim().strip_prefix("JavaScript-C")?.to_string();
-            (!v.is_empty()).then(|| format!("SpiderMonkey {v}"))
-        })
-        .unwrap_or_else(|| "SpiderMonkey (version unknown)".to_string());
-    known
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(shell.to_string(), version.clone());
-    version
+    static KNOWN: VersionMemo = std::sync::OnceLock::new();
+    memo_version(&KNOWN, shell, || {
+        std::process::Command::new(shell)
+            .arg("--version")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .and_then(|text| {
+                let v = text.trim().strip_prefix("JavaScript-C")?.to_string();
+                (!v.is_empty()).then(|| format!("SpiderMonkey {v}"))
+            })
+            .unwrap_or_else(|| "SpiderMonkey (version unknown)".to_string())
+    })
 }
 
 /// Starts a SpiderMonkey shell with the given shell options: the binary
