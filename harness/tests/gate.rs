@@ -398,6 +398,39 @@ fn sweep_runs_in_worker_processes_and_reports_as_a_sweep() {
 }
 
 #[test]
+fn an_engine_crashing_in_a_cause_replay_costs_the_cause_not_the_report() {
+    // wasmi's select/eqz bug diverges in the sweep; looking for its cause
+    // puts `i32.const 0; i32.or` after the `i32.eqz`, and this wasmi aborts
+    // on any module with an `i32.or`: the crash shows only in a replay.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sweep");
+    let engines = "wasmtime-cranelift,crash:wasmi:i32.or";
+    let args = ["sweep", "--engines", engines, "--only", "i32.eqz", "--out"];
+    let o = wasmgate(&[&args[..], &[out.to_str().unwrap()]].concat());
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("1 replay(s) looking for causes ended in an engine's crash or hang"),
+        "{}",
+        stderr(&o)
+    );
+    let r = report(&out);
+    let f = &r["findings"][0];
+    assert_eq!(f["kind"], "value", "{f}");
+    assert!(f["cause"].is_null(), "a crashed replay names no cause: {f}");
+    assert!(f["known"].is_null(), "{f}");
+    assert!(
+        out.join(f["bundle"].as_str().unwrap())
+            .join("module.wasm")
+            .exists()
+    );
+    // In this process the same replay takes the sweep down: the crash is real.
+    let inside = dir.path().join("inside");
+    let o = wasmgate(&[&args[..], &[inside.to_str().unwrap(), "--in-process"]].concat());
+    assert!(!o.status.success());
+    assert!(!inside.join("report.json").exists());
+}
+
+#[test]
 fn resume_drops_journal_lines_that_are_not_the_runs_own() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r");

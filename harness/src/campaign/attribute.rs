@@ -11,15 +11,13 @@
 
 use super::cause::{self, Explained, Replayer, Seen};
 use super::known::Entry;
-use crate::compare::judge::evaluate_case;
 use crate::compare::{Divergence, DivergenceKind, Verdict};
+use crate::isolate::bench::Bench;
 use crate::report::bundle::ReproBundle;
 use crate::report::{Cause, Finding, Report};
 use crate::source::case::TestCase;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
-use wasmgate_runners::Engine;
 
 /// Full searches over every shape a campaign may make (cases a known or an
 /// already-seen cause explains cost one replay or two; a full search costs
@@ -27,13 +25,14 @@ use wasmgate_runners::Engine;
 pub const FULL_SEARCHES: usize = 24;
 
 /// Explains every case of the report's findings and regroups them.
-/// `engines` are the campaign's own engines (a faulty one stays faulty in
+/// `bench` holds the campaign's own engines (a faulty one stays faulty in
 /// the replays); `case_of` rebuilds a case from the seed (or index) the
-/// report gives it; bundles are written into `out`.
+/// report gives it; bundles are written into `out`. Replays that crashed or
+/// hung are counted on stderr: the cases they were for keep no cause.
 pub fn attribute(
     report: &mut Report,
     out: &Path,
-    engines: &[Arc<dyn Engine>],
+    bench: &Bench,
     known: &[Entry],
     case_of: &dyn Fn(u64) -> Option<TestCase>,
 ) {
@@ -42,7 +41,14 @@ pub fn attribute(
     let findings = std::mem::take(&mut report.findings);
     let mut result = Vec::new();
     for f in findings {
-        result.extend(split(f, out, engines, &known_ids, &mut seen, case_of));
+        result.extend(split(f, out, bench, &known_ids, &mut seen, case_of));
+    }
+    if bench.lost() > 0 {
+        eprintln!(
+            "wasmgate: {} replay(s) looking for causes ended in an engine's crash or hang; \
+             the cases they were for keep no cause",
+            bench.lost()
+        );
     }
     result.sort_by(|a, b| a.signature.cmp(&b.signature));
     report.summary.unique_findings = result.len() as u64;
@@ -53,7 +59,7 @@ pub fn attribute(
 fn split(
     f: Finding,
     out: &Path,
-    engines: &[Arc<dyn Engine>],
+    bench: &Bench,
     known_ids: &[String],
     seen: &mut Seen,
     case_of: &dyn Fn(u64) -> Option<TestCase>,
@@ -64,7 +70,7 @@ fn split(
     let bundle = match ReproBundle::load(&out.join(&f.bundle)) {
         Ok(b) => Some(b),
         Err(_) => first_seed
-            .filter(|&seed| rebundle(&mut f.clone(), seed, out, engines, case_of))
+            .filter(|&seed| rebundle(&mut f.clone(), seed, out, bench, case_of))
             .and_then(|_| ReproBundle::load(&out.join(&f.bundle)).ok()),
     };
     let Some(bundle) = bundle else {
@@ -80,7 +86,7 @@ fn split(
         } else {
             case_of(seed)
         };
-        let explained = match case.as_ref().and_then(|c| Replayer::new(engines, c, &d)) {
+        let explained = match case.as_ref().and_then(|c| Replayer::new(bench, c, &d)) {
             Some(r) => cause::explain(&r, known_ids, seen),
             None => Explained::Nothing,
         };
@@ -102,7 +108,7 @@ fn split(
                 let _ = std::fs::remove_dir_all(out.join(&g.bundle));
                 let _ = std::fs::rename(out.join(&f.bundle), out.join(&g.bundle));
             }
-        } else if !rebundle(&mut g, lowest, out, engines, case_of) {
+        } else if !rebundle(&mut g, lowest, out, bench, case_of) {
             // The case did not diverge again: point at the first case's bundle.
             g.bundle = f.bundle.clone();
         }
@@ -138,38 +144,44 @@ pub fn with_cause(kind: DivergenceKind, signature_text: &str, cause: &str) -> (S
 
 /// One case's finding signature and cause, as a report would give them (the
 /// built-in known list's causes tried first): for `repro`.
-pub fn explain_case(engines: &[Arc<dyn Engine>], case: &TestCase, d: &Divergence) -> Option<(String, Cause)> {
+pub fn explain_case(bench: &Bench, case: &TestCase, d: &Divergence) -> Option<(String, Cause)> {
     let known: Vec<String> = super::known::load(None)
         .ok()?
         .into_iter()
         .filter_map(|e| e.cause)
         .collect();
-    let r = Replayer::new(engines, case, d)?;
+    let r = Replayer::new(bench, case, d)?;
     let text = cause::explain(&r, &known, &mut Seen::new(1)).text()?;
     let (signature, _) = with_cause(d.kind, &d.signature_text, &text);
     Some((signature, cause::cause_of(text)))
 }
 
 /// Writes the bundle of a group's lowest case `seed` (run again on every
-/// engine) and takes its step and groups; false when it did not diverge again.
+/// engine) and takes its step and groups; false when it did not diverge
+/// again in the same way (or crashed).
 fn rebundle(
     g: &mut Finding,
     seed: u64,
     out: &Path,
-    engines: &[Arc<dyn Engine>],
+    bench: &Bench,
     case_of: &dyn Fn(u64) -> Option<TestCase>,
 ) -> bool {
     let Some(case) = case_of(seed) else {
         return false;
     };
-    let result = evaluate_case(seed, &case, engines, true);
+    let Some(result) = bench.judge(&bench.names(), &case) else {
+        return false;
+    };
     let (Ok(Verdict::Diverge(d)), Some(outcomes)) = (result.verdict, result.outcomes) else {
         return false;
     };
+    if d.kind != g.kind {
+        return false;
+    }
     g.step = d.step.clone();
     g.at = d.at.clone();
     g.groups = d.groups.clone();
-    let infos = engines.iter().map(|e| e.info().clone()).collect();
+    let infos = bench.engines().iter().map(|e| e.info().clone()).collect();
     let bundle = ReproBundle::new(&case, infos, outcomes, Verdict::Diverge(d));
     let dir = out.join(&g.bundle);
     let _ = std::fs::remove_dir_all(&dir);

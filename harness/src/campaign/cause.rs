@@ -11,21 +11,22 @@
 //! of) the cause, `cause-xxxxxxxx`, which reports show and the
 //! known-divergence list can name.
 //!
-//! Replays run in this process on a small vote (the blamed engines and two
-//! engines of the majority, taken from the run's own engines, so a faulty
-//! engine stays faulty); the rewritten modules mean the same as the original,
-//! which terminated, so they do too. A divergence without a majority (two
+//! Replays run on a small vote (the blamed engines and two engines of the
+//! majority, taken from the run's own engines, so a faulty engine stays
+//! faulty) on the campaign's [`Bench`]: in worker processes under process
+//! isolation, so an engine that crashes on a rewritten module costs one
+//! explanation, never the report. The rewritten modules mean the same as the
+//! original, which terminated, so they do too; a replay that crashes or hangs
+//! cures nothing. A divergence without a majority (two
 //! code bases left voting) is replayed on one engine of each: a known cause
 //! of either may explain it, a new one is never named there.
 
-use crate::compare::judge::run_case;
 use crate::compare::{At, Divergence, DivergenceKind, Verdict};
+use crate::isolate::bench::Bench;
 pub use crate::report::Cause;
 use crate::source::case::TestCase;
 use crate::source::rewrite::{Shape, export_names, in_shape, unshape};
 use sha2::{Digest, Sha256};
-use std::sync::Arc;
-use wasmgate_runners::Engine;
 
 /// How dear an engine is to replay a small module on: in-process
 /// interpreters and single-pass compilers, then in-process optimising
@@ -160,7 +161,9 @@ impl Candidate {
 
 /// One case replayed on the small vote of its divergence.
 pub struct Replayer<'a> {
-    engines: Vec<Arc<dyn Engine>>,
+    bench: &'a Bench<'a>,
+    /// The engines of the small vote.
+    names: Vec<String>,
     case: &'a TestCase,
     /// The first divergence of the original module on the vote.
     at: At,
@@ -189,25 +192,25 @@ impl<'a> Replayer<'a> {
     /// tiers up in the background). Without a majority (two engines left
     /// voting, say) the vote is one engine per code base involved, and only
     /// known causes of one of them are tried ([`explain`]).
-    pub fn new(all: &[Arc<dyn Engine>], case: &'a TestCase, d: &Divergence) -> Option<Self> {
+    pub fn new(bench: &'a Bench<'a>, case: &'a TestCase, d: &Divergence) -> Option<Self> {
         if matches!(d.kind, DivergenceKind::Crash | DivergenceKind::Hang) {
             return None;
         }
         let names = if d.majority { vote(d) } else { one_per_base(d) };
-        let engines = names
-            .iter()
-            .map(|name| all.iter().find(|e| &e.info().name == name).cloned())
-            .collect::<Option<Vec<_>>>()?;
+        if !names.iter().all(|n| bench.has(n)) {
+            return None;
+        }
         let bases = bases_of(&d.blamed);
         let suspects = (!d.majority).then(|| bases.split(", ").map(str::to_string).collect());
         let mut r = Replayer {
-            engines,
+            bench,
+            names,
             case,
             at: At::default(),
             bases,
             suspects,
         };
-        let Verdict::Diverge(first) = r.run(case.wasm.clone()) else {
+        let Some(Verdict::Diverge(first)) = r.run(case.wasm.clone()) else {
             return None;
         };
         if first.majority != d.majority || bases_of(&first.blamed) != r.bases {
@@ -217,7 +220,9 @@ impl<'a> Replayer<'a> {
         Some(r)
     }
 
-    fn run(&self, wasm: Vec<u8>) -> Verdict {
+    /// The vote's verdict on the case with module `wasm`; none when a
+    /// replay crashed or hung, or is itself a crash or a hang.
+    fn run(&self, wasm: Vec<u8>) -> Option<Verdict> {
         let mut c = self.case.clone();
         // A shape taken out of export names renames exports: the calls and
         // the state read follow them, export by export.
@@ -233,7 +238,10 @@ impl<'a> Replayer<'a> {
             c.memories.iter_mut().for_each(renamed);
         }
         c.wasm = wasm;
-        run_case(&self.engines, &c).1
+        match self.bench.judge(&self.names, &c)?.verdict.ok()? {
+            Verdict::Diverge(d) if matches!(d.kind, DivergenceKind::Crash | DivergenceKind::Hang) => None,
+            v => Some(v),
+        }
     }
 
     /// Every operator in every shape of the case's module, blamed on the
@@ -275,7 +283,7 @@ impl<'a> Replayer<'a> {
         for c in shapes {
             wasm = unshape(&wasm, &c.op, c.shape).ok()?;
         }
-        Some(match self.run(wasm) {
+        Some(match self.run(wasm)? {
             Verdict::Agree { .. } => Cure::Full,
             Verdict::Diverge(d) if rank(&d.at) > rank(&self.at) => Cure::First,
             // Agreed through the divergence, then out of a resource the

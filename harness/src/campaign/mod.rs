@@ -453,7 +453,9 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
         leads,
     };
     let case_of = |seed: u64| TestCase::generated(profile, seed).ok();
-    attribute::attribute(&mut report, &opts.out, &engines, &opts.known, &case_of);
+    let bench = crate::isolate::bench::Bench::new(&engines, &specs, &opts.isolation);
+    attribute::attribute(&mut report, &opts.out, &bench, &opts.known, &case_of);
+    drop(bench);
     crate::campaign::known::apply(&mut report, &opts.known);
     crate::campaign::known::jumps(&mut report, previous_report.as_ref());
     if opts.shrink_attempts > 0 && !interrupted {

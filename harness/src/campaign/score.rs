@@ -221,7 +221,8 @@ impl Vote {
             return false;
         }
         use crate::campaign::cause::{Explained, Replayer, explain};
-        let explained = match Replayer::new(&self.engines, case, d) {
+        let bench = crate::isolate::bench::Bench::in_process(&self.engines);
+        let explained = match Replayer::new(&bench, case, d) {
             Some(r) => explain(
                 &r,
                 known,

@@ -8,6 +8,7 @@ use crate::compare::Verdict;
 use crate::compare::judge::CaseResult;
 use crate::execute::engines;
 use crate::isolate::Isolation;
+use crate::isolate::bench::Bench;
 use crate::isolate::worker::IsolatedExecutor;
 use crate::report::bundle::{ReproBundle, write_atomic};
 use crate::source::case::{Origin, TestCase, calls_per_export};
@@ -94,9 +95,11 @@ pub fn shrink_bundle(
         };
         Ok(result.map(|r| (case, r)))
     };
+    // The cause's replays run in worker processes too: a crash there is no cure.
+    let bench = Bench::new(&resolved.engines, &resolved.specs, isolation);
     let same = |case: &TestCase, r: &CaseResult| match &r.verdict {
         Ok(Verdict::Diverge(d)) if d.signature == target => cause.as_ref().is_none_or(|c| {
-            crate::campaign::cause::Replayer::new(&resolved.engines, case, d)
+            crate::campaign::cause::Replayer::new(&bench, case, d)
                 .is_some_and(|r| r.cure(&[c]) != crate::campaign::cause::Cure::None)
         }),
         _ => false,

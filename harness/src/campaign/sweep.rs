@@ -118,7 +118,9 @@ pub fn run(opts: &SweepOptions, engines: Resolved) -> Result<Report> {
         leads: vec![],
     };
     let case_of = |i: u64| cases.get(i as usize).cloned();
-    crate::campaign::attribute::attribute(&mut report, &opts.out, &engines.engines, &opts.known, &case_of);
+    let bench = crate::isolate::bench::Bench::new(&engines.engines, &engines.specs, &opts.isolation);
+    crate::campaign::attribute::attribute(&mut report, &opts.out, &bench, &opts.known, &case_of);
+    drop(bench);
     known::apply(&mut report, &opts.known);
     known::jumps(&mut report, previous.as_ref());
     write_report(&mut report, &opts.out)?;

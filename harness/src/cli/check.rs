@@ -107,7 +107,9 @@ impl CaseOpts {
         )?;
         report.compat = compat.map(|c| c(&results));
         let case_of = |i: u64| cases.get(i as usize).cloned();
-        crate::campaign::attribute::attribute(&mut report, &out, &resolved.engines, &known, &case_of);
+        let bench = crate::isolate::bench::Bench::new(&resolved.engines, &resolved.specs, &isolation);
+        crate::campaign::attribute::attribute(&mut report, &out, &bench, &known, &case_of);
+        drop(bench);
         crate::campaign::known::apply(&mut report, &known);
         crate::report::write_report(&mut report, &out)?;
         report.check_compared_something(&out)?;

@@ -93,10 +93,11 @@ pub fn run(opts: Opts) -> Result<i32> {
         eprintln!("wasmgate: {} not run: {}", u.engine, u.reason);
     }
     let (engines, names) = (resolved.engines, resolved.specs);
-    let (outcomes, verdict) = match opts.isolation.isolation()? {
+    let isolation = opts.isolation.isolation()?;
+    let (outcomes, verdict) = match &isolation {
         Isolation::InProcess => run_case(&engines, &case),
         Isolation::Processes { exe, timeout } => {
-            let result = IsolatedExecutor::new(exe, names.clone(), timeout).run_case(&case)?;
+            let result = IsolatedExecutor::new(exe.clone(), names.clone(), *timeout).run_case(&case)?;
             let verdict = result.verdict.map_err(|e| anyhow::anyhow!(e))?;
             (result.outcomes.unwrap_or_default(), verdict)
         }
@@ -106,7 +107,11 @@ pub fn run(opts: Opts) -> Result<i32> {
         crate::report::side_by_side::render(&case, &outcomes, &verdict)
     );
     if let Verdict::Diverge(d) = &verdict
-        && let Some((signature, cause)) = crate::campaign::attribute::explain_case(&engines, &case, d)
+        && let Some((signature, cause)) = crate::campaign::attribute::explain_case(
+            &crate::isolate::bench::Bench::new(&engines, &names, &isolation),
+            &case,
+            d,
+        )
     {
         println!(
             "  finding {signature}: root cause {} ({}), as a report names it",

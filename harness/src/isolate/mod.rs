@@ -9,6 +9,7 @@
 //! an agreeing case crosses the pipe as a few bytes; that is why this stage
 //! sits above `compare/`. May import `compare/`, `execute/` and `source/`.
 
+pub mod bench;
 pub mod worker;
 
 use std::os::unix::process::CommandExt;

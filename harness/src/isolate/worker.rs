@@ -463,6 +463,9 @@ impl Pool {
 pub struct IsolatedExecutor {
     pool: Pool,
     worker: Option<WorkerProcess>,
+    /// Whether the last [`IsolatedExecutor::try_case`] had no answer because
+    /// the machine was too busy (not because an engine crashed or hung).
+    busy: bool,
 }
 
 impl IsolatedExecutor {
@@ -475,6 +478,7 @@ impl IsolatedExecutor {
                 timeout,
             },
             worker: None,
+            busy: false,
         }
     }
 
@@ -500,10 +504,18 @@ impl IsolatedExecutor {
     /// Runs a full case, or `None` if the worker crashed or hung on it (no
     /// per-engine isolation: for callers that only ask "same result or not?").
     pub fn try_case(&mut self, case: &TestCase) -> Result<Option<CaseResult>> {
-        Ok(match self.request(&Self::case_request(case))? {
+        let reply = self.request(&Self::case_request(case))?;
+        self.busy = matches!(reply, Reply::Busy(..));
+        Ok(match reply {
             Reply::Done(r) => Some(*r),
             Reply::Died(..) | Reply::Hung(..) | Reply::Busy(..) => None,
         })
+    }
+
+    /// Whether the last [`IsolatedExecutor::try_case`] without an answer
+    /// ran into the wall-clock backstop of a busy machine (worth another try).
+    pub fn last_was_busy(&self) -> bool {
+        self.busy
     }
 
     /// Runs a full case (e.g. from a bundle) with the same isolation.
