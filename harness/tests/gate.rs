@@ -409,11 +409,12 @@ fn an_engine_crashing_in_a_cause_replay_costs_the_cause_not_the_report() {
     let o = wasmgate(&[&args[..], &[out.to_str().unwrap()]].concat());
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("1 replay(s) looking for causes ended in an engine's crash or hang"),
+        stdout(&o).contains("causes: 1 replay(s) ended in an engine's crash or hang"),
         "{}",
-        stderr(&o)
+        stdout(&o)
     );
     let r = report(&out);
+    assert_eq!(r["summary"]["lost_replays"], 1);
     let f = &r["findings"][0];
     assert_eq!(f["kind"], "value", "{f}");
     assert!(f["cause"].is_null(), "a crashed replay names no cause: {f}");

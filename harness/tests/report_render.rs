@@ -68,6 +68,7 @@ fn sample() -> Report {
                 },
             )]),
             wasm3_cases: 3,
+            lost_replays: 1,
         },
         findings: vec![Finding {
             signature: "value-0123abcd".into(),

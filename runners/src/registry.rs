@@ -255,6 +255,16 @@ pub fn wasi_names() -> Vec<&'static str> {
 }
 
 /// Builds the WASI configuration `name`; `Ok(None)` if `name` is not one.
+// A build without any WASI feature leaves only the arms that return.
+#[cfg_attr(
+    not(any(
+        feature = "wasmtime-wasi",
+        feature = "wasmi-wasi",
+        feature = "wasmer-wasi",
+        feature = "node-wasi"
+    )),
+    allow(unreachable_code, unused_variables)
+)]
 pub fn build_wasi(name: &str) -> Result<Option<Box<dyn crate::wasi::WasiEngine>>, BuildError> {
     let engine: Box<dyn crate::wasi::WasiEngine> = match name {
         #[cfg(feature = "wasmtime-wasi")]

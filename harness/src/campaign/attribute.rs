@@ -28,7 +28,8 @@ pub const FULL_SEARCHES: usize = 24;
 /// `bench` holds the campaign's own engines (a faulty one stays faulty in
 /// the replays); `case_of` rebuilds a case from the seed (or index) the
 /// report gives it; bundles are written into `out`. Replays that crashed or
-/// hung are counted on stderr: the cases they were for keep no cause.
+/// hung are counted in `summary.lost_replays`: the cases they were for keep
+/// no cause.
 pub fn attribute(
     report: &mut Report,
     out: &Path,
@@ -43,13 +44,7 @@ pub fn attribute(
     for f in findings {
         result.extend(split(f, out, bench, &known_ids, &mut seen, case_of));
     }
-    if bench.lost() > 0 {
-        eprintln!(
-            "wasmgate: {} replay(s) looking for causes ended in an engine's crash or hang; \
-             the cases they were for keep no cause",
-            bench.lost()
-        );
-    }
+    report.summary.lost_replays += bench.lost() as u64;
     result.sort_by(|a, b| a.signature.cmp(&b.signature));
     report.summary.unique_findings = result.len() as u64;
     report.findings = result;

@@ -119,6 +119,7 @@ pub fn merge(reports: &[(PathBuf, Report)], out: &Path) -> Result<Report> {
             s.features.entry(k.clone()).or_default().add(v);
         }
         s.wasm3_cases += t.wasm3_cases;
+        s.lost_replays += t.lost_replays;
         for (k, v) in &r.timings {
             let e = merged.timings.entry(k.clone()).or_default();
             e.cases += v.cases;

@@ -309,6 +309,9 @@ pub fn print_summary(report: &Report, out: &std::path::Path, quiet: bool) {
         );
     }
     print_causes(report);
+    if s.lost_replays > 0 {
+        println!("{}", crate::report::lost_replays(s.lost_replays));
+    }
     for e in &report.known_list.explained {
         println!("known: {} explained {} case(s)", e.entry, e.cases);
     }

@@ -273,7 +273,10 @@ impl WorkerProcess {
     /// Starts `exe worker --engine …` (in its own process group, so that killing
     /// a worker also kills the engine processes it started). Engine processes
     /// get twice the case time limit for a request, so that the worker's limit,
-    /// not theirs, decides that a case hung.
+    /// not theirs, decides that a case hung. Started from a thread that lasts
+    /// as long as this process: a worker dies with the thread that started it
+    /// ([`LineChild`]), and one kept for later (the replays' bench) must not
+    /// die when a short-lived search thread ends.
     pub fn spawn(exe: &Path, engine_names: &[String], timeout: Duration) -> Result<Self> {
         let mut command = Command::new(exe);
         command
@@ -284,8 +287,11 @@ impl WorkerProcess {
                 (timeout * 2).as_millis().to_string(),
             );
         crate::isolate::limit_memory(&mut command);
-        let child = LineChild::spawn(&mut command, "worker")
-            .with_context(|| format!("cannot start worker process {}", exe.display()))?;
+        let child =
+            wasmgate_runners::child::on_lasting_thread(move || LineChild::spawn(&mut command, "worker"))
+                .recv()
+                .unwrap_or_else(|_| Err(std::io::Error::other("the thread starting it ended")))
+                .with_context(|| format!("cannot start worker process {}", exe.display()))?;
         Ok(WorkerProcess { child })
     }
 

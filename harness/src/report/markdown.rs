@@ -201,6 +201,9 @@ impl Report {
                 let _ = writeln!(md, "- ❌ {e}");
             }
         }
+        if s.lost_replays > 0 {
+            let _ = writeln!(md, "\n{}", crate::report::lost_replays(s.lost_replays));
+        }
         if !s.inconclusive_reasons.is_empty() {
             let _ = writeln!(md, "\n## Inconclusive cases\n");
             for (reason, n) in &s.inconclusive_reasons {

@@ -33,6 +33,11 @@ pub fn blame_label(majority: bool, code_bases: u32) -> &'static str {
     }
 }
 
+/// What a summary says of `n` lost replays.
+pub fn lost_replays(n: u64) -> String {
+    format!("causes: {n} replay(s) ended in an engine's crash or hang; the cases they were for keep no cause")
+}
+
 /// [`blame_label`], or for a finding against a vectors file's expectation
 /// (the expectation is the oracle, not the vote) what that says.
 pub fn who(majority: bool, code_bases: u32, expected: bool) -> &'static str {
@@ -288,6 +293,14 @@ pub struct Summary {
     /// (`Feature::WASM3`): how much of the run hunts in 3.0.
     #[serde(default)]
     pub wasm3_cases: u64,
+    /// Root-cause replays (and bundle re-runs) that ended in an engine's
+    /// crash or hang: the cases they were for keep no cause.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub lost_replays: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// How often a feature was used, and by which engines it was run.
