@@ -2,10 +2,11 @@
 //! corrupt reports, journals and bundles, bad flags and variables, missing
 //! engines) gets exactly one `error:` line and exit 2, and nothing panics.
 
-mod common;
+use crate::common;
 
 #[test]
 fn every_bad_input_gets_one_clear_error_and_exit_2() {
+    let _heavy = common::heavy();
     let o = common::script("bad-inputs.sh", &[], &[]);
     let out = common::stdout(&o);
     assert!(o.status.success(), "{out}\n{}", common::stderr(&o));

@@ -3,7 +3,7 @@
 //! a fault in one JSC tier is blamed on that tier alone, the JSC bug they found
 //! replays, and without a browser the run goes on and says so.
 
-mod common;
+use crate::common;
 
 use common::{code, stderr, stdout, wasmgate};
 use std::process::Command;
@@ -138,21 +138,39 @@ fn without_a_browser_or_jsc_the_run_goes_on_and_says_so() {
     assert!(line.contains("v8-chromium"), "{line}");
 }
 
+/// Living (not zombie) browser and shell processes whose environment holds
+/// `tag`: the ones a command started, whatever else runs on the machine.
+fn tagged(tag: &str) -> usize {
+    let needle = format!("WASMGATE_TEST_TAG={tag}");
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
+        .filter(|e| {
+            let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+            let comm = stat.split(')').next().unwrap_or("");
+            let state = stat.rsplit(") ").next().unwrap_or("").chars().next();
+            state != Some('Z') && ["chrom", "jsc", "js102"].iter().any(|c| comm.contains(c))
+        })
+        .filter(|e| {
+            std::fs::read(e.path().join("environ"))
+                .is_ok_and(|env| env.split(|&b| b == 0).any(|v| v == needle.as_bytes()))
+        })
+        .count()
+}
+
 #[test]
 fn no_browser_or_shell_process_outlives_a_run_with_a_hanging_case() {
     let _serial = serial();
     // Chromium's helpers (zygotes, renderers, the crash handler that forks
     // itself away from its parent), jsc and SpiderMonkey shells: none may be
-    // left once the command has exited.
-    let count = || {
-        let ps = Command::new("ps").args(["-eo", "stat=,comm="]).output().unwrap();
-        String::from_utf8_lossy(&ps.stdout)
-            .lines()
-            .filter(|l| !l.trim_start().starts_with('Z'))
-            .filter(|l| l.contains("chrom") || l.contains("jsc") || l.contains("js102"))
-            .count()
-    };
-    let before = count();
+    // left once the command has exited. Counted by a tag in their
+    // environment, so tests running beside this one do not count.
     let dir = tempfile::tempdir().unwrap();
     let spin = dir.path().join("spin.wat");
     std::fs::write(&spin, r#"(module (func (export "spin") (loop (br 0))))"#).unwrap();
@@ -163,40 +181,54 @@ fn no_browser_or_shell_process_outlives_a_run_with_a_hanging_case() {
     )
     .unwrap();
     for (i, module) in [spin, start].iter().enumerate() {
-        let o = wasmgate(&[
-            "check",
-            module.to_str().unwrap(),
-            "--calls",
-            "1",
-            "--timeout",
-            "2",
-            "--engines",
-            &common::with_chromium(if common::spidermonkey_here() {
-                "wasmi,jsc-omg,spidermonkey-ion"
-            } else {
-                "wasmi,jsc-omg"
-            }),
-            "--out",
-            dir.path().join(format!("r{i}")).to_str().unwrap(),
-        ]);
-        assert_eq!(
-            code(&o),
-            2,
-            "every engine hangs: compared nothing: {}",
-            stderr(&o)
-        );
+        let tag = format!("{}-{i}", std::process::id());
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wasmgate"))
+            .args([
+                "check",
+                module.to_str().unwrap(),
+                "--calls",
+                "1",
+                "--timeout",
+                "2",
+                "--engines",
+                &common::with_chromium(if common::spidermonkey_here() {
+                    "wasmi,jsc-omg,spidermonkey-ion"
+                } else {
+                    "wasmi,jsc-omg"
+                }),
+                "--out",
+                dir.path().join(format!("r{i}")).to_str().unwrap(),
+            ])
+            .env("WASMGATE_TEST_TAG", &tag)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // While it runs, the tag shows its shells (and browser): the count
+        // after it sees what it started.
+        let mut seen = 0;
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            seen = seen.max(tagged(&tag));
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        assert_eq!(status.code(), Some(2), "every engine hangs: compared nothing");
+        assert!(seen >= 1, "the tag reached the engine processes");
         // Reaped processes vanish at once; a moment for the kernel to finish.
-        let mut after = count();
+        let mut after = tagged(&tag);
         for _ in 0..5 {
-            if after <= before {
+            if after == 0 {
                 break;
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
-            after = count();
+            after = tagged(&tag);
         }
-        assert!(
-            after <= before,
-            "{after} browser/shell processes left after {} (before: {before})",
+        assert_eq!(
+            after,
+            0,
+            "browser/shell processes left after {}",
             module.display()
         );
     }

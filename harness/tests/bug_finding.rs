@@ -2,7 +2,7 @@
 //! engine's results, the sweep's constant and branch forms, swarm generation,
 //! the mutation score, and one root cause per bug.
 
-mod common;
+use crate::common;
 
 use common::{ENGINES, code, report, stderr, stdout, wasmgate};
 use wasmgate_harness::compare::Verdict;

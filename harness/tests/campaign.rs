@@ -1,7 +1,7 @@
 //! Long-campaign guarantees: kill -9 and resume loses nothing, shards merge
 //! into the unsharded run, time budgets stop cleanly.
 
-mod common;
+use crate::common;
 
 use common::{report, wasmgate};
 use std::process::{Command, Stdio};

@@ -2,7 +2,7 @@
 //! with imports, expectations, golden vectors, version compatibility, SARIF,
 //! config profiles and the known-divergence list's dates.
 
-mod common;
+use crate::common;
 
 use common::{ENGINES, code, report, stderr, stdout, usage_error, wasmgate};
 use std::path::{Path, PathBuf};

@@ -5,10 +5,11 @@
 //! release) passes through `examples/ci/local.sh`, which runs the same
 //! commands as the GitHub Actions and GitLab CI files.
 
-mod common;
+use crate::common;
 
 #[test]
 fn the_readme_ci_examples_pass_on_the_defaults() {
+    let _heavy = common::heavy();
     let dir = tempfile::tempdir().unwrap();
     let o = common::script(
         "ci-examples.sh",

@@ -1,12 +1,13 @@
 //! The `wasmgate` command end to end, as a user runs it.
 
-mod common;
+use crate::common;
 
 use common::{code, report, stderr, stdout, wasmgate};
 use std::process::Command;
 
 #[test]
 fn run_writes_a_report_whose_counts_add_up() {
+    let _heavy = common::heavy();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r");
     let o = wasmgate(&[
@@ -53,16 +54,21 @@ fn run_writes_a_report_whose_counts_add_up() {
         findings.iter().map(|f| f["count"].as_u64().unwrap()).sum::<u64>(),
         n("diverged")
     );
-    for f in findings {
+    for (i, f) in findings.iter().enumerate() {
         let bundle = out.join(f["bundle"].as_str().unwrap());
-        let replay = wasmgate(&["repro", bundle.to_str().unwrap()]);
-        assert_eq!(code(&replay), 1, "finding {} replays", f["signature"]);
-        // Every finding is minimised after the run, and the minimised bundle replays too.
+        // Every finding is minimised after the run.
         let minimized = out.join(f["minimized"].as_str().expect("minimised bundle"));
         let small = std::fs::metadata(minimized.join("module.wasm")).unwrap().len();
         let full = std::fs::metadata(bundle.join("module.wasm")).unwrap().len();
         assert!(small <= full, "{small} <= {full}");
         assert!(minimized.join("module.wat").exists());
+        // The first finding's bundle and its minimised one replay (a replay
+        // starts every engine, a browser among them: once shows it).
+        if i > 0 {
+            continue;
+        }
+        let replay = wasmgate(&["repro", bundle.to_str().unwrap()]);
+        assert_eq!(code(&replay), 1, "finding {} replays", f["signature"]);
         let replay = wasmgate(&["repro", minimized.to_str().unwrap()]);
         assert_eq!(code(&replay), 1, "minimised {} replays", f["signature"]);
         assert!(String::from_utf8_lossy(&replay.stdout).contains(f["signature"].as_str().unwrap()));
@@ -106,6 +112,7 @@ fn same_seeds_give_the_same_verdicts() {
 
 #[test]
 fn selftest_catches_and_blames_the_mutant() {
+    let _heavy = common::heavy();
     let dir = tempfile::tempdir().unwrap();
     // The default is 2000 seeds; 150 find the mutant many times over.
     let o = wasmgate(&[
@@ -344,7 +351,16 @@ fn without_node_the_run_completes_and_says_v8_was_not_run() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r");
     let o = Command::new(env!("CARGO_BIN_EXE_wasmgate"))
-        .args(["run", "--seeds", "0..50", "-q", "--out", out.to_str().unwrap()])
+        .args([
+            "run",
+            "--seeds",
+            "0..10",
+            "-q",
+            "--shrink-attempts",
+            "0",
+            "--out",
+            out.to_str().unwrap(),
+        ])
         .env("NODE", "/nonexistent/node")
         .output()
         .unwrap();
@@ -446,6 +462,7 @@ fn a_fuzz_artifact_becomes_a_replayable_bundle() {
 
 #[test]
 fn sweep_agrees_on_every_instruction_and_catches_a_faulty_operator() {
+    let _heavy = common::heavy();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("clean");
     let o = wasmgate(&["sweep", "--out", out.to_str().unwrap()]);

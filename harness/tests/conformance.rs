@@ -1,7 +1,7 @@
 //! `wasmgate conformance` end to end: the spec testsuite gate, a script given
 //! with `--file`, the expected-failure list and bad input.
 
-mod common;
+use crate::common;
 
 use common::{code, report, stderr, stdout, wasmgate};
 
@@ -179,6 +179,7 @@ fn bad_input_is_one_error_line_and_exit_2() {
 /// the built-in expected-failure list, and wasmtime passes everything it runs.
 #[test]
 fn wasm_v2_passes_on_every_engine_with_the_built_in_list() {
+    let _heavy = common::heavy();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r");
     let o = wasmgate(&["conformance", "-q", "--out", out.to_str().unwrap()]);

@@ -2,7 +2,7 @@
 //! replayed as a gate (the bug back: exit 1; fixed: exit 0), and the corpus
 //! reduced to the smallest entry per signature.
 
-mod common;
+use crate::common;
 
 use common::{code, no_known, report, stdout, usage_error, wasmgate};
 use std::path::Path;

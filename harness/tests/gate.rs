@@ -1,7 +1,7 @@
 //! The gate tells the truth: exit codes, merged counts, JUnit and blame match
 //! what happened. Each test pins a way the gate once said something false.
 
-mod common;
+use crate::common;
 
 use common::{ENGINES, code, no_known, quick_run, report, stderr, stdout, usage_error, wasmgate};
 use std::path::{Path, PathBuf};

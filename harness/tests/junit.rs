@@ -3,7 +3,7 @@
 //! a JUnit consumer (the `junit-parser` crate) reads the counts and results
 //! the report gives.
 
-mod common;
+use crate::common;
 
 use common::{code, report, stderr, wasmgate};
 use std::path::Path;
@@ -35,6 +35,7 @@ fn xmllint(xml: &Path) -> Option<(bool, String)> {
 
 #[test]
 fn run_sweep_and_conformance_junit_validate_and_parse() {
+    let _heavy = common::heavy();
     let dir = tempfile::tempdir().unwrap();
     let out = |n: &str| dir.path().join(n);
     let engines = common::ENGINES;

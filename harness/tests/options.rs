@@ -2,7 +2,7 @@
 //! `WASMGATE_<NAME>` on every subcommand that takes it, read from each
 //! subcommand's `--help` as a user would.
 
-mod common;
+use crate::common;
 
 use common::{code, stdout, wasmgate};
 use std::collections::BTreeMap;

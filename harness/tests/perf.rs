@@ -6,7 +6,7 @@
 //! thresholds used, and the detection rates are measured by
 //! scripts/perf-detection.sh, not by tests.
 
-mod common;
+use crate::common;
 
 use common::{code, report, stderr, stdout, usage_error, wasmgate};
 use std::path::{Path, PathBuf};

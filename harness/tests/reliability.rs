@@ -1,7 +1,7 @@
 //! Reliability: hostile modules stay bounded and leave nothing behind, signals
 //! end a run with a report, and names, engine commands and bundles are checked.
 
-mod common;
+use crate::common;
 
 use common::{ENGINES, code, quick_run, report, stderr, wasmgate};
 use std::process::{Command, Stdio};
@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 #[test]
 fn hostile_modules_are_bounded_on_every_engine_and_leave_no_process() {
+    let _heavy = common::heavy();
     let o = common::script("hostile.sh", &["2"], &[]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(

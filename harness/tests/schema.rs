@@ -1,7 +1,7 @@
 //! The published JSON Schemas (`schema/*.schema.json`) are the ones the report
 //! model generates, and real reports of every kind validate against them.
 
-mod common;
+use crate::common;
 
 use common::{code, report, stderr, stdout, wasmgate};
 use std::path::Path;

@@ -3,7 +3,7 @@
 //! WASI testsuite's format, seeded argument sweeps, findings with bundles
 //! that replay, and bad input.
 
-mod common;
+use crate::common;
 
 use common::{code, report, stdout, usage_error, wasmgate};
 use std::path::{Path, PathBuf};

@@ -151,3 +151,13 @@ pub fn unavailable(report: &serde_json::Value) -> Vec<String> {
         .map(|u| u["engine"].as_str().expect("an engine name").to_string())
         .collect()
 }
+
+/// Held by the tests that keep both cores busy for long (a full sweep or
+/// run on every engine, the spec testsuite, hostile modules): one of them at
+/// a time, while the other test thread runs the light ones beside it. Two
+/// at once would each take several times as long (every engine process
+/// waits for a core at each of its many exchanges).
+pub fn heavy() -> std::sync::MutexGuard<'static, ()> {
+    static HEAVY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    HEAVY.lock().unwrap_or_else(|e| e.into_inner())
+}
