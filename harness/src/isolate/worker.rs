@@ -3,8 +3,9 @@
 //!
 //! The supervisor and a worker speak JSON lines over the worker's stdin and
 //! stdout: one [`Request`] in, one [`CaseResult`] out (preceded, when the
-//! request asks for it, by a [`Progress`] line as each engine starts each
-//! phase). Time limits measure the engine, not the machine: each engine's
+//! request asks for it, by [`Progress`] lines: each engine's compile and
+//! instantiation as it starts, and its calls at most every 20 ms — every
+//! phase in the blame runs of one engine alone). Time limits measure the engine, not the machine: each engine's
 //! turn in a worker (from its first progress line to the next engine's) may
 //! use the case time limit in **CPU time** of the worker's process tree (the
 //! worker and the engine processes it started), read from `/proc`; the wall
@@ -27,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use wasmgate_runners::child::{CHECK_EVERY, CpuClock, Exchange, Limit, LineChild, Over};
 use wasmgate_runners::measure::Sample;
@@ -146,7 +148,18 @@ pub fn serve(engine_names: &[String]) -> Result<()> {
     }
     let engines = resolved.engines;
     let stdin = std::io::stdin();
-    let mut stdout = std::io::stdout().lock();
+    let exact = std::env::var_os(EXACT_PROGRESS_ENV).is_some();
+    let progress_out = Arc::new(Mutex::new(ProgressOut::default()));
+    if !exact {
+        let out = progress_out.clone();
+        std::thread::spawn(move || {
+            loop {
+                std::thread::sleep(PROGRESS_EVERY / 2);
+                out.lock().unwrap_or_else(|p| p.into_inner()).flush_due();
+            }
+        });
+    }
+    let mut stdout = LockedStdout(progress_out.clone());
     for line in stdin.lock().lines() {
         let line = line.context("reading a request")?;
         let request: Request = serde_json::from_str(&line).context("malformed worker request")?;
@@ -194,25 +207,102 @@ pub fn serve(engine_names: &[String]) -> Result<()> {
         };
         let mut report = |engine: &str, phase: Phase| {
             if progress {
-                let line = ProgressLine {
-                    progress: Progress {
-                        engine: engine.to_string(),
-                        phase,
-                    },
+                let p = Progress {
+                    engine: engine.to_string(),
+                    phase,
                 };
-                // A lost progress line only makes a hang's phase less precise.
-                let mut out = std::io::stdout().lock();
-                let _ = serde_json::to_writer(&mut out, &line);
-                let _ = out.write_all(b"\n");
-                let _ = out.flush();
+                progress_out
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .offer(p, exact);
             }
         };
         let result = evaluate_case_observed(seed_of(&case), &case, &engines, keep, &mut report);
+        // No progress of this case may follow its answer.
+        progress_out.lock().unwrap_or_else(|p| p.into_inner()).pending = None;
         serde_json::to_writer(&mut stdout, &result)?;
         stdout.write_all(b"\n")?;
         stdout.flush()?;
     }
     Ok(())
+}
+
+/// Set on a worker that must report every phase as it starts (the blame
+/// runs of one engine alone, whose crash must be placed exactly).
+const EXACT_PROGRESS_ENV: &str = "WASMGATE_WORKER_EXACT_PROGRESS";
+
+/// How often a worker reports a call that follows another call of the same
+/// engine. A line per call (hundreds per case) cost a third of a sweep's
+/// time, and more on a busy machine; a new engine, compile and instantiate
+/// are reported at once, and a phase that lasts (a hang) within this time.
+const PROGRESS_EVERY: Duration = Duration::from_millis(20);
+
+/// A worker's stdout, shared by its answers and its progress lines.
+#[derive(Default)]
+struct ProgressOut {
+    /// The latest phase not reported yet.
+    pending: Option<Progress>,
+    /// The last phase reported, and when.
+    sent: Option<(Progress, Instant)>,
+}
+
+impl ProgressOut {
+    /// `p` starts: reported now when it is a new engine or not a call (or
+    /// every phase is wanted), else at the latest [`PROGRESS_EVERY`] after
+    /// the last line.
+    fn offer(&mut self, p: Progress, exact: bool) {
+        let now = match &self.sent {
+            _ if exact => true,
+            None => true,
+            Some((last, at)) => {
+                last.engine != p.engine
+                    || !matches!(p.phase, Phase::Call(_))
+                    || at.elapsed() >= PROGRESS_EVERY
+            }
+        };
+        if now {
+            self.pending = None;
+            self.write(p);
+        } else {
+            self.pending = Some(p);
+        }
+    }
+
+    /// Reports the pending phase once its time has come.
+    fn flush_due(&mut self) {
+        let due = self
+            .sent
+            .as_ref()
+            .is_none_or(|(_, at)| at.elapsed() >= PROGRESS_EVERY);
+        if due && let Some(p) = self.pending.take() {
+            self.write(p);
+        }
+    }
+
+    fn write(&mut self, p: Progress) {
+        // A lost progress line only makes a hang's phase less precise.
+        let mut out = std::io::stdout().lock();
+        let _ = serde_json::to_writer(&mut out, &ProgressLine { progress: p.clone() });
+        let _ = out.write_all(b"\n");
+        let _ = out.flush();
+        self.sent = Some((p, Instant::now()));
+    }
+}
+
+/// Writes to stdout while holding the progress lock, so that an answer and
+/// a progress line never interleave.
+struct LockedStdout(Arc<Mutex<ProgressOut>>);
+
+impl Write for LockedStdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let _held = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        std::io::stdout().lock().write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let _held = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        std::io::stdout().lock().flush()
+    }
 }
 
 /// How a request to a worker ended.
@@ -278,7 +368,20 @@ impl WorkerProcess {
     /// ([`LineChild`]), and one kept for later (the replays' bench) must not
     /// die when a short-lived search thread ends.
     pub fn spawn(exe: &Path, engine_names: &[String], timeout: Duration) -> Result<Self> {
+        Self::start(exe, engine_names, timeout, false)
+    }
+
+    /// [`WorkerProcess::spawn`], reporting every phase as it starts (to
+    /// place a crash exactly).
+    fn spawn_exact(exe: &Path, engine_names: &[String], timeout: Duration) -> Result<Self> {
+        Self::start(exe, engine_names, timeout, true)
+    }
+
+    fn start(exe: &Path, engine_names: &[String], timeout: Duration, exact: bool) -> Result<Self> {
         let mut command = Command::new(exe);
+        if exact {
+            command.env(EXACT_PROGRESS_ENV, "1");
+        }
         command
             .arg("worker")
             .args(engine_names.iter().flat_map(|e| ["--engine", e.as_str()]))
@@ -442,7 +545,7 @@ impl Pool {
                 .map(|name| {
                     scope.spawn(move || -> Result<Reply> {
                         let mut worker =
-                            WorkerProcess::spawn(&self.exe, std::slice::from_ref(name), self.timeout)?;
+                            WorkerProcess::spawn_exact(&self.exe, std::slice::from_ref(name), self.timeout)?;
                         Ok(worker.request(request, self.limit()))
                     })
                 })
