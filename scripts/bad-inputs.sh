@@ -153,6 +153,8 @@ inputs=(
   "run --engine-cmd noequals"
   "run --engine-cmd t=/bin/true --seeds 0..3"
   "run --engine-cmd t=/nonexistent/engine --seeds 0..3"
+  "run --require-engines nosuch --engines $E --seeds 0..3"
+  "run --require-engines v8-chromium --engines $E --seeds 0..3"
   "run --name ../../escape --seeds 0..3 --engines $E"
   "run --name a/b --seeds 0..3 --engines $E"
   "run --resume $w/nonexistent"

@@ -22,7 +22,7 @@ fail() { echo "ci-examples: $*" >&2; exit 1; }
 
 echo "== GitHub Actions: matrix of 4 shards, then merge (in $work/gha)"
 for shard in 1 2 3 4; do
-  $wasmgate run -q --seeds "$seeds" --shard "$shard/4" --out "$work/gha/reports/shard-$shard"
+  $wasmgate run -q --seeds "$seeds" --shard "$shard/4" --require-engines wasmtime-cranelift,wasmer-cranelift,wasmi,v8-turbofan --out "$work/gha/reports/shard-$shard"
   code=$?
   [ "$code" -le 1 ] || fail "shard $shard exited $code"       # continue-on-error covers 1 only
   mkdir -p "$work/gha/shards/shard-$shard"                     # upload/download-artifact

@@ -128,6 +128,20 @@ fn without_a_browser_or_jsc_the_run_goes_on_and_says_so() {
     let unavailable = common::unavailable(&r);
     assert_eq!(unavailable, ["jsc-ipint", "jsc-bbq", "jsc-omg", "v8-chromium"]);
     assert!(stdout(&o).contains("v8-chromium not run"), "{}", stdout(&o));
+    // A CI runner that must not pass with a smaller vote says so.
+    let o = Command::new(env!("CARGO_BIN_EXE_wasmgate"))
+        .args(["run", "-q", "--seeds", "0..5", "--require-engines", "all"])
+        .env("JSC", "/nonexistent/jsc")
+        .env("WASMGATE_SHRINK_ATTEMPTS", "0")
+        .arg("--out")
+        .arg(dir.path().join("required"))
+        .output()
+        .unwrap();
+    let line = common::usage_error(&o);
+    assert!(
+        line.contains("engine `jsc-ipint` is required (--require-engines) but cannot run here"),
+        "{line}"
+    );
     // Named explicitly, a missing browser is an error, not a smaller vote.
     let o = Command::new(env!("CARGO_BIN_EXE_wasmgate"))
         .args(["repro", "--seed", "1", "--engines", "wasmi,v8-chromium"])

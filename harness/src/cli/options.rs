@@ -154,6 +154,17 @@ pub struct EngineOpts {
         value_delimiter = ','
     )]
     pub fault: Vec<String>,
+    /// Engines that must run, comma-separated, or `all` (every engine of the
+    /// command): one that cannot start here is an error (exit 2), not a line
+    /// in the report, so a CI runner without `jsc` or `chromium` cannot pass
+    /// with a smaller vote.
+    #[arg(
+        long,
+        value_name = "LIST|all",
+        env = "WASMGATE_REQUIRE_ENGINES",
+        value_delimiter = ','
+    )]
+    pub require_engines: Vec<String>,
 }
 
 impl EngineOpts {
@@ -193,7 +204,34 @@ impl EngineOpts {
                 u.reason
             );
         }
+        self.check_required(&resolved)?;
         Ok(resolved)
+    }
+
+    /// An error when an engine `--require-engines` names (or, with `all`,
+    /// any engine of the command) cannot run.
+    fn check_required(&self, resolved: &Resolved) -> Result<()> {
+        let all = self.require_engines.iter().any(|r| r == "all");
+        let required = |engine: &str| all || self.require_engines.iter().any(|r| r == engine);
+        if let Some(u) = resolved.unavailable.iter().find(|u| required(&u.engine)) {
+            bail!(
+                "engine `{}` is required (--require-engines) but cannot run here: {}",
+                u.engine,
+                u.reason
+            );
+        }
+        let running: Vec<String> = resolved.engines.iter().map(|e| e.info().name.clone()).collect();
+        if let Some(r) = self
+            .require_engines
+            .iter()
+            .find(|r| *r != "all" && !running.contains(r))
+        {
+            bail!(
+                "engine `{r}` is required (--require-engines) but is not among this command's engines ({})",
+                running.join(", ")
+            );
+        }
+        Ok(())
     }
 
     /// [`EngineOpts::resolve`], for a command that compares engines with
