@@ -9,9 +9,9 @@
 //! (`--in-process`) they run on the campaign's own engines.
 
 use super::Isolation;
-use super::worker::IsolatedExecutor;
+use super::worker::{IsolatedExecutor, seed_of};
 use crate::compare::judge::{CaseResult, evaluate_case};
-use crate::source::case::{Origin, TestCase};
+use crate::source::case::TestCase;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -77,11 +77,6 @@ impl<'e> Bench<'e> {
         self.engines.iter().map(|e| e.info().name.clone()).collect()
     }
 
-    /// Whether an engine is named `name`.
-    pub fn has(&self, name: &str) -> bool {
-        self.engines.iter().any(|e| e.info().name == name)
-    }
-
     /// Replays that ended in a crash or a hang so far.
     pub fn lost(&self) -> usize {
         self.lost.load(Ordering::Relaxed)
@@ -95,13 +90,9 @@ impl<'e> Bench<'e> {
             .iter()
             .map(|n| self.engines.iter().position(|e| &e.info().name == n))
             .collect::<Option<_>>()?;
-        let seed = match case.origin {
-            Origin::Generated { seed, .. } => seed,
-            _ => 0,
-        };
         let Some(workers) = &self.workers else {
             let engines: Vec<Arc<dyn Engine>> = chosen.iter().map(|&i| self.engines[i].clone()).collect();
-            return Some(evaluate_case(seed, case, &engines, true));
+            return Some(evaluate_case(seed_of(case), case, &engines, true));
         };
         let specs: Vec<String> = chosen.iter().map(|&i| self.specs[i].clone()).collect();
         let mut executor = workers.take(&specs);

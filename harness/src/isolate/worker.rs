@@ -5,8 +5,8 @@
 //! stdout: one [`Request`] in, one [`CaseResult`] out (preceded, when the
 //! request asks for it, by [`Progress`] lines: each engine's compile and
 //! instantiation as it starts, and its calls at most every 20 ms — every
-//! phase in the blame runs of one engine alone). Time limits measure the engine, not the machine: each engine's
-//! turn in a worker (from its first progress line to the next engine's) may
+//! phase in the blame runs of one engine alone). Time limits measure the
+//! engine, not the machine: each engine's turn in a worker (from its first progress line to the next engine's) may
 //! use the case time limit in **CPU time** of the worker's process tree (the
 //! worker and the engine processes it started), read from `/proc`; the wall
 //! clock is only a backstop ([`wasmgate_runners::child::WALL_FACTOR`] times
@@ -116,7 +116,7 @@ fn from_hex(s: &str) -> Result<Vec<u8>> {
 }
 
 /// The seed a case stands for in reports (0 for cases not made from a seed).
-fn seed_of(case: &TestCase) -> u64 {
+pub(super) fn seed_of(case: &TestCase) -> u64 {
     match case.origin {
         Origin::Generated { seed, .. } => seed,
         _ => 0,
