@@ -104,6 +104,24 @@ fn the_jsc_br_on_null_bug_is_blamed_on_every_jsc_tier() {
 }
 
 #[test]
+fn the_jsc_any_convert_extern_bug_is_blamed_on_every_jsc_tier() {
+    let _serial = serial();
+    let engines = common::with_chromium("wasmtime-cranelift,wasmtime-pulley,jsc-ipint,jsc-bbq,jsc-omg");
+    let o = wasmgate(&[
+        "repro",
+        "--wasm",
+        &repo("vectors/jsc-any-convert-extern-null.wat"),
+        "--engines",
+        &engines,
+    ]);
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("DIVERGES at compile"), "{out}");
+    assert!(out.contains("jsc-bbq, jsc-ipint, jsc-omg: rejected"), "{out}");
+    assert!(out.contains("[anyref:null]"), "{out}");
+}
+
+#[test]
 fn without_a_browser_or_jsc_the_run_goes_on_and_says_so() {
     let _serial = serial();
     let dir = tempfile::tempdir().unwrap();

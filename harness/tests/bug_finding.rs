@@ -547,9 +547,11 @@ fn the_mutation_score_with_the_known_list_in_force_counts_masked_cases() {
 }
 
 /// WebAssembly 3.0 modules written by hand (vectors/wasm3/): every engine
-/// that has the feature runs them and agrees — GC references compared by what
-/// is observed of them, an uncaught exception as its own outcome — and a fault
-/// in a GC operator and one in `throw` are each caught and blamed.
+/// that has the feature runs them and agrees — a struct or array compared by
+/// the digest of its contents the harness observes inside the module, an
+/// uncaught exception as its own outcome with tag and payload — and a fault
+/// in a GC operator, one in `throw` and one seen only inside a struct are
+/// each caught and blamed.
 #[test]
 fn hand_written_wasm3_modules_agree_and_gc_and_exception_faults_are_blamed() {
     // Three code bases with GC vote when Chromium is here; two otherwise
@@ -565,15 +567,15 @@ fn hand_written_wasm3_modules_agree_and_gc_and_exception_faults_are_blamed() {
         args.extend(extra);
         wasmgate(&args)
     };
-    for module in ["gc", "exceptions", "tail-call", "memory64"] {
+    for module in ["gc", "exceptions", "tail-call", "memory64", "observed"] {
         let o = repro(module, &[]);
         assert_eq!(code(&o), 0, "{module}: {}{}", stdout(&o), stderr(&o));
         assert!(stdout(&o).contains("engines agree"), "{module}: {}", stdout(&o));
     }
     let gc = stdout(&repro("gc", &[]));
     for seen in [
-        "[anyref:struct]",
-        "[anyref:array]",
+        "[anyref:struct:0x",
+        "[anyref:array:0x",
         "[anyref:i31:-1]",
         "[anyref:null]",
         "trap cast-failure",
@@ -586,7 +588,7 @@ fn hand_written_wasm3_modules_agree_and_gc_and_exception_faults_are_blamed() {
         "{gc}"
     );
     let exceptions = stdout(&repro("exceptions", &[]));
-    assert!(exceptions.contains("trap uncaught-exception"), "{exceptions}");
+    assert!(exceptions.contains("exception tag 0 (i32:"), "{exceptions}");
 
     let o = repro("gc", &["--fault", "wasmtime-cranelift:i31.get_s"]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
@@ -594,6 +596,13 @@ fn hand_written_wasm3_modules_agree_and_gc_and_exception_faults_are_blamed() {
     let o = repro("exceptions", &["--fault", "jsc-omg:throw"]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(blamed(&stdout(&o), "jsc-omg"), "{}", stdout(&o));
+    // The only f64.mul of observed.wat computes a struct field: only the
+    // struct's observed digest (and an exception's payload) can show it.
+    let o = repro("observed", &["--fault", "wasmtime-cranelift:f64.mul"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(blamed(&out, "wasmtime-cranelift"), "{out}");
+    assert!(out.contains("returned [anyref:struct:0x"), "{out}");
 }
 
 /// The `wasm3` profile generates valid modules using 3.0's features, and the

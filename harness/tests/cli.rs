@@ -22,7 +22,7 @@ fn run_writes_a_report_whose_counts_add_up() {
     ]);
     assert!([0, 1].contains(&code(&o)), "{}", stderr(&o));
     let r = report(&out);
-    assert_eq!(r["schema_version"], 8);
+    assert_eq!(r["schema_version"], 9);
     assert_eq!(r["kind"], "run");
     assert_eq!(r["gate"]["exit_code"], code(&o));
     assert_eq!(r["gate"]["passed"], code(&o) == 0);

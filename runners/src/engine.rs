@@ -322,6 +322,12 @@ pub enum Failure {
     Unsupported { message: String },
     /// Any other engine error (link error, host error, internal error).
     Error { message: String },
+    /// An exception nothing caught, by its tag (the index in the module's
+    /// tag index space) and payload values, as the harness observes it on
+    /// every engine alike (a call it wraps in a `try_table` catching each of
+    /// the module's tags). Engines that report an uncaught exception on
+    /// their own say [`TrapKind::UncaughtException`] instead.
+    Exception { tag: u32, payload: Vec<Val> },
 }
 
 impl Failure {
@@ -365,6 +371,10 @@ impl fmt::Display for Failure {
             }
             Failure::Unsupported { message } => write!(f, "unsupported: {message}"),
             Failure::Error { message } => write!(f, "error: {message}"),
+            Failure::Exception { tag, payload } => {
+                let payload: Vec<String> = payload.iter().map(|v| v.pretty()).collect();
+                write!(f, "uncaught exception of tag {tag} ({})", payload.join(", "))
+            }
         }
     }
 }

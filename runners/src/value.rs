@@ -94,15 +94,21 @@ pub enum Val {
 }
 
 /// What can be observed of a reference of the `any` hierarchy on every
-/// engine, JavaScript ones included: its kind, an `i31`'s value, and a host
-/// reference's number. A struct's or array's identity is engine-private.
+/// engine, JavaScript ones included: its kind, an `i31`'s value, a host
+/// reference's number, and a struct's or array's *observation* where the
+/// harness made one — a digest of its type and contents to a bounded depth
+/// (and of its identity with the call's earlier results), computed inside
+/// the module itself, so every engine is observed alike. An object's
+/// identity is otherwise engine-private.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AnyVal {
     Null,
     /// An `i31ref`, by its signed value (`i31.get_s`).
     I31(i32),
-    Struct,
-    Array,
+    /// A struct, with its observed digest when the harness observed it.
+    Struct(Option<u64>),
+    /// An array, with its observed digest when the harness observed it.
+    Array(Option<u64>),
     /// A harness host reference brought into the `any` hierarchy
     /// (`any.convert_extern`, the spec testsuite's `ref.host N`).
     Host(u32),
@@ -154,7 +160,7 @@ impl Val {
 /// The text form is `type:value`: integers in decimal, floats and vectors as hex
 /// bit patterns (with the float value alongside for readability), references as
 /// `null`, `nonnull` or a host reference's number (an `anyref` as `null`, `i31:N`, `struct`,
-/// `array`, `host:N` or `nonnull`). It round-trips through [`FromStr`] exactly.
+/// `array` — either followed by `:0x…`, its observed digest —, `host:N` or `nonnull`). It round-trips through [`FromStr`] exactly.
 impl fmt::Display for Val {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
@@ -171,8 +177,10 @@ impl fmt::Display for Val {
             Val::AnyRef(a) => match a {
                 AnyVal::Null => write!(f, "anyref:null"),
                 AnyVal::I31(v) => write!(f, "anyref:i31:{v}"),
-                AnyVal::Struct => write!(f, "anyref:struct"),
-                AnyVal::Array => write!(f, "anyref:array"),
+                AnyVal::Struct(None) => write!(f, "anyref:struct"),
+                AnyVal::Struct(Some(d)) => write!(f, "anyref:struct:{d:#018x}"),
+                AnyVal::Array(None) => write!(f, "anyref:array"),
+                AnyVal::Array(Some(d)) => write!(f, "anyref:array:{d:#018x}"),
                 AnyVal::Host(n) => write!(f, "anyref:host:{n}"),
                 AnyVal::Other => write!(f, "anyref:nonnull"),
             },
@@ -262,8 +270,8 @@ impl FromStr for Val {
             },
             "anyref" => Val::AnyRef(match v {
                 "null" => AnyVal::Null,
-                "struct" => AnyVal::Struct,
-                "array" => AnyVal::Array,
+                "struct" => AnyVal::Struct(None),
+                "array" => AnyVal::Array(None),
                 "nonnull" => AnyVal::Other,
                 _ => match v.split_once(':') {
                     Some(("i31", n)) => {
@@ -274,6 +282,12 @@ impl FromStr for Val {
                         AnyVal::I31(n)
                     }
                     Some(("host", n)) => AnyVal::Host(n.parse().map_err(|_| err())?),
+                    Some(("struct", d)) => AnyVal::Struct(Some(
+                        u64::try_from(parse_hex_u128(d).ok_or_else(err)?).map_err(|_| err())?,
+                    )),
+                    Some(("array", d)) => AnyVal::Array(Some(
+                        u64::try_from(parse_hex_u128(d).ok_or_else(err)?).map_err(|_| err())?,
+                    )),
                     _ => return Err(err()),
                 },
             }),
@@ -299,7 +313,7 @@ impl schemars::JsonSchema for Val {
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
-            "description": "A wasm value in its exact text form: `i32:-1`, `i64:5`, `f32:0x7fc00000` (bits), `f64:0x…`, `v128:0x…`, `funcref:null`, `externref:null`, `externref:N` (host reference N), `anyref:null`, `anyref:i31:N`, `anyref:struct`, `anyref:array`, `anyref:host:N`, `anyref:nonnull`, `exnref:null`, `exnref:nonnull`.",
+            "description": "A wasm value in its exact text form: `i32:-1`, `i64:5`, `f32:0x7fc00000` (bits), `f64:0x…`, `v128:0x…`, `funcref:null`, `externref:null`, `externref:N` (host reference N), `anyref:null`, `anyref:i31:N`, `anyref:struct`, `anyref:array` (with `:0x…`, the harness's 64-bit observation of its type and contents, where it made one), `anyref:host:N`, `anyref:nonnull`, `exnref:null`, `exnref:nonnull`.",
             "type": "string",
             "pattern": "^(i32|i64|f32|f64|v128|funcref|externref|anyref|exnref):"
         })
@@ -330,8 +344,10 @@ mod tests {
             Val::HostRef(7),
             Val::AnyRef(AnyVal::Null),
             Val::AnyRef(AnyVal::I31(-(1 << 30))),
-            Val::AnyRef(AnyVal::Struct),
-            Val::AnyRef(AnyVal::Array),
+            Val::AnyRef(AnyVal::Struct(None)),
+            Val::AnyRef(AnyVal::Array(None)),
+            Val::AnyRef(AnyVal::Struct(Some(0x0123_4567_89ab_cdef))),
+            Val::AnyRef(AnyVal::Array(Some(u64::MAX))),
             Val::AnyRef(AnyVal::Host(3)),
             Val::AnyRef(AnyVal::Other),
             Val::ExnRef { null: false },
@@ -355,6 +371,8 @@ mod tests {
             "funcref:maybe",
             "anyref:i31:1073741824",
             "anyref:thing",
+            "anyref:struct:7",
+            "anyref:array:0x1ffffffffffffffff",
             "exnref:3",
         ] {
             assert!(bad.parse::<Val>().is_err(), "{bad}");

@@ -74,6 +74,10 @@ fn behaviour(record: &CallRecord) -> Option<String> {
         CallResult::Failed(Failure::Exhausted { .. }) => return None,
         CallResult::Failed(Failure::Unsupported { .. }) => return None,
         CallResult::Failed(Failure::Error { .. }) => "error".to_string(),
+        CallResult::Failed(Failure::Exception { tag, payload }) => {
+            let payload: Vec<String> = payload.iter().map(|v| v.pretty()).collect();
+            format!("exception tag {tag} ({})", payload.join(", "))
+        }
     };
     let global = |name: &str| {
         record

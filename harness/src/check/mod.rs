@@ -260,6 +260,9 @@ pub fn agreed(case: &TestCase, result: &CaseResult) -> Option<Vec<Recorded>> {
                     result: match &record.result {
                         CallResult::Returned(v) => Some(Ok(v.clone())),
                         CallResult::Failed(Failure::Trap { trap, .. }) => Some(Err(*trap)),
+                        CallResult::Failed(Failure::Exception { .. }) => {
+                            Some(Err(wasmgate_runners::TrapKind::UncaughtException))
+                        }
                         CallResult::Failed(_) => None,
                     },
                     host_calls: match record.state.global(HOST_CALLS_GLOBAL) {

@@ -17,6 +17,9 @@ pub fn meets(expect: &Expect, record: &CallRecord) -> bool {
         (Some(Outcome::Traps(kind)), CallResult::Failed(Failure::Trap { trap, .. })) => {
             kind.is_none_or(|k| k.within(*trap))
         }
+        (Some(Outcome::Traps(kind)), CallResult::Failed(Failure::Exception { .. })) => {
+            kind.is_none_or(|k| k == wasmgate_runners::TrapKind::UncaughtException)
+        }
         _ => false,
     };
     let global = |name: &str| record.state.global(name);

@@ -120,6 +120,9 @@ pub enum Observed {
     Returned { values: Vec<Val> },
     /// The call trapped.
     Trapped { trap: TrapKind },
+    /// The call threw an exception nothing caught: its tag (index in the
+    /// module's tag space) and payload.
+    Thrown { tag: u32, payload: Vec<Val> },
     /// The engine reported an error that is not a trap.
     Error,
     /// The engine crashed or hung (`how`, when known).
@@ -219,6 +222,8 @@ enum Obs {
     InstantiateFailed(Option<TrapKind>),
     Returned(Vec<Val>, State),
     Trapped(TrapKind, State),
+    /// An uncaught exception, by tag and (normalised) payload.
+    Thrown(u32, Vec<Val>, State),
     Errored(State),
     Crashed,
     /// Resource exhaustion: the rest of the case is inconclusive.
@@ -251,6 +256,9 @@ fn failure_obs(f: &Failure, state: State) -> Obs {
         Failure::Exhausted { resource, .. } => Obs::Exhausted(resource.to_string()),
         Failure::Unsupported { .. } => Obs::Unsupported,
         Failure::Error { .. } => Obs::Errored(state),
+        Failure::Exception { tag, payload } => {
+            Obs::Thrown(*tag, payload.iter().map(norm_val).collect(), state)
+        }
     }
 }
 
@@ -267,6 +275,7 @@ fn observations(o: &EngineOutcome) -> Option<Vec<Obs>> {
                 Failure::Exhausted { resource, .. } => Obs::Exhausted(resource.to_string()),
                 Failure::Unsupported { .. } => Obs::Unsupported,
                 Failure::Error { .. } => Obs::InstantiateFailed(None),
+                Failure::Exception { .. } => Obs::InstantiateFailed(Some(TrapKind::UncaughtException)),
             });
         }
         Status::Ran | Status::Crashed { .. } => {
@@ -306,6 +315,7 @@ fn observations(o: &EngineOutcome) -> Option<Vec<Obs>> {
 fn trap_of(o: &Obs) -> Option<TrapKind> {
     match o {
         Obs::Trapped(t, _) | Obs::InstantiateFailed(Some(t)) => Some(*t),
+        Obs::Thrown(..) => Some(TrapKind::UncaughtException),
         _ => None,
     }
 }
@@ -353,6 +363,10 @@ fn observed(o: &Option<Obs>) -> Observed {
         Some(Obs::InstantiateFailed(trap)) => Observed::InstantiationFailed { trap: *trap },
         Some(Obs::Returned(v, _)) => Observed::Returned { values: v.clone() },
         Some(Obs::Trapped(t, _)) => Observed::Trapped { trap: *t },
+        Some(Obs::Thrown(tag, payload, _)) => Observed::Thrown {
+            tag: *tag,
+            payload: payload.clone(),
+        },
         Some(Obs::Errored(_)) => Observed::Error,
         Some(Obs::Crashed) => Observed::Crashed { how: None },
         Some(Obs::Exhausted(what)) => Observed::Exhausted { what: what.clone() },
@@ -466,8 +480,15 @@ fn kind_of(step: usize, a: &Option<Obs>, b: &Option<Obs>) -> DivergenceKind {
         (Some(Instantiated(x)), Some(Instantiated(y))) => state_kind(x, y),
         _ if step == 1 => DivergenceKind::Instantiation,
         (Some(Errored(_)), _) | (_, Some(Errored(_))) => DivergenceKind::Error,
-        (Some(Returned(..)), Some(Trapped(..))) | (Some(Trapped(..)), Some(Returned(..))) => {
-            DivergenceKind::ReturnVsTrap
+        (Some(Returned(..)), Some(Trapped(..) | Thrown(..)))
+        | (Some(Trapped(..) | Thrown(..)), Some(Returned(..))) => DivergenceKind::ReturnVsTrap,
+        (Some(Trapped(..)), Some(Thrown(..))) | (Some(Thrown(..)), Some(Trapped(..))) => DivergenceKind::Trap,
+        (Some(Thrown(x, px, sx)), Some(Thrown(y, py, sy))) => {
+            if (x, px) != (y, py) {
+                DivergenceKind::Value
+            } else {
+                state_kind(sx, sy)
+            }
         }
         (Some(Trapped(x, sx)), Some(Trapped(y, sy))) => {
             if x != y {
@@ -498,9 +519,13 @@ fn state_kind(a: &State, b: &State) -> DivergenceKind {
 fn describe(o: &Option<Obs>, kind: DivergenceKind, majority: &Option<Obs>) -> String {
     let state_diff = |s: &State| -> String {
         let base = match majority {
-            Some(Obs::Instantiated(m) | Obs::Returned(_, m) | Obs::Trapped(_, m) | Obs::Errored(m)) => {
-                Some(m)
-            }
+            Some(
+                Obs::Instantiated(m)
+                | Obs::Returned(_, m)
+                | Obs::Trapped(_, m)
+                | Obs::Thrown(_, _, m)
+                | Obs::Errored(m),
+            ) => Some(m),
             _ => None,
         };
         match kind {
@@ -539,6 +564,13 @@ fn describe(o: &Option<Obs>, kind: DivergenceKind, majority: &Option<Obs>) -> St
             with_state(format!("returned [{}]", vals.join(", ")), s)
         }
         Some(Obs::Trapped(t, s)) => with_state(format!("trap {t}"), s),
+        Some(Obs::Thrown(tag, payload, s)) => {
+            let vals: Vec<String> = payload.iter().map(|v| v.pretty()).collect();
+            with_state(
+                format!("uncaught exception of tag {tag} ({})", vals.join(", ")),
+                s,
+            )
+        }
         Some(Obs::Errored(s)) => with_state("error".to_string(), s),
         Some(Obs::Crashed) => "crashed".to_string(),
         Some(Obs::Exhausted(what)) => format!("exhausted {what}"),
@@ -697,6 +729,7 @@ fn class_of(
                 .iter()
                 .filter_map(|(o, _)| match o {
                     Some(Obs::Trapped(t, _)) | Some(Obs::InstantiateFailed(Some(t))) => Some(t.to_string()),
+                    Some(Obs::Thrown(..)) => Some(TrapKind::UncaughtException.to_string()),
                     _ => None,
                 })
                 .collect();
@@ -715,7 +748,9 @@ fn class_of(
         DivergenceKind::Value => signature(),
         DivergenceKind::Global => {
             let fuel = groups.iter().any(|(o, _)| match o {
-                Some(Obs::Returned(_, s) | Obs::Trapped(_, s) | Obs::Instantiated(s)) => s
+                Some(
+                    Obs::Returned(_, s) | Obs::Trapped(_, s) | Obs::Thrown(_, _, s) | Obs::Instantiated(s),
+                ) => s
                     .globals
                     .iter()
                     .any(|(n, _)| n == crate::source::generate::FUEL_GLOBAL),

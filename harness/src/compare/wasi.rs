@@ -27,6 +27,7 @@ fn end(o: &WasiObserved) -> Result<End, String> {
             Failure::Error { .. } => Ok(End::Error),
             Failure::Exhausted { resource, .. } => Err(format!("exhausted {resource}")),
             Failure::Unsupported { .. } => Err("unsupported".into()),
+            Failure::Exception { .. } => Ok(End::Trap(wasmgate_runners::TrapKind::UncaughtException)),
         },
     }
 }

@@ -141,6 +141,7 @@ fn show_failure(f: &Failure) -> String {
         Failure::Trap { trap, .. } => format!("trap {trap}"),
         Failure::Exhausted { resource, .. } => format!("exhausted {resource}"),
         Failure::Unsupported { .. } => "unsupported".into(),
+        Failure::Exception { tag, .. } => format!("exception of tag {tag}"),
         Failure::Error { .. } => "error".into(),
     }
 }

@@ -8,7 +8,7 @@ use crate::source::module_info;
 use serde::{Deserialize, Serialize};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
-use wasmgate_runners::{Engine, Failure, Instance, PlannedCall, Val};
+use wasmgate_runners::{Engine, Failure, Instance, PlannedCall, Val, ValType};
 
 /// Microseconds spent in each engine phase.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -199,9 +199,13 @@ fn run(
     phase: &mut Phase,
     enter: &mut dyn FnMut(Phase, &mut Phase),
 ) {
+    // GC objects, uncaught exceptions and reference globals are observed
+    // through functions added to the module (execute/observe.rs).
+    let observed = super::observe::prepare(case);
+    let wasm = observed.as_ref().map_or(&case.wasm, |o| &o.wasm);
     enter(Phase::Compile, phase);
     let start = Instant::now();
-    let compiled = engine.compile(&case.wasm);
+    let compiled = engine.compile(wasm);
     outcome.timings.compile_us = elapsed_us(start);
     let compiled = match compiled {
         Ok(c) => c,
@@ -221,16 +225,37 @@ fn run(
             return;
         }
     };
-    outcome.initial = Some(read_state(instance.as_mut(), case));
-    let planned: Vec<PlannedCall> = case
-        .calls
-        .iter()
-        .map(|c| PlannedCall {
-            name: &c.export,
+    let mut initial = read_state(instance.as_mut(), case);
+    // Every call the engine makes, in order: each case call (or its
+    // wrapper), each followed by the global observers, which also run once
+    // before the first call.
+    let observers: &[(String, String)] = match &observed {
+        Some(o) => &o.globals,
+        None => &[],
+    };
+    let mut planned: Vec<PlannedCall> = Vec::new();
+    fn observe_globals<'a>(planned: &mut Vec<PlannedCall<'a>>, observers: &'a [(String, String)]) {
+        for (_, export) in observers {
+            planned.push(PlannedCall {
+                name: export,
+                args: &[],
+                results: &[ValType::I64],
+            })
+        }
+    }
+    observe_globals(&mut planned, observers);
+    for (index, c) in case.calls.iter().enumerate() {
+        let (name, results) = match &observed {
+            Some(o) => o.call(index, &c.export, &c.results),
+            None => (c.export.as_str(), c.results.as_slice()),
+        };
+        planned.push(PlannedCall {
+            name,
             args: &c.args,
-            results: &c.results,
-        })
-        .collect();
+            results,
+        });
+        observe_globals(&mut planned, observers);
+    }
     let refuel: Vec<(&str, Val)> = case
         .refuel
         .map(|f| (FUEL_GLOBAL, Val::I32(f as i32)))
@@ -242,25 +267,58 @@ fn run(
     let start = Instant::now();
     instance.prefetch(&planned, &refuel);
     outcome.timings.execute_us += elapsed_us(start);
-    for (index, call) in case.calls.iter().enumerate() {
-        enter(Phase::Call(index), phase);
+    let mut steps = planned.iter();
+    let mut step = |instance: &mut dyn Instance| {
+        let call = steps.next().expect("one planned call per step");
         for (global, value) in &refuel {
             instance.set_global(global, *value);
         }
+        instance.call(call.name, call.args, call.results)
+    };
+    let start = Instant::now();
+    observe_state(&mut initial, observers, &mut |i| step(i), instance.as_mut());
+    outcome.timings.execute_us += elapsed_us(start);
+    outcome.initial = Some(initial);
+    for index in 0..case.calls.len() {
+        enter(Phase::Call(index), phase);
         let start = Instant::now();
-        let result = instance.call(&call.export, &call.args, &call.results);
-        outcome.timings.execute_us += elapsed_us(start);
+        let mut result = step(instance.as_mut());
+        if let Some(o) = &observed {
+            result = o.unwrap(index, result);
+        }
         let result = match result {
             Ok(values) => CallResult::Returned(values),
             Err(failure) => CallResult::Failed(failure),
         };
-        let state = read_state(instance.as_mut(), case);
+        let mut state = read_state(instance.as_mut(), case);
+        observe_state(&mut state, observers, &mut |i| step(i), instance.as_mut());
+        outcome.timings.execute_us += elapsed_us(start);
         outcome.calls.push(CallRecord { result, state });
     }
     let start = Instant::now();
     drop(instance);
     drop(compiled);
     outcome.timings.teardown_us = elapsed_us(start);
+}
+
+/// Makes the next planned call on an instance.
+type Step<'a> = dyn FnMut(&mut dyn Instance) -> Result<Vec<Val>, Failure> + 'a;
+
+/// Folds each global observer's digest into the struct or array its global holds.
+fn observe_state(
+    state: &mut State,
+    observers: &[(String, String)],
+    step: &mut Step<'_>,
+    instance: &mut dyn Instance,
+) {
+    for (global, _) in observers {
+        let digest = step(instance);
+        if let (Ok(values), Some((_, v))) = (digest, state.globals.iter_mut().find(|(n, _)| n == global))
+            && let [Val::I64(d)] = values.as_slice()
+        {
+            *v = super::observe::with_digest(*v, *d as u64);
+        }
+    }
 }
 
 fn read_state(instance: &mut dyn Instance, case: &TestCase) -> State {

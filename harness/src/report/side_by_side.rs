@@ -11,6 +11,10 @@ fn failure_cell(f: &Failure) -> String {
         Failure::Trap { trap, .. } => format!("trap {trap}"),
         Failure::Exhausted { resource, .. } => format!("exhausted {resource}"),
         Failure::Unsupported { .. } => "unsupported".into(),
+        Failure::Exception { tag, payload } => {
+            let payload: Vec<String> = payload.iter().map(|v| v.pretty()).collect();
+            format!("exception tag {tag} ({})", payload.join(", "))
+        }
         Failure::Error { message } => format!("error: {}", message.lines().next().unwrap_or("")),
     }
 }

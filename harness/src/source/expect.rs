@@ -71,10 +71,10 @@ impl AnyKind {
         match (self, v) {
             (_, AnyVal::Null) => false,
             (AnyKind::Any, _) => true,
-            (AnyKind::Eq, AnyVal::I31(_) | AnyVal::Struct | AnyVal::Array) => true,
+            (AnyKind::Eq, AnyVal::I31(_) | AnyVal::Struct(_) | AnyVal::Array(_)) => true,
             (AnyKind::I31, AnyVal::I31(_)) => true,
-            (AnyKind::Struct, AnyVal::Struct) => true,
-            (AnyKind::Array, AnyVal::Array) => true,
+            (AnyKind::Struct, AnyVal::Struct(_)) => true,
+            (AnyKind::Array, AnyVal::Array(_)) => true,
             _ => false,
         }
     }

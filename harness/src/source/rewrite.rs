@@ -27,27 +27,112 @@ fn position(id: SectionId) -> u8 {
 
 /// Returns `wasm` with one more export: global `index` under `name`.
 pub fn export_global(wasm: &[u8], index: u32, name: &str) -> Result<Vec<u8>> {
-    struct AddExport<'a> {
-        index: u32,
-        name: &'a str,
-        done: bool,
+    let additions = Additions {
+        exports: vec![(name.to_string(), ExportKind::Global, index)],
+        ..Additions::default()
+    };
+    append(wasm, additions).context("re-encoding module to export its fuel global")
+}
+
+/// What [`append`] adds to a module, each after what it already has: function
+/// types (each its own rec group, from the first free type index), functions
+/// (type index and body, from the first free function index) and exports.
+#[derive(Default)]
+pub struct Additions {
+    pub types: Vec<(Vec<wasm_encoder::ValType>, Vec<wasm_encoder::ValType>)>,
+    pub functions: Vec<(u32, wasm_encoder::Function)>,
+    pub exports: Vec<(String, ExportKind, u32)>,
+}
+
+/// `wasm` with `additions`; a section the module lacks is written at its
+/// place when something goes into it.
+pub fn append(wasm: &[u8], additions: Additions) -> Result<Vec<u8>> {
+    use wasm_encoder::{CodeSection, FunctionSection, TypeSection};
+    struct Append {
+        add: Additions,
+        /// Sections written so far among type, function, export and code.
+        done: [bool; 4],
     }
-    impl AddExport<'_> {
-        fn add(&mut self, exports: &mut ExportSection) {
-            exports.export(self.name, ExportKind::Global, self.index);
-            self.done = true;
+    const SECTIONS: [SectionId; 4] = [
+        SectionId::Type,
+        SectionId::Function,
+        SectionId::Export,
+        SectionId::Code,
+    ];
+    impl Append {
+        fn types(&mut self, section: &mut TypeSection) {
+            for (p, r) in &self.add.types {
+                section.ty().function(p.iter().copied(), r.iter().copied());
+            }
+            self.done[0] = true;
+        }
+        fn functions(&mut self, section: &mut FunctionSection) {
+            for (ty, _) in &self.add.functions {
+                section.function(*ty);
+            }
+            self.done[1] = true;
+        }
+        fn exports(&mut self, section: &mut ExportSection) {
+            for (name, kind, index) in &self.add.exports {
+                section.export(name, *kind, *index);
+            }
+            self.done[2] = true;
+        }
+        fn code(&mut self, section: &mut CodeSection) {
+            for (_, body) in &self.add.functions {
+                section.function(body);
+            }
+            self.done[3] = true;
+        }
+        /// Whether there is something to put in section `k`.
+        fn adds(&self, k: usize) -> bool {
+            match k {
+                0 => !self.add.types.is_empty(),
+                2 => !self.add.exports.is_empty(),
+                _ => !self.add.functions.is_empty(),
+            }
         }
     }
-    impl Reencode for AddExport<'_> {
+    impl Reencode for Append {
         type Error = std::convert::Infallible;
+
+        fn parse_type_section(
+            &mut self,
+            section: &mut TypeSection,
+            reader: wasmparser::TypeSectionReader<'_>,
+        ) -> Result<(), ReencodeError<Self::Error>> {
+            utils::parse_type_section(self, section, reader)?;
+            self.types(section);
+            Ok(())
+        }
+
+        fn parse_function_section(
+            &mut self,
+            section: &mut FunctionSection,
+            reader: wasmparser::FunctionSectionReader<'_>,
+        ) -> Result<(), ReencodeError<Self::Error>> {
+            utils::parse_function_section(self, section, reader)?;
+            self.functions(section);
+            Ok(())
+        }
 
         fn parse_export_section(
             &mut self,
-            exports: &mut ExportSection,
-            section: wasmparser::ExportSectionReader<'_>,
+            section: &mut ExportSection,
+            reader: wasmparser::ExportSectionReader<'_>,
         ) -> Result<(), ReencodeError<Self::Error>> {
-            utils::parse_export_section(self, exports, section)?;
-            self.add(exports);
+            utils::parse_export_section(self, section, reader)?;
+            self.exports(section);
+            Ok(())
+        }
+
+        fn parse_code_section(
+            &mut self,
+            section: &mut CodeSection,
+            reader: wasmparser::CodeSectionReader<'_>,
+        ) -> Result<(), ReencodeError<Self::Error>> {
+            utils::parse_code_section(self, section, reader)?;
+            self.code(section);
             Ok(())
         }
 
@@ -57,30 +142,47 @@ pub fn export_global(wasm: &[u8], index: u32, name: &str) -> Result<Vec<u8>> {
             after: Option<SectionId>,
             before: Option<SectionId>,
         ) -> Result<(), ReencodeError<Self::Error>> {
-            // A module without exports gets an export section at its proper place:
-            // after the globals, before start, element, data-count, code and data.
-            // (By position in a module, not by id: the tag section, id 13, comes
-            // between memories and globals.)
-            let past_exports = before.is_none_or(|id| position(id) > position(SectionId::Export));
-            let before_exports = after.is_none_or(|id| position(id) <= position(SectionId::Export));
-            if !self.done && past_exports && before_exports && after != Some(SectionId::Export) {
-                let mut exports = ExportSection::new();
-                self.add(&mut exports);
-                module.section(&exports);
+            // Hooked between non-custom sections, by their place in a module
+            // (not their id: the tag section, id 13, comes before globals).
+            let low = after.map_or(0, position);
+            let high = before.map_or(u8::MAX, position);
+            for (k, id) in SECTIONS.into_iter().enumerate() {
+                if self.done[k] || !self.adds(k) || position(id) <= low || position(id) >= high {
+                    continue;
+                }
+                match k {
+                    0 => {
+                        let mut s = TypeSection::new();
+                        self.types(&mut s);
+                        module.section(&s);
+                    }
+                    1 => {
+                        let mut s = FunctionSection::new();
+                        self.functions(&mut s);
+                        module.section(&s);
+                    }
+                    2 => {
+                        let mut s = ExportSection::new();
+                        self.exports(&mut s);
+                        module.section(&s);
+                    }
+                    _ => {
+                        let mut s = CodeSection::new();
+                        self.code(&mut s);
+                        module.section(&s);
+                    }
+                }
             }
-            utils::intersperse_section_hook(self, module, after, before)
+            Ok(())
         }
     }
     let mut module = Module::new();
-    let mut reencoder = AddExport {
-        index,
-        name,
-        done: false,
-    };
-    reencoder
-        .parse_core_module(&mut module, wasmparser::Parser::new(0), wasm)
-        .map_err(|e| anyhow::anyhow!("{e}"))
-        .context("re-encoding module to export its fuel global")?;
+    Append {
+        add: additions,
+        done: [false; 4],
+    }
+    .parse_core_module(&mut module, wasmparser::Parser::new(0), wasm)
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(module.finish())
 }
 
@@ -225,7 +327,8 @@ impl Shape {
 }
 
 /// The null a reference operator takes as its own type: `ref.null i31`
-/// for `i31.get_u`, `ref.null $t` for `struct.get $t`. A null of another type
+/// for `i31.get_u`, `ref.null $t` for `struct.get $t`, `ref.null extern`
+/// for `any.convert_extern`. A null of another type
 /// of the same hierarchy is the same value, typed by subtyping.
 fn own_null(op: &wasmparser::Operator) -> Option<wasm_encoder::HeapType> {
     use wasm_encoder::{AbstractHeapType as A, HeapType as H};
@@ -234,6 +337,8 @@ fn own_null(op: &wasmparser::Operator) -> Option<wasm_encoder::HeapType> {
     match op {
         O::I31GetS | O::I31GetU => abstract_(A::I31),
         O::ArrayLen => abstract_(A::Array),
+        O::AnyConvertExtern => abstract_(A::Extern),
+        O::ExternConvertAny => abstract_(A::Any),
         O::StructGet {
             struct_type_index, ..
         }
@@ -730,5 +835,19 @@ mod tests {
             .expect("still valid");
         assert!(in_shape(&out, Shape::NullOperand).is_empty());
         assert!(wasmprinter::print_bytes(&out).unwrap().contains("ref.null i31"));
+
+        // The conversions between hierarchies take their source's top type.
+        let wasm = wat::parse_str(
+            r#"(module (func (export "f") (result anyref) (any.convert_extern (ref.null noextern))))"#,
+        )
+        .unwrap();
+        let ops: Vec<String> = in_shape(&wasm, Shape::NullOperand).into_iter().collect();
+        assert_eq!(ops, ["any.convert_extern"]);
+        let out = unshape(&wasm, "any.convert_extern", Shape::NullOperand).unwrap();
+        assert!(
+            wasmprinter::print_bytes(&out)
+                .unwrap()
+                .contains("ref.null extern")
+        );
     }
 }

@@ -314,10 +314,10 @@ fn any_val(store: &mut Store<StoreLimits>, r: wasmtime::Rooted<wasmtime::AnyRef>
         return Ok(AnyVal::I31(i.get_i32()));
     }
     if r.is_struct(&*store).map_err(err)? {
-        return Ok(AnyVal::Struct);
+        return Ok(AnyVal::Struct(None));
     }
     if r.is_array(&*store).map_err(err)? {
-        return Ok(AnyVal::Array);
+        return Ok(AnyVal::Array(None));
     }
     let outside = wasmtime::ExternRef::convert_any(&mut *store, r).map_err(err)?;
     Ok(
