@@ -19,6 +19,7 @@ pub mod mutate;
 pub mod profile;
 pub mod rewrite;
 pub mod sweep;
+pub mod sweep_control;
 pub mod sweep_wasm3;
 pub mod toml_file;
 pub mod vectors;

@@ -605,6 +605,7 @@ pub fn cases(profile: Profile, keep: impl Fn(&str) -> bool) -> Result<Vec<TestCa
         // The 3.0 items first: they are what this profile's sweep adds.
         cases.extend(crate::source::sweep_wasm3::cases(&keep)?);
     }
+    cases.extend(crate::source::sweep_control::cases(profile, &keep)?);
     for form in Form::ALL {
         for op in ops(profile) {
             if !keep(&op.text) {
