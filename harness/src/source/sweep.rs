@@ -595,6 +595,34 @@ pub fn case_in(profile: Profile, op: &Op, form: Form) -> Result<Option<TestCase>
     }))
 }
 
+/// One sweep item written as a module's text (the 3.0 and control items):
+/// its name, the module and its calls.
+pub struct Item {
+    pub name: &'static str,
+    pub wat: String,
+    pub calls: Vec<Call>,
+}
+
+impl Item {
+    /// The item as a sweep case whose module may use `features`.
+    pub fn case(self, features: Vec<wasmgate_runners::Feature>) -> Result<TestCase> {
+        let wasm = wat::parse_str(&self.wat).with_context(|| format!("the sweep item {}", self.name))?;
+        Ok(TestCase {
+            origin: Origin::Sweep {
+                instruction: self.name.to_string(),
+                version: SWEEP_VERSION.to_string(),
+            },
+            wasm,
+            calls: self.calls,
+            globals: vec![],
+            memories: vec![],
+            refuel: None,
+            features: Some(features),
+            valid: true,
+        })
+    }
+}
+
 /// The cases a profile sweeps, for the instructions `keep` accepts: those
 /// that validate under the profile (the mvp profile leaves out what needs sign
 /// extension or saturating conversions).

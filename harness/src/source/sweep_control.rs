@@ -13,10 +13,10 @@
 //! Each target changes the values in its own way, so which target ran and
 //! what arrived there are both in the results.
 
-use super::case::{Call, Origin, TestCase};
+use super::case::{Call, TestCase};
 use super::profile::Profile;
-use super::sweep::{SWEEP_VERSION, operands};
-use anyhow::{Context, Result};
+use super::sweep::{Item, operands};
+use anyhow::Result;
 use wasmgate_runners::{Val, ValType};
 
 /// The carried values of a `br_table` or `br_if` function with `n` values:
@@ -89,13 +89,6 @@ fn br_if_func(n: usize) -> String {
         "  (func (export \"br_if_{n}\") (param i32{params}){result}\n    (block $b{result}\n      {push} (local.get 0) (br_if $b){})\n  )\n",
         touch_last(&tys, 0)
     )
-}
-
-/// One control item: its name, its module's text and its calls.
-struct Item {
-    name: &'static str,
-    wat: String,
-    calls: Vec<Call>,
 }
 
 fn items() -> Vec<Item> {
@@ -176,23 +169,7 @@ pub fn cases(profile: Profile, keep: impl Fn(&str) -> bool) -> Result<Vec<TestCa
     items()
         .into_iter()
         .filter(|item| keep(item.name))
-        .map(|item| {
-            let wasm =
-                wat::parse_str(&item.wat).with_context(|| format!("the control sweep item {}", item.name))?;
-            Ok(TestCase {
-                origin: Origin::Sweep {
-                    instruction: item.name.to_string(),
-                    version: SWEEP_VERSION.to_string(),
-                },
-                wasm,
-                calls: item.calls,
-                globals: vec![],
-                memories: vec![],
-                refuel: None,
-                features: Some(profile.features()),
-                valid: true,
-            })
-        })
+        .map(|item| item.case(profile.features()))
         .collect()
 }
 

@@ -16,18 +16,11 @@
 //!   a one-page 64-bit memory (above 2^32 must trap, never wrap to 32 bits),
 //!   and `memory.copy` between two memories.
 
-use super::case::{Call, Origin, TestCase};
+use super::case::{Call, TestCase};
 use super::profile::Profile;
-use super::sweep::{SWEEP_VERSION, operands};
-use anyhow::{Context, Result};
+use super::sweep::{Item, operands};
+use anyhow::Result;
 use wasmgate_runners::{Val, ValType};
-
-/// One 3.0 item: its name, its module's text, and its calls.
-struct Item {
-    name: &'static str,
-    wat: String,
-    calls: Vec<Call>,
-}
 
 fn call(export: &str, args: Vec<Val>, result: ValType) -> Call {
     Call {
@@ -165,23 +158,7 @@ pub fn cases(keep: impl Fn(&str) -> bool) -> Result<Vec<TestCase>> {
     items()
         .into_iter()
         .filter(|item| keep(item.name))
-        .map(|item| {
-            let wasm =
-                wat::parse_str(&item.wat).with_context(|| format!("the 3.0 sweep item {}", item.name))?;
-            Ok(TestCase {
-                origin: Origin::Sweep {
-                    instruction: item.name.to_string(),
-                    version: SWEEP_VERSION.to_string(),
-                },
-                wasm,
-                calls: item.calls,
-                globals: vec![],
-                memories: vec![],
-                refuel: None,
-                features: Some(Profile::Wasm3.features()),
-                valid: true,
-            })
-        })
+        .map(|item| item.case(Profile::Wasm3.features()))
         .collect()
 }
 
