@@ -694,3 +694,51 @@ fn a_wasm3_module_is_checked_on_the_engines_that_run_it() {
         );
     }
 }
+
+/// `check --init MODULE` writes a starter vectors file beside the module —
+/// every import with its signature and a default, a call of every export —
+/// that `check` then runs as it is, and never writes over one.
+#[test]
+fn init_writes_a_starter_vectors_file_that_checks_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = dir.path().join("lib.wat");
+    std::fs::write(
+        &module,
+        r#"(module
+  (import "env" "log" (func $log (param i32 i64)))
+  (import "env" "rand" (func $rand (result f64)))
+  (import "env" "memory" (memory 1))
+  (import "env" "base" (global i32))
+  (func (export "run") (param i32) (result i32)
+    (call $log (local.get 0) (i64.const 1))
+    (i32.add (global.get 0) (i32.load (local.get 0))))
+  (func (export "noise") (result f64) (call $rand)))"#,
+    )
+    .unwrap();
+    let o = wasmgate(&["check", "--init", s(&module)]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let target = dir.path().join("lib.vectors.toml");
+    assert!(stdout(&o).contains("4 import(s), 2 call(s)"), "{}", stdout(&o));
+    let text = std::fs::read_to_string(&target).unwrap();
+    for seen in [
+        "module = \"lib.wat\"",
+        "# function (i32, i64) -> (nothing)",
+        "# function (nothing) -> (f64)",
+        "returns = [0.0]",
+        "# global i32\nvalue = 0",
+        "# memory, zeroed",
+        "export = \"run\"\n# (i32) -> (i32)\nargs = [0]",
+        "export = \"noise\"",
+    ] {
+        assert!(text.contains(seen), "no {seen:?} in\n{text}");
+    }
+    // As written, it checks: the engines agree on every call.
+    let out = dir.path().join("r");
+    let o = check(&out, &["--vectors", s(&target)]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(report(&out)["summary"]["agreed"], 1);
+    // Never over an existing file.
+    let o = wasmgate(&["check", "--init", s(&module)]);
+    let line = usage_error(&o);
+    assert!(line.contains("already exists"), "{line}");
+}

@@ -22,6 +22,45 @@ pub struct Opts {
     /// Rewrite the --vectors file with what every engine agrees on now.
     #[arg(long, env = "WASMGATE_UPDATE", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0, default_missing_value = "true", default_value = "false")]
     update: bool,
+    /// Write a starter vectors file for the one module given — every import with its
+    /// signature and a default, a call of every export — as MODULE's name with
+    /// `.vectors.toml` beside it, and check nothing.
+    #[arg(long, conflicts_with_all = ["record", "update"])]
+    init: bool,
+}
+
+/// `check --init MODULE`: the starter vectors file, never over an existing one.
+fn init(modules: &[PathBuf]) -> Result<i32> {
+    let [module] = modules else {
+        bail!("--init takes exactly one module; {} were given", modules.len());
+    };
+    let wasm = check::read_module(module)?;
+    let info = crate::source::module_info::inspect(&wasm)?;
+    let stem = module
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "module".into());
+    let target = module.with_file_name(format!("{stem}.vectors.toml"));
+    if target.exists() {
+        bail!(
+            "{} already exists: --init never overwrites a vectors file (remove it, or use --record to write one from what engines agree on)",
+            target.display()
+        );
+    }
+    let name = module
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let text = vectors_file::starter(&name, &wasm, &info)?;
+    write_atomic(&target, text.as_bytes()).map_err(|e| anyhow!("cannot write {}: {e}", target.display()))?;
+    println!(
+        "vectors: {} ({} import(s), {} call(s)); fill it in, then: wasmgate check --vectors {}",
+        target.display(),
+        crate::source::host::imports(&wasm)?.len(),
+        info.funcs.len(),
+        target.display()
+    );
+    Ok(0)
 }
 
 /// How `compat` makes its comparison from the two versions' case results.
@@ -118,6 +157,9 @@ impl CaseOpts {
 }
 
 pub fn run(opts: Opts) -> Result<i32> {
+    if opts.init {
+        return init(&opts.modules);
+    }
     let files = opts.common.vectors.read()?;
     let pairs = check::pair(&opts.modules, &files)?;
     let golden = opts.record.is_some() || opts.update;

@@ -290,17 +290,23 @@ pub enum Shape {
     /// Taken out by writing another character in its place (the case's
     /// calls and state follow the new names, see [`export_names`]).
     ExportName,
+    /// An operator whose reference operand is a `local.get` right before it
+    /// of a local typed by a bottom type (`(ref null noextern)` before
+    /// `any.convert_extern`): validated by subtyping from it. Taken out by
+    /// passing the value through a scratch local of the operator's own type.
+    BottomLocal,
 }
 
 impl Shape {
     /// Every shape, in the order causes are searched.
-    pub const ALL: [Shape; 6] = [
+    pub const ALL: [Shape; 7] = [
         Shape::FeedsBranch,
         Shape::FeedsSelect,
         Shape::ConstOperand,
         Shape::DeadCode,
         Shape::NullOperand,
         Shape::ExportName,
+        Shape::BottomLocal,
     ];
 
     /// Words for "OP in this shape".
@@ -312,6 +318,7 @@ impl Shape {
             Shape::DeadCode => format!("{op} in unreachable code"),
             Shape::NullOperand => format!("{op} with a null constant operand"),
             Shape::ExportName => format!("{op} in an export name"),
+            Shape::BottomLocal => format!("{op} with a bottom-typed local operand"),
         }
     }
 
@@ -321,7 +328,11 @@ impl Shape {
         match self {
             Shape::FeedsBranch => matches!(next, Some(O::BrIf { .. } | O::If { .. })),
             Shape::FeedsSelect => matches!(next, Some(O::Select | O::TypedSelect { .. })),
-            Shape::ConstOperand | Shape::DeadCode | Shape::NullOperand | Shape::ExportName => false,
+            Shape::ConstOperand
+            | Shape::DeadCode
+            | Shape::NullOperand
+            | Shape::ExportName
+            | Shape::BottomLocal => false,
         }
     }
 }
@@ -369,6 +380,56 @@ fn null_operand(ops: &[wasmparser::Operator], i: usize) -> bool {
         _ => false,
     };
     !same
+}
+
+/// Each defined function's locals, parameters first, as runs of one type.
+type LocalRuns = Vec<(u32, wasmparser::ValType)>;
+
+/// [`LocalRuns`] of every function the module defines, in code order.
+fn local_runs(wasm: &[u8]) -> Option<Vec<LocalRuns>> {
+    let params = defined_param_types(wasm)?;
+    let mut out = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        if let wasmparser::Payload::CodeSectionEntry(body) = payload.ok()? {
+            let mut runs: LocalRuns = params.get(out.len())?.iter().map(|t| (1, *t)).collect();
+            for local in body.get_locals_reader().ok()? {
+                runs.push(local.ok()?);
+            }
+            out.push(runs);
+        }
+    }
+    Some(out)
+}
+
+/// The type of local `index` among `runs`.
+fn local_type(runs: &LocalRuns, mut index: u32) -> Option<wasmparser::ValType> {
+    for (n, ty) in runs {
+        if index < *n {
+            return Some(*ty);
+        }
+        index -= n;
+    }
+    None
+}
+
+/// The own type `ops[i]` takes when its operand is a `local.get` of a
+/// bottom-typed local right before it (see [`Shape::BottomLocal`]).
+fn bottom_local(ops: &[wasmparser::Operator], i: usize, runs: &LocalRuns) -> Option<wasm_encoder::HeapType> {
+    use wasmparser::AbstractHeapType as A;
+    let own = own_null(&ops[i])?;
+    let wasmparser::Operator::LocalGet { local_index } = ops.get(i.checked_sub(1)?)? else {
+        return None;
+    };
+    let wasmparser::ValType::Ref(r) = local_type(runs, *local_index)? else {
+        return None;
+    };
+    match r.heap_type() {
+        wasmparser::HeapType::Abstract {
+            ty: A::None | A::NoExtern | A::NoFunc | A::NoExn,
+            ..
+        } => Some(own),
+        _ => None,
+    }
 }
 
 /// An operator's name as the unreachable-code shape knows it: every branch
@@ -467,7 +528,12 @@ fn is_plumbing(name: &str) -> bool {
 
 /// The parameter count of each function the module defines, in code order.
 pub fn defined_params(wasm: &[u8]) -> Option<Vec<u32>> {
-    let mut types = Vec::new();
+    Some(defined_param_types(wasm)?.iter().map(|p| p.len() as u32).collect())
+}
+
+/// The parameter types of each function the module defines, in code order.
+fn defined_param_types(wasm: &[u8]) -> Option<Vec<Vec<wasmparser::ValType>>> {
+    let mut types: Vec<Vec<wasmparser::ValType>> = Vec::new();
     let mut params = Vec::new();
     for payload in wasmparser::Parser::new(0).parse_all(wasm) {
         match payload.ok()? {
@@ -475,15 +541,15 @@ pub fn defined_params(wasm: &[u8]) -> Option<Vec<u32>> {
                 for group in reader {
                     for ty in group.ok()?.into_types() {
                         types.push(match &ty.composite_type.inner {
-                            wasmparser::CompositeInnerType::Func(f) => f.params().len() as u32,
-                            _ => 0,
+                            wasmparser::CompositeInnerType::Func(f) => f.params().to_vec(),
+                            _ => vec![],
                         });
                     }
                 }
             }
             wasmparser::Payload::FunctionSection(reader) => {
                 for ty in reader {
-                    params.push(*types.get(ty.ok()? as usize)?);
+                    params.push(types.get(ty.ok()? as usize)?.clone());
                 }
             }
             _ => {}
@@ -610,7 +676,12 @@ pub fn in_shape(wasm: &[u8], shape: Shape) -> std::collections::BTreeSet<String>
         }
         return names;
     }
-    for ops in bodies(wasm).unwrap_or_default() {
+    let runs = if shape == Shape::BottomLocal {
+        local_runs(wasm).unwrap_or_default()
+    } else {
+        vec![]
+    };
+    for (f, ops) in bodies(wasm).unwrap_or_default().into_iter().enumerate() {
         let dead = if shape == Shape::DeadCode {
             dead_runs(&ops)
         } else {
@@ -622,6 +693,7 @@ pub fn in_shape(wasm: &[u8], shape: Shape) -> std::collections::BTreeSet<String>
                 Shape::ConstOperand => i > 0 && const_type(&ops[i - 1]).is_some(),
                 Shape::DeadCode => dead[i] != 0,
                 Shape::NullOperand => null_operand(&ops, i),
+                Shape::BottomLocal => runs.get(f).is_some_and(|r| bottom_local(&ops, i, r).is_some()),
                 Shape::ExportName => false,
             };
             let name = if shape == Shape::DeadCode {
@@ -655,6 +727,8 @@ pub fn unshape(wasm: &[u8], op: &str, shape: Shape) -> Result<Vec<u8>> {
         op: &'a str,
         shape: Shape,
         params: std::vec::IntoIter<u32>,
+        /// Every function's locals (for [`Shape::BottomLocal`] only).
+        runs: std::vec::IntoIter<LocalRuns>,
     }
     impl Reencode for Unshape<'_> {
         type Error = std::convert::Infallible;
@@ -666,12 +740,40 @@ pub fn unshape(wasm: &[u8], op: &str, shape: Shape) -> Result<Vec<u8>> {
         ) -> Result<(), ReencodeError<Self::Error>> {
             use wasm_encoder::{Instruction as I, ValType as V};
             let params = self.params.next().unwrap_or(0);
+            let runs = self.runs.next().unwrap_or_default();
             let (mut locals, count) = declared_locals(self, &func, params)?;
             for ty in [V::I32, V::I64, V::F32, V::F64] {
                 locals.push((1, ty));
             }
-            let mut f = wasm_encoder::Function::new(locals);
             let ops = operators(&func)?;
+            // A scratch local of each own type a bottom-typed operand is
+            // retyped to, after the four number ones.
+            let mut retyped: Vec<wasm_encoder::HeapType> = Vec::new();
+            let retype_at: Vec<Option<u32>> = (0..ops.len())
+                .map(|i| {
+                    if self.shape != Shape::BottomLocal
+                        || ops.get(i + 1).is_none_or(|n| op_name(n) != self.op)
+                    {
+                        return None;
+                    }
+                    let own = bottom_local(&ops, i + 1, &runs)?;
+                    let k = retyped.iter().position(|h| *h == own).unwrap_or_else(|| {
+                        retyped.push(own);
+                        retyped.len() - 1
+                    });
+                    Some(count + 4 + k as u32)
+                })
+                .collect();
+            for own in &retyped {
+                locals.push((
+                    1,
+                    V::Ref(wasm_encoder::RefType {
+                        nullable: true,
+                        heap_type: *own,
+                    }),
+                ));
+            }
+            let mut f = wasm_encoder::Function::new(locals);
             // Only the unreachable-code shape needs the runs (a cause search
             // rewrites every function once per candidate).
             let dead = match self.shape {
@@ -708,6 +810,13 @@ pub fn unshape(wasm: &[u8], op: &str, shape: Shape) -> Result<Vec<u8>> {
                             f.instruction(&I::LocalGet(count + t as u32));
                         }
                     }
+                    Shape::BottomLocal => {
+                        f.instruction(&self.instruction(op.clone())?);
+                        if let Some(scratch) = retype_at[i] {
+                            f.instruction(&I::LocalSet(scratch));
+                            f.instruction(&I::LocalGet(scratch));
+                        }
+                    }
                     Shape::FeedsBranch | Shape::FeedsSelect | Shape::ExportName => {
                         f.instruction(&self.instruction(op.clone())?);
                         if this && self.shape.fed(ops.get(i + 1)) {
@@ -727,11 +836,17 @@ pub fn unshape(wasm: &[u8], op: &str, shape: Shape) -> Result<Vec<u8>> {
         ops.get(i + 1).filter(|next| op_name(next) == op).map(|_| t)
     }
     let params = defined_params(wasm).context("reading the module's function types")?;
+    let runs = if shape == Shape::BottomLocal {
+        local_runs(wasm).context("reading the module's locals")?
+    } else {
+        vec![]
+    };
     let mut module = Module::new();
     Unshape {
         op,
         shape,
         params: params.into_iter(),
+        runs: runs.into_iter(),
     }
     .parse_core_module(&mut module, wasmparser::Parser::new(0), wasm)
     .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -849,5 +964,30 @@ mod tests {
                 .unwrap()
                 .contains("ref.null extern")
         );
+    }
+
+    #[test]
+    fn a_bottom_typed_local_operand_passes_through_a_local_of_the_operators_type() {
+        let wasm = wat::parse_str(
+            r#"(module
+                 (func (export "f") (param (ref null noextern)) (result anyref)
+                   (any.convert_extern (local.get 0)))
+                 (func (export "g") (param externref) (result anyref)
+                   (local $n (ref null none))
+                   (drop (any.convert_extern (local.get 0)))
+                   (i31.get_s (local.get $n)) drop
+                   (ref.null none)))"#,
+        )
+        .unwrap();
+        let ops: Vec<String> = in_shape(&wasm, Shape::BottomLocal).into_iter().collect();
+        assert_eq!(ops, ["any.convert_extern", "i31.get_s"]);
+        let out = unshape(&wasm, "any.convert_extern", Shape::BottomLocal).unwrap();
+        wasmparser::Validator::new()
+            .validate_all(&out)
+            .expect("still valid");
+        let ops: Vec<String> = in_shape(&out, Shape::BottomLocal).into_iter().collect();
+        assert_eq!(ops, ["i31.get_s"], "only the op asked for is taken out");
+        let text = wasmprinter::print_bytes(&out).unwrap();
+        assert!(text.contains("(local i32 i64 f32 f64 externref)"), "{text}");
     }
 }

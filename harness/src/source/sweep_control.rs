@@ -6,7 +6,9 @@
 //!   value, one, two, three (one of them an `f64`) and four values, taken
 //!   with every i32 boundary index (0–3 name each target; −1, MIN and MAX
 //!   fall to the default) and with its values in their given and in
-//!   reversed order (the translator's copies overlap differently).
+//!   reversed order (the translator's copies overlap differently); with
+//!   the targets at one stack height and at four different ones (each inner
+//!   block opened above one more value), which engines translate apart.
 //! - `br_if`: a conditional branch carrying two and three values, taken and
 //!   not taken at every i32 boundary condition.
 //!
@@ -47,8 +49,11 @@ fn touch_last(tys: &[&str], k: usize) -> String {
 }
 
 /// A `br_table` function carrying `n` values: `(param i32 <values>) (result <values>)`,
-/// values pushed in their order or `reversed` (then returned reversed).
-fn br_table_func(n: usize, reversed: bool) -> String {
+/// values pushed in their order or `reversed` (then returned reversed);
+/// `stepped`, each inner target opens above one more value on the stack, so
+/// the targets sit at different heights (an engine copies the values per
+/// target then, not once for all).
+fn br_table_func(n: usize, reversed: bool, stepped: bool) -> String {
     let (tys, _) = carried(n);
     let order: Vec<usize> = if reversed {
         (0..n).rev().collect()
@@ -63,10 +68,13 @@ fn br_table_func(n: usize, reversed: bool) -> String {
     };
     let params: String = tys.iter().map(|t| format!(" {t}")).collect();
     let push: String = order.iter().map(|i| format!(" (local.get {})", i + 1)).collect();
-    let name = format!("br_table_{n}{}", if reversed { "_reversed" } else { "" });
+    let name = br_table_name(n, reversed, stepped);
     let mut f = format!("  (func (export \"{name}\") (param i32{params}){result}\n");
     f += &format!("    (block $d{result}\n");
     for k in (0..3).rev() {
+        if stepped {
+            f += &format!("    (i32.const {})\n", 10 + k);
+        }
         f += &format!("    (block $b{k}{result}\n");
     }
     f += &format!("      {push} (local.get 0)\n      (br_table $b0 $b1 $b2 $d))\n");
@@ -77,6 +85,14 @@ fn br_table_func(n: usize, reversed: bool) -> String {
     // The default target returns the values as they were.
     f += "  )\n";
     f
+}
+
+fn br_table_name(n: usize, reversed: bool, stepped: bool) -> String {
+    format!(
+        "br_table_{n}{}{}",
+        if reversed { "_reversed" } else { "" },
+        if stepped { "_stepped" } else { "" }
+    )
 }
 
 /// A `br_if` function carrying `n` values: taken when the condition is not zero.
@@ -128,14 +144,16 @@ fn items() -> Vec<Item> {
     };
     let mut table = String::from("(module\n");
     let mut table_calls = Vec::new();
-    for n in 0..=4 {
-        for reversed in [false, true] {
-            if reversed && n < 2 {
-                continue;
+    for stepped in [false, true] {
+        for n in 0..=4 {
+            for reversed in [false, true] {
+                if reversed && n < 2 {
+                    continue;
+                }
+                table += &br_table_func(n, reversed, stepped);
+                let name = br_table_name(n, reversed, stepped);
+                table_calls.extend(calls_of(name, n, reversed, &indices));
             }
-            table += &br_table_func(n, reversed);
-            let name = format!("br_table_{n}{}", if reversed { "_reversed" } else { "" });
-            table_calls.extend(calls_of(name, n, reversed, &indices));
         }
     }
     table += ")";
@@ -191,9 +209,10 @@ mod tests {
                 assert_eq!(f.params, args, "{}", call.export);
             }
         }
-        // Eight br_table functions (0–4 values, 2–4 also reversed), two br_if.
+        // Eight br_table functions (0–4 values, 2–4 also reversed), flat and
+        // stepped; two br_if.
         let info = crate::source::module_info::inspect(&items[0].wasm).unwrap();
-        assert_eq!(info.funcs.len(), 8);
+        assert_eq!(info.funcs.len(), 16);
         assert!(cases(Profile::Mvp, |_| true).unwrap().is_empty());
     }
 }

@@ -363,6 +363,101 @@ fn recorded_text(
     ))
 }
 
+/// A starter vectors file for a module (`check --init`): every import with
+/// its signature and a default the host gives (zeros, an empty memory), every
+/// callable export with a sample call of zero arguments and its result left
+/// for the team to state. `module` is the module's path as the file names it.
+pub fn starter(module: &str, wasm: &[u8], info: &ModuleInfo) -> Result<String> {
+    use crate::source::host::imports;
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Vectors for {module}, written by `wasmgate check --init`: state what each import\n\
+         # does and what each call must return, then run\n\
+         #   wasmgate check --vectors THIS_FILE\n\
+         # A call without `returns` or `trap` only has to agree across engines.\n"
+    );
+    let _ = writeln!(out, "module = {}\n", Value::String(module.to_string()));
+    let imports = imports(wasm)?;
+    if !imports.is_empty() {
+        let _ = writeln!(
+            out,
+            "# Imports: the host wasmgate links in, the same on every engine."
+        );
+    }
+    let quoted = |s: &str| Value::String(s.to_string()).to_string();
+    for (m, n, ty) in &imports {
+        let _ = writeln!(out, "\n[[import]]\nmodule = {}\nname = {}", quoted(m), quoted(n));
+        match ty {
+            ImportType::Func { params, results } => {
+                let zeros: Vec<String> = results
+                    .iter()
+                    .map(|t| to_toml(&Val::zero(*t)).to_string())
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "# function ({}) -> ({}); its calls and arguments are recorded and compared.\n\
+                     # Or `sequence = [[…], […]]` (one result list per call, the last repeats), or `trap = true`.\n\
+                     returns = [{}]",
+                    type_list(params),
+                    type_list(results),
+                    zeros.join(", ")
+                );
+            }
+            ImportType::Global { ty, mutable } => {
+                let _ = writeln!(
+                    out,
+                    "# global {}{ty}\nvalue = {}",
+                    if *mutable { "mut " } else { "" },
+                    to_toml(&Val::zero(*ty))
+                );
+            }
+            ImportType::Memory => {
+                let _ = writeln!(
+                    out,
+                    "# memory, zeroed; initial contents as `data = [{{ offset = 0, text = \"…\" }}]` (or `hex = \"…\"`)"
+                );
+            }
+            ImportType::Table => {
+                let _ = writeln!(out, "# table, every entry null");
+            }
+            ImportType::Tag => {
+                let _ = writeln!(out, "# exception tag");
+            }
+        }
+    }
+    if !info.funcs.is_empty() {
+        let _ = writeln!(out, "\n# Calls, made in order on one instance.");
+    }
+    for f in &info.funcs {
+        let args: Vec<String> = f
+            .params
+            .iter()
+            .map(|t| to_toml(&Val::zero(*t)).to_string())
+            .collect();
+        let _ = writeln!(
+            out,
+            "\n[[vector]]\nexport = {}\n# ({}) -> ({})\nargs = [{}]\n# returns = [...]   or   trap = \"memory-out-of-bounds\"",
+            quoted(&f.name),
+            type_list(&f.params),
+            type_list(&f.results),
+            args.join(", ")
+        );
+    }
+    for name in &info.uncallable {
+        let _ = writeln!(
+            out,
+            "\n# {} is exported with a type wasmgate cannot call.",
+            quoted(name)
+        );
+    }
+    // The starter must itself be a file `check` reads.
+    let file: RawFile = toml::from_str(&out).context("the starter vectors file does not read back")?;
+    drop(file);
+    Ok(out)
+}
+
 fn type_list(ts: &[ValType]) -> String {
     if ts.is_empty() {
         return "nothing".into();
@@ -492,6 +587,14 @@ fn pattern(v: &Value, ty: ValType) -> Result<Pattern> {
         (ValType::AnyRef, Value::String(s)) if matches!(s.as_str(), "struct" | "array" | "nonnull") => {
             format!("anyref:{s}").parse::<Pattern>().map_err(|e| anyhow!(e))
         }
+        // A struct or array with its observed digest (`check --record` writes
+        // them so): that exact object, contents and all.
+        (ValType::AnyRef, Value::String(s)) if s.starts_with("struct:") || s.starts_with("array:") => {
+            format!("anyref:{s}")
+                .parse::<Val>()
+                .map(Pattern::Exact)
+                .map_err(|_| anyhow!("\"{s}\" is not a struct or array with its digest (e.g. \"struct:0x0123456789abcdef\")"))
+        }
         (ValType::FuncRef | ValType::ExternRef | ValType::ExnRef, Value::String(s))
             if s.ends_with(":nonnull") =>
         {
@@ -558,11 +661,21 @@ mod tests {
             Val::F64(0x8000_0000_0000_0000),
             Val::F64(0x7ff0_0000_0000_0000),
             Val::V128(1 << 100),
+            Val::AnyRef(wasmgate_runners::AnyVal::Struct(Some(0x0123_4567_89ab_cdef))),
+            Val::AnyRef(wasmgate_runners::AnyVal::Array(Some(7))),
+            Val::AnyRef(wasmgate_runners::AnyVal::I31(-5)),
         ] {
             let p = pattern(&to_toml(&val), val.ty()).unwrap();
             assert!(p.matches(&val), "{val} -> {p}");
         }
         let nan = pattern(&to_toml(&Val::F32(0x7fc0_0001)), ValType::F32).unwrap();
         assert!(nan.matches(&Val::F32(0xffc0_0000)));
+        // A recorded digest pins the object's contents.
+        let p = pattern(
+            &to_toml(&Val::AnyRef(wasmgate_runners::AnyVal::Struct(Some(1)))),
+            ValType::AnyRef,
+        )
+        .unwrap();
+        assert!(!p.matches(&Val::AnyRef(wasmgate_runners::AnyVal::Struct(Some(2)))));
     }
 }
