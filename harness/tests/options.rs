@@ -161,3 +161,24 @@ fn a_mistyped_option_keeps_its_tip_on_the_one_error_line() {
         "error: unexpected argument '--seed' found (tip: a similar argument exists: '--seeds')"
     );
 }
+
+/// `wasmgate completions SHELL` prints a completion script made from the same
+/// definitions as `--help` (subcommands and their options); an unknown shell
+/// is one error line.
+#[test]
+fn completions_cover_every_subcommand_and_its_options() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let o = wasmgate(&["completions", shell]);
+        assert_eq!(code(&o), 0, "{shell}");
+        let script = stdout(&o);
+        // fish writes options as `-l NAME`, the others as `--NAME`.
+        for word in ["sweep", "conformance", "require-engines", "init", "profile"] {
+            assert!(script.contains(word), "{shell}: no {word}");
+        }
+    }
+    let o = wasmgate(&["completions", "tcsh"]);
+    assert_eq!(code(&o), 2);
+    let err = common::stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("error: invalid value 'tcsh'"), "{err}");
+}

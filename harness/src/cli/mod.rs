@@ -94,6 +94,15 @@ enum Command {
     /// Print the JSON Schema of run (and sweep, merge) or conformance reports.
     #[command(after_help = EXIT_CODES)]
     Schema(schema::Opts),
+    /// Print the completion script of a shell (bash, zsh, fish, elvish, powershell).
+    #[command(
+        after_help = "Install it where the shell looks, e.g.\n  wasmgate completions bash > ~/.local/share/bash-completion/completions/wasmgate\n  wasmgate completions zsh > ~/.zfunc/_wasmgate\n  wasmgate completions fish > ~/.config/fish/completions/wasmgate.fish"
+    )]
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Serve cases to a supervising campaign over stdin/stdout (internal).
     #[command(hide = true)]
     Worker(worker::Opts),
@@ -153,6 +162,17 @@ pub fn main() -> i32 {
         Command::Perf(o) => perf::run(o),
         Command::Bench(o) => bench::run(o),
         Command::Schema(o) => schema::run(o),
+        Command::Completions { shell } => {
+            // Written whole, so a closed pipe (`| head`) ends it quietly.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "wasmgate", &mut script);
+            match std::io::Write::write_all(&mut std::io::stdout(), &script) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(anyhow::anyhow!("cannot write the completion script: {e}"))
+                }
+                _ => Ok(exit::AGREE),
+            }
+        }
         Command::Worker(o) => worker::run(o),
         Command::BrowserBridge(o) => bridge::run(o),
     };

@@ -528,7 +528,12 @@ fn is_plumbing(name: &str) -> bool {
 
 /// The parameter count of each function the module defines, in code order.
 pub fn defined_params(wasm: &[u8]) -> Option<Vec<u32>> {
-    Some(defined_param_types(wasm)?.iter().map(|p| p.len() as u32).collect())
+    Some(
+        defined_param_types(wasm)?
+            .iter()
+            .map(|p| p.len() as u32)
+            .collect(),
+    )
 }
 
 /// The parameter types of each function the module defines, in code order.
