@@ -225,6 +225,14 @@ impl Shape {
         Some(shape)
     }
 
+    /// The index of the export `name` of `kind`.
+    fn export(&self, name: &str, kind: wasmparser::ExternalKind) -> Option<u32> {
+        self.exports
+            .iter()
+            .find(|(n, k, _)| n == name && *k == kind)
+            .map(|(_, _, i)| *i)
+    }
+
     fn func_type(&self, type_index: u32) -> Option<&wasmparser::FuncType> {
         match &self.types.get(type_index as usize)?.composite_type.inner {
             CompositeInnerType::Func(f) => Some(f),
@@ -374,24 +382,14 @@ pub fn prepare(case: &TestCase) -> Option<Observed> {
     let mut plans: Vec<Plan> = Vec::new();
     let mut wrappers = Vec::new();
     for call in &case.calls {
-        let found = plans.iter().position(|p| {
-            shape
-                .exports
-                .iter()
-                .any(|(n, k, i)| n == &call.export && *k == wasmparser::ExternalKind::Func && *i == p.func)
-        });
-        if let Some(p) = found {
-            wrappers.push(Some(plans[p].wrapper.clone()));
-            continue;
-        }
-        let Some(&(_, _, func)) = shape
-            .exports
-            .iter()
-            .find(|(n, k, _)| n == &call.export && *k == wasmparser::ExternalKind::Func)
-        else {
+        let Some(func) = shape.export(&call.export, wasmparser::ExternalKind::Func) else {
             wrappers.push(None);
             continue;
         };
+        if let Some(plan) = plans.iter().find(|p| p.func == func) {
+            wrappers.push(Some(plan.wrapper.clone()));
+            continue;
+        }
         let Some(f) = shape.funcs.get(func as usize).and_then(|t| shape.func_type(*t)) else {
             wrappers.push(None);
             continue;
@@ -430,10 +428,7 @@ pub fn prepare(case: &TestCase) -> Option<Observed> {
     }
     let mut globals = Vec::new();
     for name in &case.globals {
-        if let Some(&(_, _, g)) = shape
-            .exports
-            .iter()
-            .find(|(n, k, _)| n == name && *k == wasmparser::ExternalKind::Global)
+        if let Some(g) = shape.export(name, wasmparser::ExternalKind::Global)
             && shape
                 .globals
                 .get(g as usize)

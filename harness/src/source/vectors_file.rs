@@ -453,8 +453,7 @@ pub fn starter(module: &str, wasm: &[u8], info: &ModuleInfo) -> Result<String> {
         );
     }
     // The starter must itself be a file `check` reads.
-    let file: RawFile = toml::from_str(&out).context("the starter vectors file does not read back")?;
-    drop(file);
+    toml::from_str::<RawFile>(&out).context("the starter vectors file does not read back")?;
     Ok(out)
 }
 
