@@ -138,13 +138,23 @@ fn without_a_browser_or_jsc_the_run_goes_on_and_says_so() {
             out.to_str().unwrap(),
         ])
         .env("CHROMIUM", "/nonexistent/chromium")
+        .env("FIREFOX", "/nonexistent/firefox")
         .env("JSC", "/nonexistent/jsc")
         .output()
         .unwrap();
     assert!([0, 1].contains(&code(&o)), "{}", stderr(&o));
     let r = common::report(&out);
     let unavailable = common::unavailable(&r);
-    assert_eq!(unavailable, ["jsc-ipint", "jsc-bbq", "jsc-omg", "v8-chromium"]);
+    assert_eq!(
+        unavailable,
+        [
+            "jsc-ipint",
+            "jsc-bbq",
+            "jsc-omg",
+            "v8-chromium",
+            "spidermonkey-firefox"
+        ]
+    );
     assert!(stdout(&o).contains("v8-chromium not run"), "{}", stdout(&o));
     // A CI runner that must not pass with a smaller vote says so.
     let o = Command::new(env!("CARGO_BIN_EXE_wasmgate"))
@@ -170,9 +180,10 @@ fn without_a_browser_or_jsc_the_run_goes_on_and_says_so() {
     assert!(line.contains("v8-chromium"), "{line}");
 }
 
-/// Living (not zombie) browser and shell processes whose environment holds
-/// `tag`: the ones a command started, whatever else runs on the machine.
-fn tagged(tag: &str) -> usize {
+/// Living (not zombie) processes whose environment holds `tag`: the ones a
+/// command started, whatever else runs on the machine — with `engines_only`,
+/// only browsers and shells (not wasmgate's own workers and bridges).
+fn tagged(tag: &str, engines_only: bool) -> usize {
     let needle = format!("WASMGATE_TEST_TAG={tag}");
     std::fs::read_dir("/proc")
         .unwrap()
@@ -187,7 +198,9 @@ fn tagged(tag: &str) -> usize {
             let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
             let comm = stat.split(')').next().unwrap_or("");
             let state = stat.rsplit(") ").next().unwrap_or("").chars().next();
-            state != Some('Z') && ["chrom", "jsc", "js102"].iter().any(|c| comm.contains(c))
+            // Firefox's helpers take names of their own ("Web Content",
+            // "Isolated Web Co", "Socket Process", …): anything not wasmgate.
+            state != Some('Z') && !(engines_only && comm.contains("wasmgate"))
         })
         .filter(|e| {
             std::fs::read(e.path().join("environ"))
@@ -196,13 +209,23 @@ fn tagged(tag: &str) -> usize {
         .count()
 }
 
+/// Scratch folders (browser profiles) of wasmgate commands, by the
+/// command's process id.
+fn scratch_of(pid: u32) -> bool {
+    std::env::temp_dir()
+        .join(format!("wasmgate-scratch-{pid}"))
+        .exists()
+}
+
 #[test]
 fn no_browser_or_shell_process_outlives_a_run_with_a_hanging_case() {
     let _serial = serial();
     // Chromium's helpers (zygotes, renderers, the crash handler that forks
-    // itself away from its parent), jsc and SpiderMonkey shells: none may be
-    // left once the command has exited. Counted by a tag in their
-    // environment, so tests running beside this one do not count.
+    // itself away from its parent), Firefox's content processes, jsc and
+    // SpiderMonkey shells, wasmgate's workers and browser bridges: none may
+    // be left once the command has exited, nor a browser's profile folder.
+    // Counted by a tag in their environment, so tests running beside this
+    // one do not count.
     let dir = tempfile::tempdir().unwrap();
     let spin = dir.path().join("spin.wat");
     std::fs::write(&spin, r#"(module (func (export "spin") (loop (br 0))))"#).unwrap();
@@ -223,11 +246,11 @@ fn no_browser_or_shell_process_outlives_a_run_with_a_hanging_case() {
                 "--timeout",
                 "2",
                 "--engines",
-                &common::with_chromium(if common::spidermonkey_here() {
+                &common::with_firefox(&common::with_chromium(if common::spidermonkey_here() {
                     "wasmi,jsc-omg,spidermonkey-ion"
                 } else {
                     "wasmi,jsc-omg"
-                }),
+                })),
                 "--out",
                 dir.path().join(format!("r{i}")).to_str().unwrap(),
             ])
@@ -238,29 +261,41 @@ fn no_browser_or_shell_process_outlives_a_run_with_a_hanging_case() {
             .unwrap();
         // While it runs, the tag shows its shells (and browser): the count
         // after it sees what it started.
-        let mut seen = 0;
+        let (mut seen, mut profiles) = (0, false);
         let status = loop {
             if let Some(status) = child.try_wait().unwrap() {
                 break status;
             }
-            seen = seen.max(tagged(&tag));
+            seen = seen.max(tagged(&tag, true));
+            profiles |= scratch_of(child.id());
             std::thread::sleep(std::time::Duration::from_millis(50));
         };
         assert_eq!(status.code(), Some(2), "every engine hangs: compared nothing");
         assert!(seen >= 1, "the tag reached the engine processes");
+        if common::chromium_here() || common::firefox_here() {
+            assert!(
+                profiles,
+                "the browsers' profiles were made in the command's scratch folder"
+            );
+        }
         // Reaped processes vanish at once; a moment for the kernel to finish.
-        let mut after = tagged(&tag);
+        let mut after = tagged(&tag, false);
         for _ in 0..5 {
             if after == 0 {
                 break;
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
-            after = tagged(&tag);
+            after = tagged(&tag, false);
         }
         assert_eq!(
             after,
             0,
             "browser/shell processes left after {}",
+            module.display()
+        );
+        assert!(
+            !scratch_of(child.id()),
+            "a browser profile folder left after {}",
             module.display()
         );
     }

@@ -277,7 +277,7 @@ fn bad_input_is_one_clear_error_and_exit_2() {
 }
 
 #[test]
-fn engines_lists_fourteen_configurations_and_four_wasi_runtimes() {
+fn engines_lists_fifteen_configurations_of_six_code_bases_and_four_wasi_runtimes() {
     let o = wasmgate(&["engines", "--json"]);
     assert_eq!(code(&o), 0);
     let engines: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -302,14 +302,19 @@ fn engines_lists_fourteen_configurations_and_four_wasi_runtimes() {
         "spidermonkey-baseline",
         "spidermonkey-ion",
         "v8-chromium",
+        "spidermonkey-firefox",
     ];
     let chromium = common::chromium_here();
     if !chromium {
-        expected.pop();
+        expected.retain(|e| *e != "v8-chromium");
+    }
+    let firefox = common::firefox_here();
+    if !firefox {
+        expected.retain(|e| *e != "spidermonkey-firefox");
     }
     let spidermonkey = common::spidermonkey_here();
     if !spidermonkey {
-        expected.retain(|e| !e.starts_with("spidermonkey"));
+        expected.retain(|e| !e.starts_with("spidermonkey-baseline") && !e.starts_with("spidermonkey-ion"));
     }
     expected.extend(["wasmtime-wasi", "wasmi-wasi", "wasmer-wasi", "node-wasi"]);
     assert_eq!(names, expected);
@@ -342,6 +347,29 @@ fn engines_lists_fourteen_configurations_and_four_wasi_runtimes() {
         let at = names.iter().position(|n| *n == "v8-chromium").unwrap();
         assert_eq!(engines[at]["code_base"], "v8");
         assert!(engines[at]["version"].as_str().unwrap().starts_with("Chromium"));
+    }
+    if firefox {
+        let at = names.iter().position(|n| *n == "spidermonkey-firefox").unwrap();
+        assert_eq!(engines[at]["code_base"], "spidermonkey");
+        assert!(engines[at]["version"].as_str().unwrap().starts_with("Firefox 1"));
+        // Probed, not declared: Firefox's SpiderMonkey ships WebAssembly 3.0.
+        let features = engines[at]["features"].to_string();
+        assert!(
+            ["gc", "exceptions", "tail-call", "memory64"]
+                .iter()
+                .all(|f| features.contains(f)),
+            "{features}"
+        );
+    }
+    if chromium && firefox && spidermonkey {
+        let code_bases: std::collections::BTreeSet<&str> = engines
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] != "wasi")
+            .map(|e| e["code_base"].as_str().unwrap())
+            .collect();
+        assert_eq!(code_bases.len(), 6, "{code_bases:?}");
     }
     assert!(engines[6]["version"].as_str().unwrap().contains("V8"));
 }

@@ -265,8 +265,9 @@ function failure(e) {
   // A GC allocation past what the engine allows (array.new with a huge
   // length): the standard leaves the limit to the engine, so it is the
   // engine's resource, not a trap to compare. V8: "requested new array is
-  // too large"; JavaScriptCore: "Failed to allocate new array".
-  if (/requested new array is too large|failed to allocate new array/i.test(message)) return { kind: "exhausted", resource: "memory", message };
+  // too large"; JavaScriptCore: "Failed to allocate new array"; SpiderMonkey:
+  // "too many array elements".
+  if (/requested new array is too large|failed to allocate new array|too many array elements/i.test(message)) return { kind: "exhausted", resource: "memory", message };
   if (e instanceof WebAssembly.RuntimeError) {
     const rules = [
       // JavaScriptCore's messages.
@@ -278,7 +279,8 @@ function failure(e) {
       [/invalid element segment initialization|element is trying to set an out of bounds table index/i, "table-out-of-bounds"],
       [/out of bounds (or failed to allocate in )?array\.(new|init)_(data|elem)/i, "array-segment-out-of-bounds"],
       [/out of bounds array\.|array element access out of bounds|out of bounds array access/i, "array-out-of-bounds"],
-      [/illegal cast|cast failure|ref\.cast|br_on_cast/i, "cast-failure"],
+      // SpiderMonkey's is "bad cast".
+      [/illegal cast|cast failure|bad cast|ref\.cast|br_on_cast/i, "cast-failure"],
       // V8 says this of array.init_elem out of the array's bounds and of the segment's.
       [/element segment out of bounds/i, "array-segment-out-of-bounds"],
       // V8's (and the common ones).

@@ -60,6 +60,7 @@ impl LineChild {
             });
         }
         let mut child = command
+            .env(SCRATCH_ROOT_ENV, scratch_root().0)
             .process_group(0)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -547,9 +548,80 @@ pub fn become_subreaper() {
     }
 }
 
+/// Names the folder under which every process of one command makes its
+/// children's scratch folders: set by the command's first process for all
+/// it starts ([`LineChild::spawn`]), so that folders of processes killed
+/// before they could remove theirs (a worker's browser bridges) go with the
+/// command's ([`kill_descendants`]).
+pub const SCRATCH_ROOT_ENV: &str = "WASMGATE_SCRATCH_ROOT";
+
+/// This command's scratch root: inherited, or `wasmgate-scratch-PID` in the
+/// temporary folder for the command's first process (PID: its own).
+fn scratch_root() -> (std::path::PathBuf, bool) {
+    match std::env::var_os(SCRATCH_ROOT_ENV) {
+        Some(root) => (root.into(), false),
+        None => (
+            std::env::temp_dir().join(format!("wasmgate-scratch-{}", std::process::id())),
+            true,
+        ),
+    }
+}
+
+/// A child's scratch folder (a browser's profile) under the command's
+/// [scratch root](SCRATCH_ROOT_ENV); removed when dropped, and with the
+/// whole root when the command ends. Roots of commands that were killed
+/// are swept at the first folder made.
+pub(crate) struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    pub(crate) fn create() -> Result<Scratch, String> {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        static SWEPT: std::sync::Once = std::sync::Once::new();
+        SWEPT.call_once(|| {
+            for entry in std::fs::read_dir(std::env::temp_dir())
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                let name = entry.file_name().to_string_lossy().to_string();
+                let owner = name
+                    .strip_prefix("wasmgate-scratch-")
+                    .and_then(|pid| pid.parse::<u32>().ok());
+                if owner.is_some_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists()) {
+                    let _ = std::fs::remove_dir_all(entry.path());
+                }
+            }
+        });
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = scratch_root().0.join(format!("{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        Ok(Scratch(path))
+    }
+
+    pub(crate) fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// Kills every descendant of this process (and reaps those that were its
-/// children): whatever it started must not outlive it.
+/// children), then, in a command's first process, removes the scratch root
+/// with every folder its processes were given: whatever it started must not
+/// outlive it.
 pub fn kill_descendants() {
+    kill_all_descendants();
+    if let (root, true) = scratch_root() {
+        let _ = std::fs::remove_dir_all(root);
+    }
+}
+
+fn kill_all_descendants() {
     let me = std::process::id();
     // Killing a process may orphan its children onto this one: a few rounds.
     for _ in 0..3 {

@@ -4,7 +4,7 @@ use crate::engine::Engine;
 use std::sync::Arc;
 
 /// Every engine configuration wasmgate knows, with whether this build has it.
-const KNOWN: [(&str, bool); 14] = [
+const KNOWN: [(&str, bool); 15] = [
     ("wasmtime-cranelift", cfg!(feature = "wasmtime-cranelift")),
     ("wasmtime-winch", cfg!(feature = "wasmtime-winch")),
     ("wasmtime-pulley", cfg!(feature = "wasmtime-pulley")),
@@ -19,6 +19,7 @@ const KNOWN: [(&str, bool); 14] = [
     ("spidermonkey-baseline", cfg!(feature = "spidermonkey")),
     ("spidermonkey-ion", cfg!(feature = "spidermonkey")),
     ("v8-chromium", cfg!(feature = "chromium")),
+    ("spidermonkey-firefox", cfg!(feature = "firefox")),
 ];
 
 /// Why an engine could not be built.
@@ -53,7 +54,7 @@ pub fn tier(name: &str) -> &'static str {
         "jsc-bbq" => "BBQ, baseline compiler",
         "jsc-omg" => "OMG, optimising compiler (after BBQ)",
         "spidermonkey-baseline" => "Baseline (RabaldrMonkey), baseline compiler",
-        "spidermonkey-ion" => "Ion, optimising compiler",
+        "spidermonkey-ion" | "spidermonkey-firefox" => "Ion, optimising compiler",
         "wasmtime-wasi" => "WASI preview1: wasmtime-wasi, on Cranelift",
         "wasmi-wasi" => "WASI preview1: wasmi_wasi (wasi-common), on wasmi",
         "wasmer-wasi" => "WASI preview1: wasmer-wasix, on Cranelift",
@@ -72,9 +73,14 @@ pub fn names() -> Vec<&'static str> {
 }
 
 /// V8 flags of the two `node` configurations, JSC options of the three `jsc`
-/// ones, and the SpiderMonkey shell's options of its two.
+/// ones, the SpiderMonkey shell's options of its two and Firefox's preferences.
 #[cfg_attr(
-    not(all(feature = "v8", feature = "jsc", feature = "spidermonkey")),
+    not(all(
+        feature = "v8",
+        feature = "jsc",
+        feature = "spidermonkey",
+        feature = "firefox"
+    )),
     allow(dead_code)
 )]
 mod options {
@@ -100,9 +106,19 @@ mod options {
     /// One wasm compiler each: no tiering from one to the other.
     pub const SM_BASELINE: &[&str] = &["--wasm-compiler=baseline"];
     pub const SM_ION: &[&str] = &["--wasm-compiler=ion"];
+    /// Firefox's preferences for the same: Ion only, as `spidermonkey-ion`.
+    pub const FIREFOX_ION: &[&str] = &[
+        "javascript.options.wasm_baselinejit=false",
+        "javascript.options.wasm_optimizingjit=true",
+    ];
 }
 #[cfg_attr(
-    not(any(feature = "v8", feature = "jsc", feature = "spidermonkey")),
+    not(any(
+        feature = "v8",
+        feature = "jsc",
+        feature = "spidermonkey",
+        feature = "firefox"
+    )),
     allow(unused_imports)
 )]
 use options::*;
@@ -119,7 +135,8 @@ use options::*;
         feature = "v8",
         feature = "jsc",
         feature = "spidermonkey",
-        feature = "chromium"
+        feature = "chromium",
+        feature = "firefox"
     )),
     allow(unused_variables)
 )]
@@ -155,6 +172,10 @@ fn build_external(
         // tier only, as `v8-turbofan`.
         #[cfg(feature = "chromium")]
         "v8-chromium" => Some(js::chromium(name, binary)),
+        // SpiderMonkey as Firefox ships it, in a real headless browser page;
+        // optimising tier only, as `spidermonkey-ion`.
+        #[cfg(feature = "firefox")]
+        "spidermonkey-firefox" => Some(js::firefox(name, binary, FIREFOX_ION)),
         _ => None,
     };
     started.map(|started| {
@@ -180,7 +201,7 @@ pub fn build(name: &str) -> Result<Arc<dyn Engine>, BuildError> {
     if let Some((base, binary)) = name.split_once('@') {
         return build_external(name, base, Some(binary)).unwrap_or_else(|| {
             Err(BuildError::Unknown(format!(
-                "`{name}`: only an engine in another process can name its binary with @ (v8-turbofan, v8-liftoff, jsc-ipint, jsc-bbq, jsc-omg, spidermonkey-baseline, spidermonkey-ion, v8-chromium)"
+                "`{name}`: only an engine in another process can name its binary with @ (v8-turbofan, v8-liftoff, jsc-ipint, jsc-bbq, jsc-omg, spidermonkey-baseline, spidermonkey-ion, v8-chromium, spidermonkey-firefox)"
             )))
         });
     }

@@ -50,6 +50,33 @@ impl Entry {
         }
     }
 
+    /// Whether the entry names this finding in a report with these engines:
+    /// with `engine` and `versions`, every blamed engine of that engine or
+    /// code base must run a version in the range — the same cause blamed on
+    /// a newer release (Firefox's SpiderMonkey beside the old shell's, say)
+    /// is news, not the known bug.
+    fn names_in(&self, f: &crate::report::Finding, engines: &[wasmgate_runners::EngineInfo]) -> bool {
+        if !self.names(f) {
+            return false;
+        }
+        let (Some(engine), Some(range)) = (&self.engine, &self.versions) else {
+            return true;
+        };
+        let Ok(range) = semver::VersionReq::parse(range) else {
+            return false;
+        };
+        f.blamed
+            .iter()
+            .filter(|b| *b == engine || crate::compare::code_base(b) == engine)
+            .all(|b| {
+                engines
+                    .iter()
+                    .find(|e| &e.name == b)
+                    .and_then(|e| version_of(&e.version))
+                    .is_some_and(|v| range.matches(&v))
+            })
+    }
+
     /// What the entry names, for messages.
     fn label(&self) -> &str {
         self.cause.as_deref().unwrap_or(&self.signature)
@@ -71,7 +98,7 @@ impl Entry {
 }
 
 /// The first `X.Y.Z` in an engine's version text (`48.0.0`, `node 20.20.2 / V8 …`).
-fn version_of(text: &str) -> Option<semver::Version> {
+pub(crate) fn version_of(text: &str) -> Option<semver::Version> {
     text.split(|c: char| c.is_whitespace() || c == '/')
         .map(|t| t.trim_start_matches('v'))
         .find_map(|t| semver::Version::parse(t).ok())
@@ -141,7 +168,7 @@ pub fn apply(report: &mut Report, list: &[Entry]) {
     for f in &mut report.findings {
         f.known = live
             .iter()
-            .find(|e| e.names(f) && e.expires.as_ref().is_none_or(|d| *d >= today))
+            .find(|e| e.names_in(f, &engines) && e.expires.as_ref().is_none_or(|d| *d >= today))
             .map(|e| e.reason.clone());
     }
     report.summary.known_findings = report.findings.iter().filter(|f| f.known.is_some()).count() as u64;
@@ -151,7 +178,7 @@ pub fn apply(report: &mut Report, list: &[Entry]) {
             let cases: u64 = report
                 .findings
                 .iter()
-                .filter(|f| e.names(f))
+                .filter(|f| e.names_in(f, &engines))
                 .map(|f| f.count)
                 .sum();
             (cases > 0).then(|| crate::report::Explained {
@@ -162,7 +189,7 @@ pub fn apply(report: &mut Report, list: &[Entry]) {
         .collect();
     report.known_list.stale = list
         .iter()
-        .filter(|e| !report.findings.iter().any(|f| e.names(f)))
+        .filter(|e| !report.findings.iter().any(|f| e.names_in(f, &engines)))
         .map(|e| e.label().to_string())
         .collect();
     report.known_list.expired = list
@@ -243,5 +270,38 @@ mod tests {
             20
         );
         assert!(super::version_of("unknown").is_none());
+    }
+
+    #[test]
+    fn a_version_range_names_only_findings_blamed_on_versions_in_it() {
+        let entry: super::Entry = serde_json::from_value(serde_json::json!({
+            "cause": "cause-1", "reason": "old shell", "engine": "spidermonkey", "versions": "=102.15.1"
+        }))
+        .unwrap();
+        let info = |name: &str, version: &str| wasmgate_runners::EngineInfo {
+            name: name.to_string(),
+            version: version.to_string(),
+            features: vec![],
+        };
+        let engines = [
+            info("spidermonkey-ion", "SpiderMonkey 102.15.1"),
+            info("spidermonkey-firefox", "Firefox 153.8.0"),
+            info("wasmtime-cranelift", "48.0.0"),
+        ];
+        let finding = |blamed: &[&str]| {
+            let mut f: crate::report::Finding = serde_json::from_value(serde_json::json!({
+                "signature": "s", "signature_text": "t", "kind": "value", "blamed": blamed,
+                "majority": true, "code_bases": 2, "step": "call", "at": {"phase": "call"},
+                "groups": [], "count": 1, "seeds": [1], "bundle": "b"
+            }))
+            .unwrap();
+            f.cause =
+                Some(serde_json::from_value(serde_json::json!({"id": "cause-1", "text": "x"})).unwrap());
+            f
+        };
+        assert!(entry.names_in(&finding(&["spidermonkey-ion"]), &engines));
+        // The same cause on Firefox's newer SpiderMonkey is a new finding.
+        assert!(!entry.names_in(&finding(&["spidermonkey-firefox"]), &engines));
+        assert!(!entry.names_in(&finding(&["spidermonkey-ion", "spidermonkey-firefox"]), &engines));
     }
 }

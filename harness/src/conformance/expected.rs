@@ -6,6 +6,7 @@ use crate::source::toml_file::{from_toml, read_list};
 use anyhow::{Result, anyhow};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+use wasmgate_runners::EngineInfo;
 
 /// The list shipped with wasmgate (`vectors/expected-failures.toml`).
 pub const BUILT_IN: &str = include_str!("../../../vectors/expected-failures.toml");
@@ -26,6 +27,12 @@ pub struct Entry {
     /// Several lines sharing one reason.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lines: Vec<usize>,
+    /// A semver range (`"=102.15.1"`) of the failing engine's version the
+    /// entry is about; absent: every version. A newer release that still
+    /// fails is listed again, not covered silently; one that passes does not
+    /// make the entry stale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub versions: Option<String>,
     /// The directive keyword (`assert_exhaustion`, …); absent: any directive.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub directive: Option<String>,
@@ -35,7 +42,7 @@ pub struct Entry {
 
 impl Entry {
     /// Whether this entry covers a failure of `engine` at `file:line` on `directive`.
-    pub fn covers(&self, engine: &str, file: &str, line: usize, directive: &str) -> bool {
+    pub fn covers(&self, engine: &EngineInfo, file: &str, line: usize, directive: &str) -> bool {
         self.applies_to(engine, file)
             && match (self.line, self.lines.is_empty()) {
                 (None, true) => true,
@@ -45,8 +52,15 @@ impl Entry {
     }
 
     /// Whether the entry is about `engine` running `file`.
-    pub fn applies_to(&self, engine: &str, file: &str) -> bool {
-        (self.engine == "*" || self.engine == engine || self.engine == code_base(engine)) && self.file == file
+    pub fn applies_to(&self, engine: &EngineInfo, file: &str) -> bool {
+        let name = engine.name.as_str();
+        (self.engine == "*" || self.engine == name || self.engine == code_base(name))
+            && self.file == file
+            && self.versions.as_deref().is_none_or(|range| {
+                let range = semver::VersionReq::parse(range);
+                let version = crate::campaign::known::version_of(&engine.version);
+                matches!((range, version), (Ok(r), Some(v)) if r.matches(&v))
+            })
     }
 }
 
@@ -71,6 +85,16 @@ fn check(list: Vec<Entry>, origin: &str) -> Result<Vec<Entry>> {
             e.file
         ));
     }
+    if let Some((e, v)) = list
+        .iter()
+        .find_map(|e| Some((e, e.versions.as_ref()?)).filter(|(_, v)| semver::VersionReq::parse(v).is_err()))
+    {
+        return Err(anyhow!(
+            "{origin}: the entry for {} {}: versions = \"{v}\" is not a version range (e.g. \">=2.0, <2.1\")",
+            e.engine,
+            e.file
+        ));
+    }
     Ok(list)
 }
 
@@ -86,6 +110,14 @@ pub fn load(path: Option<&Path>) -> Result<Vec<Entry>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn engine(name: &str, version: &str) -> EngineInfo {
+        EngineInfo {
+            name: name.to_string(),
+            version: version.to_string(),
+            features: vec![],
+        }
+    }
 
     #[test]
     fn built_in_list_parses() {
@@ -105,26 +137,50 @@ mod tests {
             "t",
         )
         .unwrap();
-        assert!(list[0].covers("e", "f.wast", 10, "assert_exhaustion"));
-        assert!(!list[0].covers("e", "f.wast", 10, "assert_return"));
-        assert!(!list[0].covers("x", "f.wast", 10, "assert_exhaustion"));
+        assert!(list[0].covers(&engine("e", "1.0.0"), "f.wast", 10, "assert_exhaustion"));
+        assert!(!list[0].covers(&engine("e", "1.0.0"), "f.wast", 10, "assert_return"));
+        assert!(!list[0].covers(&engine("x", "1.0.0"), "f.wast", 10, "assert_exhaustion"));
         let list = parse(
             "[[failure]]\nengine='*'\nfile='f'\nlines=[3, 5]\nreason='old'",
             "t",
         )
         .unwrap();
-        assert!(list[0].covers("any", "f", 5, "module"));
+        assert!(list[0].covers(&engine("any", "1.0.0"), "f", 5, "module"));
         let list = parse(
             "[[failure]]\nengine='jsc'\nfile='f'\nreason='shared validator'",
             "t",
         )
         .unwrap();
         assert!(
-            list[0].covers("jsc-omg", "f", 1, "module")
-                && list[0].covers("jsc-ipint@/x/jsc", "f", 1, "module")
+            list[0].covers(&engine("jsc-omg", "1.0.0"), "f", 1, "module")
+                && list[0].covers(&engine("jsc-ipint@/x/jsc", "1.0.0"), "f", 1, "module")
         );
-        assert!(!list[0].covers("v8-liftoff", "f", 1, "module"));
-        assert!(!list[0].covers("any", "f", 4, "module"));
+        assert!(!list[0].covers(&engine("v8-liftoff", "1.0.0"), "f", 1, "module"));
+        assert!(!list[0].covers(&engine("any", "1.0.0"), "f", 4, "module"));
+        let list = parse(
+            "[[failure]]\nengine='spidermonkey'\nfile='f'\nversions='=102.15.1'\nreason='old shell'",
+            "t",
+        )
+        .unwrap();
+        assert!(list[0].covers(
+            &engine("spidermonkey-ion", "SpiderMonkey 102.15.1"),
+            "f",
+            1,
+            "module"
+        ));
+        assert!(!list[0].covers(
+            &engine("spidermonkey-firefox", "Firefox 153.8.0"),
+            "f",
+            1,
+            "module"
+        ));
+        assert!(
+            parse(
+                "[[failure]]\nengine='e'\nfile='f'\nversions='new'\nreason='r'",
+                "t"
+            )
+            .is_err()
+        );
         assert!(parse("[[failure]]\nengine = 1", "t").is_err());
         assert!(parse("[[failure]]\nengine='e'\nfile='f'\nreason=' '", "t").is_err());
     }

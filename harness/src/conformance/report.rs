@@ -148,7 +148,7 @@ pub fn build(
             *engine_ms.entry(engine.name.clone()).or_default() += run.elapsed.as_millis() as u64;
             if run.skipped.is_none() {
                 for (i, e) in expected.iter().enumerate() {
-                    if e.applies_to(&engine.name, &script.file) {
+                    if e.applies_to(engine, &script.file) {
                         applicable[i] = true;
                     }
                 }
@@ -167,7 +167,7 @@ pub fn build(
                     Verdict::Fail { expected: want, got } => {
                         let listed = expected
                             .iter()
-                            .position(|e| e.covers(&engine.name, &script.file, step.line, step.directive));
+                            .position(|e| e.covers(engine, &script.file, step.line, step.directive));
                         if let Some(i) = listed {
                             used[i] = true;
                             counts.expected_failures += 1;
@@ -584,6 +584,7 @@ pub fn from_baseline(path: &Path) -> Result<Vec<Entry>> {
             file: f.file,
             line: Some(f.line),
             lines: vec![],
+            versions: None,
             directive: Some(f.directive),
             reason: format!(
                 "failed in the baseline run of {} too",

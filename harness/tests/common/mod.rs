@@ -115,6 +115,26 @@ pub fn chromium_here() -> bool {
     )
 }
 
+/// Whether a Firefox (`firefox-esr`, or `FIREFOX`) is here: `.ci/run`
+/// installs one; tests that use `spidermonkey-firefox` leave it out, saying
+/// so, where there is none.
+pub fn firefox_here() -> bool {
+    command_here(
+        "FIREFOX",
+        "firefox-esr",
+        "no Firefox here: spidermonkey-firefox is left out of this test",
+    )
+}
+
+/// `engines` and `spidermonkey-firefox`, where a Firefox can run.
+pub fn with_firefox(engines: &str) -> String {
+    if firefox_here() {
+        format!("{engines},spidermonkey-firefox")
+    } else {
+        engines.to_string()
+    }
+}
+
 /// Whether a SpiderMonkey shell (`js102`, or `SPIDERMONKEY`) is here.
 pub fn spidermonkey_here() -> bool {
     command_here(

@@ -1,8 +1,8 @@
 //! The JavaScript engines: engines in another process, spoken to over the
 //! line protocol of `runners/PROTOCOL.md` — V8 through `node`,
 //! JavaScriptCore through its `jsc` shell, SpiderMonkey through its shell
-//! (`js102`), V8 in a headless Chromium through
-//! [`browser`]'s bridge, or any command given with `--engine-cmd NAME=COMMAND`.
+//! (`js102`), V8 in a headless Chromium and SpiderMonkey in a headless
+//! Firefox through [`browser`]'s bridge, or any command given with `--engine-cmd NAME=COMMAND`.
 //! [`caps`] writes the harness's limits into modules for shells that have no
 //! option for them.
 //!
@@ -15,7 +15,7 @@
 //! Invariant: nothing here knows WASI or a native engine; `wasi::node`
 //! builds on this room, never the other way round.
 
-#[cfg(feature = "chromium")]
+#[cfg(any(feature = "chromium", feature = "firefox"))]
 pub mod browser;
 pub mod caps;
 
@@ -68,25 +68,38 @@ pub fn request_timeout() -> Duration {
 pub struct Unavailable(pub String);
 
 /// How to start the child process.
-#[derive(Clone, Debug)]
-struct Launch {
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Launch {
     program: String,
     args: Vec<String>,
     /// `RLIMIT_DATA` for the process (raised up to the hard limit), if it
     /// needs more than it inherits.
-    data_limit: Option<u64>,
+    pub(crate) data_limit: Option<u64>,
+    /// Whether the process gets a folder of its own (a browser's profile),
+    /// named in `WASMGATE_SCRATCH`, removed by the harness once the process
+    /// is killed — a bridge killed with its browser cannot remove it itself.
+    pub(crate) scratch: bool,
 }
+
+/// The variable that names a process's scratch folder ([`Launch::scratch`]).
+pub const SCRATCH_ENV: &str = "WASMGATE_SCRATCH";
 
 /// One child process and how many cases it has served.
 struct Process {
     child: LineChild,
     served: u64,
+    /// Dropped after `child`: removed once the process is dead.
+    _scratch: Option<crate::child::Scratch>,
 }
 
 impl Process {
     fn spawn(launch: &Launch) -> Result<Process, String> {
         let mut command = Command::new(&launch.program);
         command.args(&launch.args);
+        let scratch = launch.scratch.then(crate::child::Scratch::create).transpose()?;
+        if let Some(scratch) = &scratch {
+            command.env(SCRATCH_ENV, scratch.path());
+        }
         if let Some(bytes) = launch.data_limit {
             use std::os::unix::process::CommandExt;
             // SAFETY: runs in the forked child before exec; getrlimit and
@@ -107,7 +120,11 @@ impl Process {
         }
         let child = LineChild::spawn(&mut command, "engine process")
             .map_err(|e| format!("cannot start `{}`: {e}", launch.program))?;
-        Ok(Process { child, served: 0 })
+        Ok(Process {
+            child,
+            served: 0,
+            _scratch: scratch,
+        })
     }
 
     /// One request/response; `Err` means the process is unusable (and killed).
@@ -226,21 +243,22 @@ pub struct ExternalEngine {
 impl ExternalEngine {
     /// Starts `program args…`, says hello, and checks the protocol version.
     pub fn start(name: &str, program: &str, args: &[String], timeout: Duration) -> Result<Self, Unavailable> {
-        Self::start_with(name, program, args, timeout, None)
+        Self::start_with(name, program, args, timeout, Launch::default())
     }
 
-    /// [`start`](Self::start), giving each process `data_limit` bytes of `RLIMIT_DATA`.
+    /// [`start`](Self::start), with what `extra` says beyond the program
+    /// and its arguments (a data limit, a scratch folder).
     fn start_with(
         name: &str,
         program: &str,
         args: &[String],
         timeout: Duration,
-        data_limit: Option<u64>,
+        extra: Launch,
     ) -> Result<Self, Unavailable> {
         let launch = Launch {
             program: program.to_string(),
             args: args.to_vec(),
-            data_limit,
+            ..extra
         };
         let mut first = Process::spawn(&launch).map_err(Unavailable)?;
         let hello = first.request(hello(), timeout).map_err(Unavailable)?;
@@ -925,7 +943,10 @@ pub fn jsc(name: &str, program: Option<&str>, options: &[&str]) -> Result<Extern
         &program,
         &args,
         request_timeout(),
-        Some(crate::limits::JSC_DATA_BYTES),
+        Launch {
+            data_limit: Some(crate::limits::JSC_DATA_BYTES),
+            ..Launch::default()
+        },
     )
     .map_err(|Unavailable(why)| Unavailable(format!("{name} needs JavaScriptCore's `jsc`: {why}")))?;
     // The `jsc` shell has no options for wasm memory and table limits.
@@ -1010,11 +1031,64 @@ pub fn chromium(name: &str, binary: Option<&str>) -> Result<ExternalEngine, Unav
         name.to_string(),
         "--browser".to_string(),
         binary.clone(),
-        "--js-flags".to_string(),
+        "--option".to_string(),
         flags,
     ];
-    ExternalEngine::start(name, &exe.display().to_string(), &args, request_timeout())
-        .map_err(|Unavailable(why)| Unavailable(format!("{name} needs a working headless Chromium: {why}")))
+    let scratch = Launch {
+        scratch: true,
+        ..Launch::default()
+    };
+    ExternalEngine::start_with(
+        name,
+        &exe.display().to_string(),
+        &args,
+        request_timeout(),
+        scratch,
+    )
+    .map_err(|Unavailable(why)| Unavailable(format!("{name} needs a working headless Chromium: {why}")))
+}
+
+/// Starts a headless Firefox driven by a browser bridge over WebDriver BiDi:
+/// SpiderMonkey as the browser ships it, with the given preferences
+/// (`NAME=VALUE`, as in `user.js`).
+#[cfg(feature = "firefox")]
+pub fn firefox(name: &str, binary: Option<&str>, prefs: &[&str]) -> Result<ExternalEngine, Unavailable> {
+    let binary = binary
+        .map(str::to_string)
+        .unwrap_or_else(crate::js::browser::firefox_binary);
+    if which(&binary).is_none() {
+        return Err(Unavailable(format!(
+            "{name} needs a Firefox browser (Debian: firefox-esr), and `{binary}` is not on the PATH"
+        )));
+    }
+    let exe = std::env::current_exe().map_err(|e| Unavailable(format!("{name}: {e}")))?;
+    let mut args = vec![
+        "browser-bridge".to_string(),
+        "--name".to_string(),
+        name.to_string(),
+        "--browser".to_string(),
+        binary,
+        "--kind".to_string(),
+        "firefox".to_string(),
+    ];
+    for pref in prefs {
+        args.extend(["--option".to_string(), pref.to_string()]);
+    }
+    let scratch = Launch {
+        scratch: true,
+        ..Launch::default()
+    };
+    let mut engine = ExternalEngine::start_with(
+        name,
+        &exe.display().to_string(),
+        &args,
+        request_timeout(),
+        scratch,
+    )
+    .map_err(|Unavailable(why)| Unavailable(format!("{name} needs a working headless Firefox: {why}")))?;
+    // Firefox has no preferences for wasm memory and table limits.
+    engine.cap_limits = true;
+    Ok(engine)
 }
 
 /// `program` as found on the `PATH` (or as given, when it names a file).
