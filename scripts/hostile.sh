@@ -5,9 +5,9 @@
 #   - no divergence (exit 0: the engines agree; or exit 2 with the verdict
 #     inconclusive — every engine hung — which compared nothing);
 #   - the whole process tree (wasmgate, workers, node, jsc, the browser) peaks
-#     under 2 GiB (summed PSS): each engine may hold a 256 MiB memory, and an
-#     engine process gives a large one back (a garbage collection as it is
-#     reset) before the next engine runs;
+#     under 2 GiB (summed PSS), plus 1 GiB per Firefox: each engine may hold a
+#     256 MiB memory, and an engine process gives a large one back (a garbage
+#     collection as it is reset) before the next engine runs;
 #   - the wall time stays under twice what the CPU time limits allow: a
 #     module every engine hangs on uses the limit (--timeout, in CPU seconds)
 #     once in the worker and once per engine alone, the engines sharing the
@@ -25,12 +25,16 @@ timeout=${1:-5}
 wasmgate=${WASMGATE:-cargo run --release --quiet --}
 engines=${ENGINES:+--engines $ENGINES}
 modules=${MODULES:-vectors/hostile/*.wat}
-limit_kib=$((2 * 1024 * 1024))
 if [ -n "${ENGINES:-}" ]; then
-  count=$(echo "$ENGINES" | tr ',' '\n' | grep -c .)
+  names=$(echo "$ENGINES" | tr ',' '\n' | grep .)
 else
-  count=$($wasmgate engines | tail -n +2 | grep -vc 'WASI preview1')
+  names=$($wasmgate engines | tail -n +2 | grep -v 'WASI preview1' | awk '{print $1}')
 fi
+count=$(echo "$names" | grep -c .)
+# A headless Firefox is 7 processes of about 430 MiB in all, started twice
+# (the command's own, which tells its version and features, and the worker's).
+firefoxes=$(echo "$names" | grep -c firefox)
+limit_kib=$(((2 + firefoxes) * 1024 * 1024))
 cores=$(nproc)
 bound=$(awk -v t="$timeout" -v e="$count" -v c="$cores" 'BEGIN { printf "%.0f", 2 * t * (1 + e / c) + 5 }')
 failed=0

@@ -72,7 +72,7 @@ impl Entry {
                 engines
                     .iter()
                     .find(|e| &e.name == b)
-                    .and_then(|e| version_of(&e.version))
+                    .and_then(|e| crate::compare::version_of(&e.version))
                     .is_some_and(|v| range.matches(&v))
             })
     }
@@ -93,15 +93,8 @@ impl Entry {
         engines
             .iter()
             .filter(|e| &e.name == engine || crate::compare::code_base(&e.name) == engine)
-            .any(|e| version_of(&e.version).is_some_and(|v| range.matches(&v)))
+            .any(|e| crate::compare::version_of(&e.version).is_some_and(|v| range.matches(&v)))
     }
-}
-
-/// The first `X.Y.Z` in an engine's version text (`48.0.0`, `node 20.20.2 / V8 …`).
-pub(crate) fn version_of(text: &str) -> Option<semver::Version> {
-    text.split(|c: char| c.is_whitespace() || c == '/')
-        .map(|t| t.trim_start_matches('v'))
-        .find_map(|t| semver::Version::parse(t).ok())
 }
 
 /// Today's date, `YYYY-MM-DD` (UTC).
@@ -262,14 +255,14 @@ mod tests {
 
     #[test]
     fn versions_are_read_from_engine_version_texts() {
-        assert_eq!(super::version_of("48.0.0").unwrap().major, 48);
+        assert_eq!(crate::compare::version_of("48.0.0").unwrap().major, 48);
         assert_eq!(
-            super::version_of("node 20.20.2 / V8 11.3.244.8-node.38")
+            crate::compare::version_of("node 20.20.2 / V8 11.3.244.8-node.38")
                 .unwrap()
                 .minor,
             20
         );
-        assert!(super::version_of("unknown").is_none());
+        assert!(crate::compare::version_of("unknown").is_none());
     }
 
     #[test]

@@ -590,6 +590,13 @@ pub fn code_base(engine: &str) -> &str {
     inner.split_once('-').map_or(inner, |(base, _)| base)
 }
 
+/// The first `X.Y.Z` in an engine's version text (`48.0.0`, `node 20.20.2 / V8 …`).
+pub fn version_of(text: &str) -> Option<semver::Version> {
+    text.split(|c: char| c.is_whitespace() || c == '/')
+        .map(|t| t.trim_start_matches('v'))
+        .find_map(|t| semver::Version::parse(t).ok())
+}
+
 fn code_bases<'a>(engines: impl IntoIterator<Item = &'a &'a str>) -> usize {
     engines
         .into_iter()

@@ -58,7 +58,7 @@ impl Entry {
             && self.file == file
             && self.versions.as_deref().is_none_or(|range| {
                 let range = semver::VersionReq::parse(range);
-                let version = crate::campaign::known::version_of(&engine.version);
+                let version = crate::compare::version_of(&engine.version);
                 matches!((range, version), (Ok(r), Some(v)) if r.matches(&v))
             })
     }

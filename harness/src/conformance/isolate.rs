@@ -38,6 +38,7 @@ pub fn serve(specs: &[String]) -> Result<()> {
         .map(|s| crate::execute::engines::resolve(s))
         .collect::<Result<Vec<_>>>()?;
     let spectest = wat::parse_str(exec::SPECTEST_WAT).context("the spectest module")?;
+    crate::isolate::worker::say_ready()?;
     let stdin = std::io::stdin();
     let mut stdout = std::io::stdout().lock();
     let mut last: Option<Script> = None;
@@ -182,8 +183,9 @@ impl Workers {
             for spec in &self.specs {
                 command.args(["--engine", spec]);
             }
-            let child = LineChild::spawn(&mut command, "worker")
+            let mut child = LineChild::spawn(&mut command, "worker")
                 .map_err(|e| Exchange::Died(format!("cannot start a worker: {e}")))?;
+            crate::isolate::worker::await_ready(&mut child).map_err(Exchange::Died)?;
             self.child = Some(child);
         }
         let child = self.child.as_mut().expect("just started");

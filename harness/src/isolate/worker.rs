@@ -147,6 +147,7 @@ pub fn serve(engine_names: &[String]) -> Result<()> {
         anyhow::bail!("{} cannot start in a worker process: {}", u.engine, u.reason);
     }
     let engines = resolved.engines;
+    say_ready()?;
     let stdin = std::io::stdin();
     let exact = std::env::var_os(EXACT_PROGRESS_ENV).is_some();
     let progress_out = Arc::new(Mutex::new(ProgressOut::default()));
@@ -225,6 +226,43 @@ pub fn serve(engine_names: &[String]) -> Result<()> {
         stdout.flush()?;
     }
     Ok(())
+}
+
+/// The line a worker writes once its engines have started, before it reads
+/// a request: starting them (a browser takes seconds of CPU time) is not
+/// any case's time.
+const READY: &str = r#"{"ready":true}"#;
+
+/// How much CPU time a worker may take to start its engines (a browser,
+/// shells, a runtime's compiler): generous, as no case is being timed.
+const START_CPU: Duration = Duration::from_secs(60);
+
+/// Writes [`READY`] to stdout.
+pub fn say_ready() -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{READY}")?;
+    stdout.flush()?;
+    Ok(())
+}
+
+/// Waits for a just-started worker's [`READY`]; `Err` says why it never came.
+pub fn await_ready(child: &mut LineChild) -> std::result::Result<(), String> {
+    match child.recv_limited(Limit::cpu(START_CPU)) {
+        Exchange::Line(line) if line == READY => Ok(()),
+        Exchange::Line(line) => {
+            child.kill();
+            Err(format!("the worker sent {line:?} before it was ready"))
+        }
+        Exchange::Died(how) => Err(how),
+        Exchange::Hung => Err(format!(
+            "the worker used {} s of CPU time starting its engines; killed",
+            START_CPU.as_secs()
+        )),
+        Exchange::Busy(cpu, wall) => Err(format!(
+            "the worker, starting its engines: {}; killed",
+            wasmgate_runners::child::too_busy(cpu, wall)
+        )),
+    }
 }
 
 /// Set on a worker that must report every phase as it starts (the blame
@@ -390,11 +428,13 @@ impl WorkerProcess {
                 (timeout * 2).as_millis().to_string(),
             );
         crate::isolate::limit_memory(&mut command);
-        let child =
+        let mut child =
             wasmgate_runners::child::on_lasting_thread(move || LineChild::spawn(&mut command, "worker"))
                 .recv()
                 .unwrap_or_else(|_| Err(std::io::Error::other("the thread starting it ended")))
                 .with_context(|| format!("cannot start worker process {}", exe.display()))?;
+        await_ready(&mut child)
+            .map_err(|why| anyhow!("worker process {} did not start: {why}", exe.display()))?;
         Ok(WorkerProcess { child })
     }
 

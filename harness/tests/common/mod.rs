@@ -159,7 +159,10 @@ fn command_here(var: &str, default: &str, absent: &str) -> bool {
 
 /// Every engine configuration of the default build that can run here.
 pub fn all_engines() -> usize {
-    12 + if chromium_here() { 1 } else { 0 } + if spidermonkey_here() { 2 } else { 0 } - 1
+    12 + if chromium_here() { 1 } else { 0 }
+        + if firefox_here() { 1 } else { 0 }
+        + if spidermonkey_here() { 2 } else { 0 }
+        - 1
 }
 
 /// The engines a report lists as unavailable, in order.

