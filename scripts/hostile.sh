@@ -12,7 +12,8 @@
 #     module every engine hangs on uses the limit (--timeout, in CPU seconds)
 #     once in the worker and once per engine alone, the engines sharing the
 #     machine's cores — t x (1 + engines / cores) — plus 5 s for starting
-#     fresh worker processes and their engines (a headless browser among them);
+#     fresh worker processes and their engines, and 5 s more per headless
+#     browser;
 #   - no wasmgate or node process is left behind.
 # Prints a table and exits non-zero on any violation.
 #
@@ -36,7 +37,9 @@ count=$(echo "$names" | grep -c .)
 firefoxes=$(echo "$names" | grep -c firefox)
 limit_kib=$(((2 + firefoxes) * 1024 * 1024))
 cores=$(nproc)
-bound=$(awk -v t="$timeout" -v e="$count" -v c="$cores" 'BEGIN { printf "%.0f", 2 * t * (1 + e / c) + 5 }')
+# Each headless browser takes a few seconds to start in each fresh worker.
+browsers=$(echo "$names" | grep -cE 'chromium|firefox')
+bound=$(awk -v t="$timeout" -v e="$count" -v c="$cores" -v b="$browsers" 'BEGIN { printf "%.0f", 2 * t * (1 + e / c) + 5 + 5 * b }')
 failed=0
 
 seen=$(mktemp)

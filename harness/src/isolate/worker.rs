@@ -2,7 +2,9 @@
 //! an engine that segfaults, aborts or hangs costs one case, never the run.
 //!
 //! The supervisor and a worker speak JSON lines over the worker's stdin and
-//! stdout: one [`Request`] in, one [`CaseResult`] out (preceded, when the
+//! stdout: first the worker says it is ready once its engines have started
+//! (`{"ready":true}`; starting a browser is nobody's case time), then one
+//! [`Request`] in, one [`CaseResult`] out (preceded, when the
 //! request asks for it, by [`Progress`] lines: each engine's compile and
 //! instantiation as it starts, and its calls at most every 20 ms — every
 //! phase in the blame runs of one engine alone). Time limits measure the

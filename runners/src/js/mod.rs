@@ -63,6 +63,13 @@ pub fn request_timeout() -> Duration {
         .unwrap_or(REQUEST_TIMEOUT)
 }
 
+/// The CPU time a starting engine process may take to answer `hello`: a
+/// headless browser takes seconds of CPU time to start (Firefox 3–4 s), more
+/// than a short request limit allows, and a start is not a hang.
+fn start_timeout(request: Duration) -> Duration {
+    request.max(Duration::from_secs(60))
+}
+
 /// Why an external engine cannot be used on this machine.
 #[derive(Debug, Clone)]
 pub struct Unavailable(pub String);
@@ -261,7 +268,9 @@ impl ExternalEngine {
             ..extra
         };
         let mut first = Process::spawn(&launch).map_err(Unavailable)?;
-        let hello = first.request(hello(), timeout).map_err(Unavailable)?;
+        let hello = first
+            .request(hello(), start_timeout(timeout))
+            .map_err(Unavailable)?;
         if hello["protocol"] != 1 {
             return Err(Unavailable(format!(
                 "`{program}` does not speak wasmgate engine protocol 1: {hello}"
@@ -309,7 +318,7 @@ impl ExternalEngine {
                     .map_err(|_| "starting an engine process panicked".to_string())??;
                 // Every process keeps its own observer: one without it shows
                 // an i31, a struct or an array as a bare `nonnull`.
-                p.request(observer_hello(), self.timeout)?;
+                p.request(observer_hello(), start_timeout(self.timeout))?;
                 p
             }
         };
