@@ -264,10 +264,13 @@ pub fn serve(browser: Browser, name: &str, binary: &str, options: &[String]) -> 
         if line.trim().is_empty() {
             continue;
         }
-        let answer = match page.evaluate(&format!("__wasmgate({line})")) {
-            Ok(text) => text,
-            Err(e) => json!({"ok": false, "error": e}).to_string(),
-        };
+        // The worker answers every request itself, failures included: an
+        // evaluation that fails is the bridge's channel to the browser
+        // broken, never the engine's answer (it would read as a module
+        // rejected). The bridge ends, saying why; the harness starts another.
+        let answer = page
+            .evaluate(&format!("__wasmgate({line})"))
+            .map_err(|e| format!("the browser did not evaluate a request: {e}"))?;
         writeln!(stdout, "{answer}")
             .and_then(|_| stdout.flush())
             .map_err(|e| e.to_string())?;
@@ -327,7 +330,9 @@ struct Bidi {
 
 /// Preferences every wasmgate Firefox profile gets: no first-run pages, no
 /// network chatter, no slow-script interruption (the harness times a
-/// request itself), no crash reporting, few processes.
+/// request itself), no crash reporting. (Fewer content processes —
+/// `fission.autostart`, `dom.ipc.processCount` — left the first tab in the
+/// parent process at times, where BiDi cannot evaluate.)
 #[cfg(feature = "firefox")]
 const FIREFOX_PREFS: &[(&str, &str)] = &[
     ("browser.shell.checkDefaultBrowser", "false"),
@@ -347,15 +352,6 @@ const FIREFOX_PREFS: &[(&str, &str)] = &[
     ("dom.max_script_run_time", "0"),
     ("dom.max_chrome_script_run_time", "0"),
     ("browser.tabs.crashReporting.sendReport", "false"),
-    // Fewer processes (7 in place of 13, 50 MiB less): one content process,
-    // none prelaunched, no separate extension, socket or media processes.
-    ("fission.autostart", "false"),
-    ("dom.ipc.processCount", "1"),
-    ("dom.ipc.processPrelaunch.enabled", "false"),
-    ("extensions.webextensions.remote", "false"),
-    ("network.process.enabled", "false"),
-    ("media.rdd-process.enabled", "false"),
-    ("browser.tabs.remote.separatePrivilegedContentProcess", "false"),
 ];
 
 /// How long a starting Firefox may take to listen for WebDriver BiDi.
@@ -424,13 +420,18 @@ impl Bidi {
                 .unwrap_or("(version unknown)")
         );
         let tree = bidi.call("browsingContext.getTree", json!({"maxDepth": 0}))?;
-        bidi.context = match tree["contexts"][0]["context"].as_str() {
-            Some(context) => context.to_string(),
-            None => bidi.call("browsingContext.create", json!({"type": "tab"}))?["context"]
+        if let Some(context) = tree["contexts"][0]["context"].as_str() {
+            bidi.context = context.to_string();
+        }
+        // The first tab can still be the parent process's (where BiDi does
+        // not evaluate) for a moment after start-up: then a tab of its own.
+        if bidi.context.is_empty() || bidi.evaluate("'ready'").is_err() {
+            bidi.context = bidi.call("browsingContext.create", json!({"type": "tab"}))?["context"]
                 .as_str()
                 .ok_or("browsingContext.create gave no context")?
-                .to_string(),
-        };
+                .to_string();
+            bidi.evaluate("'ready'")?;
+        }
         Ok((bidi, version))
     }
 
