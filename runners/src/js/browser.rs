@@ -352,6 +352,9 @@ const FIREFOX_PREFS: &[(&str, &str)] = &[
     ("dom.max_script_run_time", "0"),
     ("dom.max_chrome_script_run_time", "0"),
     ("browser.tabs.crashReporting.sendReport", "false"),
+    // performance.now() to the microsecond, not coarsened to a millisecond
+    // (`wasmgate perf` reads the page's wall clock).
+    ("privacy.reduceTimerPrecision", "false"),
 ];
 
 /// How long a starting Firefox may take to listen for WebDriver BiDi.
