@@ -1022,27 +1022,62 @@ pub fn chromium(name: &str, binary: Option<&str>) -> Result<ExternalEngine, Unav
     let binary = binary
         .map(str::to_string)
         .unwrap_or_else(crate::js::browser::chromium_binary);
-    if which(&binary).is_none() {
-        return Err(Unavailable(format!(
-            "{name} needs a Chromium browser (Debian: chromium), and `{binary}` is not on the PATH"
-        )));
-    }
-    let exe = std::env::current_exe().map_err(|e| Unavailable(format!("{name}: {e}")))?;
     let flags = format!(
         "--no-liftoff --no-wasm-tier-up --no-wasm-lazy-compilation --expose-gc --wasm-max-mem-pages={} --wasm-max-table-size={} --max-old-space-size={}",
         crate::limits::MEMORY_BYTES / 65536,
         crate::limits::TABLE_ELEMENTS,
         crate::limits::JS_HEAP_MB
     );
-    let args = vec![
-        "browser-bridge".to_string(),
-        "--name".to_string(),
-        name.to_string(),
-        "--browser".to_string(),
-        binary.clone(),
-        "--option".to_string(),
-        flags,
-    ];
+    browser_engine(name, &binary, ("chromium", "Chromium", "chromium"), &[flags])
+}
+
+/// Starts a headless Firefox driven by a browser bridge over WebDriver BiDi:
+/// SpiderMonkey as the browser ships it, with the given preferences
+/// (`NAME=VALUE`, as in `user.js`).
+#[cfg(feature = "firefox")]
+pub fn firefox(name: &str, binary: Option<&str>, prefs: &[&str]) -> Result<ExternalEngine, Unavailable> {
+    let binary = binary
+        .map(str::to_string)
+        .unwrap_or_else(crate::js::browser::firefox_binary);
+    let prefs: Vec<String> = prefs.iter().map(|p| p.to_string()).collect();
+    let mut engine = browser_engine(name, &binary, ("firefox", "Firefox", "firefox-esr"), &prefs)?;
+    // Firefox has no preferences for wasm memory and table limits.
+    engine.cap_limits = true;
+    Ok(engine)
+}
+
+/// Starts a browser bridge (`wasmgate browser-bridge`, this executable)
+/// driving the browser at `binary` with `options`; `browser` is its kind
+/// (`chromium`, `firefox`), its name for people and its Debian package.
+/// Each bridge gets a scratch folder for the browser's profile.
+#[cfg(any(feature = "chromium", feature = "firefox"))]
+fn browser_engine(
+    name: &str,
+    binary: &str,
+    (kind, product, package): (&str, &str, &str),
+    options: &[String],
+) -> Result<ExternalEngine, Unavailable> {
+    if which(binary).is_none() {
+        return Err(Unavailable(format!(
+            "{name} needs a {product} browser (Debian: {package}), and `{binary}` is not on the PATH"
+        )));
+    }
+    let exe = std::env::current_exe().map_err(|e| Unavailable(format!("{name}: {e}")))?;
+    let mut args: Vec<String> = [
+        "browser-bridge",
+        "--name",
+        name,
+        "--browser",
+        binary,
+        "--kind",
+        kind,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for option in options {
+        args.extend(["--option".to_string(), option.clone()]);
+    }
     let scratch = Launch {
         scratch: true,
         ..Launch::default()
@@ -1054,50 +1089,7 @@ pub fn chromium(name: &str, binary: Option<&str>) -> Result<ExternalEngine, Unav
         request_timeout(),
         scratch,
     )
-    .map_err(|Unavailable(why)| Unavailable(format!("{name} needs a working headless Chromium: {why}")))
-}
-
-/// Starts a headless Firefox driven by a browser bridge over WebDriver BiDi:
-/// SpiderMonkey as the browser ships it, with the given preferences
-/// (`NAME=VALUE`, as in `user.js`).
-#[cfg(feature = "firefox")]
-pub fn firefox(name: &str, binary: Option<&str>, prefs: &[&str]) -> Result<ExternalEngine, Unavailable> {
-    let binary = binary
-        .map(str::to_string)
-        .unwrap_or_else(crate::js::browser::firefox_binary);
-    if which(&binary).is_none() {
-        return Err(Unavailable(format!(
-            "{name} needs a Firefox browser (Debian: firefox-esr), and `{binary}` is not on the PATH"
-        )));
-    }
-    let exe = std::env::current_exe().map_err(|e| Unavailable(format!("{name}: {e}")))?;
-    let mut args = vec![
-        "browser-bridge".to_string(),
-        "--name".to_string(),
-        name.to_string(),
-        "--browser".to_string(),
-        binary,
-        "--kind".to_string(),
-        "firefox".to_string(),
-    ];
-    for pref in prefs {
-        args.extend(["--option".to_string(), pref.to_string()]);
-    }
-    let scratch = Launch {
-        scratch: true,
-        ..Launch::default()
-    };
-    let mut engine = ExternalEngine::start_with(
-        name,
-        &exe.display().to_string(),
-        &args,
-        request_timeout(),
-        scratch,
-    )
-    .map_err(|Unavailable(why)| Unavailable(format!("{name} needs a working headless Firefox: {why}")))?;
-    // Firefox has no preferences for wasm memory and table limits.
-    engine.cap_limits = true;
-    Ok(engine)
+    .map_err(|Unavailable(why)| Unavailable(format!("{name} needs a working headless {product}: {why}")))
 }
 
 /// `program` as found on the `PATH` (or as given, when it names a file).
