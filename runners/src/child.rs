@@ -150,6 +150,22 @@ impl LineChild {
         }
     }
 
+    /// [`recv_limited`](Self::recv_limited) as a line or one sentence
+    /// saying why none came, naming the child `what` ("engine process"): it
+    /// used `limit.cpu` of CPU time without answering, the machine was too
+    /// busy to tell (both: killed), or how it died.
+    pub fn recv_line(&mut self, limit: Limit, what: &str) -> Result<String, String> {
+        match self.recv_limited(limit) {
+            Exchange::Line(line) => Ok(line),
+            Exchange::Hung => Err(format!(
+                "{what} used {} s of CPU time without answering; killed",
+                limit.cpu.as_secs_f64()
+            )),
+            Exchange::Busy(cpu, wall) => Err(format!("{what}: {}; killed", too_busy(cpu, wall))),
+            Exchange::Died(how) => Err(how),
+        }
+    }
+
     /// Waits up to `timeout` for the next line; past it the child is killed.
     pub fn recv(&mut self, timeout: Duration) -> Exchange {
         match self.poll(timeout) {

@@ -62,19 +62,12 @@ impl Entry {
         let (Some(engine), Some(range)) = (&self.engine, &self.versions) else {
             return true;
         };
-        let Ok(range) = semver::VersionReq::parse(range) else {
-            return false;
-        };
-        f.blamed
-            .iter()
-            .filter(|b| *b == engine || crate::compare::code_base(b) == engine)
-            .all(|b| {
-                engines
-                    .iter()
-                    .find(|e| &e.name == b)
-                    .and_then(|e| crate::compare::version_of(&e.version))
-                    .is_some_and(|v| range.matches(&v))
-            })
+        f.blamed.iter().filter(|b| is_of(b, engine)).all(|b| {
+            engines
+                .iter()
+                .find(|e| &e.name == b)
+                .is_some_and(|e| crate::compare::version_in(range, &e.version))
+        })
     }
 
     /// What the entry names, for messages.
@@ -87,14 +80,16 @@ impl Entry {
         let (Some(engine), Some(range)) = (&self.engine, &self.versions) else {
             return true;
         };
-        let Ok(range) = semver::VersionReq::parse(range) else {
-            return false;
-        };
         engines
             .iter()
-            .filter(|e| &e.name == engine || crate::compare::code_base(&e.name) == engine)
-            .any(|e| crate::compare::version_of(&e.version).is_some_and(|v| range.matches(&v)))
+            .filter(|e| is_of(&e.name, engine))
+            .any(|e| crate::compare::version_in(range, &e.version))
     }
+}
+
+/// Whether the engine configuration `name` is `engine` or one of its code base's.
+fn is_of(name: &str, engine: &str) -> bool {
+    name == engine || crate::compare::code_base(name) == engine
 }
 
 /// Today's date, `YYYY-MM-DD` (UTC).

@@ -597,6 +597,15 @@ pub fn version_of(text: &str) -> Option<semver::Version> {
         .find_map(|t| semver::Version::parse(t).ok())
 }
 
+/// Whether an engine's version text names a version in the semver `range`
+/// (`"=102.15.1"`, `">=2.0, <2.1"`); an unreadable range or version is not.
+pub fn version_in(range: &str, text: &str) -> bool {
+    matches!(
+        (semver::VersionReq::parse(range), version_of(text)),
+        (Ok(range), Some(version)) if range.matches(&version)
+    )
+}
+
 fn code_bases<'a>(engines: impl IntoIterator<Item = &'a &'a str>) -> usize {
     engines
         .into_iter()

@@ -56,11 +56,10 @@ impl Entry {
         let name = engine.name.as_str();
         (self.engine == "*" || self.engine == name || self.engine == code_base(name))
             && self.file == file
-            && self.versions.as_deref().is_none_or(|range| {
-                let range = semver::VersionReq::parse(range);
-                let version = crate::compare::version_of(&engine.version);
-                matches!((range, version), (Ok(r), Some(v)) if r.matches(&v))
-            })
+            && self
+                .versions
+                .as_deref()
+                .is_none_or(|range| crate::compare::version_in(range, &engine.version))
     }
 }
 

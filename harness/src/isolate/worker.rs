@@ -249,22 +249,12 @@ pub fn say_ready() -> Result<()> {
 
 /// Waits for a just-started worker's [`READY`]; `Err` says why it never came.
 pub fn await_ready(child: &mut LineChild) -> std::result::Result<(), String> {
-    match child.recv_limited(Limit::cpu(START_CPU)) {
-        Exchange::Line(line) if line == READY => Ok(()),
-        Exchange::Line(line) => {
-            child.kill();
-            Err(format!("the worker sent {line:?} before it was ready"))
-        }
-        Exchange::Died(how) => Err(how),
-        Exchange::Hung => Err(format!(
-            "the worker used {} s of CPU time starting its engines; killed",
-            START_CPU.as_secs()
-        )),
-        Exchange::Busy(cpu, wall) => Err(format!(
-            "the worker, starting its engines: {}; killed",
-            wasmgate_runners::child::too_busy(cpu, wall)
-        )),
+    let line = child.recv_line(Limit::cpu(START_CPU), "the worker starting its engines")?;
+    if line != READY {
+        child.kill();
+        return Err(format!("the worker sent {line:?} before it was ready"));
     }
+    Ok(())
 }
 
 /// Set on a worker that must report every phase as it starts (the blame

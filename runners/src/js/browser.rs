@@ -37,30 +37,43 @@ pub fn chromium_binary() -> String {
     std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".to_string())
 }
 
-/// A fresh, empty profile folder for the browser: in the scratch folder the
-/// harness made for this bridge (which it removes once the bridge is dead,
-/// killed or not), or else a folder of the bridge's own.
-fn profile_folder(browser: &str) -> Result<std::path::PathBuf, String> {
-    let path = match std::env::var_os(super::SCRATCH_ENV) {
-        Some(scratch) => std::path::PathBuf::from(scratch).join(browser),
-        None => std::env::temp_dir().join(format!("wasmgate-{browser}-{}", std::process::id())),
-    };
-    let _ = std::fs::remove_dir_all(&path);
-    std::fs::create_dir_all(&path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-    Ok(path)
+/// A browser's profile folder, removed when dropped — also when starting
+/// the browser fails.
+struct Profile(std::path::PathBuf);
+
+impl Profile {
+    /// A fresh, empty profile folder for the browser: in the scratch folder
+    /// the harness made for this bridge (which it removes once the bridge is
+    /// dead, killed or not), or else a folder of the bridge's own.
+    fn create(browser: &str) -> Result<Profile, String> {
+        let path = match std::env::var_os(super::SCRATCH_ENV) {
+            Some(scratch) => std::path::PathBuf::from(scratch).join(browser),
+            None => std::env::temp_dir().join(format!("wasmgate-{browser}-{}", std::process::id())),
+        };
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        Ok(Profile(path))
+    }
 }
 
-/// A browser process and its profile folder: killed and removed when dropped.
+impl Drop for Profile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A browser process and its profile folder: killed, then removed, when
+/// dropped.
 struct Launched {
     child: Child,
-    profile: std::path::PathBuf,
+    /// Dropped after the browser is killed.
+    profile: Profile,
 }
 
 impl Drop for Launched {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
 
@@ -85,7 +98,7 @@ fn pipe() -> Result<(RawFd, RawFd), String> {
 
 impl Cdp {
     fn start(binary: &str, v8_flags: &str) -> Result<Cdp, String> {
-        let profile = profile_folder("chromium")?;
+        let profile = Profile::create("chromium")?;
         let (browser_reads, we_write) = pipe()?;
         let (we_read, browser_writes) = pipe()?;
         let mut command = Command::new(binary);
@@ -102,7 +115,7 @@ impl Cdp {
                 "--disable-dev-shm-usage",
                 "--disable-crash-reporter",
                 "--disable-breakpad",
-                &format!("--user-data-dir={}", profile.display()),
+                &format!("--user-data-dir={}", profile.0.display()),
                 &format!("--js-flags={v8_flags}"),
                 "about:blank",
             ])
@@ -134,19 +147,15 @@ impl Cdp {
         }
         // SAFETY: these descriptors were just created and are owned here.
         let (to, from) = unsafe { (File::from_raw_fd(we_write), File::from_raw_fd(we_read)) };
-        let child = match child {
-            Ok(child) => child,
-            Err(e) => {
-                let _ = std::fs::remove_dir_all(&profile);
-                return Err(e);
-            }
-        };
         Ok(Cdp {
             to,
             from: BufReader::new(from),
             next_id: 1,
             session: None,
-            _browser: Launched { child, profile },
+            _browser: Launched {
+                child: child?,
+                profile,
+            },
         })
     }
 
@@ -184,8 +193,16 @@ impl Cdp {
             return Ok(reply["result"].clone());
         }
     }
+}
 
-    /// Evaluates `expression` in the page; a string result is returned.
+/// A browser page that evaluates JavaScript and answers with a string.
+trait Page {
+    /// Evaluates `expression` in the page; a string result is returned, a
+    /// thrown exception is `Err` with its message.
+    fn evaluate(&mut self, expression: &str) -> Result<String, String>;
+}
+
+impl Page for Cdp {
     fn evaluate(&mut self, expression: &str) -> Result<String, String> {
         let result = self.call(
             "Runtime.evaluate",
@@ -199,19 +216,6 @@ impl Cdp {
             return Err(text.to_string());
         }
         Ok(result["result"]["value"].as_str().unwrap_or_default().to_string())
-    }
-}
-
-/// A browser page that evaluates JavaScript and answers with a string.
-trait Page {
-    /// Evaluates `expression` in the page; a string result is returned, a
-    /// thrown exception is `Err` with its message.
-    fn evaluate(&mut self, expression: &str) -> Result<String, String>;
-}
-
-impl Page for Cdp {
-    fn evaluate(&mut self, expression: &str) -> Result<String, String> {
-        Cdp::evaluate(self, expression)
     }
 }
 
@@ -306,11 +310,7 @@ impl Cdp {
 #[cfg(feature = "firefox")]
 pub fn firefox_binary() -> String {
     std::env::var("FIREFOX").unwrap_or_else(|_| {
-        let on_path = |p: &str| {
-            std::env::var_os("PATH")
-                .is_some_and(|path| std::env::split_paths(&path).any(|d| d.join(p).is_file()))
-        };
-        if !on_path("firefox-esr") && on_path("firefox") {
+        if super::which("firefox-esr").is_none() && super::which("firefox").is_some() {
             "firefox".to_string()
         } else {
             "firefox-esr".to_string()
@@ -367,16 +367,14 @@ impl Bidi {
     /// [`FIREFOX_PREFS`], opens a BiDi session and takes its tab; also its
     /// version, `Firefox 153.8.0esr`.
     fn open(binary: &str, prefs: &[(&str, &str)]) -> Result<(Bidi, String), String> {
-        let profile = profile_folder("firefox")?;
+        let profile = Profile::create("firefox")?;
         let user_js: String = FIREFOX_PREFS
             .iter()
             .chain(prefs)
             .map(|(k, v)| format!("user_pref({}, {v});\n", json!(k)))
             .collect();
-        if let Err(e) = std::fs::write(profile.join("user.js"), user_js) {
-            let _ = std::fs::remove_dir_all(&profile);
-            return Err(format!("cannot write the Firefox profile: {e}"));
-        }
+        std::fs::write(profile.0.join("user.js"), user_js)
+            .map_err(|e| format!("cannot write the Firefox profile: {e}"))?;
         let mut command = Command::new(binary);
         command
             .args([
@@ -385,7 +383,7 @@ impl Bidi {
                 "--remote-debugging-port=0",
                 "--profile",
             ])
-            .arg(&profile)
+            .arg(&profile.0)
             .arg("about:blank")
             .env("MOZ_CRASHREPORTER_DISABLE", "1")
             .stdin(Stdio::null())
@@ -399,13 +397,9 @@ impl Bidi {
                 Ok(())
             });
         }
-        let child = match command.spawn() {
-            Ok(child) => child,
-            Err(e) => {
-                let _ = std::fs::remove_dir_all(&profile);
-                return Err(format!("cannot start `{binary}`: {e}"));
-            }
-        };
+        let child = command
+            .spawn()
+            .map_err(|e| format!("cannot start `{binary}`: {e}"))?;
         let mut browser = Launched { child, profile };
         let socket = Bidi::connect(&mut browser)?;
         let mut bidi = Bidi {
@@ -441,7 +435,7 @@ impl Bidi {
     /// Waits for the browser to write the port it listens on into its
     /// profile, then opens the WebSocket of a new session.
     fn connect(browser: &mut Launched) -> Result<tungstenite::WebSocket<std::net::TcpStream>, String> {
-        let file = browser.profile.join("WebDriverBiDiServer.json");
+        let file = browser.profile.0.join("WebDriverBiDiServer.json");
         let started = std::time::Instant::now();
         let port = loop {
             if let Some(port) = std::fs::read_to_string(&file)

@@ -139,21 +139,11 @@ impl Process {
         if let Err(Exchange::Died(how)) = self.child.send(&ascii_json(request)) {
             return Err(how);
         }
-        match self.child.recv_limited(Limit::cpu(timeout)) {
-            Exchange::Line(answer) => serde_json::from_str(&answer).map_err(|e| {
-                self.child.kill();
-                format!("engine process sent an unreadable answer: {e}")
-            }),
-            Exchange::Hung => Err(format!(
-                "engine process used {} s of CPU time without answering; killed",
-                timeout.as_secs_f64()
-            )),
-            Exchange::Busy(cpu, wall) => Err(format!(
-                "engine process: {}; killed",
-                crate::child::too_busy(cpu, wall)
-            )),
-            Exchange::Died(how) => Err(how),
-        }
+        let answer = self.child.recv_line(Limit::cpu(timeout), "engine process")?;
+        serde_json::from_str(&answer).map_err(|e| {
+            self.child.kill();
+            format!("engine process sent an unreadable answer: {e}")
+        })
     }
 }
 
