@@ -282,12 +282,12 @@ fn the_mutation_score_reports_each_fault() {
 }
 
 /// The WebAssembly 3.0 faults go into wasmtime and vote against JavaScriptCore
-/// and V8 in Chromium (three code bases with GC and exceptions): the sweep's
-/// 3.0 items catch them.
+/// and V8 and SpiderMonkey in their browsers (four code bases with GC and
+/// exceptions, three with memory64): the sweep's 3.0 items catch them.
 #[test]
 fn the_wasm3_score_catches_gc_and_exception_faults() {
-    if !common::chromium_here() {
-        eprintln!("no Chromium here: the 3.0 score needs v8-chromium's vote (not run)");
+    if !common::chromium_here() || !common::firefox_here() {
+        eprintln!("no Chromium or Firefox here: the 3.0 score needs their votes (not run)");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -297,7 +297,7 @@ fn the_wasm3_score_catches_gc_and_exception_faults() {
         "--score",
         "--wasm3",
         "--faults",
-        "i31.get_s,throw",
+        "i31.get_s,throw,memory64,return_call",
         "--seeds",
         "0..40",
         "--budget",
@@ -307,8 +307,13 @@ fn the_wasm3_score_catches_gc_and_exception_faults() {
     ]);
     let text = stdout(&o);
     assert_eq!(code(&o), 0, "{text}\n{}", stderr(&o));
-    assert!(text.contains("mutation score: 2 of 2 faults caught"), "{text}");
-    for (fault, item) in [("i31.get_s", "(i31)"), ("throw", "(throw)")] {
+    assert!(text.contains("mutation score: 4 of 4 faults caught"), "{text}");
+    for (fault, item) in [
+        ("i31.get_s", "(i31)"),
+        ("throw", "(throw)"),
+        ("memory64", "(memory64)"),
+        ("return_call", "(return_call)"),
+    ] {
         let line = text
             .lines()
             .find(|l| l.starts_with(fault))
@@ -321,7 +326,10 @@ fn the_wasm3_score_catches_gc_and_exception_faults() {
     let score: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("score.json")).unwrap()).unwrap();
     assert_eq!(score["engine"], "wasmtime-cranelift");
-    assert_eq!(score["references"], serde_json::json!(["jsc-omg", "v8-chromium"]));
+    assert_eq!(
+        score["references"],
+        serde_json::json!(["jsc-omg", "v8-chromium", "spidermonkey-firefox"])
+    );
 }
 
 /// Findings of `report` blamed on `engine` alone, split into known and new.

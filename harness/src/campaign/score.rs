@@ -121,9 +121,10 @@ pub const FAULTS: [(&str, &str); 40] = [
 ];
 
 /// The WebAssembly 3.0 faults: `(operator, what a real engine would get wrong)`.
-/// Each corrupts its operator's i32 result (the low bit flipped) or, for
-/// `throw`, the payload's last number on its way out.
-pub const WASM3_FAULTS: [(&str, &str); 5] = [
+/// Each corrupts its operator's i32 result (the low bit flipped), or for
+/// `throw` the payload's last number on its way out; the last three change
+/// what the instruction does (see [`crate::execute::mutant`]).
+pub const WASM3_FAULTS: [(&str, &str); 9] = [
     ("i31.get_s", "i31.get_s sign-extends or masks the 31 bits wrongly"),
     ("i31.get_u", "i31.get_u masks the 31 bits wrongly"),
     (
@@ -132,6 +133,19 @@ pub const WASM3_FAULTS: [(&str, &str); 5] = [
     ),
     ("ref.eq", "ref.eq loses identity (a reference compared by copy)"),
     ("throw", "an exception's payload altered between throw and catch"),
+    (
+        "ref.test",
+        "ref.test answers wrongly (true for a sibling type, false for its own)",
+    ),
+    ("return_call", "a tail call drops its last argument"),
+    (
+        "memory64",
+        "a memory64 load's address truncated to 32 bits (bounds checked on the low half)",
+    ),
+    (
+        "memory.copy",
+        "memory.copy between two memories reads from the wrong one",
+    ),
 ];
 
 /// Which engine a score injects its faults into, what it votes against and
@@ -141,9 +155,9 @@ pub struct Target {
     /// The engine the faults go into.
     pub inner: &'static str,
     /// The correct engines of other code bases every fault votes against.
-    pub references: [&'static str; 2],
+    pub references: &'static [&'static str],
     /// The same, with the known list in force (the faulty engine keeps its name).
-    pub known_references: [&'static str; 2],
+    pub known_references: &'static [&'static str],
     pub profile: Profile,
     /// The built-in faults.
     pub faults: &'static [(&'static str, &'static str)],
@@ -152,19 +166,23 @@ pub struct Target {
 /// The numeric faults (edges and code shapes of WebAssembly 2.0), in wasmi.
 pub const NUMERIC: Target = Target {
     inner: "wasmi",
-    references: REFERENCES,
-    known_references: KNOWN_MODE_REFERENCES,
+    references: &REFERENCES,
+    known_references: &KNOWN_MODE_REFERENCES,
     profile: Profile::Default,
     faults: &FAULTS,
 };
 
+/// The engines the 3.0 faults vote against: three other code bases with GC,
+/// exceptions and tail calls. JavaScriptCore has no memory64 or multiple
+/// memories, so V8 and SpiderMonkey in their browsers make the majority there.
+pub const WASM3_REFERENCES: [&str; 3] = ["jsc-omg", "v8-chromium", "spidermonkey-firefox"];
+
 /// The WebAssembly 3.0 faults, in wasmtime (which runs every 3.0 feature
-/// the generator uses), voting against the two other code bases that do:
-/// JavaScriptCore and V8 in Chromium.
+/// the generator uses), voting against [`WASM3_REFERENCES`].
 pub const WASM3: Target = Target {
     inner: "wasmtime-cranelift",
-    references: ["jsc-omg", "v8-chromium"],
-    known_references: ["jsc-omg", "v8-chromium"],
+    references: &WASM3_REFERENCES,
+    known_references: &WASM3_REFERENCES,
     profile: Profile::Wasm3,
     faults: &WASM3_FAULTS,
 };
@@ -384,7 +402,7 @@ fn sweep_mode(opts: &ScoreOptions, vote: &Vote) -> Result<Option<Catch>> {
 /// Calls made and returned over `seeds` generated seeds on the references.
 pub fn coverage(target: &Target, seeds: u64) -> Result<Coverage> {
     let profile = target.profile;
-    let names: Vec<String> = target.references.map(String::from).to_vec();
+    let names: Vec<String> = target.references.iter().map(|s| s.to_string()).collect();
     let refs = engines::resolve_all(&names)?.engines;
     let mut c = Coverage {
         seeds,

@@ -54,8 +54,9 @@ pub struct Opts {
     #[command(flatten)]
     known: super::KnownOpt,
     /// With --score: score the WebAssembly 3.0 faults (i31.get_s, i31.get_u,
-    /// array.len, ref.eq, throw) instead, injected into wasmtime-cranelift and
-    /// voting against jsc-omg and v8-chromium on wasm3-profile seeds.
+    /// array.len, ref.eq, throw, ref.test, return_call, memory64, memory.copy)
+    /// instead, injected into wasmtime-cranelift and voting against jsc-omg,
+    /// v8-chromium and spidermonkey-firefox on wasm3-profile seeds.
     #[arg(long, env = "WASMGATE_WASM3", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0, default_missing_value = "true", default_value = "false")]
     wasm3: bool,
 }
@@ -275,9 +276,9 @@ fn score(opts: &Opts) -> Result<i32> {
             ""
         },
         if opts.with_known {
-            target.known_references.join(" and ")
+            target.known_references.join(", ")
         } else {
-            target.references.join(" and ")
+            target.references.join(", ")
         },
         target.profile,
         score_opts.seeds,

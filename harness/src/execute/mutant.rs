@@ -16,6 +16,14 @@
 //!   `ref.eq` (GC; their i32 result is corrupted like any other), and `throw`
 //!   (exceptions: the last value of the thrown payload is corrupted before it
 //!   is thrown, when it is a number).
+//! - Structural 3.0 faults, which change what an instruction does rather
+//!   than its result: `return_call` (a tail call's last argument arrives as
+//!   zero when it is a number), `memory64` (a load from a 64-bit memory uses
+//!   only the low 32 bits of its address, so its bounds check passes above
+//!   4 GiB) and `memory.copy` (a copy between two memories reads from the
+//!   destination memory; only between memories of one address type, so the
+//!   rewritten module stays valid). `ref.test` has its i32 result corrupted
+//!   (true for a sibling type, false for its own).
 //! - `crash:ENGINE:OP` aborts the process when asked to compile a module that
 //!   contains OP (an engine segfault, as the supervisor sees it).
 //! - `hang:ENGINE:OP` never returns from compiling a module that contains OP.
@@ -35,6 +43,10 @@ pub const FAULT: &str = "fault:";
 /// The prefixes of every fault-injecting engine.
 pub const PREFIXES: [&str; 4] = [PREFIX, FAULT, "crash:", "hang:"];
 
+/// Faults that rewrite what an instruction does (not its result), so no
+/// operand trigger applies to them.
+const STRUCTURAL: [&str; 4] = ["throw", "return_call", "memory64", "memory.copy"];
+
 /// What the wrapper does wrong.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fault {
@@ -50,6 +62,8 @@ pub enum Fault {
 pub struct MutantEngine {
     inner: Arc<dyn Engine>,
     op: String,
+    /// The operator's name without its triggers.
+    name: String,
     variant: String,
     params: Vec<ValType>,
     result: ValType,
@@ -92,7 +106,7 @@ fn corruption(ty: ValType) -> Vec<Instruction<'static>> {
 
 /// Operand and result types of a mutable operator.
 fn signature_of(op: &str) -> Result<(Vec<ValType>, ValType)> {
-    if !op.contains('.') && op != "throw" {
+    if !op.contains('.') && !STRUCTURAL.contains(&op) {
         bail!("`{op}` is not an instruction name like i32.add");
     }
     if op == "memory.grow" {
@@ -101,8 +115,10 @@ fn signature_of(op: &str) -> Result<(Vec<ValType>, ValType)> {
     match op {
         "i31.get_s" | "i31.get_u" | "array.len" => return Ok((vec![ValType::AnyRef], ValType::I32)),
         "ref.eq" => return Ok((vec![ValType::AnyRef, ValType::AnyRef], ValType::I32)),
-        // The corrupted value's type is the thrown tag's (see `Rewriter::tags`).
-        "throw" => return Ok((Vec::new(), ValType::I32)),
+        "ref.test" => return Ok((vec![ValType::AnyRef], ValType::I32)),
+        // The corrupted value's type is the thrown tag's (see `Rewriter::tags`);
+        // the others corrupt no result.
+        "throw" | "return_call" | "memory64" | "memory.copy" => return Ok((Vec::new(), ValType::I32)),
         _ => {}
     }
     let scalar = crate::source::sweep::scalar_ops();
@@ -178,7 +194,7 @@ impl Trigger {
         let binary_int = params.len() == 2 && params[0] == params[1] && ints;
         let ok = match self {
             Trigger::Always => true,
-            _ if op == "throw" => false,
+            _ if STRUCTURAL.contains(&op) => false,
             Trigger::Zero => ints || floats,
             Trigger::Const | Trigger::Branch => true,
             Trigger::NegZero | Trigger::Tie => floats,
@@ -246,6 +262,7 @@ impl MutantEngine {
         Ok(MutantEngine {
             inner,
             op: op.to_string(),
+            name: op_name.to_string(),
             variant: variant_name(op_name),
             params,
             result,
@@ -270,6 +287,16 @@ impl MutantEngine {
             // Only a `throw` fault needs the tags' types.
             tags: if self.variant == "Throw" {
                 thrown_types(wasm)
+            } else {
+                Vec::new()
+            },
+            memories: if self.name == "memory64" || self.name == "memory.copy" {
+                memories64(wasm)
+            } else {
+                Vec::new()
+            },
+            callee_last: if self.name == "return_call" {
+                last_params(wasm)
             } else {
                 Vec::new()
             },
@@ -330,24 +357,26 @@ pub fn put_faults(specs: &mut [String], faults: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// The type of a function type's last parameter, when it is a number.
+fn last_number(ty: &wasmparser::FuncType) -> Option<ValType> {
+    ty.params()
+        .last()
+        .and_then(|t| crate::source::module_info::val_type(*t))
+        .filter(|t| matches!(t, ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64))
+}
+
 /// For each tag, the type of the last value of its payload when it is a
 /// number (what a `throw` fault corrupts), in tag index order.
 fn thrown_types(wasm: &[u8]) -> Vec<Option<ValType>> {
     let mut funcs: Vec<Option<ValType>> = Vec::new();
     let mut tags = Vec::new();
-    let last = |ty: &wasmparser::FuncType| {
-        ty.params()
-            .last()
-            .and_then(|t| crate::source::module_info::val_type(*t))
-            .filter(|t| matches!(t, ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64))
-    };
     for payload in wasmparser::Parser::new(0).parse_all(wasm).flatten() {
         match payload {
             wasmparser::Payload::TypeSection(reader) => {
                 for group in reader.into_iter().flatten() {
                     for sub in group.types() {
                         funcs.push(match &sub.composite_type.inner {
-                            wasmparser::CompositeInnerType::Func(ty) => last(ty),
+                            wasmparser::CompositeInnerType::Func(ty) => last_number(ty),
                             _ => None,
                         });
                     }
@@ -371,10 +400,109 @@ fn thrown_types(wasm: &[u8]) -> Vec<Option<ValType>> {
     tags
 }
 
+/// Whether each memory is 64-bit, in memory index order.
+fn memories64(wasm: &[u8]) -> Vec<bool> {
+    let mut out = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(wasm).flatten() {
+        match payload {
+            wasmparser::Payload::ImportSection(reader) => {
+                for import in reader.into_imports().flatten() {
+                    if let wasmparser::TypeRef::Memory(m) = import.ty {
+                        out.push(m.memory64);
+                    }
+                }
+            }
+            wasmparser::Payload::MemorySection(reader) => {
+                out.extend(reader.into_iter().flatten().map(|m| m.memory64));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// For each function (imported, then defined), the type of its last
+/// parameter when it is a number (what a `return_call` fault zeroes).
+fn last_params(wasm: &[u8]) -> Vec<Option<ValType>> {
+    let mut types: Vec<Option<ValType>> = Vec::new();
+    let mut out = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(wasm).flatten() {
+        match payload {
+            wasmparser::Payload::TypeSection(reader) => {
+                for group in reader.into_iter().flatten() {
+                    for sub in group.types() {
+                        types.push(match &sub.composite_type.inner {
+                            wasmparser::CompositeInnerType::Func(ty) => last_number(ty),
+                            _ => None,
+                        });
+                    }
+                }
+            }
+            wasmparser::Payload::ImportSection(reader) => {
+                for import in reader.into_imports().flatten() {
+                    if let wasmparser::TypeRef::Func(t) = import.ty {
+                        out.push(types.get(t as usize).copied().flatten());
+                    }
+                }
+            }
+            wasmparser::Payload::FunctionSection(reader) => {
+                out.extend(
+                    reader
+                        .into_iter()
+                        .flatten()
+                        .map(|t| types.get(t as usize).copied().flatten()),
+                );
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The memory a plain load reads from (the loads a `memory64` fault truncates).
+fn load_memory(op: &wasmparser::Operator) -> Option<u32> {
+    use wasmparser::Operator as O;
+    match op {
+        O::I32Load { memarg }
+        | O::I64Load { memarg }
+        | O::F32Load { memarg }
+        | O::F64Load { memarg }
+        | O::I32Load8S { memarg }
+        | O::I32Load8U { memarg }
+        | O::I32Load16S { memarg }
+        | O::I32Load16U { memarg }
+        | O::I64Load8S { memarg }
+        | O::I64Load8U { memarg }
+        | O::I64Load16S { memarg }
+        | O::I64Load16U { memarg }
+        | O::I64Load32S { memarg }
+        | O::I64Load32U { memarg }
+        | O::V128Load { memarg } => match memarg.target {
+            wasmparser::MemArgTarget::Memory(m) => Some(m),
+            wasmparser::MemArgTarget::Array(_) => None,
+        },
+        _ => None,
+    }
+}
+
+/// The zero of a number type.
+fn zero(ty: ValType) -> Instruction<'static> {
+    match ty {
+        ValType::I32 => Instruction::I32Const(0),
+        ValType::I64 => Instruction::I64Const(0),
+        ValType::F32 => Instruction::F32Const(0.0.into()),
+        _ => Instruction::F64Const(0.0.into()),
+    }
+}
+
 struct Rewriter<'a> {
     engine: &'a MutantEngine,
     /// The thrown value's type per tag ([`thrown_types`]).
     tags: Vec<Option<ValType>>,
+    /// Whether each memory is 64-bit ([`memories64`]; `memory64` and `memory.copy` faults).
+    memories: Vec<bool>,
+    /// Each callee's last numeric parameter ([`last_params`]; `return_call` faults).
+    callee_last: Vec<Option<ValType>>,
     /// Parameter counts of the functions still to come.
     params: std::vec::IntoIter<u32>,
     /// The fuel global of a generated module: its instrumentation is wasmgate's
@@ -497,6 +625,22 @@ fn condition(trigger: Trigger, operands: &[(u32, ValType)], result: u32) -> Vec<
     }
 }
 
+impl Rewriter<'_> {
+    /// Whether `op` is an instance of the fault's operator.
+    fn targets(&self, op: &wasmparser::Operator) -> bool {
+        use wasmparser::Operator as O;
+        let memory64 = |m: u32| self.memories.get(m as usize).copied().unwrap_or(false);
+        match self.engine.name.as_str() {
+            "ref.test" => matches!(op, O::RefTestNonNull { .. } | O::RefTestNullable { .. }),
+            "memory64" => load_memory(op).is_some_and(memory64),
+            "memory.copy" => {
+                matches!(op, O::MemoryCopy { dst_mem, src_mem } if dst_mem != src_mem && memory64(*dst_mem) == memory64(*src_mem))
+            }
+            _ => crate::source::rewrite::variant_of(op) == self.engine.variant,
+        }
+    }
+}
+
 impl Reencode for Rewriter<'_> {
     type Error = std::convert::Infallible;
 
@@ -524,7 +668,7 @@ impl Reencode for Rewriter<'_> {
         let ops = crate::source::rewrite::operators(&func)?;
         let mut fuel = crate::source::rewrite::FuelWindow::new(self.fuel);
         for (i, op) in ops.iter().enumerate() {
-            if fuel.step(op) || crate::source::rewrite::variant_of(op) != engine.variant {
+            if fuel.step(op) || !self.targets(op) {
                 f.instruction(&self.instruction(op.clone())?);
                 continue;
             }
@@ -537,6 +681,36 @@ impl Reencode for Rewriter<'_> {
             if !fires {
                 f.instruction(&self.instruction(op.clone())?);
                 continue;
+            }
+            match op {
+                wasmparser::Operator::ReturnCall { function_index } => {
+                    // The last argument arrives as zero.
+                    if let Some(ty) = self.callee_last.get(*function_index as usize).copied().flatten() {
+                        self.hits += 1;
+                        f.instruction(&Instruction::Drop);
+                        f.instruction(&zero(ty));
+                    }
+                    f.instruction(&self.instruction(op.clone())?);
+                    continue;
+                }
+                wasmparser::Operator::MemoryCopy { dst_mem, .. } => {
+                    // Read from the destination memory instead.
+                    self.hits += 1;
+                    f.instruction(&Instruction::MemoryCopy {
+                        src_mem: *dst_mem,
+                        dst_mem: *dst_mem,
+                    });
+                    continue;
+                }
+                _ if engine.name == "memory64" => {
+                    // Bounds checked and read at the address's low 32 bits.
+                    self.hits += 1;
+                    f.instruction(&Instruction::I32WrapI64);
+                    f.instruction(&Instruction::I64ExtendI32U);
+                    f.instruction(&self.instruction(op.clone())?);
+                    continue;
+                }
+                _ => {}
             }
             if let wasmparser::Operator::Throw { tag_index } = op {
                 // The payload's last value, corrupted on its way out.
@@ -661,6 +835,29 @@ mod tests {
         assert_eq!(variant_name("i32.add"), "I32Add");
         assert_eq!(variant_name("i64.shr_s"), "I64ShrS");
         assert_eq!(variant_name("f32.convert_i32_u"), "F32ConvertI32U");
+    }
+
+    /// Every 3.0 fault rewrites the sweep's 3.0 items into valid modules (an
+    /// invalid one would be rejected, a divergence the fault did not cause),
+    /// and finds its operator in one of them.
+    #[test]
+    fn wasm3_faults_keep_modules_valid_and_hit() {
+        let features = crate::source::profile::Profile::Wasm3.features();
+        let items = crate::source::sweep_wasm3::cases(|_| true).unwrap();
+        for (fault, _) in crate::campaign::score::WASM3_FAULTS {
+            let engine = MutantEngine::parse(&format!("mutant:wasmtime-cranelift:{fault}"), |s| {
+                crate::execute::engines::resolve(s)
+            })
+            .unwrap();
+            let mut hits = 0;
+            for item in &items {
+                let (bytes, n) = engine.rewrite(&item.wasm).unwrap();
+                crate::source::module_info::validate(&bytes, &features)
+                    .unwrap_or_else(|e| panic!("{fault} on {}: {e}", item.origin));
+                hits += n;
+            }
+            assert!(hits > 0, "{fault} found nothing to rewrite in the 3.0 items");
+        }
     }
 
     #[test]

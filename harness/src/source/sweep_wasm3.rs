@@ -14,7 +14,15 @@
 //!   caught by `try_table`, returned as it was thrown.
 //! - `memory64`: `i32.load` and `i32.store` at every i64 boundary address of
 //!   a one-page 64-bit memory (above 2^32 must trap, never wrap to 32 bits),
-//!   and `memory.copy` between two memories.
+//!   and `memory.copy` between two memories (a 32-bit one into the 64-bit
+//!   one, and between two 32-bit ones).
+//! - `ref.test`: one value of each kind (null, i31, a struct type, its two
+//!   sibling subtypes, a final subtype of one of them, an array) tested
+//!   against every type of the hierarchy, the answers folded into a bit
+//!   mask; `ref.cast` of each to one subtype (the failures trap).
+//! - `return_call`: a tail-recursive sum whose depth is the operand (up to
+//!   2^20 calls: without tail calls the stack overflows) and a tail call
+//!   passing a number of each type through.
 
 use super::case::{Call, TestCase};
 use super::profile::Profile;
@@ -133,21 +141,97 @@ fn items() -> Vec<Item> {
     let mut calls = each("load", I64, I32);
     calls.extend(each("store", I64, I32));
     calls.extend(each("copy", I64, I32));
+    calls.extend(each("copy32", I32, I32));
     out.push(Item {
         name: "memory64",
         wat: r#"(module
   (memory $m i64 1 1)
   (memory $other 1 1)
+  (memory $third 1 1)
   (data (memory $m) (i64.const 65532) "\01\02\03\04")
   (data (memory $other) (i32.const 0) "\05\06\07\08")
+  (data (memory $third) (i32.const 0) "\09\0a\0b\0c")
   (func (export "load") (param i64) (result i32) (i32.load $m (local.get 0)))
   (func (export "store") (param i64) (result i32)
     (i32.store $m (local.get 0) (i32.const 0x5a5a5a5a))
     (i32.load $m (local.get 0)))
   (func (export "copy") (param i64) (result i32)
     (memory.copy $m $other (local.get 0) (i32.const 0) (i32.const 4))
-    (i32.load $m (local.get 0))))"#
+    (i32.load $m (local.get 0)))
+  (func (export "copy32") (param i32) (result i32)
+    (memory.copy $other $third (local.get 0) (i32.const 0) (i32.const 4))
+    (i32.load $other (local.get 0))))"#
             .into(),
+        calls,
+    });
+
+    let mut calls = each("test", I32, I32);
+    calls.extend(each("cast", I32, I32));
+    out.push(Item {
+        name: "ref.test",
+        wat: r#"(module
+  (rec
+    (type $top (sub (struct)))
+    (type $left (sub $top (struct (field i32))))
+    (type $right (sub $top (struct (field i64))))
+    (type $leaf (sub final $left (struct (field i32) (field f32))))
+    (type $arr (array i8)))
+  ;; One value per kind, picked by the operand (unsigned, modulo 7).
+  (func $pick (param i32) (result anyref)
+    (block $b6 (block $b5 (block $b4 (block $b3 (block $b2 (block $b1 (block $b0
+      (br_table $b0 $b1 $b2 $b3 $b4 $b5 $b6 (i32.rem_u (local.get 0) (i32.const 7))))
+      (return (ref.null none)))
+      (return (ref.i31 (local.get 0))))
+      (return (struct.new $top)))
+      (return (struct.new $left (i32.const 1))))
+      (return (struct.new $right (i64.const 2))))
+      (return (struct.new $leaf (i32.const 3) (f32.const 4))))
+    (array.new_default $arr (i32.const 2)))
+  (func (export "test") (param i32) (result i32) (local $v anyref)
+    (local.set $v (call $pick (local.get 0)))
+    (i32.or (i32.or (i32.or (i32.or (i32.or (i32.or (i32.or (i32.or (i32.or (i32.or
+      (ref.test anyref (local.get $v))
+      (i32.shl (ref.test (ref any) (local.get $v)) (i32.const 1)))
+      (i32.shl (ref.test (ref eq) (local.get $v)) (i32.const 2)))
+      (i32.shl (ref.test (ref i31) (local.get $v)) (i32.const 3)))
+      (i32.shl (ref.test (ref struct) (local.get $v)) (i32.const 4)))
+      (i32.shl (ref.test (ref array) (local.get $v)) (i32.const 5)))
+      (i32.shl (ref.test (ref $top) (local.get $v)) (i32.const 6)))
+      (i32.shl (ref.test (ref $left) (local.get $v)) (i32.const 7)))
+      (i32.shl (ref.test (ref $right) (local.get $v)) (i32.const 8)))
+      (i32.shl (ref.test (ref null $leaf) (local.get $v)) (i32.const 9)))
+      (i32.shl (ref.test (ref $arr) (local.get $v)) (i32.const 10))))
+  (func (export "cast") (param i32) (result i32)
+    (struct.get $left 0 (ref.cast (ref $left) (call $pick (local.get 0))))))"#
+            .into(),
+        calls,
+    });
+
+    let mut calls = each("sum", I32, I64);
+    for ty in [I32, I64, F32, F64] {
+        calls.extend(each(&format!("pass_{ty}"), ty, ty));
+    }
+    let mut wat = String::from(
+        r#"(module
+  (func $sum (param $n i32) (param $acc i64) (result i64)
+    (if (i32.eqz (local.get $n)) (then (return (local.get $acc))))
+    (return_call $sum (i32.sub (local.get $n) (i32.const 1))
+      (i64.add (local.get $acc) (i64.extend_i32_u (local.get $n)))))
+  (func (export "sum") (param i32) (result i64)
+    (return_call $sum (i32.and (local.get 0) (i32.const 0xfffff)) (i64.const 0)))
+"#,
+    );
+    for ty in ["i32", "i64", "f32", "f64"] {
+        wat.push_str(&format!(
+            "  (func $id_{ty} (param i32 {ty}) (result {ty}) (local.get 1))
+  (func (export \"pass_{ty}\") (param {ty}) (result {ty})
+    (return_call $id_{ty} (i32.const 7) (local.get 0)))\n"
+        ));
+    }
+    wat.push(')');
+    out.push(Item {
+        name: "return_call",
+        wat,
         calls,
     });
     out
@@ -169,7 +253,7 @@ mod tests {
     #[test]
     fn every_item_is_valid_wasm3_and_calls_its_own_exports() {
         let cases = cases(|_| true).unwrap();
-        assert_eq!(cases.len(), 5);
+        assert_eq!(cases.len(), 7);
         for c in &cases {
             crate::source::module_info::validate(&c.wasm, &Profile::Wasm3.features()).unwrap();
             let info = crate::source::module_info::inspect(&c.wasm).unwrap();
