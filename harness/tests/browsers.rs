@@ -351,3 +351,87 @@ fn a_second_binary_of_an_engine_is_a_configuration_of_its_own() {
     ]));
     assert!(line.contains("only an engine in another process"), "{line}");
 }
+
+/// A renderer that runs out of memory (V8 in Chromium allocating a 926 MB
+/// GC array while instantiating) ends the page, not the bridge: the bridge
+/// reads the crash from the browser's events and V8's reason from its
+/// stderr, so the case is an exhausted engine (inconclusive) at once —
+/// neither a 20 s hang nor a finding.
+#[test]
+fn a_renderer_out_of_memory_is_an_exhausted_engine_not_a_hang() {
+    if !common::chromium_here() || !common::firefox_here() {
+        eprintln!("no Chromium or Firefox here (not run)");
+        return;
+    }
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let wat = dir.path().join("huge-array.wat");
+    std::fs::write(
+        &wat,
+        r#"(module
+  (type $a (array i8))
+  (global (export "g") eqref (array.new $a (i32.const 3) (i32.const 926399640)))
+  (func (export "f") (result i32) (array.len (ref.cast (ref $a) (global.get 0)))))"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = wasmgate(&[
+        "check",
+        "-q",
+        wat.to_str().unwrap(),
+        "--engines",
+        "v8-chromium,spidermonkey-firefox",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    // Firefox ran it, Chromium could not: nothing was compared.
+    assert!(
+        common::usage_error(&o).contains("compared nothing"),
+        "{}",
+        stderr(&o)
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(
+        report["summary"]["inconclusive_reasons"]["v8-chromium exhausted memory"], 1,
+        "{}",
+        report["summary"]
+    );
+    assert_eq!(report["findings"].as_array().map(Vec::len), Some(0));
+}
+
+/// `firefox@BINARY` and `chromium@BINARY` are short for
+/// `spidermonkey-firefox@BINARY` and `v8-chromium@BINARY`, the configuration
+/// the report names.
+#[test]
+fn a_browser_is_named_by_its_short_name_with_a_binary() {
+    let Some(firefox) = common::which("firefox-esr") else {
+        eprintln!("no firefox-esr here (not run)");
+        return;
+    };
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = wasmgate(&[
+        "run",
+        "--seeds",
+        "0..3",
+        "--engines",
+        &format!("wasmtime-cranelift,firefox@{firefox}"),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(
+        report["engines"][1]["name"],
+        format!("spidermonkey-firefox@{firefox}")
+    );
+    assert!(
+        report["engines"][1]["version"]
+            .as_str()
+            .unwrap()
+            .starts_with("Firefox")
+    );
+}

@@ -277,7 +277,7 @@ fn bad_input_is_one_clear_error_and_exit_2() {
 }
 
 #[test]
-fn engines_lists_fifteen_configurations_of_six_code_bases_and_four_wasi_runtimes() {
+fn engines_lists_sixteen_configurations_of_six_code_bases_and_four_wasi_runtimes() {
     let o = wasmgate(&["engines", "--json"]);
     assert_eq!(code(&o), 0);
     let engines: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -303,6 +303,7 @@ fn engines_lists_fifteen_configurations_of_six_code_bases_and_four_wasi_runtimes
         "spidermonkey-ion",
         "v8-chromium",
         "spidermonkey-firefox",
+        "spidermonkey-firefox-baseline",
     ];
     let chromium = common::chromium_here();
     if !chromium {
@@ -310,7 +311,7 @@ fn engines_lists_fifteen_configurations_of_six_code_bases_and_four_wasi_runtimes
     }
     let firefox = common::firefox_here();
     if !firefox {
-        expected.retain(|e| *e != "spidermonkey-firefox");
+        expected.retain(|e| !e.starts_with("spidermonkey-firefox"));
     }
     let spidermonkey = common::spidermonkey_here();
     if !spidermonkey {
@@ -360,6 +361,12 @@ fn engines_lists_fifteen_configurations_of_six_code_bases_and_four_wasi_runtimes
                 .all(|f| features.contains(f)),
             "{features}"
         );
+    }
+    // Every configuration runs by default but Firefox's baseline tier
+    // (a second browser for a tier the shell covers), which runs when named.
+    for e in engines.as_array().unwrap() {
+        let opt_in = e["name"] == "spidermonkey-firefox-baseline";
+        assert_eq!(e["default"], !opt_in, "{e}");
     }
     if chromium && firefox && spidermonkey {
         let code_bases: std::collections::BTreeSet<&str> = engines

@@ -4,7 +4,7 @@ use crate::engine::Engine;
 use std::sync::Arc;
 
 /// Every engine configuration wasmgate knows, with whether this build has it.
-const KNOWN: [(&str, bool); 15] = [
+const KNOWN: [(&str, bool); 16] = [
     ("wasmtime-cranelift", cfg!(feature = "wasmtime-cranelift")),
     ("wasmtime-winch", cfg!(feature = "wasmtime-winch")),
     ("wasmtime-pulley", cfg!(feature = "wasmtime-pulley")),
@@ -20,7 +20,13 @@ const KNOWN: [(&str, bool); 15] = [
     ("spidermonkey-ion", cfg!(feature = "spidermonkey")),
     ("v8-chromium", cfg!(feature = "chromium")),
     ("spidermonkey-firefox", cfg!(feature = "firefox")),
+    ("spidermonkey-firefox-baseline", cfg!(feature = "firefox")),
 ];
+
+/// Configurations a command runs only when named (`--engines`): a second
+/// browser per code base would add a third to the default run's time for a
+/// tier the shell configurations already cover.
+pub const OPT_IN: [&str; 1] = ["spidermonkey-firefox-baseline"];
 
 /// Why an engine could not be built.
 #[derive(Debug, Clone)]
@@ -53,13 +59,36 @@ pub fn tier(name: &str) -> &'static str {
         "jsc-ipint" => "IPInt, in-place interpreter",
         "jsc-bbq" => "BBQ, baseline compiler",
         "jsc-omg" => "OMG, optimising compiler (after BBQ)",
-        "spidermonkey-baseline" => "Baseline (RabaldrMonkey), baseline compiler",
+        "spidermonkey-baseline" | "spidermonkey-firefox-baseline" => {
+            "Baseline (RabaldrMonkey), baseline compiler"
+        }
         "spidermonkey-ion" | "spidermonkey-firefox" => "Ion, optimising compiler",
         "wasmtime-wasi" => "WASI preview1: wasmtime-wasi, on Cranelift",
         "wasmi-wasi" => "WASI preview1: wasmi_wasi (wasi-common), on wasmi",
         "wasmer-wasi" => "WASI preview1: wasmer-wasix, on Cranelift",
         "node-wasi" => "WASI preview1: node:wasi (uvwasi), on V8",
         _ => "",
+    }
+}
+
+/// The browsers' short names: `firefox` is `spidermonkey-firefox` and
+/// `chromium` is `v8-chromium`, also before `@BINARY`
+/// (`firefox@/opt/firefox-developer/firefox`).
+pub const ALIASES: [(&str, &str); 2] = [("firefox", "spidermonkey-firefox"), ("chromium", "v8-chromium")];
+
+/// A configuration's name with an alias ([`ALIASES`]) spelled out.
+pub fn canonical(name: &str) -> String {
+    let (base, binary) = match name.split_once('@') {
+        Some((base, binary)) => (base, Some(binary)),
+        None => (name, None),
+    };
+    let base = ALIASES
+        .iter()
+        .find(|(alias, _)| *alias == base)
+        .map_or(base, |(_, full)| full);
+    match binary {
+        Some(binary) => format!("{base}@{binary}"),
+        None => base.to_string(),
     }
 }
 
@@ -70,6 +99,12 @@ pub fn names() -> Vec<&'static str> {
         .filter(|(_, built)| *built)
         .map(|(name, _)| *name)
         .collect()
+}
+
+/// The configurations a command runs when none are named: every one in
+/// this build but the [`OPT_IN`] ones.
+pub fn defaults() -> Vec<&'static str> {
+    names().into_iter().filter(|n| !OPT_IN.contains(n)).collect()
 }
 
 /// V8 flags of the two `node` configurations, JSC options of the three `jsc`
@@ -106,10 +141,15 @@ mod options {
     /// One wasm compiler each: no tiering from one to the other.
     pub const SM_BASELINE: &[&str] = &["--wasm-compiler=baseline"];
     pub const SM_ION: &[&str] = &["--wasm-compiler=ion"];
-    /// Firefox's preferences for the same: Ion only, as `spidermonkey-ion`.
+    /// Firefox's preferences for the same: Ion only, as `spidermonkey-ion`,
+    /// or the baseline compiler only, as `spidermonkey-baseline`.
     pub const FIREFOX_ION: &[&str] = &[
         "javascript.options.wasm_baselinejit=false",
         "javascript.options.wasm_optimizingjit=true",
+    ];
+    pub const FIREFOX_BASELINE: &[&str] = &[
+        "javascript.options.wasm_baselinejit=true",
+        "javascript.options.wasm_optimizingjit=false",
     ];
 }
 #[cfg_attr(
@@ -176,6 +216,9 @@ fn build_external(
         // optimising tier only, as `spidermonkey-ion`.
         #[cfg(feature = "firefox")]
         "spidermonkey-firefox" => Some(js::firefox(name, binary, FIREFOX_ION)),
+        // The same with the baseline compiler only (opt-in, see `OPT_IN`).
+        #[cfg(feature = "firefox")]
+        "spidermonkey-firefox-baseline" => Some(js::firefox(name, binary, FIREFOX_BASELINE)),
         _ => None,
     };
     started.map(|started| {
@@ -198,10 +241,12 @@ fn build_external(
     allow(unreachable_code, unused_variables)
 )]
 pub fn build(name: &str) -> Result<Arc<dyn Engine>, BuildError> {
+    let canonical = canonical(name);
+    let name = canonical.as_str();
     if let Some((base, binary)) = name.split_once('@') {
         return build_external(name, base, Some(binary)).unwrap_or_else(|| {
             Err(BuildError::Unknown(format!(
-                "`{name}`: only an engine in another process can name its binary with @ (v8-turbofan, v8-liftoff, jsc-ipint, jsc-bbq, jsc-omg, spidermonkey-baseline, spidermonkey-ion, v8-chromium, spidermonkey-firefox)"
+                "`{name}`: only an engine in another process can name its binary with @ (v8-turbofan, v8-liftoff, jsc-ipint, jsc-bbq, jsc-omg, spidermonkey-baseline, spidermonkey-ion, v8-chromium, spidermonkey-firefox, spidermonkey-firefox-baseline)"
             )))
         });
     }
@@ -308,4 +353,22 @@ pub fn build_wasi(name: &str) -> Result<Option<Box<dyn crate::wasi::WasiEngine>>
         _ => return Ok(None),
     };
     Ok(Some(engine))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn browsers_have_short_names_also_before_a_binary() {
+        assert_eq!(super::canonical("firefox"), "spidermonkey-firefox");
+        assert_eq!(
+            super::canonical("firefox@/opt/firefox-developer/firefox"),
+            "spidermonkey-firefox@/opt/firefox-developer/firefox"
+        );
+        assert_eq!(
+            super::canonical("chromium@/usr/bin/chromium-beta"),
+            "v8-chromium@/usr/bin/chromium-beta"
+        );
+        assert_eq!(super::canonical("wasmi"), "wasmi");
+        assert_eq!(super::canonical("firefox-baseline"), "firefox-baseline");
+    }
 }

@@ -11,7 +11,8 @@ pub struct Opts {
 }
 
 pub fn run(opts: Opts) -> Result<i32> {
-    let resolved = engines::resolve_all(&engines::default_names())?;
+    let resolved = engines::resolve_all(&engines::all_names())?;
+    let opt_in = |name: &str| wasmgate_runners::registry::OPT_IN.contains(&name);
     let (wasi, wasi_unavailable) = super::wasi::resolve(&[])?;
     let core = resolved.engines.len();
     let infos: Vec<_> = resolved
@@ -30,6 +31,8 @@ pub fn run(opts: Opts) -> Result<i32> {
                 v["kind"] = if n < core { "core" } else { "wasi" }.into();
                 v["code_base"] = crate::compare::code_base(&i.name).into();
                 v["tier"] = wasmgate_runners::registry::tier(&i.name).into();
+                // Whether a command runs it when no engines are named.
+                v["default"] = (!opt_in(&i.name)).into();
                 v
             })
             .collect();
@@ -44,9 +47,17 @@ pub fn run(opts: Opts) -> Result<i32> {
         .max()
         .unwrap_or(9)
         .max(9);
+    let tier = |name: &str| {
+        let t = wasmgate_runners::registry::tier(name);
+        if opt_in(name) {
+            format!("{t} (only when named)")
+        } else {
+            t.to_string()
+        }
+    };
     let twidth = infos
         .iter()
-        .map(|i| wasmgate_runners::registry::tier(&i.name).len())
+        .map(|i| tier(&i.name).len())
         .max()
         .unwrap_or(4)
         .max(4);
@@ -61,7 +72,7 @@ pub fn run(opts: Opts) -> Result<i32> {
             i.name,
             crate::compare::code_base(&i.name),
             i.version,
-            wasmgate_runners::registry::tier(&i.name),
+            tier(&i.name),
             features.join(", ")
         );
     }

@@ -9,8 +9,14 @@ use std::sync::Arc;
 use wasmgate_runners::Engine;
 use wasmgate_runners::registry::{self, BuildError};
 
-/// The engines a run uses when none are named: every one in this build.
+/// The engines a run uses when none are named: every one in this build but
+/// the opt-in ones (`registry::OPT_IN`).
 pub fn default_names() -> Vec<String> {
+    registry::defaults().into_iter().map(String::from).collect()
+}
+
+/// Every engine in this build, the opt-in ones too (`wasmgate engines`).
+pub fn all_names() -> Vec<String> {
     registry::names().into_iter().map(String::from).collect()
 }
 

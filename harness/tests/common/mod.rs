@@ -145,6 +145,16 @@ pub fn spidermonkey_here() -> bool {
 }
 
 /// Whether the command in `var` (or `default`) is on the `PATH`; says `absent` when not.
+/// Where `command` is on the `PATH`, if it is.
+pub fn which(command: &str) -> Option<String> {
+    let o = Command::new("sh")
+        .args(["-c", &format!("command -v '{command}'")])
+        .output()
+        .ok()?;
+    let path = String::from_utf8_lossy(&o.stdout).trim().to_string();
+    (o.status.success() && !path.is_empty()).then_some(path)
+}
+
 fn command_here(var: &str, default: &str, absent: &str) -> bool {
     let binary = std::env::var(var).unwrap_or_else(|_| default.into());
     let here = Command::new("sh")

@@ -77,6 +77,9 @@ impl Drop for Launched {
     }
 }
 
+/// The browser's stderr, in its profile folder.
+const STDERR_LOG: &str = "stderr.log";
+
 /// A browser driven over the DevTools protocol on a pipe.
 struct Cdp {
     to: File,
@@ -121,7 +124,9 @@ impl Cdp {
             ])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stderr(Stdio::from(
+                File::create(profile.0.join(STDERR_LOG)).map_err(|e| e.to_string())?,
+            ));
         // SAFETY: the closure runs in the forked child before exec and makes
         // only async-signal-safe calls (fcntl, dup2, prctl).
         unsafe {
@@ -184,6 +189,29 @@ impl Cdp {
             buf.pop();
             let reply: Value =
                 serde_json::from_slice(&buf).map_err(|e| format!("the browser sent unreadable JSON: {e}"))?;
+            if reply["method"] == "Target.targetCrashed" {
+                // The page's renderer died: no answer will come. V8 says on
+                // the browser's stderr why (`Fatal process out of memory`).
+                let params = &reply["params"];
+                let log =
+                    std::fs::read_to_string(self._browser.profile.0.join(STDERR_LOG)).unwrap_or_default();
+                // V8's own words on its end; crashpad's complaints are noise.
+                let said: Vec<&str> = log
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.contains("crashpad"))
+                    .collect();
+                let why = said
+                    .iter()
+                    .find(|l| l.to_ascii_lowercase().contains("out of memory") || l.contains("Fatal"))
+                    .or(said.last());
+                return Err(format!(
+                    "the page's renderer crashed ({}, error code {}){}",
+                    params["status"].as_str().unwrap_or("no status"),
+                    params["errorCode"],
+                    why.map(|l| format!(": {l}")).unwrap_or_default()
+                ));
+            }
             if reply["id"] != json!(id) {
                 continue;
             }
@@ -293,6 +321,9 @@ impl Cdp {
             .unwrap_or("Chromium")
             .replace("HeadlessChrome/", "Chromium ")
             .replace("Chrome/", "Chromium ");
+        // Target events, so a crashed renderer is news (`Target.targetCrashed`)
+        // rather than a request that never answers.
+        cdp.call("Target.setDiscoverTargets", json!({"discover": true}))?;
         let target = cdp.call("Target.createTarget", json!({"url": "about:blank"}))?;
         let target_id = target["targetId"].as_str().unwrap_or_default().to_string();
         let attached = cdp.call(
@@ -388,7 +419,9 @@ impl Bidi {
             .env("MOZ_CRASHREPORTER_DISABLE", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stderr(Stdio::from(
+                File::create(profile.0.join(STDERR_LOG)).map_err(|e| e.to_string())?,
+            ));
         // SAFETY: the closure runs in the forked child before exec and makes
         // only an async-signal-safe call (prctl).
         unsafe {
