@@ -742,3 +742,113 @@ fn init_writes_a_starter_vectors_file_that_checks_as_it_is() {
     let line = usage_error(&o);
     assert!(line.contains("already exists"), "{line}");
 }
+
+/// A C library used as its callers use it (allocate, write the input into
+/// memory, call, read the output back): its scenarios pass on every engine,
+/// with every step returning a value but the one that must trap.
+#[test]
+fn scenarios_run_a_c_library_through_memory_on_every_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let vectors = repo("vectors/check/textlib/scenarios.toml");
+    let o = wasmgate(&["check", "-q", "--vectors", s(&vectors), "--out", s(&out)]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let r = report(&out);
+    let calls = r["summary"]["calls"].as_u64().unwrap();
+    assert_eq!(calls, 18, "one vector and 17 steps");
+    assert_eq!(r["summary"]["calls_returned"].as_u64().unwrap(), calls - 1);
+    assert_eq!(r["summary"]["agreed"], 1);
+    assert_eq!(r["engines"].as_array().unwrap().len(), common::all_engines());
+}
+
+/// A step whose expectation is wrong is a finding naming the scenario and
+/// the step; an unbound variable is one error line naming the file's line.
+#[test]
+fn a_scenario_step_names_itself_in_findings_and_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo("vectors/check/textlib/scenarios.toml")).unwrap();
+    let module = s(&repo("vectors/check/textlib/textlib.wasm")).to_string();
+    let wrong = dir.path().join("wrong.toml");
+    std::fs::write(
+        &wrong,
+        text.replace("module = \"textlib.wasm\"", &format!("module = {module:?}"))
+            .replace("text = \"WASM{GATE}Z\"", "text = \"WASM{GATE}z\""),
+    )
+    .unwrap();
+    let out = dir.path().join("r");
+    let o = check(&out, &["--vectors", s(&wrong)]);
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    let finding = &report(&out)["findings"][0];
+    assert_eq!(finding["kind"], "expected", "{finding}");
+    assert_eq!(
+        finding["at"]["export"], "upcase in place[4] read 11 bytes at $s",
+        "{finding}"
+    );
+    let unbound = dir.path().join("unbound.toml");
+    std::fs::write(
+        &unbound,
+        text.replace("module = \"textlib.wasm\"", &format!("module = {module:?}"))
+            .replace("args = [\"$p\", 5]", "args = [\"$q\", 5]"),
+    )
+    .unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.contains("args = [\"$p\", 5]"))
+        .unwrap();
+    let err = usage_error(&check(&out, &["--vectors", s(&unbound)]));
+    assert!(
+        err.contains("`$q` is not bound by an earlier step's `let`")
+            && err.contains("scenario `hash` step 3"),
+        "{err}"
+    );
+    // The step's table starts two lines above its `args`.
+    assert!(err.contains(&format!("unbound.toml:{}", line - 1)), "{err}");
+}
+
+/// `--record` writes each step's agreed result into the step (`returns`,
+/// or a read's bytes as text or hex), which checks as it is; `compat`
+/// between two releases names the step whose behaviour changed.
+#[test]
+fn scenarios_record_and_compat_names_the_changed_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = repo("vectors/check/textlib");
+    let recorded = dir.path().join("golden.toml");
+    let o = check(
+        &dir.path().join("r1"),
+        &[
+            "--vectors",
+            s(&lib.join("scenarios.toml")),
+            "--record",
+            s(&recorded),
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = std::fs::read_to_string(&recorded).unwrap();
+    assert!(text.contains("text = \"WASM{GATE}Z\""), "{text}");
+    assert!(text.contains("hex = \"0201\""), "{text}");
+    assert!(text.contains("returns = [1335831723]"), "{text}");
+    let o = check(
+        &dir.path().join("r2"),
+        &[s(&lib.join("textlib.wasm")), "--vectors", s(&recorded)],
+    );
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let o = wasmgate(&[
+        "compat",
+        "-q",
+        "--engines",
+        ENGINES,
+        "--out",
+        s(&dir.path().join("c")),
+        "--vectors",
+        s(&lib.join("scenarios.toml")),
+        s(&lib.join("textlib-1.0.wasm")),
+        s(&lib.join("textlib.wasm")),
+    ]);
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("INCOMPATIBLE: call 7 upcase in place[3] upcase($s, 11)"),
+        "{text}"
+    );
+    assert!(text.contains("compat: 2 incompatibilit"), "{text}");
+}

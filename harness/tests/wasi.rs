@@ -423,6 +423,10 @@ fn the_committed_programs_rebuild_byte_identically() {
             "vectors/check/clib/build.sh",
             "clib.wasm and clib-1.0.wasm rebuild byte-identically",
         ),
+        (
+            "vectors/check/textlib/build.sh",
+            "textlib.wasm and textlib-1.0.wasm rebuild byte-identically",
+        ),
         ("vectors/bench/build.sh", "10 workloads rebuild byte-identically"),
     ] {
         let o = std::process::Command::new("bash")

@@ -39,6 +39,8 @@ pub struct Prepared {
     pub case: TestCase,
     /// The module as given (before its host was linked in).
     pub original: Vec<u8>,
+    /// The exports the harness added for scenario steps.
+    pub steps: std::collections::BTreeSet<String>,
 }
 
 /// Reads a module file (`.wasm` or `.wat`) and checks it is valid.
@@ -102,6 +104,27 @@ pub fn prepare_with(
     for v in vectors.iter().filter(|_| vector_calls) {
         calls.extend(v.calls(&info, &shown)?);
     }
+    // Scenarios next: each step an export the harness adds (seeded calls
+    // go to the module's own exports only). The exports are added even
+    // without the files' calls, so `compat` can make the old version's
+    // step calls on the new one.
+    let mut wasm = wasm;
+    let mut steps = std::collections::BTreeSet::new();
+    for v in vectors.iter().filter(|v| v.has_scenarios()) {
+        let (with_steps, step_calls) = v.scenarios(&wasm)?;
+        module_info::inspect(&with_steps).map_err(|e| {
+            anyhow!(
+                "{}: the module with the scenarios of {} is invalid: {e}",
+                path.display(),
+                v.path.display()
+            )
+        })?;
+        wasm = with_steps;
+        steps.extend(step_calls.iter().map(|c| c.export.clone()));
+        if vector_calls {
+            calls.extend(step_calls);
+        }
+    }
     calls.extend(crate::source::vectors::calls(&info, seed, seeded));
     let case = TestCase {
         origin: Origin::File { path: shown },
@@ -117,6 +140,7 @@ pub fn prepare_with(
         path: path.to_path_buf(),
         case,
         original,
+        steps,
     })
 }
 

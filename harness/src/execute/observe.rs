@@ -535,6 +535,7 @@ pub fn prepare(case: &TestCase) -> Option<Observed> {
             .collect(),
         types,
         functions: added.into_iter().map(|a| (a.ty, a.body)).collect(),
+        globals: Vec::new(),
     };
     let wasm = append(&case.wasm, additions).ok()?;
     // A module the observers made invalid would be rejected alike by every

@@ -18,6 +18,7 @@ pub mod module_info;
 pub mod mutate;
 pub mod profile;
 pub mod rewrite;
+pub mod scenario;
 pub mod sweep;
 pub mod sweep_control;
 pub mod sweep_wasm3;

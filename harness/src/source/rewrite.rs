@@ -36,28 +36,31 @@ pub fn export_global(wasm: &[u8], index: u32, name: &str) -> Result<Vec<u8>> {
 
 /// What [`append`] adds to a module, each after what it already has: function
 /// types (each its own rec group, from the first free type index), functions
-/// (type index and body, from the first free function index) and exports.
+/// (type index and body, from the first free function index), globals (from
+/// the first free global index) and exports.
 #[derive(Default)]
 pub struct Additions {
     pub types: Vec<(Vec<wasm_encoder::ValType>, Vec<wasm_encoder::ValType>)>,
     pub functions: Vec<(u32, wasm_encoder::Function)>,
+    pub globals: Vec<(wasm_encoder::GlobalType, wasm_encoder::ConstExpr)>,
     pub exports: Vec<(String, ExportKind, u32)>,
 }
 
 /// `wasm` with `additions`; a section the module lacks is written at its
 /// place when something goes into it.
 pub fn append(wasm: &[u8], additions: Additions) -> Result<Vec<u8>> {
-    use wasm_encoder::{CodeSection, FunctionSection, TypeSection};
+    use wasm_encoder::{CodeSection, FunctionSection, GlobalSection, TypeSection};
     struct Append {
         add: Additions,
-        /// Sections written so far among type, function, export and code.
-        done: [bool; 4],
+        /// Sections written so far among type, function, export, code and global.
+        done: [bool; 5],
     }
-    const SECTIONS: [SectionId; 4] = [
+    const SECTIONS: [SectionId; 5] = [
         SectionId::Type,
         SectionId::Function,
         SectionId::Export,
         SectionId::Code,
+        SectionId::Global,
     ];
     impl Append {
         fn types(&mut self, section: &mut TypeSection) {
@@ -84,11 +87,18 @@ pub fn append(wasm: &[u8], additions: Additions) -> Result<Vec<u8>> {
             }
             self.done[3] = true;
         }
+        fn globals(&mut self, section: &mut GlobalSection) {
+            for (ty, init) in &self.add.globals {
+                section.global(*ty, init);
+            }
+            self.done[4] = true;
+        }
         /// Whether there is something to put in section `k`.
         fn adds(&self, k: usize) -> bool {
             match k {
                 0 => !self.add.types.is_empty(),
                 2 => !self.add.exports.is_empty(),
+                4 => !self.add.globals.is_empty(),
                 _ => !self.add.functions.is_empty(),
             }
         }
@@ -113,6 +123,16 @@ pub fn append(wasm: &[u8], additions: Additions) -> Result<Vec<u8>> {
         ) -> Result<(), ReencodeError<Self::Error>> {
             utils::parse_function_section(self, section, reader)?;
             self.functions(section);
+            Ok(())
+        }
+
+        fn parse_global_section(
+            &mut self,
+            section: &mut GlobalSection,
+            reader: wasmparser::GlobalSectionReader<'_>,
+        ) -> Result<(), ReencodeError<Self::Error>> {
+            utils::parse_global_section(self, section, reader)?;
+            self.globals(section);
             Ok(())
         }
 
@@ -166,6 +186,11 @@ pub fn append(wasm: &[u8], additions: Additions) -> Result<Vec<u8>> {
                         self.exports(&mut s);
                         module.section(&s);
                     }
+                    4 => {
+                        let mut s = GlobalSection::new();
+                        self.globals(&mut s);
+                        module.section(&s);
+                    }
                     _ => {
                         let mut s = CodeSection::new();
                         self.code(&mut s);
@@ -179,7 +204,7 @@ pub fn append(wasm: &[u8], additions: Additions) -> Result<Vec<u8>> {
     let mut module = Module::new();
     Append {
         add: additions,
-        done: [false; 4],
+        done: [false; 5],
     }
     .parse_core_module(&mut module, wasmparser::Parser::new(0), wasm)
     .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -21,6 +21,7 @@ use crate::source::case::Call;
 use crate::source::expect::{Expect, FloatPat, Outcome, Pattern};
 use crate::source::host::{Behaviour, HostImport, ImportType, Provide};
 use crate::source::module_info::ModuleInfo;
+use crate::source::scenario::RawScenario;
 use anyhow::{Context, Result, anyhow, bail};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -36,6 +37,8 @@ struct RawFile {
     import: Vec<Spanned<RawImport>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     vector: Vec<Spanned<RawVector>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    scenario: Vec<Spanned<RawScenario>>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -299,10 +302,50 @@ impl VectorsFile {
         Ok(calls)
     }
 
+    /// The module with one export per scenario step added, and the calls
+    /// that run the steps (see [`crate::source::scenario`]).
+    pub fn scenarios(&self, wasm: &[u8]) -> Result<(Vec<u8>, Vec<Call>)> {
+        let scenarios: Vec<RawScenario> = self.raw.scenario.iter().map(|s| s.get_ref().clone()).collect();
+        crate::source::scenario::apply(wasm, &scenarios, |s, n| {
+            let scenario = &self.raw.scenario[s];
+            match scenario.get_ref().step.get(n) {
+                Some(step) => self.at(step.span()),
+                None => self.at(scenario.span()),
+            }
+        })
+    }
+
+    /// Whether the file has scenarios.
+    pub fn has_scenarios(&self) -> bool {
+        !self.raw.scenario.is_empty()
+    }
+
     /// The same file with its vectors replaced by `vectors` (imports kept,
-    /// `module` as given): golden vectors recorded from what engines agreed on.
+    /// `module` as given) and each scenario step's expectation replaced by
+    /// what its call in `vectors` did: golden vectors recorded from what
+    /// engines agreed on.
     pub fn with_vectors(&self, module: Option<String>, vectors: &[Recorded]) -> Result<String> {
-        recorded_text(module, self.raw.import.clone(), vectors)
+        let mut scenarios = self.raw.scenario.clone();
+        let mut steps = std::collections::BTreeSet::new();
+        for scenario in &mut scenarios {
+            let name = scenario.get_ref().name.clone();
+            for (n, step) in scenario.get_mut().step.iter_mut().enumerate() {
+                let export = crate::source::scenario::step_export(&name, n + 1, step.get_ref());
+                if let Some(Recorded {
+                    result: Some(result), ..
+                }) = vectors.iter().find(|r| r.call.export == export)
+                {
+                    crate::source::scenario::record(step.get_mut(), result);
+                }
+                steps.insert(export);
+            }
+        }
+        // A step's call is recorded in its step, not as a vector.
+        let plain: Vec<&Recorded> = vectors
+            .iter()
+            .filter(|r| !steps.contains(&r.call.export))
+            .collect();
+        recorded_text(module, self.raw.import.clone(), &plain, scenarios)
     }
 
     /// The `module = "…"` line as written.
@@ -323,13 +366,14 @@ pub struct Recorded {
 
 /// A new vectors file holding `vectors` (and no imports).
 pub fn record_new(module: Option<String>, vectors: &[Recorded]) -> Result<String> {
-    recorded_text(module, vec![], vectors)
+    recorded_text(module, vec![], &vectors.iter().collect::<Vec<_>>(), vec![])
 }
 
 fn recorded_text(
     module: Option<String>,
     import: Vec<Spanned<RawImport>>,
-    vectors: &[Recorded],
+    vectors: &[&Recorded],
+    scenario: Vec<Spanned<RawScenario>>,
 ) -> Result<String> {
     let vector = vectors
         .iter()
@@ -356,6 +400,7 @@ fn recorded_text(
         module,
         import,
         vector,
+        scenario,
     };
     let body = toml::to_string(&file).context("cannot write the vectors file")?;
     Ok(format!(
@@ -464,7 +509,7 @@ fn type_list(ts: &[ValType]) -> String {
     ts.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ")
 }
 
-fn hex(s: &str) -> Option<Vec<u8>> {
+pub(crate) fn hex(s: &str) -> Option<Vec<u8>> {
     let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
     if !s.len().is_multiple_of(2) {
         return None;
@@ -475,7 +520,7 @@ fn hex(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-fn trap_kind(name: &str) -> Result<TrapKind> {
+pub(crate) fn trap_kind(name: &str) -> Result<TrapKind> {
     serde_json::from_value(serde_json::Value::String(name.to_string())).map_err(|_| {
         anyhow!("unknown trap kind `{name}` (e.g. unreachable, integer-division-by-zero, memory-out-of-bounds, or any)")
     })
@@ -566,7 +611,7 @@ fn float_text(s: &str, width: u32) -> Option<FloatPat> {
 
 /// An expected result: a value as [`value`] reads it, or for floats any NaN
 /// (`nan` in TOML), `"nan:canonical"` or `"nan:arithmetic"`.
-fn pattern(v: &Value, ty: ValType) -> Result<Pattern> {
+pub(crate) fn pattern(v: &Value, ty: ValType) -> Result<Pattern> {
     let float = |p: FloatPat| {
         if ty == ValType::F32 {
             Pattern::F32(p)
@@ -605,7 +650,7 @@ fn pattern(v: &Value, ty: ValType) -> Result<Pattern> {
 
 /// A value as a golden vectors file writes it: what [`pattern`] reads back
 /// as that value (NaNs as `nan`, any payload, since engines only agree on that).
-fn to_toml(v: &Val) -> Value {
+pub(crate) fn to_toml(v: &Val) -> Value {
     match *v {
         Val::I32(x) => Value::Integer(i64::from(x)),
         Val::I64(x) => Value::Integer(x),
