@@ -440,6 +440,56 @@ fn the_committed_programs_rebuild_byte_identically() {
     }
 }
 
+/// The Rust and AssemblyScript libraries of the scenario examples rebuild
+/// byte-identically where their compilers are: Debian's rustc with its wasm32
+/// standard library (`rustc libstd-rust-dev-wasm32`), and AssemblyScript from
+/// npm (`ASC`, or `npm` to fetch the pinned release). `.ci/run` installs
+/// neither (a second Rust compiler on the `PATH` of a CI runner, and a
+/// download at test time, are not worth one check), so this reports what it
+/// skipped.
+#[test]
+fn the_rust_and_assemblyscript_libraries_rebuild_byte_identically_where_their_compilers_are() {
+    let rust = Path::new("/usr/lib/rustlib/wasm32-unknown-unknown").is_dir()
+        && Path::new("/usr/bin/rustc").is_file();
+    let assemblyscript = std::env::var_os("ASC").is_some()
+        || std::process::Command::new("sh")
+            .args(["-c", "command -v npm"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+    for (here, script, says) in [
+        (
+            rust,
+            "vectors/check/rustlib/build.sh",
+            "rustlib.wasm rebuilds byte-identically",
+        ),
+        (
+            assemblyscript,
+            "vectors/check/aslib/build.sh",
+            "aslib.wasm rebuilds byte-identically",
+        ),
+    ] {
+        if !here {
+            eprintln!("skipped {script}: its compiler is not here");
+            continue;
+        }
+        let o = std::process::Command::new("bash")
+            .arg(repo(script))
+            .arg("--check")
+            .output()
+            .unwrap();
+        let out = stdout(&o);
+        if code(&o) == 3 {
+            eprintln!(
+                "skipped {script}: npm could not fetch AssemblyScript: {}",
+                common::stderr(&o)
+            );
+            continue;
+        }
+        assert_eq!(code(&o), 0, "{script}: {out}{}", common::stderr(&o));
+        assert!(out.contains(says), "{script}: {out}");
+    }
+}
+
 #[test]
 fn a_runtime_whose_worker_dies_costs_one_run_not_the_command() {
     // Each runtime runs programs in a worker process of its own: killing
