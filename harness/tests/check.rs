@@ -861,3 +861,89 @@ fn scenarios_record_and_compat_names_the_changed_step() {
     );
     assert!(text.contains("compat: 2 incompatibilit"), "{text}");
 }
+
+/// A module with imports runs under `perf --wasm`, `repro --wasm` and
+/// `corpus mutate --wasm` given the vectors file that declares them (the
+/// same host as `check`); without it, each says in one line what to give.
+#[test]
+fn perf_repro_and_corpus_mutate_take_a_module_with_imports_given_its_vectors() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = repo("vectors/check/clib/clib.wasm");
+    let imports = repo("vectors/check/clib/imports.toml");
+    let o = wasmgate(&[
+        "perf",
+        "-q",
+        "--engines",
+        ENGINES,
+        "--reps",
+        "3",
+        "--wasm",
+        s(&module),
+        "--call",
+        "crc32_random",
+        "200",
+        "--vectors",
+        s(&imports),
+        "--out",
+        s(&dir.path().join("p")),
+    ]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(report(&dir.path().join("p"))["summary"]["calls_returned"], 1);
+    let o = wasmgate(&[
+        "repro",
+        "--engines",
+        ENGINES,
+        "--wasm",
+        s(&module),
+        "--vectors",
+        s(&imports),
+    ]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    // The vectors file's calls first: `gcd(48, 18)` is its first.
+    assert!(
+        stdout(&o).contains("call 0 \"gcd\"(i32:48, i32:18)"),
+        "{}",
+        stdout(&o)
+    );
+    let o = wasmgate(&[
+        "corpus",
+        "mutate",
+        "-q",
+        "--no-corpus",
+        "--engines",
+        ENGINES,
+        "--mutants",
+        "3",
+        "--wasm",
+        s(&module),
+        "--vectors",
+        s(&imports),
+        "--out",
+        s(&dir.path().join("m")),
+    ]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        report(&dir.path().join("m"))["summary"]["calls_returned"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    for args in [
+        vec![
+            "perf",
+            "--engines",
+            ENGINES,
+            "--wasm",
+            s(&module),
+            "--call",
+            "gcd",
+            "1",
+            "2",
+        ],
+        vec!["repro", "--engines", ENGINES, "--wasm", s(&module)],
+    ] {
+        let err = usage_error(&wasmgate(&args));
+        assert!(err.contains("imports env.memory (memory)"), "{args:?}: {err}");
+        assert!(err.contains("--vectors FILE"), "{args:?}: {err}");
+    }
+}

@@ -69,30 +69,7 @@ pub fn prepare_with(
     vector_calls: bool,
 ) -> Result<Prepared> {
     let original = read_module(path)?;
-    let imports = host::imports(&original).map_err(|e| anyhow!("{}: {e}", path.display()))?;
-    let mut given = Vec::new();
-    for v in vectors {
-        given.extend(v.host(&imports)?);
-    }
-    let missing: Vec<String> = imports
-        .iter()
-        .filter(|(m, n, _)| !given.iter().any(|g| g.module == *m && g.name == *n))
-        .map(|(m, n, ty)| format!("{m}.{n} ({})", ty.kind()))
-        .collect();
-    if !missing.is_empty() {
-        let files: Vec<String> = vectors.iter().map(|v| v.path.display().to_string()).collect();
-        let by = if files.is_empty() {
-            "no vectors file declares (give one with --vectors FILE)".to_string()
-        } else {
-            format!("{} does not declare", files.join(" and "))
-        };
-        bail!(
-            "{} imports {}, which {by}: give each an [[import]] entry (see vectors/check/README.md)",
-            path.display(),
-            missing.join(", ")
-        );
-    }
-    let wasm = host::link(&original, &given).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    let wasm = link_with(path, &original, vectors)?;
     let info = module_info::inspect(&wasm).map_err(|e| {
         anyhow!(
             "{}: the module with its host linked in is invalid: {e}",
@@ -142,6 +119,50 @@ pub fn prepare_with(
         original,
         steps,
     })
+}
+
+/// `original` (read from `path`) with the host the vectors files declare for
+/// its imports linked in; every import must be declared (an error names each
+/// one that is not).
+fn link_with(path: &Path, original: &[u8], vectors: &[&VectorsFile]) -> Result<Vec<u8>> {
+    let imports = host::imports(original).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    let mut given = Vec::new();
+    for v in vectors {
+        given.extend(v.host(&imports)?);
+    }
+    let missing: Vec<String> = imports
+        .iter()
+        .filter(|(m, n, _)| !given.iter().any(|g| g.module == *m && g.name == *n))
+        .map(|(m, n, ty)| format!("{m}.{n} ({})", ty.kind()))
+        .collect();
+    if !missing.is_empty() {
+        let files: Vec<String> = vectors.iter().map(|v| v.path.display().to_string()).collect();
+        let by = if files.is_empty() {
+            "no vectors file declares (give one with --vectors FILE)".to_string()
+        } else {
+            format!("{} does not declare", files.join(" and "))
+        };
+        bail!(
+            "{} imports {}, which {by}: give each an [[import]] entry (see vectors/check/README.md)",
+            path.display(),
+            missing.join(", ")
+        );
+    }
+    host::link(original, &given).map_err(|e| anyhow!("{}: {e}", path.display()))
+}
+
+/// A module file with its imports given by the host the vectors files
+/// declare (`perf --wasm`, `repro --wasm`, `corpus mutate --wasm`): as it
+/// is when it has no imports.
+pub fn linked(path: &Path, vectors: &[VectorsFile]) -> Result<Vec<u8>> {
+    let original = read_module(path)?;
+    if host::imports(&original)
+        .map_err(|e| anyhow!("{}: {e}", path.display()))?
+        .is_empty()
+    {
+        return Ok(original);
+    }
+    link_with(path, &original, &vectors.iter().collect::<Vec<_>>())
 }
 
 /// Which vectors files apply to which module: a file naming its module

@@ -38,6 +38,10 @@ enum Action {
         /// More modules to mutate (a team's own, the spec testsuite's): `.wasm` or `.wat`.
         #[arg(long = "wasm", env = "WASMGATE_WASM", value_delimiter = ',')]
         wasm: Vec<PathBuf>,
+        /// Vectors files giving the `--wasm` modules' imports, as for
+        /// `check`: the host is linked in before mutation (their calls are not made).
+        #[arg(long, value_name = "FILE", env = "WASMGATE_VECTORS", value_delimiter = ',')]
+        vectors: Vec<PathBuf>,
         /// Mutants per module.
         #[arg(long, env = "WASMGATE_MUTANTS", default_value_t = 25, value_parser = clap::value_parser!(u64).range(1..))]
         mutants: u64,
@@ -80,6 +84,7 @@ pub fn run(opts: Opts) -> Result<i32> {
         Action::Mutate {
             cases,
             wasm,
+            vectors,
             mutants,
             mutation_seed: seed,
             preserve_semantics,
@@ -91,10 +96,12 @@ pub fn run(opts: Opts) -> Result<i32> {
                     inputs.push((e.dir.display().to_string(), e.bundle.case.wasm.clone()));
                 }
             }
+            let files = vectors
+                .iter()
+                .map(|p| crate::source::vectors_file::VectorsFile::read(p))
+                .collect::<anyhow::Result<Vec<_>>>()?;
             for path in &wasm {
-                let bytes = wat::parse_file(path)
-                    .map_err(|e| anyhow::anyhow!("cannot read module {}: {e}", path.display()))?;
-                inputs.push((path.display().to_string(), bytes));
+                inputs.push((path.display().to_string(), crate::check::linked(path, &files)?));
             }
             if inputs.is_empty() {
                 anyhow::bail!(

@@ -40,6 +40,16 @@ struct RunOpts {
     /// The export of --wasm to call and its arguments: `--call run 27`.
     #[arg(long, num_args = 1.., value_names = ["EXPORT", "ARGS"], requires = "wasm")]
     call: Vec<String>,
+    /// With --wasm: vectors files giving its imports, as for `check` (their
+    /// calls are not made).
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "wasm",
+        value_delimiter = ',',
+        env = "WASMGATE_VECTORS"
+    )]
+    vectors: Vec<PathBuf>,
     /// Measured rounds per engine × workload.
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(2..=10_000), env = "WASMGATE_REPS")]
     reps: u32,
@@ -182,7 +192,17 @@ fn measure(opts: RunOpts) -> Result<i32> {
                 .call
                 .split_first()
                 .ok_or_else(|| anyhow::anyhow!("--call needs an export name"))?;
-            vec![workloads::own(path, export, args)?]
+            let files = opts
+                .vectors
+                .iter()
+                .map(|p| crate::source::vectors_file::VectorsFile::read(p))
+                .collect::<Result<Vec<_>>>()?;
+            vec![workloads::own(
+                path,
+                export,
+                args,
+                &crate::check::linked(path, &files)?,
+            )?]
         }
         None => workloads::load_dir(opts.workloads.as_deref(), &opts.workload)?,
     };

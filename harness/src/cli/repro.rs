@@ -20,6 +20,16 @@ pub struct Opts {
     /// Run a module file (`.wasm` or `.wat`) with seeded calls to every export.
     #[arg(long, conflicts_with = "fuzz_input")]
     wasm: Option<PathBuf>,
+    /// With --wasm: vectors files giving its imports (and calls and
+    /// scenarios, made before the seeded calls), as for `check`.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "wasm",
+        value_delimiter = ',',
+        env = "WASMGATE_VECTORS"
+    )]
+    vectors: Vec<PathBuf>,
     /// Run the module a libFuzzer input (a `fuzz/artifacts/…` file) stands for.
     #[arg(long, conflicts_with = "seed")]
     fuzz_input: Option<PathBuf>,
@@ -59,8 +69,13 @@ pub fn run(opts: Opts) -> Result<i32> {
         }
         _ if opts.wasm.is_some() => {
             let path = opts.wasm.as_deref().unwrap_or_else(|| std::path::Path::new(""));
+            let files = opts
+                .vectors
+                .iter()
+                .map(|p| crate::source::vectors_file::VectorsFile::read(p))
+                .collect::<Result<Vec<_>>>()?;
             (
-                load_module(path, opts.seed.unwrap_or(0))?,
+                load_module(path, opts.seed.unwrap_or(0), &files)?,
                 engines::default_names(),
             )
         }
@@ -128,20 +143,21 @@ pub fn run(opts: Opts) -> Result<i32> {
 }
 
 /// Reads a module file as a test case; a file that is not a valid module is
-/// a usage error here, since there is nothing to compare engines on.
-pub fn load_module(path: &std::path::Path, vector_seed: u64) -> Result<TestCase> {
-    let wasm =
-        wat::parse_file(path).map_err(|e| anyhow::anyhow!("cannot read module {}: {e}", path.display()))?;
-    crate::source::module_info::inspect(&wasm)
-        .map_err(|e| anyhow::anyhow!("{} is not a valid WebAssembly module: {e}", path.display()))?;
-    let imports = crate::source::module_info::imports(&wasm)?;
-    if !imports.is_empty() {
-        anyhow::bail!(
-            "{} imports {}, which `repro --wasm` cannot provide: give it a module without imports",
-            path.display(),
-            imports.join(", ")
+/// a usage error here, since there is nothing to compare engines on. With
+/// vectors files, the case is `check`'s: their host linked in, their calls
+/// and scenarios, then the seeded calls.
+pub fn load_module(
+    path: &std::path::Path,
+    vector_seed: u64,
+    files: &[crate::source::vectors_file::VectorsFile],
+) -> Result<TestCase> {
+    if !files.is_empty() {
+        let files: Vec<_> = files.iter().collect();
+        return Ok(
+            crate::check::prepare(path, &files, crate::source::case::CALLS_PER_EXPORT, vector_seed)?.case,
         );
     }
+    let wasm = crate::check::linked(path, &[])?;
     let origin = crate::source::case::Origin::File {
         path: path.display().to_string(),
     };

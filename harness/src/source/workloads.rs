@@ -108,7 +108,7 @@ fn signature_of(wasm: Vec<u8>, path: &Path, export: &str) -> Result<(Vec<u8>, Ve
     let imports = module_info::imports(&wasm)?;
     if !imports.is_empty() {
         bail!(
-            "{} imports {}: perf workloads must be self-contained (no imports)",
+            "{} imports {}: give them with --vectors FILE (an [[import]] entry each, as for `check`)",
             path.display(),
             imports.join(", ")
         );
@@ -227,8 +227,10 @@ fn arg_value(text: &str) -> toml::Value {
 }
 
 /// A team's own module: `export` called with `args` (typed by its signature).
-pub fn own(path: &Path, export: &str, args: &[String]) -> Result<Workload> {
-    let (wasm, params, results) = read(path, export)?;
+/// `wasm` is the module at `path` with any imports already given
+/// (`check::linked`).
+pub fn own(path: &Path, export: &str, args: &[String], wasm: &[u8]) -> Result<Workload> {
+    let (wasm, params, results) = signature_of(wasm.to_vec(), path, export)?;
     if args.len() != params.len() {
         bail!(
             "`{export}` takes {} argument(s), {} given after --call {export}",
