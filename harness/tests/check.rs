@@ -642,6 +642,86 @@ fn sarif_validates_against_the_official_2_1_0_schema() {
         // And the typed model of serde-sarif reads it.
         let _: serde_sarif::sarif::Sarif = serde_json::from_value(sarif).unwrap();
     }
+    // In a repository, results point at its text files by relative URI: an
+    // expectation at the vectors file's line that states it, a generated
+    // finding at its bundle's module.wat on the line of its function.
+    let repo_dir = d.join("repo");
+    std::fs::create_dir_all(repo_dir.join(".git")).unwrap();
+    std::fs::copy(d.join("wrong.toml"), repo_dir.join("wrong.toml")).unwrap();
+    std::fs::copy(&module, repo_dir.join("counter.wat")).unwrap();
+    let o = common::wasmgate_in(
+        &repo_dir,
+        &[
+            "check",
+            "-q",
+            "--engines",
+            ENGINES,
+            "--out",
+            "out",
+            "counter.wat",
+            "--vectors",
+            "wrong.toml",
+        ],
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let o = common::wasmgate_in(
+        &repo_dir,
+        &[
+            "sweep",
+            "-q",
+            "--engines",
+            "wasmtime-cranelift,wasmer-cranelift,mutant:wasmi:i64.add",
+            "--only",
+            "i64.add",
+            "--out",
+            "sweep",
+        ],
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let text = std::fs::read_to_string(repo_dir.join("wrong.toml")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let stated = lines.iter().position(|l| l.contains("returns = [808]")).unwrap();
+    let header = (0..stated)
+        .rev()
+        .find(|&i| lines[i].starts_with("[[vector]]"))
+        .unwrap()
+        + 1;
+    for (kind, uri, line) in [
+        ("out", "wrong.toml".to_string(), Some(header as u64)),
+        ("sweep", String::new(), None),
+    ] {
+        let sarif: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(repo_dir.join(kind).join("report.sarif")).unwrap())
+                .unwrap();
+        let errors: Vec<String> = validator.iter_errors(&sarif).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{kind}: {errors:?}");
+        let run = &sarif["runs"][0];
+        let root = run["originalUriBaseIds"]["SRCROOT"]["uri"].as_str().unwrap();
+        assert!(root.starts_with("file:///") && root.ends_with("/repo/"), "{root}");
+        let place = &run["results"][0]["locations"][0]["physicalLocation"];
+        assert_eq!(
+            place["artifactLocation"]["uriBaseId"], "SRCROOT",
+            "{kind}: {place}"
+        );
+        let got = place["artifactLocation"]["uri"].as_str().unwrap();
+        let at = place["region"]["startLine"].as_u64().unwrap();
+        match line {
+            Some(line) => {
+                assert_eq!(got, uri, "{kind}");
+                assert_eq!(at, line, "{kind}: the `[[vector]]` that states the expectation");
+            }
+            None => {
+                // The bundle's module.wat, on the line of the diverging call's function.
+                assert!(
+                    got.starts_with("sweep/findings/") && got.ends_with("/module.wat"),
+                    "{got}"
+                );
+                let wat = std::fs::read_to_string(repo_dir.join(got)).unwrap();
+                let shown = wat.lines().nth(at as usize - 1).unwrap();
+                assert!(shown.trim_start().starts_with("(func"), "line {at}: {shown}");
+            }
+        }
+    }
 }
 
 #[test]

@@ -107,6 +107,7 @@ fn sample() -> Report {
             cause: None,
             known: None,
             expected: None,
+            stated: None,
         }],
         timings: BTreeMap::from([(
             "alpha".into(),

@@ -114,6 +114,7 @@ impl Aggregator {
                         cause: None,
                         known: None,
                         expected: d.expected.clone(),
+                        stated: d.stated.clone(),
                     });
                 // The representative is the lowest seed, whatever the arrival order.
                 if f.seeds.iter().all(|&s| s > r.seed) {

@@ -188,9 +188,15 @@ pub struct Divergence {
     /// For an `expected` divergence: what the vectors file expects.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected: Option<String>,
+    /// … and where it says so (`FILE:LINE`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stated: Option<String>,
 }
 
 /// The result of comparing all engines on one case.
+// One verdict per case, moved rarely: the Divergence held inline costs a
+// few hundred bytes per case, less than boxing it would cost in clarity.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "verdict", rename_all = "kebab-case")]
 pub enum Verdict {
@@ -669,6 +675,7 @@ fn divergence(case: &TestCase, step: usize, mut groups: Vec<(Option<Obs>, Vec<&s
         signature,
         signature_text,
         expected: None,
+        stated: None,
     }
 }
 
@@ -710,6 +717,7 @@ fn expected_divergence(
         signature,
         signature_text,
         expected: Some(expect.to_string()),
+        stated: expect.stated.clone(),
     }
 }
 

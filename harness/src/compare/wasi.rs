@@ -230,6 +230,7 @@ pub fn compare(program: &str, index: usize, case: &WasiCase, observed: &[&WasiOb
             signature,
             signature_text,
             expected: None,
+            stated: None,
         });
     }
     Verdict::Agree {
@@ -312,6 +313,7 @@ fn missed(
         signature,
         signature_text,
         expected: Some(expect),
+        stated: None,
     })
 }
 

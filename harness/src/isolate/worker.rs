@@ -912,6 +912,7 @@ impl IsolatedExecutor {
             signature,
             signature_text,
             expected: None,
+            stated: None,
         };
         Ok(CaseResult::from_outcomes(
             seed,

@@ -134,7 +134,7 @@ pub fn write_report(report: &mut Report, dir: &Path) -> Result<()> {
     )?;
     crate::report::bundle::write_atomic(
         &dir.join("report.sarif"),
-        &serde_json::to_vec_pretty(&sarif::render(report))?,
+        &serde_json::to_vec_pretty(&sarif::render(report, dir))?,
     )?;
     crate::report::bundle::write_atomic(&dir.join("report.html"), html::render(report).as_bytes())?;
     append_step_summary(&report.to_markdown())?;

@@ -412,6 +412,9 @@ pub struct Finding {
     /// For an `expected` finding: what the vectors file expects.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected: Option<String>,
+    /// … and where it says so: `FILE:LINE` of the vector or scenario step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stated: Option<String>,
 }
 
 /// Engine time per engine, summed over the run.

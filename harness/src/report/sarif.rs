@@ -1,11 +1,21 @@
 //! `report.sarif`: findings (and compat's incompatibilities) as SARIF 2.1.0,
-//! so code-scanning views list them. One result per finding, its module as
-//! the artifact, the repro command in the message, one rule per finding kind;
-//! the finding's signature is its fingerprint, so a view tracks it across runs.
+//! so code-scanning views list them. One result per finding, the repro
+//! command in the message, one rule per finding kind; the finding's
+//! signature is its fingerprint, so a view tracks it across runs.
+//!
+//! Each result points at a text file and line a code-scanning view can show:
+//! an `expected` finding at the vectors file's line that stated the
+//! expectation; another finding of `check`, `compat`, `wasi` or `corpus` at
+//! its module; a generated case's finding at its bundle's `module.wat`, on
+//! the line of the root cause's instruction (or else of the called
+//! function). URIs are relative to the repository holding the current
+//! folder (`%SRCROOT%`, in `originalUriBaseIds`), or absolute `file://`
+//! URIs outside it.
 
 use super::model::{Finding, Report, ReportKind};
 use crate::compare::DivergenceKind;
 use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
 
 const INFORMATION_URI: &str = "https://github.com/wasmgate/wasmgate";
 
@@ -42,16 +52,101 @@ fn kind_text(kind: DivergenceKind) -> &'static str {
     }
 }
 
-fn location(uri: &str) -> Value {
-    json!([{ "physicalLocation": {
-        "artifactLocation": { "uri": uri },
-        "region": { "startLine": 1 }
-    }}])
+/// The base id of repository-relative URIs.
+const SRCROOT: &str = "SRCROOT";
+
+/// The repository holding the current folder (the nearest folder up with a
+/// `.git`), or the current folder.
+fn source_root() -> PathBuf {
+    let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    here.ancestors()
+        .find(|d| d.join(".git").exists())
+        .unwrap_or(&here)
+        .to_path_buf()
 }
 
-/// The artifact a finding is about: the user's module for `check` and
-/// `compat`, the bundle's module for generated cases.
-fn artifact(report: &Report, f: &Finding) -> String {
+/// Where findings point: files under `root` by relative URI.
+struct Places {
+    root: PathBuf,
+}
+
+impl Places {
+    /// A location at `line` of the file at `path` (relative to the current folder or absolute).
+    fn at(&self, path: &Path, line: u64) -> Value {
+        let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| {
+            std::env::current_dir()
+                .map(|d| d.join(path))
+                .unwrap_or_else(|_| path.to_path_buf())
+        });
+        let root = std::fs::canonicalize(&self.root).unwrap_or_else(|_| self.root.clone());
+        let artifact = match absolute.strip_prefix(&root) {
+            Ok(relative) => json!({
+                "uri": relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"),
+                "uriBaseId": SRCROOT,
+            }),
+            Err(_) => json!({ "uri": format!("file://{}", absolute.display()) }),
+        };
+        json!([{ "physicalLocation": {
+            "artifactLocation": artifact,
+            "region": { "startLine": line.max(1) }
+        }}])
+    }
+
+    /// `FILE:LINE` as a location.
+    fn stated(&self, stated: &str) -> Value {
+        match stated
+            .rsplit_once(':')
+            .and_then(|(f, l)| Some((f, l.parse::<u64>().ok()?)))
+        {
+            Some((file, line)) => self.at(Path::new(file), line),
+            None => self.at(Path::new(stated), 1),
+        }
+    }
+
+    /// The root as `originalUriBaseIds` gives it (a folder URI ends in `/`).
+    fn base_ids(&self) -> Value {
+        let root = std::fs::canonicalize(&self.root).unwrap_or_else(|_| self.root.clone());
+        json!({ SRCROOT: { "uri": format!("file://{}/", root.display().to_string().trim_end_matches('/')) } })
+    }
+}
+
+/// The line of `wat` a finding is about: the root cause's instruction
+/// (`wasmi: i32.eqz feeding a select` → the first `i32.eqz`), else the
+/// function the diverging call called, else none.
+fn line_in(wat: &str, f: &Finding) -> Option<u64> {
+    let word = |line: &str, w: &str| {
+        line.split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+            .any(|t| t == w)
+    };
+    if let Some(op) = f
+        .cause
+        .as_ref()
+        .and_then(|c| c.text.split_once(": "))
+        .and_then(|(_, rest)| rest.split_whitespace().next())
+        && let Some(n) = wat.lines().position(|l| word(l, op))
+    {
+        return Some(n as u64 + 1);
+    }
+    let export = serde_json::to_string(f.at.export.as_ref()?).ok()?;
+    let func = wat
+        .lines()
+        .find(|l| l.trim_start().starts_with(&format!("(export {export} (func ")))?
+        .rsplit_once("(func ")?
+        .1
+        .trim_end_matches(')')
+        .trim()
+        .to_string();
+    let head = format!("(func (;{func};)");
+    wat.lines()
+        .position(|l| l.trim_start().starts_with(&head))
+        .map(|n| n as u64 + 1)
+}
+
+/// Where a finding points (see the module doc); `dir` is the report's folder.
+fn location(report: &Report, f: &Finding, dir: &Path, places: &Places) -> Value {
+    if let Some(stated) = &f.stated {
+        return places.stated(stated);
+    }
     let module = f.seeds.first().and_then(|&i| report.module_of(i)).filter(|_| {
         matches!(
             report.envelope.kind,
@@ -59,13 +154,22 @@ fn artifact(report: &Report, f: &Finding) -> String {
         )
     });
     match module {
-        Some(m) => m.to_string(),
-        None => format!("{}/module.wasm", f.bundle),
+        Some(m) => places.at(Path::new(m), 1),
+        None => {
+            let wat = dir.join(&f.bundle).join("module.wat");
+            let line = std::fs::read_to_string(&wat)
+                .ok()
+                .and_then(|text| line_in(&text, f))
+                .unwrap_or(1);
+            places.at(&wat, line)
+        }
     }
 }
 
-/// The report as a SARIF 2.1.0 log.
-pub fn render(report: &Report) -> Value {
+/// The report as a SARIF 2.1.0 log; `dir` is the folder it is written to
+/// (bundles are inside it).
+pub fn render(report: &Report, dir: &Path) -> Value {
+    let places = Places { root: source_root() };
     let mut rules: Vec<Value> = Vec::new();
     let mut rule_ids: Vec<String> = Vec::new();
     let mut rule_index = |id: &str, text: &str| -> usize {
@@ -93,7 +197,7 @@ pub fn render(report: &Report) -> Value {
                 "{} divergence at {} ({who}: {}).{expected} Reproduce: wasmgate repro {}",
                 f.kind, f.step, f.blamed.join(", "), f.bundle
             )},
-            "locations": location(&artifact(report, f)),
+            "locations": location(report, f, dir, &places),
             "partialFingerprints": { "wasmgateSignature/v1": f.signature },
             "properties": {
                 "signature": f.signature,
@@ -115,7 +219,7 @@ pub fn render(report: &Report) -> Value {
                 "ruleIndex": index,
                 "level": "error",
                 "message": { "text": format!("{message}. Reproduce: wasmgate compat {} {}", c.old, c.new) },
-                "locations": location(&c.new),
+                "locations": places.at(Path::new(&c.new), 1),
                 "partialFingerprints": { "wasmgateSignature/v1": format!("{kind}:{message}") },
             }));
         };
@@ -156,6 +260,7 @@ pub fn render(report: &Report) -> Value {
                 "executionSuccessful": report.envelope.gate.exit_code != super::exit::USAGE,
                 "exitCode": report.envelope.gate.exit_code,
             }],
+            "originalUriBaseIds": places.base_ids(),
             "results": results,
         }]
     })

@@ -237,6 +237,10 @@ pub struct Expect {
     /// The digest of every host call and its arguments so far, after the call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host_digest: Option<String>,
+    /// Where the expectation is written (`FILE:LINE` of the vector or
+    /// scenario step), for reports that point at it (SARIF).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stated: Option<String>,
 }
 
 impl fmt::Display for Outcome {

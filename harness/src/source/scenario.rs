@@ -26,7 +26,7 @@
 use crate::source::case::Call;
 use crate::source::expect::{Expect, Outcome, Pattern};
 use crate::source::rewrite::{Additions, append};
-use crate::source::vectors_file::{pattern, trap_kind, value};
+use crate::source::toml_file::{pattern, trap_kind, value};
 use anyhow::{Result, anyhow, bail};
 use serde::{Deserialize, Serialize};
 use toml::Value;
@@ -125,7 +125,7 @@ impl RawStep {
         let mut given = Vec::new();
         if let Some(h) = &self.hex {
             given.push(
-                crate::source::vectors_file::hex(h)
+                crate::source::toml_file::hex(h)
                     .ok_or_else(|| anyhow!("`hex` is not an even number of hex digits"))?,
             );
         }
@@ -423,6 +423,7 @@ pub fn apply(
                     outcome: Some(outcome),
                     host_calls: None,
                     host_digest: None,
+                    stated: Some(here.clone()),
                 }),
             });
         }
@@ -729,7 +730,7 @@ pub fn record(step: &mut RawStep, result: &std::result::Result<Vec<Val>, wasmgat
             }
         }
         Ok(_) if step.write.is_some() => {}
-        Ok(values) => step.returns = Some(values.iter().map(crate::source::vectors_file::to_toml).collect()),
+        Ok(values) => step.returns = Some(values.iter().map(crate::source::toml_file::to_toml).collect()),
     }
 }
 

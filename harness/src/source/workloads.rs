@@ -9,7 +9,7 @@ use crate::source::case::{Call, Origin, TestCase};
 use crate::source::expect::{Expect, Outcome, Pattern};
 use crate::source::module_info;
 use crate::source::toml_file::from_toml;
-use crate::source::vectors_file::value;
+use crate::source::toml_file::value;
 use anyhow::{Context, Result, anyhow, bail};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -271,6 +271,7 @@ impl Workload {
             outcome: Some(Outcome::Returns(sum.iter().map(|v| Pattern::Exact(*v)).collect())),
             host_calls: None,
             host_digest: None,
+            stated: None,
         });
         let info = module_info::inspect(&self.wasm).ok();
         TestCase {

@@ -12,6 +12,15 @@ pub fn wasmgate(args: &[&str]) -> Output {
         .expect("wasmgate runs")
 }
 
+/// Runs `wasmgate ARGS…` to completion in folder `dir`.
+pub fn wasmgate_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wasmgate"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("wasmgate runs")
+}
+
 /// The exit code (the process must not die of a signal).
 pub fn code(o: &Output) -> i32 {
     o.status.code().expect("exited normally")
