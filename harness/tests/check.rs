@@ -84,17 +84,21 @@ fn a_wrong_expectation_is_a_finding_whose_bundle_replays() {
     let replay = wasmgate(&["repro", s(&bundle)]);
     assert_eq!(code(&replay), 1, "{}", stdout(&replay));
     assert!(stdout(&replay).contains("expected: returns (i32:808)"));
-    // SARIF names the user's module and the repro command.
+    // SARIF points at the vectors file's line that states the expectation,
+    // and names the repro command.
     let sarif: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("report.sarif")).unwrap()).unwrap();
     let result = &sarif["runs"][0]["results"][0];
     assert_eq!(result["ruleId"], "wasmgate/expected");
+    let place = &result["locations"][0]["physicalLocation"];
     assert!(
-        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        place["artifactLocation"]["uri"]
             .as_str()
             .unwrap()
-            .ends_with("counter.wat")
+            .ends_with("wrong.toml"),
+        "{place}"
     );
+    assert!(place["region"]["startLine"].as_u64().unwrap() > 1, "{place}");
     assert!(
         result["message"]["text"]
             .as_str()
@@ -821,6 +825,32 @@ fn init_writes_a_starter_vectors_file_that_checks_as_it_is() {
     let o = wasmgate(&["check", "--init", s(&module)]);
     let line = usage_error(&o);
     assert!(line.contains("already exists"), "{line}");
+    assert!(
+        !text.contains("[[scenario]]"),
+        "no allocator, no scenario:\n{text}"
+    );
+    // A module with an allocator gets a scenario skeleton through memory
+    // (AssemblyScript's `__new(size, id)` here), which checks as it is too.
+    let lib = dir.path().join("aslib.wasm");
+    std::fs::copy(repo("vectors/check/aslib/aslib.wasm"), &lib).unwrap();
+    let o = wasmgate(&["check", "--init", s(&lib)]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let target = dir.path().join("aslib.vectors.toml");
+    let text = std::fs::read_to_string(&target).unwrap();
+    assert!(
+        text.contains("[[scenario.step]]\nlet = \"p\"\ncall = \"__new\"\nargs = [16, 1]"),
+        "{text}"
+    );
+    let out = dir.path().join("r2");
+    let o = check(&out, &["--vectors", s(&target)]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let exports: Vec<String> = report(&out)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.to_string())
+        .collect();
+    assert!(exports.is_empty(), "{exports:?}");
 }
 
 /// Three libraries used as their callers use them (allocate, write the
@@ -953,6 +983,7 @@ fn perf_repro_and_corpus_mutate_take_a_module_with_imports_given_its_vectors() {
     let o = wasmgate(&[
         "perf",
         "-q",
+        "--no-history",
         "--engines",
         ENGINES,
         "--reps",

@@ -661,3 +661,58 @@ fn build_against_a_checkout_patches_its_crates_and_moves_the_pins() {
         stderr(&o)
     );
 }
+
+/// Colour only where asked for: `--color always` paints the gate line,
+/// `NO_COLOR=1` (or output that is not a terminal) leaves no escape code;
+/// `run -v` prints a line per case with its seed and verdict.
+#[test]
+fn colour_is_asked_for_and_verbose_runs_print_each_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let sweep = |colour: &str, no_color: bool, name: &str| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_wasmgate"));
+        c.args([
+            "sweep",
+            "-q",
+            "--only",
+            "i32.add",
+            "--engines",
+            common::ENGINES,
+            "--color",
+            colour,
+            "--out",
+            dir.path().join(name).to_str().unwrap(),
+        ]);
+        if no_color {
+            c.env("NO_COLOR", "1");
+        }
+        c.output().unwrap()
+    };
+    let o = sweep("always", false, "a");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("gate: \u{1b}["), "{}", stdout(&o));
+    for (colour, no_color, name) in [("auto", true, "b"), ("never", false, "c"), ("auto", false, "d")] {
+        let o = sweep(colour, no_color, name);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        assert!(!stdout(&o).contains('\u{1b}'), "{colour}: {}", stdout(&o));
+    }
+    let o = wasmgate(&[
+        "run",
+        "-v",
+        "--seeds",
+        "0..4",
+        "--engines",
+        common::ENGINES,
+        "--out",
+        dir.path().join("v").to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    for seed in 0..4 {
+        assert!(
+            stderr(&o)
+                .lines()
+                .any(|l| l.starts_with(&format!("seed {seed}: "))),
+            "{}",
+            stderr(&o)
+        );
+    }
+}

@@ -126,3 +126,81 @@ fn run_sweep_and_conformance_junit_validate_and_parse() {
         assert!(!xmllint(&bad).unwrap().0);
     }
 }
+
+/// `check` and `compat` list each call they made as a JUnit test case (the
+/// vectors', the scenario steps', the seeded ones), failing at the call a
+/// finding or a compat change is at.
+#[test]
+fn check_and_compat_junit_has_a_test_case_per_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = format!("{}/../vectors/check/textlib", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(format!("{lib}/scenarios.toml")).unwrap();
+    let wrong = dir.path().join("wrong.toml");
+    std::fs::write(
+        &wrong,
+        text.replace(
+            "module = \"textlib.wasm\"",
+            &format!("module = \"{lib}/textlib.wasm\""),
+        )
+        .replace("text = \"WASM{GATE}Z\"", "text = \"WASM{GATE}z\""),
+    )
+    .unwrap();
+    let engines = common::ENGINES;
+    let check = dir.path().join("check");
+    let o = wasmgate(&[
+        "check",
+        "-q",
+        "--engines",
+        engines,
+        "--vectors",
+        wrong.to_str().unwrap(),
+        "--out",
+        check.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let compat = dir.path().join("compat");
+    let o = wasmgate(&[
+        "compat",
+        "-q",
+        "--engines",
+        engines,
+        "--vectors",
+        &format!("{lib}/scenarios.toml"),
+        "--out",
+        compat.to_str().unwrap(),
+        &format!("{lib}/textlib-1.0.wasm"),
+        &format!("{lib}/textlib.wasm"),
+    ]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    for (out, failing) in [(&check, vec![8]), (&compat, vec![7, 8])] {
+        let xml = out.join("report.xml");
+        if let Some((valid, why)) = xmllint(&xml) {
+            assert!(valid, "report.xml does not validate: {why}");
+        }
+        let parsed =
+            junit_parser::from_reader(std::io::BufReader::new(std::fs::File::open(&xml).unwrap())).unwrap();
+        let suite = &parsed.suites[0];
+        let calls: Vec<_> = suite
+            .cases
+            .iter()
+            .filter(|c| c.original_name.starts_with("call "))
+            .collect();
+        assert_eq!(calls.len(), 21, "{out:?}: one test case per call");
+        assert_eq!(suite.tests, 22, "{out:?}: the calls and `agreement`");
+        let failed: Vec<usize> = calls
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.status.is_failure())
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(failed, failing, "{out:?}");
+        assert!(
+            calls[8]
+                .original_name
+                .contains("upcase in place[4] read 11 bytes at $s"),
+            "{}",
+            calls[8].original_name
+        );
+        assert_eq!(suite.failures, failing.len() as u64, "{out:?}");
+    }
+}

@@ -66,7 +66,27 @@ fn every_engine_agrees_on_every_workload_checksum_and_is_measured_per_phase() {
         assert!(c["memory_bytes"].as_u64().unwrap() >= 65536);
         assert!(c["peak_rss_bytes"].as_u64().unwrap() > 0);
     }
-    // The table names every workload and engine.
+    // Quiet: the closing summary only, no table (the report has it all).
+    let out = stdout(&o);
+    assert!(!out.contains('┌') && !out.contains("execute"), "{out}");
+    assert!(out.contains("gate: passed"), "{out}");
+    // Without -q, the table names every workload and engine.
+    let o = wasmgate(&[
+        "perf",
+        "--workloads",
+        s(&bench()),
+        "--workload",
+        "fib,crc32",
+        "--reps",
+        "3",
+        "--engines",
+        "wasmtime-cranelift,wasmi",
+        "--history",
+        s(&tmp.path().join("h2.sqlite")),
+        "--out",
+        s(&tmp.path().join("loud")),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
     let out = stdout(&o);
     for word in ["fib", "crc32", "wasmtime-cranelift", "wasmi", "execute"] {
         assert!(out.contains(word), "{out}");

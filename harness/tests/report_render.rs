@@ -126,6 +126,7 @@ fn sample() -> Report {
         wasi: None,
         perf: None,
         leads: vec![],
+        calls: vec![],
     };
     report.judge_gate();
     report

@@ -50,6 +50,8 @@ pub struct CampaignOptions {
     pub name: String,
     /// Print a progress line to stderr at this interval (None = quiet).
     pub progress: Option<Duration>,
+    /// Print a line per case to stderr as it completes (instead of progress).
+    pub verbose: bool,
     /// In-process threads or worker processes.
     pub isolation: Isolation,
     /// Only the seeds of this shard.
@@ -150,6 +152,7 @@ impl CampaignOptions {
             out,
             name,
             progress: None,
+            verbose: false,
             isolation,
             shard: None,
             time_limit: None,
@@ -366,6 +369,9 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
                 if matches!(r.verdict, Ok(Verdict::Diverge(_))) {
                     diverged.fetch_add(1, Ordering::Relaxed);
                 }
+                if opts.verbose {
+                    eprintln!("{}", case_line(&r));
+                }
                 highest.fetch_max(seed + 1, Ordering::Relaxed);
                 done.fetch_add(1, Ordering::Relaxed);
                 aggregate
@@ -451,6 +457,7 @@ pub fn run(opts: &CampaignOptions) -> Result<(Report, CampaignCost)> {
         wasi: None,
         perf: None,
         leads,
+        calls: vec![],
     };
     let case_of = |seed: u64| TestCase::generated(profile, seed).ok();
     let bench = crate::isolate::bench::Bench::new(&engines, &specs, &opts.isolation);
@@ -512,6 +519,23 @@ fn minimize_findings(report: &mut Report, opts: &CampaignOptions) {
 
 /// Progress: a bar on a terminal; elsewhere (CI, log files) a plain,
 /// greppable line every `every`.
+/// One case's line for `run -v`: its seed and verdict.
+fn case_line(r: &CaseResult) -> String {
+    let verdict = match &r.verdict {
+        Ok(Verdict::Agree { engines }) => format!("agreed ({engines} engines)"),
+        Ok(Verdict::Diverge(d)) => format!(
+            "DIVERGED: {} at {}; blamed {} ({})",
+            d.kind,
+            d.step,
+            d.blamed.join(", "),
+            d.signature
+        ),
+        Ok(Verdict::Inconclusive { reason, .. }) => format!("inconclusive: {reason}"),
+        Err(e) => format!("not generated: {e}"),
+    };
+    format!("seed {}: {verdict}", r.seed)
+}
+
 fn progress_lines(
     every: Duration,
     total: u64,
@@ -528,9 +552,13 @@ fn progress_lines(
         } else {
             indicatif::ProgressBar::new_spinner()
         };
-        let style =
-            indicatif::ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} cases  {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+        let template = if bounded {
+            "{elapsed_precise} [{bar:30}] {pos}/{len} cases, ETA {eta}  {msg}"
+        } else {
+            "{elapsed_precise} {spinner} {pos} cases  {msg}"
+        };
+        let style = indicatif::ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
         bar.set_style(style.progress_chars("=> "));
         bar
     });
@@ -554,7 +582,14 @@ fn progress_lines(
         } else {
             String::new()
         };
-        eprintln!("wasmgate: {n}{of} cases, {rate:.0} cases/s, {d} diverged");
+        // The time left at the rate so far (none before the first case).
+        let eta = if bounded && n > 0 && total > n {
+            let left = (total - n) as f64 / rate;
+            format!(", ETA {}:{:02}", (left / 60.0) as u64, (left % 60.0) as u64)
+        } else {
+            String::new()
+        };
+        eprintln!("wasmgate: {n}{of} cases, {rate:.0} cases/s, {d} diverged{eta}");
     }
     if let Some(bar) = bar {
         bar.finish_and_clear();

@@ -116,6 +116,7 @@ pub fn run(opts: &SweepOptions, engines: Resolved) -> Result<Report> {
         wasi: None,
         perf: None,
         leads: vec![],
+        calls: vec![],
     };
     let case_of = |i: u64| cases.get(i as usize).cloned();
     let bench = crate::isolate::bench::Bench::new(&engines.engines, &engines.specs, &opts.isolation);

@@ -256,6 +256,18 @@ pub fn report(
         }
     }
     let (summary, findings, timings) = agg.finish();
+    let modules_calls = if matches!(kind, ReportKind::Check | ReportKind::Compat) {
+        modules
+            .iter()
+            .zip(cases)
+            .map(|(module, case)| crate::report::ModuleCalls {
+                module: module.clone(),
+                calls: case.calls.iter().map(|c| c.to_string()).collect(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(Report {
         envelope: Envelope::new(kind, infos, unavailable, Timing::since(started)),
         run: RunInfo::of_files(
@@ -274,6 +286,7 @@ pub fn report(
         wasi: None,
         perf: None,
         leads: vec![],
+        calls: modules_calls,
     })
 }
 

@@ -204,12 +204,16 @@ fn print_summary(report: &report::ConformanceReport, out: &std::path::Path) {
     if text_failed > 0 {
         println!("{text_failed} malformed-text checks were accepted by the text parser");
     }
-    println!(
+    use super::style::{FAIL, PASS, paint};
+    anstream::println!(
         "gate: {}",
         if report.envelope.gate.passed {
-            "passed (no new failures)".to_string()
+            paint(PASS, "passed (no new failures)")
         } else {
-            format!("FAILED ({} new failures)", report.envelope.gate.new)
+            paint(
+                FAIL,
+                format!("FAILED ({} new failures)", report.envelope.gate.new),
+            )
         }
     );
     println!("report: {}", out.join("report.json").display());

@@ -96,10 +96,7 @@ pub fn run(opts: Opts) -> Result<i32> {
                     inputs.push((e.dir.display().to_string(), e.bundle.case.wasm.clone()));
                 }
             }
-            let files = vectors
-                .iter()
-                .map(|p| crate::source::vectors_file::VectorsFile::read(p))
-                .collect::<anyhow::Result<Vec<_>>>()?;
+            let files = crate::source::vectors_file::VectorsFile::read_all(&vectors)?;
             for path in &wasm {
                 inputs.push((path.display().to_string(), crate::check::linked(path, &files)?));
             }

@@ -42,6 +42,47 @@ struct Cli {
     /// Profile of the config file to use ([profile.NAME]) [default: default].
     #[arg(long, global = true, value_name = "NAME", env = "WASMGATE_CONFIG_PROFILE")]
     config_profile: Option<String>,
+    /// Colour in the terminal output: `auto` (on a terminal, unless
+    /// `NO_COLOR` is set), `always` or `never`.
+    #[arg(
+        long,
+        global = true,
+        value_name = "WHEN",
+        default_value = "auto",
+        env = "WASMGATE_COLOR"
+    )]
+    color: Color,
+}
+
+/// When to colour the output.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Styles of the terminal output, written through `anstream` (which drops
+/// them where colour is off).
+pub mod style {
+    use anstyle::{AnsiColor, Style};
+    /// A gate that passed.
+    pub const PASS: Style = Style::new()
+        .bold()
+        .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Green)));
+    /// A gate that failed, a new finding, a regression.
+    pub const FAIL: Style = Style::new()
+        .bold()
+        .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)));
+    /// A known finding, a lead.
+    pub const NOTE: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
+    /// A replay command.
+    pub const DIM: Style = Style::new().dimmed();
+
+    /// `text` in `style`.
+    pub fn paint(style: Style, text: impl std::fmt::Display) -> String {
+        format!("{style}{text}{style:#}")
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -145,6 +186,11 @@ pub fn main() -> i32 {
             return exit::AGREE;
         }
     };
+    anstream::ColorChoice::write_global(match cli.color {
+        Color::Auto => anstream::ColorChoice::Auto,
+        Color::Always => anstream::ColorChoice::Always,
+        Color::Never => anstream::ColorChoice::Never,
+    });
     let result = match cli.command {
         Command::Run(o) => run::run(o),
         Command::Conformance(o) => conformance::run(o),

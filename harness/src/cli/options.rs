@@ -322,10 +322,7 @@ pub struct VectorsOpt {
 impl VectorsOpt {
     /// The vectors files, read.
     pub fn read(&self) -> Result<Vec<crate::source::vectors_file::VectorsFile>> {
-        self.vectors
-            .iter()
-            .map(|p| crate::source::vectors_file::VectorsFile::read(p))
-            .collect()
+        crate::source::vectors_file::VectorsFile::read_all(&self.vectors)
     }
 
     /// Seeded calls per export.

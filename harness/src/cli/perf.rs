@@ -192,11 +192,7 @@ fn measure(opts: RunOpts) -> Result<i32> {
                 .call
                 .split_first()
                 .ok_or_else(|| anyhow::anyhow!("--call needs an export name"))?;
-            let files = opts
-                .vectors
-                .iter()
-                .map(|p| crate::source::vectors_file::VectorsFile::read(p))
-                .collect::<Result<Vec<_>>>()?;
+            let files = crate::source::vectors_file::VectorsFile::read_all(&opts.vectors)?;
             vec![workloads::own(
                 path,
                 export,
@@ -337,7 +333,10 @@ fn measure(opts: RunOpts) -> Result<i32> {
     let Some(info) = report.perf.as_ref() else {
         bail!("the perf report lost its measurements");
     };
-    println!("{}", info.table());
+    // Quiet: what failed the gate and the closing summary only.
+    if !quiet {
+        println!("{}", info.table());
+    }
     for f in &info.failures {
         println!("measurement failed: {} on {}: {}", f.engine, f.workload, f.reason);
     }
@@ -356,7 +355,7 @@ fn measure(opts: RunOpts) -> Result<i32> {
             c.baseline_engine
         );
     }
-    for l in &info.leads {
+    for l in info.leads.iter().filter(|_| !quiet) {
         println!(
             "lead: {} is {:.2}× its usual share on {} (distance {:.3}; a lead, not a gate): {}",
             l.engine, l.factor, l.case, l.distance, l.repro

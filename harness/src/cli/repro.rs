@@ -69,11 +69,7 @@ pub fn run(opts: Opts) -> Result<i32> {
         }
         _ if opts.wasm.is_some() => {
             let path = opts.wasm.as_deref().unwrap_or_else(|| std::path::Path::new(""));
-            let files = opts
-                .vectors
-                .iter()
-                .map(|p| crate::source::vectors_file::VectorsFile::read(p))
-                .collect::<Result<Vec<_>>>()?;
+            let files = crate::source::vectors_file::VectorsFile::read_all(&opts.vectors)?;
             (
                 load_module(path, opts.seed.unwrap_or(0), &files)?,
                 engines::default_names(),

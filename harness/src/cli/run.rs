@@ -51,6 +51,10 @@ pub struct Opts {
     known: KnownOpt,
     #[command(flatten)]
     quiet: QuietOpt,
+    /// A line per case as it completes (its seed and verdict), instead of
+    /// the progress bar.
+    #[arg(long, short = 'v', env = "WASMGATE_VERBOSE", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0, default_missing_value = "true", default_value = "false")]
+    verbose: bool,
     #[command(flatten)]
     isolation: super::IsolationOpts,
 }
@@ -85,7 +89,8 @@ pub fn run(opts: Opts) -> Result<i32> {
         engines: opts.engines.names()?,
         out: out.clone(),
         name,
-        progress: (!opts.quiet.quiet).then_some(every),
+        progress: (!opts.quiet.quiet && !opts.verbose).then_some(every),
+        verbose: opts.verbose,
         isolation: opts.isolation.isolation()?,
         shard: opts.shard,
         time_limit: opts.time,
@@ -352,8 +357,10 @@ pub fn print_summary(report: &Report, out: &std::path::Path, quiet: bool) {
             .as_ref()
             .map(|c| format!(" [{}]", c.id))
             .unwrap_or_default();
-        println!(
-            "finding {}{cause} ({} at {}; {blame}: {}): {whence}{known}",
+        use super::style::{FAIL, NOTE, paint};
+        anstream::println!(
+            "{} {}{cause} ({} at {}; {blame}: {}): {whence}{known}",
+            paint(if f.known.is_some() { NOTE } else { FAIL }, "finding"),
             f.signature,
             f.kind,
             f.step,
@@ -362,7 +369,13 @@ pub fn print_summary(report: &Report, out: &std::path::Path, quiet: bool) {
         if let Some(e) = &f.expected {
             println!("  expected: {e}");
         }
-        println!("  reproduce: wasmgate repro {}", out.join(&f.bundle).display());
+        anstream::println!(
+            "  reproduce: {}",
+            super::style::paint(
+                super::style::DIM,
+                format!("wasmgate repro {}", out.join(&f.bundle).display())
+            )
+        );
         if let Some(m) = &f.minimized {
             println!("  minimised: wasmgate repro {}", out.join(m).display());
         }
@@ -384,23 +397,26 @@ pub fn print_summary(report: &Report, out: &std::path::Path, quiet: bool) {
     for e in &report.known_list.expired {
         println!("{e}");
     }
-    println!(
-        "gate: {}",
-        match (new, report.summary.known_findings) {
-            _ if !report.known_list.expired.is_empty() => {
-                format!(
-                    "FAILED ({} expired known-divergence entries)",
-                    report.known_list.expired.len()
-                )
-            }
-            _ if incompatible > 0 => format!("FAILED ({incompatible} incompatibilities, {new} new findings)"),
-            _ if slower + unmeasured > 0 => format!(
-                "FAILED ({slower} perf regressions, {unmeasured} failed measurements, {new} new findings)"
-            ),
-            (0, 0) => "passed".to_string(),
-            (0, k) => format!("passed ({k} known divergences)"),
-            (n, k) => format!("FAILED ({n} new findings, {k} known)"),
+    let verdict = match (new, report.summary.known_findings) {
+        _ if !report.known_list.expired.is_empty() => {
+            format!(
+                "FAILED ({} expired known-divergence entries)",
+                report.known_list.expired.len()
+            )
         }
-    );
+        _ if incompatible > 0 => format!("FAILED ({incompatible} incompatibilities, {new} new findings)"),
+        _ if slower + unmeasured > 0 => format!(
+            "FAILED ({slower} perf regressions, {unmeasured} failed measurements, {new} new findings)"
+        ),
+        (0, 0) => "passed".to_string(),
+        (0, k) => format!("passed ({k} known divergences)"),
+        (n, k) => format!("FAILED ({n} new findings, {k} known)"),
+    };
+    let style = if verdict.starts_with("passed") {
+        super::style::PASS
+    } else {
+        super::style::FAIL
+    };
+    anstream::println!("gate: {}", super::style::paint(style, verdict));
     println!("report: {}", out.join("report.json").display());
 }

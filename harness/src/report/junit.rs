@@ -2,7 +2,7 @@
 //! test results natively. `report.json` stays canonical. The conformance
 //! report's JUnit rendering is in `conformance/junit.rs` and uses the helpers here.
 
-use crate::report::Report;
+use crate::report::{Finding, Report};
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 use std::time::Duration;
 
@@ -36,10 +36,48 @@ pub fn finish(report: quick_junit::Report) -> String {
     }
 }
 
+/// A finding as a test case's status: a failure, or skipped with the known
+/// list's reason.
+fn finding_status(f: &Finding) -> TestCaseStatus {
+    let observed: Vec<String> = f
+        .groups
+        .iter()
+        .map(|g| format!("{}: {}", g.engines.join(", "), g.observed))
+        .collect();
+    let description = format!(
+        "{} divergence at {}\n{}\nhit by {} case(s), first seed {}; reproduce: wasmgate repro {}",
+        f.kind,
+        f.step,
+        observed.join("\n"),
+        f.count,
+        f.seeds.first().copied().unwrap_or_default(),
+        f.bundle
+    );
+    let blame = format!(
+        "{} divergence; {}: {}",
+        f.kind,
+        super::blame_label(f.majority, f.code_bases),
+        f.blamed.join(", ")
+    );
+    match &f.known {
+        Some(reason) => {
+            let mut status = TestCaseStatus::skipped();
+            status
+                .set_message(format!("known divergence: {reason}"))
+                .set_description(description);
+            status
+        }
+        None => failure(blame, description),
+    }
+}
+
 /// A run (or sweep): one suite with stable names — `agreement` for the
 /// cases that agreed, then one test case per finding named by its signature:
-/// a new finding fails, a known one is skipped with the list's reason. The
-/// suite's properties say what ran (profile, seeds, generator, engines).
+/// a new finding fails, a known one is skipped with the list's reason. A
+/// check or compat also lists each call it made (`call 3 "gcd"(i32:48, …)`,
+/// classname `wasmgate.check.MODULE`), failing at the call a finding or a
+/// compat change is at. The suite's properties say what ran (profile,
+/// seeds, generator, engines).
 pub fn run(report: &Report) -> String {
     let mut suite = TestSuite::new(format!("wasmgate.{}", report.envelope.kind));
     let wall = Duration::from_millis(report.envelope.timing.wall_ms);
@@ -64,38 +102,37 @@ pub fn run(report: &Report) -> String {
         s.cases, s.agreed, s.diverged, s.inconclusive, s.generation_errors
     ));
     suite.add_test_case(agreed);
-    for f in &report.findings {
-        let observed: Vec<String> = f
-            .groups
-            .iter()
-            .map(|g| format!("{}: {}", g.engines.join(", "), g.observed))
-            .collect();
-        let description = format!(
-            "{} divergence at {}\n{}\nhit by {} case(s), first seed {}; reproduce: wasmgate repro {}",
-            f.kind,
-            f.step,
-            observed.join("\n"),
-            f.count,
-            f.seeds.first().copied().unwrap_or_default(),
-            f.bundle
-        );
-        let blame = format!(
-            "{} divergence; {}: {}",
-            f.kind,
-            super::blame_label(f.majority, f.code_bases),
-            f.blamed.join(", ")
-        );
-        let status = match &f.known {
-            Some(reason) => {
-                let mut status = TestCaseStatus::skipped();
-                status
-                    .set_message(format!("known divergence: {reason}"))
-                    .set_description(description);
-                status
+    // A check or compat lists every call it made as a test case of its own,
+    // failing where a finding (or a compat change) is at that call; other
+    // findings are test cases named by their signature.
+    let mut shown = vec![false; report.findings.len()];
+    let compat = report.compat.as_ref();
+    let listed = if compat.is_some() {
+        &report.calls[..report.calls.len().min(1)]
+    } else {
+        &report.calls[..]
+    };
+    for (m, module) in listed.iter().enumerate() {
+        for (i, call) in module.calls.iter().enumerate() {
+            let at_call =
+                |f: &Finding| f.seeds.contains(&(m as u64)) && f.at.phase == "call" && f.at.call == Some(i);
+            let mut status = TestCaseStatus::success();
+            if let Some((n, f)) = report.findings.iter().enumerate().find(|(_, f)| at_call(f)) {
+                shown[n] = true;
+                status = finding_status(f);
+            } else if let Some(b) = compat.and_then(|c| c.behaviour.iter().find(|b| b.call == i)) {
+                status = failure(
+                    format!("behaves differently in {}", compat.map_or("", |c| c.new.as_str())),
+                    format!("{b}"),
+                );
             }
-            None => failure(blame, description),
-        };
-        let mut case = TestCase::new(f.signature.clone(), status);
+            let mut case = TestCase::new(format!("call {i} {call}"), status);
+            case.set_classname(format!("wasmgate.{}.{}", report.envelope.kind, module.module));
+            suite.add_test_case(case);
+        }
+    }
+    for (f, _) in report.findings.iter().zip(&shown).filter(|(_, shown)| !**shown) {
+        let mut case = TestCase::new(f.signature.clone(), finding_status(f));
         case.set_classname(format!("wasmgate.{}.finding", report.envelope.kind));
         case.add_property(Property::new(
             "first-seed",

@@ -584,6 +584,19 @@ pub struct Report {
     /// triage, never a gate.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub leads: Vec<crate::report::perf::PerfLead>,
+    /// For `check` and `compat`: the calls made on each module, in order
+    /// (vectors, scenario steps, seeded calls), so JUnit lists one test
+    /// case per call.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub calls: Vec<ModuleCalls>,
+}
+
+/// The calls made on one module of a `check` or `compat`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ModuleCalls {
+    pub module: String,
+    /// Each call as `export(args)`, in order.
+    pub calls: Vec<String>,
 }
 
 /// The environment of a `wasmgate wasi` run.

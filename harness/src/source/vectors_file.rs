@@ -106,6 +106,11 @@ impl VectorsFile {
         })
     }
 
+    /// Reads every file of `paths`.
+    pub fn read_all(paths: &[PathBuf]) -> Result<Vec<VectorsFile>> {
+        paths.iter().map(|p| VectorsFile::read(p)).collect()
+    }
+
     /// The module the file names, resolved against the file's folder.
     pub fn module(&self) -> Option<PathBuf> {
         let m = self.raw.module.as_ref()?;
@@ -502,9 +507,57 @@ pub fn starter(module: &str, wasm: &[u8], info: &ModuleInfo) -> Result<String> {
             quoted(name)
         );
     }
+    let has_memory =
+        !info.memories.is_empty() || imports.iter().any(|(_, _, t)| matches!(t, ImportType::Memory));
+    if let Some(alloc) = info
+        .funcs
+        .iter()
+        .find(|f| allocator_like(f))
+        .filter(|_| has_memory)
+    {
+        // The size first, then 1 for whatever else it takes (an alignment,
+        // AssemblyScript's class id 1, ArrayBuffer).
+        let args: Vec<String> = (0..alloc.params.len())
+            .map(|i| if i == 0 { "16" } else { "1" }.to_string())
+            .collect();
+        let _ = writeln!(
+            out,
+            "\n# A scenario: the module used through memory, as its callers use it (see\n\
+             # vectors/check/README.md#scenarios). {} looks like an allocator: write the\n\
+             # input at the address it gives, call the function that takes it, read the\n\
+             # output back, and state what each step must give.\n\
+             \n[[scenario]]\nname = \"through memory\"\n\
+             \n[[scenario.step]]\nlet = \"p\"\ncall = {}\nargs = [{}]\n\
+             \n[[scenario.step]]\nwrite = \"$p\"\ntext = \"hello\"\n\
+             \n# [[scenario.step]]\n# call = \"YOUR_FUNCTION\"\n# args = [\"$p\", 5]\n# returns = [...]\n\
+             \n[[scenario.step]]\nread = \"$p\"\nlen = 5\n# text = \"hello\"   (what it must read)",
+            quoted(&alloc.name),
+            quoted(&alloc.name),
+            args.join(", ")
+        );
+    }
     // The starter must itself be a file `check` reads.
     toml::from_str::<RawFile>(&out).context("the starter vectors file does not read back")?;
     Ok(out)
+}
+
+/// Whether an export looks like an allocator a host calls before writing
+/// input into memory: a known name, a size first, one address back.
+fn allocator_like(f: &crate::source::module_info::ExportedFunc) -> bool {
+    const NAMES: [&str; 6] = [
+        "malloc",
+        "alloc",
+        "allocate",
+        "__new",
+        "__alloc",
+        "__wbindgen_malloc",
+    ];
+    let address = |t: &ValType| matches!(t, ValType::I32 | ValType::I64);
+    NAMES.contains(&f.name.as_str())
+        && f.params.first().is_some_and(address)
+        && f.params.iter().all(address)
+        && f.results.len() == 1
+        && address(&f.results[0])
 }
 
 fn type_list(ts: &[ValType]) -> String {

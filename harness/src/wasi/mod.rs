@@ -200,5 +200,6 @@ pub fn run(
         }),
         perf: None,
         leads: vec![],
+        calls: vec![],
     })
 }
