@@ -165,11 +165,15 @@ fn without_a_browser_or_jsc_the_run_goes_on_and_says_so() {
         .arg(dir.path().join("required"))
         .output()
         .unwrap();
+    // One line naming each missing engine: the three JavaScriptCore tiers.
     let line = common::usage_error(&o);
     assert!(
-        line.contains("engine `jsc-ipint` is required (--require-engines) but cannot run here"),
+        line.contains("required engine(s) missing (--require-engines)"),
         "{line}"
     );
+    for tier in ["jsc-ipint", "jsc-bbq", "jsc-omg"] {
+        assert!(line.contains(&format!("`{tier}` cannot run here")), "{line}");
+    }
     // Named explicitly, a missing browser is an error, not a smaller vote.
     let o = Command::new(env!("CARGO_BIN_EXE_wasmgate"))
         .args(["repro", "--seed", "1", "--engines", "wasmi,v8-chromium"])

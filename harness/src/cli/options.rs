@@ -213,22 +213,31 @@ impl EngineOpts {
     fn check_required(&self, resolved: &Resolved) -> Result<()> {
         let all = self.require_engines.iter().any(|r| r == "all");
         let required = |engine: &str| all || self.require_engines.iter().any(|r| r == engine);
-        if let Some(u) = resolved.unavailable.iter().find(|u| required(&u.engine)) {
-            bail!(
-                "engine `{}` is required (--require-engines) but cannot run here: {}",
-                u.engine,
-                u.reason
-            );
-        }
-        let running: Vec<String> = resolved.engines.iter().map(|e| e.info().name.clone()).collect();
-        if let Some(r) = self
-            .require_engines
+        // Every required engine that is missing, in one line.
+        let mut missing: Vec<String> = resolved
+            .unavailable
             .iter()
-            .find(|r| *r != "all" && !running.contains(r))
-        {
+            .filter(|u| required(&u.engine))
+            .map(|u| format!("`{}` cannot run here ({})", u.engine, u.reason))
+            .collect();
+        let running: Vec<String> = resolved.engines.iter().map(|e| e.info().name.clone()).collect();
+        missing.extend(
+            self.require_engines
+                .iter()
+                .filter(|r| *r != "all" && !running.contains(r))
+                .filter(|r| !resolved.unavailable.iter().any(|u| &u.engine == *r))
+                .map(|r| {
+                    format!(
+                        "`{r}` is not among this command's engines ({})",
+                        running.join(", ")
+                    )
+                }),
+        );
+        if !missing.is_empty() {
             bail!(
-                "engine `{r}` is required (--require-engines) but is not among this command's engines ({})",
-                running.join(", ")
+                "{} required engine(s) missing (--require-engines): {}",
+                missing.len(),
+                missing.join("; ")
             );
         }
         Ok(())
