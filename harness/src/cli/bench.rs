@@ -67,6 +67,7 @@ pub fn run(opts: Opts) -> Result<i32> {
         "jobs", "wall s", "cases/s", "overhead %", "speedup"
     );
     let mut base: Option<f64> = None;
+    let busy_before = load_average();
     for &jobs in &opts.jobs {
         let campaign = CampaignOptions {
             jobs,
@@ -88,6 +89,25 @@ pub fn run(opts: Opts) -> Result<i32> {
         let speedup = base.map(|b| rate / b).unwrap_or(1.0);
         base.get_or_insert(rate);
         println!("{jobs:>5}  {wall:>9.2}  {rate:>11.1}  {overhead:>13.1}  {speedup:>8.2}x");
+    }
+    let reports: Vec<String> = opts
+        .jobs
+        .iter()
+        .map(|j| {
+            out.join(format!("jobs-{j}"))
+                .join("report.json")
+                .display()
+                .to_string()
+        })
+        .collect();
+    println!("reports: {}", reports.join(", "));
+    // Other work on the machine takes cores from the runs: then the speedup
+    // column measures the machine, not wasmgate.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    if let Some(load) = busy_before.filter(|l| *l > 0.5 * cores) {
+        println!(
+            "warning: the machine was busy before the runs (load average {load:.1} on {cores} cores): the speedup and overhead figures are not meaningful; run the bench on an idle machine"
+        );
     }
     if opts.startup_cases > 0 {
         for engine in &opts.startup_engines {
@@ -145,6 +165,16 @@ fn conformance(suite: &str, opts: &Opts) -> Result<i32> {
     }
     println!("engine time in the last run: {}", per_engine.join(", "));
     Ok(0)
+}
+
+/// The one-minute load average (Linux `/proc/loadavg`), if known.
+fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// Per-case cost of an engine in another process kept alive (as wasmgate
