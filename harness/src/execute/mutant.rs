@@ -512,15 +512,6 @@ struct Rewriter<'a> {
     hits: usize,
 }
 
-fn encoder_type(ty: ValType) -> wasm_encoder::ValType {
-    match ty {
-        ValType::I32 => wasm_encoder::ValType::I32,
-        ValType::I64 => wasm_encoder::ValType::I64,
-        ValType::F32 => wasm_encoder::ValType::F32,
-        _ => wasm_encoder::ValType::F64,
-    }
-}
-
 /// `local.get x` then `cond` per operand, OR-ed together.
 fn any_of(
     locals: &[(u32, ValType)],
@@ -657,11 +648,11 @@ impl Reencode for Rewriter<'_> {
         let mut result = 0;
         if engine.trigger.on_values() {
             for ty in &engine.params {
-                locals.push((1, encoder_type(*ty)));
+                locals.push((1, crate::source::rewrite::number_type(*ty)));
                 operands.push((count, *ty));
                 count += 1;
             }
-            locals.push((1, encoder_type(engine.result)));
+            locals.push((1, crate::source::rewrite::number_type(engine.result)));
             result = count;
         }
         let mut f = wasm_encoder::Function::new(locals);

@@ -211,6 +211,17 @@ pub fn append(wasm: &[u8], additions: Additions) -> Result<Vec<u8>> {
     Ok(module.finish())
 }
 
+/// The encoder's type for a number type (i32, i64, f32; anything else f64).
+pub fn number_type(ty: wasmgate_runners::ValType) -> wasm_encoder::ValType {
+    use wasmgate_runners::ValType;
+    match ty {
+        ValType::I32 => wasm_encoder::ValType::I32,
+        ValType::I64 => wasm_encoder::ValType::I64,
+        ValType::F32 => wasm_encoder::ValType::F32,
+        _ => wasm_encoder::ValType::F64,
+    }
+}
+
 /// Re-encodes `wasm` unchanged; used by tests to check the rewriter is faithful.
 pub fn roundtrip(wasm: &[u8]) -> Result<Vec<u8>> {
     let mut module = Module::new();

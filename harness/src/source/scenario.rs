@@ -296,13 +296,9 @@ fn konst(v: Val) -> I<'static> {
         Val::I32(x) => I::I32Const(x),
         Val::I64(x) => I::I64Const(x),
         Val::F32(b) => I::F32Const(f32::from_bits(b).into()),
-        _ => I::F64Const(
-            f64::from_bits(match v {
-                Val::F64(b) => b,
-                _ => 0,
-            })
-            .into(),
-        ),
+        Val::F64(b) => I::F64Const(f64::from_bits(b).into()),
+        // Only numbers are written as constants (`push` reads them by type).
+        _ => I::I32Const(0),
     }
 }
 
@@ -382,7 +378,7 @@ pub fn apply(
             bail!("{}: scenario `{}` has no steps", at(s, usize::MAX), scenario.name);
         }
         // Variables are the scenario's own.
-        vars.retain(|_| false);
+        vars.clear();
         for (n, step) in scenario.step.iter().map(|st| st.get_ref()).enumerate() {
             let here = at(s, n);
             let built = build_step(&layout, step, &mut vars, &mut add)
@@ -664,7 +660,7 @@ fn build_call(
         let global = layout.globals + add.globals.len() as u32;
         add.globals.push((
             GlobalType {
-                val_type: encoder_number(ty),
+                val_type: crate::source::rewrite::number_type(ty),
                 mutable: true,
                 shared: false,
             },
@@ -688,15 +684,6 @@ fn build_call(
         results,
         expected,
     })
-}
-
-fn encoder_number(ty: ValType) -> wasm_encoder::ValType {
-    match ty {
-        ValType::I32 => wasm_encoder::ValType::I32,
-        ValType::I64 => wasm_encoder::ValType::I64,
-        ValType::F32 => wasm_encoder::ValType::F32,
-        _ => wasm_encoder::ValType::F64,
-    }
 }
 
 /// What a step's agreed result says, written back into the step by
