@@ -268,6 +268,9 @@ function failure(e) {
   // too large"; JavaScriptCore: "Failed to allocate new array"; SpiderMonkey:
   // "too many array elements".
   if (/requested new array is too large|failed to allocate new array|too many array elements/i.test(message)) return { kind: "exhausted", resource: "memory", message };
+  // SpiderMonkey out of memory (an allocation it refused, e.g. instantiating
+  // a large memory or table): thrown as the bare string "out of memory".
+  if (/^out of memory$/i.test(message)) return { kind: "exhausted", resource: "memory", message };
   if (e instanceof WebAssembly.RuntimeError) {
     const rules = [
       // JavaScriptCore's messages.
