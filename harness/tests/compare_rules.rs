@@ -239,3 +239,61 @@ fn an_unspecified_conversion_trap_matches_overflow_and_nan_traps() {
     ];
     assert_eq!(compare(&c, &mixed).divergence().unwrap().blamed, vec!["c"]);
 }
+
+/// The JavaScript engines' error messages → the failure model (js/core.js's
+/// `failure`), run by node on the core with a host that serves nothing: an
+/// engine's refusal to allocate is its resource (inconclusive), never a trap
+/// or an engine error that fails a gate.
+#[test]
+fn the_javascript_engines_messages_map_to_the_failure_model() {
+    if crate::common::which("node").is_none() {
+        eprintln!("skipped: no node");
+        return;
+    }
+    let core =
+        std::fs::read_to_string(format!("{}/../runners/js/core.js", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let probe = r#"
+const cases = [
+  "out of memory",                                              // SpiderMonkey, thrown as a string
+  new RangeError("out of memory"),
+  new WebAssembly.RuntimeError("requested new array is too large"),  // V8
+  new WebAssembly.RuntimeError("Failed to allocate new array"),      // JavaScriptCore
+  new WebAssembly.RuntimeError("too many array elements"),           // SpiderMonkey
+  new RangeError("Maximum call stack size exceeded"),
+  new WebAssembly.RuntimeError("bad cast"),
+  new WebAssembly.RuntimeError("index out of bounds"),
+  new WebAssembly.RuntimeError("out of memory access"),          // not an allocation
+  new Error("something else"),
+];
+console.log(JSON.stringify(cases.map((e) => { const f = failure(e); return [f.kind, f.resource || f.trap || ""]; })));
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("rules.js");
+    let host = "const HOST = { serve() {} };\n";
+    std::fs::write(&script, format!("{host}{core}\n{probe}")).unwrap();
+    let o = std::process::Command::new("node").arg(&script).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let got: Vec<(String, String)> = serde_json::from_slice(&o.stdout).unwrap();
+    let want = [
+        ("exhausted", "memory"),
+        ("exhausted", "memory"),
+        ("exhausted", "memory"),
+        ("exhausted", "memory"),
+        ("exhausted", "memory"),
+        ("exhausted", "stack-overflow"),
+        ("trap", "cast-failure"),
+        ("trap", "out-of-bounds"),
+    ];
+    for (i, (kind, what)) in want.iter().enumerate() {
+        assert_eq!(
+            (got[i].0.as_str(), got[i].1.as_str()),
+            (*kind, *what),
+            "case {i}: {got:?}"
+        );
+    }
+    assert_ne!(
+        got[8].0, "exhausted",
+        "a longer message naming memory is no allocation failure: {got:?}"
+    );
+    assert_eq!(got[9].0, "error", "{got:?}");
+}
