@@ -53,6 +53,7 @@ fn planted_edge_snippets_keep_a_correct_engines_results() {
         allowed: Allowed {
             sign_extension: true,
             saturating: true,
+            ..Allowed::default()
         },
     };
     // Not wasmi: the checked snippets put `i32.eqz` before `select`, the

@@ -419,6 +419,24 @@ pub fn explain(r: &Replayer, known: &[String], seen: &mut Seen) -> Explained {
             Explained::KnownHiding(text)
         };
     }
+    // Known bugs in several places of one module (a rejection that names
+    // whichever it meets first): none cures alone, all of them together do.
+    // Those not needed are dropped one by one, so the cause named is one the
+    // case needs, never a known shape that merely occurs in it.
+    if known_here.len() > 1 && r.cure(&known_here) == Cure::Full {
+        let mut needed = known_here.clone();
+        let mut i = 0;
+        while i < needed.len() && needed.len() > 1 {
+            let mut rest = needed.clone();
+            rest.remove(i);
+            if r.cure(&rest) == Cure::Full {
+                needed = rest;
+            } else {
+                i += 1;
+            }
+        }
+        return Explained::Known(needed[0].text.clone());
+    }
     if !r.has_majority() {
         return Explained::Nothing;
     }

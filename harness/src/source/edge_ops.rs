@@ -18,6 +18,7 @@
 //! with a zero operand feeding `select`. The sweep still tries both.
 
 use crate::source::edge_values::{F32S, F64S, I32S, I64S, Ty};
+use crate::source::edge_wasm3::{Checks, Wasm3};
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::RngCore;
 use wasm_encoder::{BlockType, Ieee32, Ieee64, Instruction as I, ValType};
@@ -380,12 +381,32 @@ fn convert(rng: &mut ChaCha8Rng, x: V, saturating: bool) -> Option<(I<'static>, 
 pub struct Allowed {
     pub sign_extension: bool,
     pub saturating: bool,
+    /// WebAssembly 3.0 checks ([`crate::source::edge_wasm3`]): GC's i31, casts
+    /// and arrays; exceptions with the module's tags; the ends of memories
+    /// (when memory64 or several memories are on).
+    pub gc: bool,
+    pub exceptions: bool,
+    pub memories: bool,
+    /// A tail-call chain function added to the module.
+    pub tail_call: bool,
+    /// `memory.copy` between memories (besides `memories`).
+    pub bulk_memory: bool,
+}
+
+impl Allowed {
+    pub fn wasm3(&self) -> bool {
+        self.gc || self.exceptions || self.memories || self.tail_call
+    }
 }
 
 /// Plants self-checking operations, drawing from their own random stream.
 pub(crate) struct EdgeOps<'a> {
     pub(crate) rng: &'a mut ChaCha8Rng,
     pub(crate) allowed: Allowed,
+    /// What of WebAssembly 3.0 the module offers the checks.
+    pub(crate) wasm3: &'a Wasm3,
+    /// Whether the module may trap.
+    pub(crate) traps: bool,
     /// Per type: the value's own scratch local, and the two operand locals.
     pub(crate) value: [u32; 4],
     pub(crate) lhs: [u32; 4],
@@ -556,8 +577,22 @@ impl EdgeOps<'_> {
     /// of a random type, checked; the value comes back changed only when the
     /// engine's answer was wrong.
     pub(crate) fn after(&mut self, ty: Ty) -> Vec<I<'static>> {
-        let op_ty = [Ty::I32, Ty::I64, Ty::F32, Ty::F64][self.below(4) as usize];
-        let Some(planned) = self.plan(op_ty) else {
+        // A 3.0 check a third of the time, where the module offers one (drawn
+        // only then, so other seeds' modules stay as they were).
+        let wrong = if self.wasm3.any() && self.below(3) == 0 {
+            let mut checks = Checks {
+                rng: self.rng,
+                wasm3: self.wasm3,
+                traps: self.traps,
+                lhs: self.lhs,
+                rhs: self.rhs,
+            };
+            checks.wrong()
+        } else {
+            let op_ty = [Ty::I32, Ty::I64, Ty::F32, Ty::F64][self.below(4) as usize];
+            self.plan(op_ty).map(|planned| self.wrong(&planned))
+        };
+        let Some(wrong) = wrong else {
             return vec![];
         };
         let s = self.value[ty as usize];
@@ -565,7 +600,7 @@ impl EdgeOps<'_> {
         match ty {
             Ty::I32 | Ty::I64 => {
                 out.push(I::LocalGet(s));
-                out.extend(self.wrong(&planned));
+                out.extend(wrong);
                 if ty == Ty::I32 {
                     out.push(I::I32Add);
                 } else {
@@ -578,7 +613,7 @@ impl EdgeOps<'_> {
                 out.push(I::LocalGet(s));
                 out.push(if ty == Ty::F32 { I::F32Neg } else { I::F64Neg });
                 out.push(I::LocalGet(s));
-                out.extend(self.wrong(&planned));
+                out.extend(wrong);
                 out.extend([I::I32Const(0), I::I32Or, I::Select]);
             }
         }
@@ -604,11 +639,15 @@ mod tests {
             (FunctionSection::new(), CodeSection::new(), ExportSection::new());
         let mut planted = 0;
         while planted < n {
+            let wasm3 = Wasm3::default();
             let mut ops = EdgeOps {
                 rng: &mut rng,
+                wasm3: &wasm3,
+                traps: false,
                 allowed: Allowed {
                     sign_extension: true,
                     saturating: planted % 2 == 0,
+                    ..Allowed::default()
                 },
                 value: [0, 1, 2, 3],
                 lhs: [4, 5, 6, 7],

@@ -25,11 +25,12 @@
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::RngCore;
 use wasm_encoder::reencode::{Error as ReencodeError, Reencode, utils};
-use wasm_encoder::{CodeSection, DataSection, Function, Ieee32, Ieee64, Instruction as I};
+use wasm_encoder::{CodeSection, DataSection, Function, Ieee32, Ieee64, Instruction as I, ValType};
 use wasmparser::Operator as O;
 
 use crate::source::edge_ops::{Allowed, EdgeOps};
 use crate::source::edge_values::{F32S, F64S, I32S, I64S, Ty};
+use crate::source::edge_wasm3::Wasm3;
 
 /// What the rewrite may plant, chosen per seed.
 #[derive(Clone, Copy, Debug)]
@@ -487,10 +488,48 @@ struct Rewriter<'a> {
     traps: bool,
     fuel: u32,
     params: std::vec::IntoIter<u32>,
+    wasm3: Wasm3,
 }
 
 impl Reencode for Rewriter<'_> {
     type Error = std::convert::Infallible;
+
+    // The tail-call chain's type, function and body go after the module's own.
+    fn parse_type_section(
+        &mut self,
+        types: &mut wasm_encoder::TypeSection,
+        section: wasmparser::TypeSectionReader<'_>,
+    ) -> Result<(), ReencodeError<Self::Error>> {
+        utils::parse_type_section(self, types, section)?;
+        if self.wasm3.chain.is_some() {
+            types.ty().function([ValType::I32, ValType::I64], [ValType::I64]);
+        }
+        Ok(())
+    }
+
+    fn parse_function_section(
+        &mut self,
+        functions: &mut wasm_encoder::FunctionSection,
+        section: wasmparser::FunctionSectionReader<'_>,
+    ) -> Result<(), ReencodeError<Self::Error>> {
+        utils::parse_function_section(self, functions, section)?;
+        if let Some(chain) = self.wasm3.chain {
+            functions.function(chain.ty);
+        }
+        Ok(())
+    }
+
+    fn parse_code_section(
+        &mut self,
+        code: &mut CodeSection,
+        section: wasmparser::CodeSectionReader<'_>,
+    ) -> Result<(), ReencodeError<Self::Error>> {
+        utils::parse_code_section(self, code, section)?;
+        if let Some(chain) = self.wasm3.chain {
+            code.function(&chain.body());
+        }
+        Ok(())
+    }
 
     fn parse_function_body(
         &mut self,
@@ -505,6 +544,11 @@ impl Reencode for Rewriter<'_> {
                 locals.push((1, ty.val()));
             }
         }
+        if self.wasm3.gc {
+            // Where array checks keep their array.
+            self.wasm3.array_local = count + 12;
+            locals.push((1, crate::source::edge_wasm3::ARRAY_LOCAL));
+        }
         let mut f = Function::new(locals);
         let mut snippets = Snippets {
             rng: self.rng,
@@ -515,6 +559,8 @@ impl Reencode for Rewriter<'_> {
         let mut ops = EdgeOps {
             rng: self.ops_rng,
             allowed: self.plan.allowed,
+            wasm3: &self.wasm3,
+            traps: self.traps,
             value: scratch,
             lhs: scratch.map(|s| s + 4),
             rhs: scratch.map(|s| s + 8),
@@ -610,6 +656,11 @@ pub fn plant(
         traps,
         fuel,
         params: params.into_iter(),
+        wasm3: if plan.allowed.wasm3() {
+            Wasm3::scan(wasm, plan.allowed)
+        } else {
+            Wasm3::default()
+        },
     };
     rewriter
         .parse_core_module(&mut module, wasmparser::Parser::new(0), wasm)

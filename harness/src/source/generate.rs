@@ -20,7 +20,7 @@ use wasmgate_runners::Feature;
 
 /// Changes whenever the same seed could produce different bytes: our own
 /// revision, plus the wasm-smith version whose output we depend on.
-pub const GENERATOR_VERSION: &str = "wasmgate-gen-3+wasm-smith-0.263.0";
+pub const GENERATOR_VERSION: &str = "wasmgate-gen-4+wasm-smith-0.263.0";
 
 /// Name under which a generated module exports its fuel global.
 pub const FUEL_GLOBAL: &str = "__wasmgate_fuel";
@@ -130,6 +130,11 @@ pub fn swarm(profile: Profile, seed: u64) -> Swarm {
         allowed: Allowed {
             sign_extension: features.contains(&Feature::SignExtension),
             saturating: features.contains(&Feature::SaturatingFloatToInt),
+            gc: features.contains(&Feature::Gc),
+            exceptions: features.contains(&Feature::Exceptions),
+            memories: features.contains(&Feature::Memory64) || features.contains(&Feature::MultiMemory),
+            tail_call: features.contains(&Feature::TailCall),
+            bulk_memory: features.contains(&Feature::BulkMemory),
         },
     };
     // Drawn last, so the earlier choices of every seed stay as they were.
@@ -235,6 +240,11 @@ mod tests {
                 42,
                 "27afa73951811318001c78eabef50ee35ce5fd44547cf062f3a56d1a635fdd7e",
             ),
+            (
+                Profile::Wasm3,
+                42,
+                "64d3704c0e594cb926b04a6eea9809a30e2e9d16f8b9bcc160f864f3aee28c5c",
+            ),
         ];
         let wrong: Vec<String> = pinned
             .iter()
@@ -282,6 +292,14 @@ mod tests {
             (15..=45).contains(&without_reference_types),
             "{without_reference_types} of 60"
         );
+        // The 3.0 checks planted keep to the seed's features too (a
+        // `memory.copy` needs bulk memory, a `ref.i31` GC, …).
+        for seed in 0..400 {
+            let swarm = swarm(Profile::Wasm3, seed);
+            let wasm = module(Profile::Wasm3, seed).unwrap();
+            crate::source::module_info::validate(&wasm, &swarm.features)
+                .unwrap_or_else(|e| panic!("wasm3 seed {seed} uses more than its swarm's features: {e}"));
+        }
     }
 
     #[test]

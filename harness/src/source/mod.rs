@@ -9,6 +9,7 @@
 pub mod case;
 pub mod edge_ops;
 pub mod edge_values;
+pub mod edge_wasm3;
 pub mod edges;
 pub mod expect;
 pub mod fuzz_input;

@@ -326,11 +326,13 @@ pub enum Shape {
     /// Taken out by writing another character in its place (the case's
     /// calls and state follow the new names, see [`export_names`]).
     ExportName,
-    /// An operator whose reference operand is a `local.get` right before it
-    /// of a local typed by a bottom type (`(ref null noextern)` before
-    /// `any.convert_extern`): validated by subtyping from it. Taken out by
-    /// passing the value through a scratch local of the operator's own type.
-    BottomLocal,
+    /// An operator whose reference operand is typed by a bottom type,
+    /// however it was produced — a local, a call, a block's result
+    /// (`(ref null noextern)` before `any.convert_extern`, a call returning
+    /// `nullref` before `i31.get_s`): validated by subtyping from it. Taken
+    /// out by passing the value through a scratch local of the operator's
+    /// own type. (A `ref.null` right before it is [`Shape::NullOperand`].)
+    BottomOperand,
 }
 
 impl Shape {
@@ -342,7 +344,7 @@ impl Shape {
         Shape::DeadCode,
         Shape::NullOperand,
         Shape::ExportName,
-        Shape::BottomLocal,
+        Shape::BottomOperand,
     ];
 
     /// Words for "OP in this shape".
@@ -354,7 +356,7 @@ impl Shape {
             Shape::DeadCode => format!("{op} in unreachable code"),
             Shape::NullOperand => format!("{op} with a null constant operand"),
             Shape::ExportName => format!("{op} in an export name"),
-            Shape::BottomLocal => format!("{op} with a bottom-typed local operand"),
+            Shape::BottomOperand => format!("{op} with a bottom-typed operand"),
         }
     }
 
@@ -368,7 +370,7 @@ impl Shape {
             | Shape::DeadCode
             | Shape::NullOperand
             | Shape::ExportName
-            | Shape::BottomLocal => false,
+            | Shape::BottomOperand => false,
         }
     }
 }
@@ -418,54 +420,41 @@ fn null_operand(ops: &[wasmparser::Operator], i: usize) -> bool {
     !same
 }
 
-/// Each defined function's locals, parameters first, as runs of one type.
-type LocalRuns = Vec<(u32, wasmparser::ValType)>;
-
-/// [`LocalRuns`] of every function the module defines, in code order.
-fn local_runs(wasm: &[u8]) -> Option<Vec<LocalRuns>> {
-    let params = defined_param_types(wasm)?;
+/// For every function the module defines, for each of its operators: the
+/// operator's own type ([`own_null`]) when its reference operand is typed by
+/// a bottom type (`none`, `noextern`, `nofunc`, `noexn`), as the validator
+/// types the operand stack there (see [`Shape::BottomOperand`]).
+fn bottom_operands(wasm: &[u8]) -> Option<Vec<Vec<Option<wasm_encoder::HeapType>>>> {
+    use wasmparser::{AbstractHeapType as A, HeapType as H, ValidPayload};
+    let mut validator = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all());
     let mut out = Vec::new();
     for payload in wasmparser::Parser::new(0).parse_all(wasm) {
-        if let wasmparser::Payload::CodeSectionEntry(body) = payload.ok()? {
-            let mut runs: LocalRuns = params.get(out.len())?.iter().map(|t| (1, *t)).collect();
-            for local in body.get_locals_reader().ok()? {
-                runs.push(local.ok()?);
+        if let ValidPayload::Func(to_validate, body) = validator.payload(&payload.ok()?).ok()? {
+            let mut v = to_validate.into_validator(Default::default());
+            let mut reader = body.get_binary_reader();
+            v.read_locals(&mut reader).ok()?;
+            let mut ops = wasmparser::OperatorsReader::new(reader);
+            let mut marks = Vec::new();
+            while !ops.eof() {
+                let offset = ops.original_position();
+                let op = ops.read().ok()?;
+                let bottom = match v.get_operand_type(0) {
+                    Some(Some(wasmparser::ValType::Ref(r))) => matches!(
+                        r.heap_type(),
+                        H::Abstract {
+                            ty: A::None | A::NoExtern | A::NoFunc | A::NoExn,
+                            ..
+                        }
+                    ),
+                    _ => false,
+                };
+                marks.push(if bottom { own_null(&op) } else { None });
+                v.op(offset, &op).ok()?;
             }
-            out.push(runs);
+            out.push(marks);
         }
     }
     Some(out)
-}
-
-/// The type of local `index` among `runs`.
-fn local_type(runs: &LocalRuns, mut index: u32) -> Option<wasmparser::ValType> {
-    for (n, ty) in runs {
-        if index < *n {
-            return Some(*ty);
-        }
-        index -= n;
-    }
-    None
-}
-
-/// The own type `ops[i]` takes when its operand is a `local.get` of a
-/// bottom-typed local right before it (see [`Shape::BottomLocal`]).
-fn bottom_local(ops: &[wasmparser::Operator], i: usize, runs: &LocalRuns) -> Option<wasm_encoder::HeapType> {
-    use wasmparser::AbstractHeapType as A;
-    let own = own_null(&ops[i])?;
-    let wasmparser::Operator::LocalGet { local_index } = ops.get(i.checked_sub(1)?)? else {
-        return None;
-    };
-    let wasmparser::ValType::Ref(r) = local_type(runs, *local_index)? else {
-        return None;
-    };
-    match r.heap_type() {
-        wasmparser::HeapType::Abstract {
-            ty: A::None | A::NoExtern | A::NoFunc | A::NoExn,
-            ..
-        } => Some(own),
-        _ => None,
-    }
 }
 
 /// An operator's name as the unreachable-code shape knows it: every branch
@@ -717,8 +706,8 @@ pub fn in_shape(wasm: &[u8], shape: Shape) -> std::collections::BTreeSet<String>
         }
         return names;
     }
-    let runs = if shape == Shape::BottomLocal {
-        local_runs(wasm).unwrap_or_default()
+    let bottoms = if shape == Shape::BottomOperand {
+        bottom_operands(wasm).unwrap_or_default()
     } else {
         vec![]
     };
@@ -734,7 +723,9 @@ pub fn in_shape(wasm: &[u8], shape: Shape) -> std::collections::BTreeSet<String>
                 Shape::ConstOperand => i > 0 && const_type(&ops[i - 1]).is_some(),
                 Shape::DeadCode => dead[i] != 0,
                 Shape::NullOperand => null_operand(&ops, i),
-                Shape::BottomLocal => runs.get(f).is_some_and(|r| bottom_local(&ops, i, r).is_some()),
+                Shape::BottomOperand => bottoms
+                    .get(f)
+                    .is_some_and(|b| b.get(i).is_some_and(Option::is_some)),
                 Shape::ExportName => false,
             };
             let name = if shape == Shape::DeadCode {
@@ -768,8 +759,8 @@ pub fn unshape(wasm: &[u8], op: &str, shape: Shape) -> Result<Vec<u8>> {
         op: &'a str,
         shape: Shape,
         params: std::vec::IntoIter<u32>,
-        /// Every function's locals (for [`Shape::BottomLocal`] only).
-        runs: std::vec::IntoIter<LocalRuns>,
+        /// Every function's bottom-typed operands (for [`Shape::BottomOperand`] only).
+        bottoms: std::vec::IntoIter<Vec<Option<wasm_encoder::HeapType>>>,
     }
     impl Reencode for Unshape<'_> {
         type Error = std::convert::Infallible;
@@ -781,7 +772,7 @@ pub fn unshape(wasm: &[u8], op: &str, shape: Shape) -> Result<Vec<u8>> {
         ) -> Result<(), ReencodeError<Self::Error>> {
             use wasm_encoder::{Instruction as I, ValType as V};
             let params = self.params.next().unwrap_or(0);
-            let runs = self.runs.next().unwrap_or_default();
+            let bottoms = self.bottoms.next().unwrap_or_default();
             let (mut locals, count) = declared_locals(self, &func, params)?;
             for ty in [V::I32, V::I64, V::F32, V::F64] {
                 locals.push((1, ty));
@@ -792,12 +783,12 @@ pub fn unshape(wasm: &[u8], op: &str, shape: Shape) -> Result<Vec<u8>> {
             let mut retyped: Vec<wasm_encoder::HeapType> = Vec::new();
             let retype_at: Vec<Option<u32>> = (0..ops.len())
                 .map(|i| {
-                    if self.shape != Shape::BottomLocal
+                    if self.shape != Shape::BottomOperand
                         || ops.get(i + 1).is_none_or(|n| op_name(n) != self.op)
                     {
                         return None;
                     }
-                    let own = bottom_local(&ops, i + 1, &runs)?;
+                    let own = (*bottoms.get(i + 1)?)?;
                     let k = retyped.iter().position(|h| *h == own).unwrap_or_else(|| {
                         retyped.push(own);
                         retyped.len() - 1
@@ -851,7 +842,7 @@ pub fn unshape(wasm: &[u8], op: &str, shape: Shape) -> Result<Vec<u8>> {
                             f.instruction(&I::LocalGet(count + t as u32));
                         }
                     }
-                    Shape::BottomLocal => {
+                    Shape::BottomOperand => {
                         f.instruction(&self.instruction(op.clone())?);
                         if let Some(scratch) = retype_at[i] {
                             f.instruction(&I::LocalSet(scratch));
@@ -877,8 +868,8 @@ pub fn unshape(wasm: &[u8], op: &str, shape: Shape) -> Result<Vec<u8>> {
         ops.get(i + 1).filter(|next| op_name(next) == op).map(|_| t)
     }
     let params = defined_params(wasm).context("reading the module's function types")?;
-    let runs = if shape == Shape::BottomLocal {
-        local_runs(wasm).context("reading the module's locals")?
+    let bottoms = if shape == Shape::BottomOperand {
+        bottom_operands(wasm).context("typing the module's operands")?
     } else {
         vec![]
     };
@@ -887,7 +878,7 @@ pub fn unshape(wasm: &[u8], op: &str, shape: Shape) -> Result<Vec<u8>> {
         op,
         shape,
         params: params.into_iter(),
-        runs: runs.into_iter(),
+        bottoms: bottoms.into_iter(),
     }
     .parse_core_module(&mut module, wasmparser::Parser::new(0), wasm)
     .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -1008,26 +999,40 @@ mod tests {
     }
 
     #[test]
-    fn a_bottom_typed_local_operand_passes_through_a_local_of_the_operators_type() {
+    fn a_bottom_typed_operand_passes_through_a_local_of_the_operators_type() {
+        // Bottom-typed from a local, from a call and from a block; the
+        // externref local of `g` is no bottom type.
         let wasm = wat::parse_str(
             r#"(module
+                 (func $none (result nullref) (ref.null none))
                  (func (export "f") (param (ref null noextern)) (result anyref)
                    (any.convert_extern (local.get 0)))
                  (func (export "g") (param externref) (result anyref)
                    (local $n (ref null none))
                    (drop (any.convert_extern (local.get 0)))
                    (i31.get_s (local.get $n)) drop
-                   (ref.null none)))"#,
+                   (ref.null none))
+                 (func (export "h") (result i32)
+                   (i31.get_u (call $none))
+                   (array.len (block (result nullref) (ref.null none)))
+                   i32.add))"#,
         )
         .unwrap();
-        let ops: Vec<String> = in_shape(&wasm, Shape::BottomLocal).into_iter().collect();
-        assert_eq!(ops, ["any.convert_extern", "i31.get_s"]);
-        let out = unshape(&wasm, "any.convert_extern", Shape::BottomLocal).unwrap();
+        let ops: Vec<String> = in_shape(&wasm, Shape::BottomOperand).into_iter().collect();
+        assert_eq!(ops, ["any.convert_extern", "array.len", "i31.get_s", "i31.get_u"]);
+        let out = unshape(&wasm, "i31.get_u", Shape::BottomOperand).unwrap();
+        let ops: Vec<String> = in_shape(&out, Shape::BottomOperand).into_iter().collect();
+        assert_eq!(ops, ["any.convert_extern", "array.len", "i31.get_s"]);
+        let out = unshape(&wasm, "any.convert_extern", Shape::BottomOperand).unwrap();
         wasmparser::Validator::new()
             .validate_all(&out)
             .expect("still valid");
-        let ops: Vec<String> = in_shape(&out, Shape::BottomLocal).into_iter().collect();
-        assert_eq!(ops, ["i31.get_s"], "only the op asked for is taken out");
+        let ops: Vec<String> = in_shape(&out, Shape::BottomOperand).into_iter().collect();
+        assert_eq!(
+            ops,
+            ["array.len", "i31.get_s", "i31.get_u"],
+            "only the op asked for is taken out"
+        );
         let text = wasmprinter::print_bytes(&out).unwrap();
         assert!(text.contains("(local i32 i64 f32 f64 externref)"), "{text}");
     }
