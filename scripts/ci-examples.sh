@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the README's CI examples on this machine, command for command:
+# Runs the book's CI examples (docs/src/commands.md) on this machine, command for command:
 #   1. the GitHub Actions matrix: 4 shards (`continue-on-error`: exit 1 is fine),
 #      then the merge job, whose exit code is the gate (wasmgate appends the
 #      summary to $GITHUB_STEP_SUMMARY);
@@ -36,7 +36,7 @@ grep -q "gate\|# wasmgate merge" "$GITHUB_STEP_SUMMARY" || fail "the step summar
 
 echo "== Kubernetes Indexed Job: 4 pods, pod 0 killed and restarted (in $work/k8s)"
 pod() {
-  # The container's args from the README, for JOB_COMPLETION_INDEX=$1.
+  # The container's args from the book, for JOB_COMPLETION_INDEX=$1.
   JOB_COMPLETION_INDEX=$1 WASMGATE_CMD=$wasmgate REPORTS=$work/k8s/reports POD_TIME=$pod_time sh -c '
     dir=$REPORTS/shard-$((JOB_COMPLETION_INDEX + 1))
     if [ -f "$dir/journal.jsonl" ]; then $WASMGATE_CMD run -q --resume "$dir"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Regenerates the conformance tables in README.md from fresh runs of the tool:
+# Regenerates the conformance tables in docs/src/conformance.md from fresh runs of the tool:
 # `wasmgate conformance` on wasm-v2 (every engine), whose summary.md per-engine
-# totals table replaces the lines between the README's `conformance` markers;
+# totals table replaces the lines between the chapter's `conformance` markers;
 # then every suite (the spec versions and each proposal folder), whose
 # report.json totals make the suite × engine table between the
 # `conformance-suites` markers (python3 reads the reports).
@@ -66,6 +66,6 @@ awk -v table="$out/table.md" -v suites="$out/suites.md" '
   /<!-- conformance:end -->/ {skip=0}
   /<!-- conformance-suites:begin -->/ {print; while ((getline line < suites) > 0) print line; skip=1; next}
   /<!-- conformance-suites:end -->/ {skip=0}
-  !skip' README.md >"$out/README.md"
-mv "$out/README.md" README.md
-echo "README.md: conformance tables updated"
+  !skip' docs/src/conformance.md >"$out/conformance.md"
+mv "$out/conformance.md" docs/src/conformance.md
+echo "docs/src/conformance.md: conformance tables updated"

@@ -17,6 +17,7 @@ mod cli;
 mod compare_rules;
 mod conformance;
 mod corpus;
+mod docs;
 mod gate;
 mod junit;
 mod options;

@@ -32,7 +32,7 @@ fn rank(stage: &str) -> u32 {
         .iter()
         .find(|(s, _)| *s == stage)
         .map(|(_, r)| *r)
-        .unwrap_or_else(|| panic!("harness/src/{stage} is in no stage: add it to STAGES and to the README's Architecture section"))
+        .unwrap_or_else(|| panic!("harness/src/{stage} is in no stage: add it to STAGES and to the code map in docs/src/architecture.md"))
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -1,4 +1,4 @@
-//! The README's GitHub Actions and Kubernetes examples, run command for command
+//! The book's GitHub Actions and Kubernetes examples (docs/src/commands.md), run command for command
 //! by `scripts/ci-examples.sh` (shards, merge, step summary; pods with a kill
 //! and a resume), pass on the defaults; and the module pipeline of
 //! `examples/ci/` (check against golden vectors, compat against the previous

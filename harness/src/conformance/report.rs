@@ -281,7 +281,7 @@ impl ConformanceReport {
         }
     }
 
-    /// The per-engine totals as a Markdown table (the README shows this one).
+    /// The per-engine totals as a Markdown table (docs/src/conformance.md shows this one).
     pub fn totals_table(&self) -> String {
         let mut md = String::new();
         let _ = writeln!(

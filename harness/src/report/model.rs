@@ -8,11 +8,11 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use wasmgate_runners::EngineInfo;
 
-/// Version of the report schema; bumped (with a README changelog line) on any
+/// Version of the report schema; bumped (with a line in docs/src/schema-changelog.md) on any
 /// change a consumer could notice.
 pub const REPORT_SCHEMA_VERSION: u32 = 9;
 
-/// Exit codes, as documented in the README.
+/// Exit codes, as documented in the README and docs/src/commands.md.
 pub mod exit {
     /// Every engine agreed on every case.
     pub const AGREE: i32 = 0;
