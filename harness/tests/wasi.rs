@@ -93,6 +93,81 @@ fn a_command_line_run_prints_what_every_runtime_agreed_on() {
     }
     let r = report(tmp.path());
     assert_eq!(r["summary"]["calls_returned"], 1);
+    // What they agreed on, on the terminal and in the report.
+    assert!(out.contains("agreed output (1 run(s)):"), "{out}");
+    assert!(
+        out.contains("args.wasm [command line]: exit 0, stdout \"sum 42\\n"),
+        "{out}"
+    );
+    let agreed = &r["wasi"]["agreed"][0];
+    assert_eq!(agreed["exit"], 0, "{agreed}");
+    assert!(
+        agreed["stdout"].as_str().unwrap().starts_with("sum 42\n"),
+        "{agreed}"
+    );
+}
+
+/// `--record FILE` writes golden cases from what every runtime agreed on: a
+/// seeded sweep becomes a case file that passes on every runtime; a run they
+/// disagree on is written without expectations, its finding named.
+#[test]
+fn record_writes_golden_cases_from_the_agreed_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("cases/args.toml");
+    let o = wasmgate(&[
+        "wasi",
+        "--out",
+        s(&tmp.path().join("r1")),
+        s(&repo("vectors/wasi/args.wasm")),
+        "--random-args",
+        "u32,u32",
+        "--count",
+        "6",
+        "--record",
+        s(&file),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("(6 case(s) with their agreed output, 0 without)"),
+        "{}",
+        stdout(&o)
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(text.matches("[[case]]").count(), 6, "{text}");
+    assert_eq!(text.matches("exit = 0").count(), 6, "{text}");
+    let o = wasi(&tmp.path().join("r2"), &[s(&file)]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let r = report(&tmp.path().join("r2"));
+    for runtime in RUNTIMES {
+        assert_eq!(
+            r["wasi"]["expectations"][runtime]["passed"], 6,
+            "{runtime}: {}",
+            r["wasi"]
+        );
+    }
+    // files.wasm: wasmer-wasi's stderr differs (its known bug, no list given).
+    let file = tmp.path().join("files.toml");
+    let o = wasi(
+        &tmp.path().join("r3"),
+        &[s(&repo("vectors/wasi/files.toml")), "--record", s(&file)],
+    );
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains("not recorded: the runtimes disagree (finding stderr-"),
+        "{text}"
+    );
+    assert!(!text.contains("exit ="), "{text}");
+    // A testsuite folder has many programs: one error line.
+    let o = wasi(
+        &tmp.path().join("r4"),
+        &[s(&repo("vectors/wasi")), "--record", s(&file)],
+    );
+    let line = usage_error(&o);
+    assert!(
+        line.contains("--record writes the cases of one program"),
+        "{line}"
+    );
 }
 
 #[test]

@@ -48,6 +48,12 @@ pub struct Opts {
     /// Known-divergence list (TOML) for these programs' findings [default: none].
     #[arg(long, env = "WASMGATE_WASI_KNOWN")]
     known: Option<PathBuf>,
+    /// Write a case file to FILE whose cases expect what every runtime agreed
+    /// on (exit code, stdout, stderr): golden cases from a program, a
+    /// `--random-args` sweep or a case file. Runs the runtimes disagreed on are
+    /// written without expectations (the file's header names them).
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
     #[command(flatten)]
     out: OutOpt,
     #[command(flatten)]
@@ -150,6 +156,20 @@ pub fn resolve(names: &[String]) -> Result<WasiEngines> {
 
 pub fn run(opts: Opts) -> Result<i32> {
     let suites = suites(&opts)?;
+    if let Some(file) = &opts.record {
+        if suites.len() != 1 {
+            bail!(
+                "--record writes the cases of one program; {} names {} programs",
+                opts.target
+                    .as_ref()
+                    .map_or(String::new(), |t| t.display().to_string()),
+                suites.len()
+            );
+        }
+        if file.extension().is_none_or(|e| e != "toml") {
+            bail!("--record {}: a case file is a .toml file", file.display());
+        }
+    }
     let known = match &opts.known {
         Some(path) => crate::campaign::known::load(Some(path))?,
         None => Vec::new(),
@@ -200,6 +220,33 @@ pub fn run(opts: Opts) -> Result<i32> {
             }
         }
     }
+    if let Some(wasi) = report
+        .wasi
+        .as_ref()
+        .filter(|w| !w.agreed.is_empty() && !opts.quiet.quiet)
+    {
+        const SHOWN: usize = 10;
+        println!("agreed output ({} run(s)):", wasi.agreed.len());
+        for a in wasi.agreed.iter().take(SHOWN) {
+            println!("  {} [{}]: {}", a.program, a.case, agreed_text(a));
+        }
+        if wasi.agreed.len() > SHOWN {
+            println!(
+                "  … {} more in {} (wasi.agreed)",
+                wasi.agreed.len() - SHOWN,
+                out.join("report.json").display()
+            );
+        }
+    }
+    if let Some(file) = &opts.record {
+        let written = crate::wasi::record::write(file, &suites[0], &report)?;
+        println!(
+            "recorded: {} ({} case(s) with their agreed output, {} without)",
+            file.display(),
+            written.0,
+            written.1
+        );
+    }
     if !opts.quiet.quiet {
         for (engine, t) in &report.timings {
             let secs = t.timings.execute_us as f64 / 1e6;
@@ -212,4 +259,21 @@ pub fn run(opts: Opts) -> Result<i32> {
         }
     }
     Ok(report.exit_code())
+}
+
+/// `exit 0, stdout "42\n", stderr ""`, long outputs cut.
+fn agreed_text(a: &crate::report::WasiAgreed) -> String {
+    let cut = |s: &str| {
+        let mut t: String = s.chars().take(60).collect();
+        if t.len() < s.len() {
+            t.push('…');
+        }
+        format!("{t:?}")
+    };
+    let end = match (&a.exit, &a.failed) {
+        (Some(code), _) => format!("exit {code}"),
+        (None, Some(why)) => why.clone(),
+        (None, None) => "no end".into(),
+    };
+    format!("{end}, stdout {}, stderr {}", cut(&a.stdout), cut(&a.stderr))
 }

@@ -620,6 +620,27 @@ pub struct WasiInfo {
     /// Programs not run, and why.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<WasiSkip>,
+    /// What every runtime did alike, run by run (the runs they agreed on).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub agreed: Vec<WasiAgreed>,
+}
+
+/// A run every runtime agreed on, and what they all did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct WasiAgreed {
+    /// The run's index in the report (its `seed`).
+    pub run: u64,
+    pub program: String,
+    pub case: String,
+    /// The exit code, when the program exited (`_start` returned: 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit: Option<i32>,
+    /// How it ended otherwise: the trap kind or failure every runtime reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed: Option<String>,
+    /// Standard output and error, as text (or `base64:…` when not UTF-8).
+    pub stdout: String,
+    pub stderr: String,
 }
 
 /// One runtime's runs against the cases' expectations.

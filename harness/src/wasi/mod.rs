@@ -13,11 +13,12 @@ use crate::compare::Verdict;
 use crate::compare::judge::CaseResult;
 use crate::execute::Timings;
 pub mod isolate;
+pub mod record;
 
 use crate::execute::wasi::{EngineRuns, WasiObserved};
 use crate::report::{
-    Envelope, Report, ReportKind, RunInfo, SeedRange, Timing, WasiExpectations, WasiInfo, WasiMiss,
-    WasiProgramRuns, WasiSkip,
+    Envelope, Report, ReportKind, RunInfo, SeedRange, Timing, WasiAgreed, WasiExpectations, WasiInfo,
+    WasiMiss, WasiProgramRuns, WasiSkip,
 };
 use crate::source::wasi_case::WasiSuite;
 use anyhow::Result;
@@ -42,6 +43,40 @@ pub fn observations(runs: &[EngineRuns], case: usize) -> Vec<WasiObserved> {
             },
         })
         .collect()
+}
+
+/// Bytes as text, or `base64:…` when they are not UTF-8.
+pub fn text_of(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    match std::str::from_utf8(bytes) {
+        Ok(text) if !text.starts_with("base64:") => text.to_string(),
+        _ => format!(
+            "base64:{}",
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        ),
+    }
+}
+
+/// What every runtime did in a run they agreed on (the first one's output).
+fn agreed_run(
+    run: u64,
+    program: &str,
+    case: &str,
+    output: &wasmgate_runners::wasi::WasiOutput,
+) -> WasiAgreed {
+    let (exit, failed) = match &output.end {
+        WasiEnd::Exit { code } => (Some(*code), None),
+        WasiEnd::Failed { failure } => (None, Some(failure.to_string())),
+    };
+    WasiAgreed {
+        run,
+        program: program.to_string(),
+        case: case.to_string(),
+        exit,
+        failed,
+        stdout: text_of(&output.stdout),
+        stderr: text_of(&output.stderr),
+    }
 }
 
 /// What the campaign machinery needs of one run.
@@ -100,7 +135,7 @@ pub fn run(
         .iter()
         .map(|i| (i.name.clone(), WasiExpectations::default()))
         .collect();
-    let (mut missed, mut skipped) = (Vec::new(), Vec::new());
+    let (mut missed, mut skipped, mut agreed) = (Vec::new(), Vec::new(), Vec::new());
     for suite in suites {
         let shown = suite.program.display().to_string();
         let label = crate::source::wasi_case::program_name(&suite.program);
@@ -144,6 +179,9 @@ pub fn run(
                         }
                     }
                 }
+            }
+            if let (Verdict::Agree { .. }, Some(first)) = (&verdict, observed.first()) {
+                agreed.push(agreed_run(seed, &shown, &case.name, &first.output));
             }
             if let Verdict::Diverge(d) = &verdict
                 && written.insert(d.signature.clone())
@@ -197,6 +235,7 @@ pub fn run(
             },
             missed,
             skipped,
+            agreed,
         }),
         perf: None,
         leads: vec![],
