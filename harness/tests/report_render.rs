@@ -201,3 +201,43 @@ fn a_report_that_compared_nothing_fails_its_gate_with_exit_2() {
     report.judge_gate();
     assert!(report.envelope.gate.reason.contains("only 1 engine ran"));
 }
+
+/// `report.html` is a superset of `summary.md`: every heading and every
+/// table row of the Markdown is on the page (as HTML), beside the charts;
+/// the page is self-contained (no script, nothing fetched), and text from
+/// the report that looks like HTML is shown, not run.
+#[test]
+fn the_html_page_holds_everything_the_markdown_says() {
+    let mut report = sample();
+    report.findings[0].blamed = vec!["<script>alert(1)</script>".into()];
+    let md = report.to_markdown();
+    let html = wasmgate_harness::report::html::render(&report);
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    for heading in md.lines().filter_map(|l| l.strip_prefix("## ")) {
+        assert!(
+            html.contains(&format!("<h2>{heading}</h2>")),
+            "the page lacks the Markdown's section {heading:?}"
+        );
+    }
+    let rows = md
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("|--"))
+        .count();
+    assert!(
+        html.matches("<tr>").count() >= rows,
+        "{rows} Markdown table rows, fewer on the page"
+    );
+    for section in ["Findings", "Engines", "Features used"] {
+        assert!(
+            md.contains(&format!("## {section}")),
+            "the sample has no {section}"
+        );
+    }
+    assert!(html.contains("<svg"), "the engine-time chart");
+    assert!(!html.contains("<script"), "text from the report is escaped");
+    assert!(html.contains("&lt;script&gt;"), "and shown");
+    assert!(
+        !html.contains("src=") && !html.contains("href="),
+        "nothing fetched, no links out"
+    );
+}

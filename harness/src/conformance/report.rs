@@ -456,7 +456,10 @@ impl ConformanceReport {
     }
 }
 impl ConformanceReport {
-    /// `report.html`: the conformance table, a pass-rate chart and the new failures.
+    /// `report.html`: everything `summary.md` says (per-engine and per-file
+    /// tables, new failures, expected failures with their reasons, each
+    /// disagreement with what every engine did), rendered from the same
+    /// Markdown, and a pass-rate chart.
     pub fn to_html(&self) -> String {
         use crate::report::html::{Bar, Page, bars};
         let env = &self.envelope;
@@ -471,40 +474,6 @@ impl ConformanceReport {
             env.timing.started_at,
             env.timing.wall_ms as f64 / 1000.0
         ));
-        page.h2("Conformance per engine");
-        let rows: Vec<Vec<String>> = env
-            .engines
-            .iter()
-            .map(|e| {
-                let c = self.totals.get(&e.name).cloned().unwrap_or_default();
-                let ran = c.passed + c.failed + c.expected_failures;
-                vec![
-                    e.name.clone(),
-                    e.version.clone(),
-                    c.passed.to_string(),
-                    c.failed.to_string(),
-                    c.expected_failures.to_string(),
-                    c.skipped.to_string(),
-                    if ran == 0 {
-                        "—".into()
-                    } else {
-                        format!("{:.2} %", 100.0 * c.passed as f64 / ran as f64)
-                    },
-                ]
-            })
-            .collect();
-        page.table(
-            &[
-                "engine",
-                "version",
-                "passed",
-                "failed (new)",
-                "expected failures",
-                "skipped",
-                "pass rate",
-            ],
-            &rows,
-        );
         let items: Vec<Bar> = env
             .engines
             .iter()
@@ -522,44 +491,9 @@ impl ConformanceReport {
             "Directives passed, of those run",
             "%",
             &items,
-            plotters::style::RGBColor(0x22, 0x88, 0x33),
+            plotters::style::RGBColor(0x00, 0x9e, 0x73),
         )]);
-        let new: Vec<Vec<String>> = self
-            .failures
-            .iter()
-            .filter(|f| f.expected_failure.is_none())
-            .take(500)
-            .map(|f| {
-                vec![
-                    f.engine.clone(),
-                    format!("{}:{}", f.file, f.line),
-                    f.directive.clone(),
-                    f.expected.clone(),
-                    f.got.clone(),
-                ]
-            })
-            .collect();
-        page.h2(&format!("New failures ({})", new.len()));
-        if new.is_empty() {
-            page.p("None: every failure is on the expected-failure list.");
-        } else {
-            page.table(&["engine", "where", "directive", "expected", "got"], &new);
-        }
-        page.h2(&format!(
-            "Disagreements between engines ({})",
-            self.disagreements.len()
-        ));
-        let rows: Vec<Vec<String>> = self
-            .disagreements
-            .iter()
-            .take(200)
-            .map(|d| vec![format!("{}:{}", d.file, d.line), d.directive.clone()])
-            .collect();
-        if rows.is_empty() {
-            page.p("None: every engine that ran a directive behaved alike.");
-        } else {
-            page.table(&["where", "directive"], &rows);
-        }
+        page.markdown(&self.to_markdown());
         page.finish()
     }
 }

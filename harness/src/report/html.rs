@@ -9,96 +9,137 @@
 use super::model::Report;
 use super::perf::PerfInfo;
 use crate::compare::perf::{PHASES, Phase};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 use plotters::prelude::*;
-use std::fmt::Write as _;
 
-/// A page being written.
+/// A page being written: its title and gate, then its parts in order.
 pub struct Page {
-    html: String,
-}
-
-/// Escapes text for HTML.
-pub fn esc(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    title: String,
+    passed: bool,
+    reason: String,
+    parts: Vec<Markup>,
 }
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:24px;color:#1b1b1b;max-width:1200px}
-h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ddd}
+h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ddd}h3{font-size:15px}
 table{border-collapse:collapse;margin:8px 0;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
 th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .pass{background:#1a7f37;color:#fff;padding:2px 8px;border-radius:4px}.fail{background:#cf222e;color:#fff;padding:2px 8px;border-radius:4px}
 code{background:#f6f8fa;padding:1px 4px;font-size:12px}.charts{display:flex;flex-wrap:wrap;gap:12px}
-.bad{color:#cf222e;font-weight:600}.good{color:#1a7f37}";
+.bad{color:#cf222e;font-weight:600}.good{color:#1a7f37}details{margin:8px 0}summary{cursor:pointer}
+.foot{color:#777;font-size:12px}";
+
+/// Whether raw HTML in the summary's Markdown is only its own `<details>`
+/// and `<summary>` tags around plain text: kept; any other is shown as text.
+fn own_html(raw: &str) -> bool {
+    let mut rest = raw.to_string();
+    for tag in ["<details>", "</details>", "<summary>", "</summary>"] {
+        rest = rest.replace(tag, "");
+    }
+    !rest.contains('<') && !rest.contains('&')
+}
 
 impl Page {
     /// A page titled `title`, with the gate's verdict as a badge.
     pub fn new(title: &str, passed: bool, reason: &str) -> Page {
-        let mut html = String::new();
-        let _ = write!(
-            html,
-            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title><style>{STYLE}</style></head><body>\n<h1>{t} <span class=\"{c}\">gate: {r}</span></h1>\n",
-            t = esc(title),
-            c = if passed { "pass" } else { "fail" },
-            r = esc(reason)
-        );
-        Page { html }
+        Page {
+            title: title.to_string(),
+            passed,
+            reason: reason.to_string(),
+            parts: Vec::new(),
+        }
     }
 
     /// A section heading.
     pub fn h2(&mut self, text: &str) {
-        let _ = writeln!(self.html, "<h2>{}</h2>", esc(text));
+        self.parts.push(html! { h2 { (text) } });
     }
 
     /// A paragraph of plain text.
     pub fn p(&mut self, text: &str) {
-        let _ = writeln!(self.html, "<p>{}</p>", esc(text));
+        self.parts.push(html! { p { (text) } });
+    }
+
+    /// A report's Markdown summary (`summary.md`), its own title left out
+    /// (the page has one): headings, tables, lists and code as HTML. Raw
+    /// HTML in it other than its `<details>` is shown as text.
+    pub fn markdown(&mut self, md: &str) {
+        use pulldown_cmark::{Event, Options, Parser};
+        let body = match md.strip_prefix("# ") {
+            Some(rest) => rest.split_once('\n').map_or("", |(_, after)| after),
+            None => md,
+        };
+        let events =
+            Parser::new_ext(body, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH).map(|event| {
+                match event {
+                    Event::Html(raw) | Event::InlineHtml(raw) if !own_html(&raw) => Event::Text(raw),
+                    // Symbols every font has, for the emoji Markdown viewers draw.
+                    Event::Text(text) if text.contains(['✅', '❌', '⚠']) => Event::Text(
+                        text.replace('✅', "✓")
+                            .replace('❌', "✗")
+                            .replace("⚠️", "⚠")
+                            .into(),
+                    ),
+                    other => other,
+                }
+            });
+        let mut out = String::new();
+        pulldown_cmark::html::push_html(&mut out, events);
+        self.parts.push(PreEscaped(out));
     }
 
     /// A table; cells are plain text, right-aligned when they start with a digit.
     pub fn table(&mut self, header: &[&str], rows: &[Vec<String>]) {
-        let _ = write!(self.html, "<table><tr>");
-        for h in header {
-            let _ = write!(self.html, "<th>{}</th>", esc(h));
-        }
-        let _ = writeln!(self.html, "</tr>");
-        for row in rows {
-            let _ = write!(self.html, "<tr>");
-            for cell in row {
-                let numeric = cell.chars().next().is_some_and(|c| c.is_ascii_digit());
-                let class = if cell.starts_with("✗") {
-                    " class=\"bad\""
-                } else if numeric {
-                    " class=\"n\""
-                } else {
-                    ""
-                };
-                let _ = write!(self.html, "<td{class}>{}</td>", esc(cell));
+        let class = |cell: &str| {
+            if cell.starts_with('✗') {
+                Some("bad")
+            } else if cell.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+                Some("n")
+            } else {
+                None
             }
-            let _ = writeln!(self.html, "</tr>");
-        }
-        let _ = writeln!(self.html, "</table>");
+        };
+        self.parts.push(html! {
+            table {
+                tr { @for h in header { th { (h) } } }
+                @for row in rows {
+                    tr { @for cell in row { td class=[class(cell)] { (cell) } } }
+                }
+            }
+        });
     }
 
-    /// Charts side by side.
+    /// Charts side by side (inline SVG drawn here).
     pub fn charts(&mut self, svgs: &[String]) {
-        let _ = writeln!(self.html, "<div class=\"charts\">");
-        for svg in svgs {
-            let _ = writeln!(self.html, "<div>{svg}</div>");
-        }
-        let _ = writeln!(self.html, "</div>");
+        self.parts.push(html! {
+            div.charts { @for svg in svgs { div { (PreEscaped(svg)) } } }
+        });
     }
 
     /// The finished document.
-    pub fn finish(mut self) -> String {
-        let _ = writeln!(
-            self.html,
-            "<p style=\"color:#777;font-size:12px\">wasmgate {} — report.json is canonical; this page is rendered from it.</p></body></html>",
-            env!("CARGO_PKG_VERSION")
-        );
-        self.html
+    pub fn finish(self) -> String {
+        html! {
+            (DOCTYPE)
+            html lang="en" {
+                head {
+                    meta charset="utf-8";
+                    title { (self.title) }
+                    style { (PreEscaped(STYLE)) }
+                }
+                body {
+                    h1 {
+                        (self.title) " "
+                        span class=(if self.passed { "pass" } else { "fail" }) { "gate: " (self.reason) }
+                    }
+                    @for part in &self.parts { (part) }
+                    p.foot {
+                        "wasmgate " (env!("CARGO_PKG_VERSION"))
+                        " — report.json is canonical; this page is rendered from it."
+                    }
+                }
+            }
+        }
+        .into_string()
     }
 }
 
@@ -128,14 +169,14 @@ fn svg(title: &str, width: u32, height: u32, draw: impl for<'a> FnOnce(&Area<'a>
     };
     match drawn {
         Ok(()) => out,
-        Err(e) => format!("<p>(chart “{}” could not be drawn: {})</p>", esc(title), esc(&e)),
+        Err(e) => html! { p { "(chart “" (title) "” could not be drawn: " (e) ")" } }.into_string(),
     }
 }
 
 /// What stands in for a chart with nothing to draw (plotters loops forever
 /// over an empty band axis).
 fn no_data(title: &str) -> String {
-    format!("<p>({}: nothing measured)</p>", esc(title))
+    html! { p { "(" (title) ": nothing measured)" } }.into_string()
 }
 
 /// The band of the `i`-th of `n` bars: the first at the top.
@@ -150,15 +191,21 @@ fn horizontal<'a>(
     title: &str,
     unit: &str,
     labels: &[String],
-    max: f64,
+    x: Axis,
 ) -> Result<Horizontal<'a>, Box<dyn std::error::Error + 'a>> {
     let n = labels.len();
     let mut chart = ChartBuilder::on(root)
         .caption(title, ("sans-serif", 16))
         .margin(8)
+        .margin_right(28)
         .x_label_area_size(28)
         .y_label_area_size(150)
-        .build_cartesian_2d(0f64..max.max(1e-9), (0..n.max(2) - 1).into_segmented())?;
+        .build_cartesian_2d(x.lo..x.hi, (0..n.max(2) - 1).into_segmented())?;
+    let desc = if x.log {
+        format!("{unit} (log scale)")
+    } else {
+        unit.to_string()
+    };
     chart
         .configure_mesh()
         .disable_y_mesh()
@@ -167,28 +214,81 @@ fn horizontal<'a>(
             SegmentValue::CenterOf(k) if *k < n => labels[n - 1 - k].clone(),
             _ => String::new(),
         })
-        .x_desc(unit)
+        .x_labels(6)
+        .x_label_formatter(&|v| x.label(*v))
+        .x_desc(desc)
         .draw()?;
     Ok(chart)
+}
+
+/// The value axis of bars: linear from 0, or log10 (drawn as exponents,
+/// labelled as values) when the values span more than 10×.
+#[derive(Clone, Copy)]
+struct Axis {
+    log: bool,
+    lo: f64,
+    hi: f64,
+}
+
+impl Axis {
+    fn of(values: impl Iterator<Item = f64> + Clone) -> Axis {
+        let max = values.clone().fold(0.0f64, f64::max);
+        let min = values.filter(|v| *v > 0.0).fold(f64::INFINITY, f64::min);
+        if min.is_finite() && max > 10.0 * min {
+            Axis {
+                log: true,
+                lo: (min.log10() - 0.15).floor(),
+                hi: (max.log10() + 0.05).ceil(),
+            }
+        } else {
+            Axis {
+                log: false,
+                lo: 0.0,
+                hi: (max * 1.08).max(1e-9),
+            }
+        }
+    }
+    /// Where a value goes on the axis.
+    fn at(&self, v: f64) -> f64 {
+        if self.log {
+            v.max(10f64.powf(self.lo)).log10()
+        } else {
+            v
+        }
+    }
+    fn label(&self, at: f64) -> String {
+        let v = if self.log { 10f64.powf(at) } else { at };
+        if v == 0.0 {
+            "0".into()
+        } else if v.abs() >= 100.0 {
+            format!("{v:.0}")
+        } else if v.abs() >= 1.0 {
+            format!("{v:.1}")
+        } else {
+            format!("{v:.2}")
+        }
+    }
 }
 
 /// A horizontal bar chart as inline SVG, or a note if it cannot be drawn.
 pub fn bars(title: &str, unit: &str, items: &[Bar], color: RGBColor) -> String {
     let labels: Vec<String> = items.iter().map(|b| b.label.clone()).collect();
-    let max = items
-        .iter()
-        .map(|b| b.interval.map_or(b.value, |(_, hi)| hi.max(b.value)))
-        .fold(0.0f64, f64::max)
-        * 1.08;
     let n = items.len();
     if n == 0 {
         return no_data(title);
     }
+    let x = Axis::of(items.iter().flat_map(|b| {
+        [
+            b.value,
+            b.interval.map_or(b.value, |(lo, _)| lo),
+            b.interval.map_or(b.value, |(_, hi)| hi),
+        ]
+    }));
     svg(title, 560, 70 + 22 * n as u32, |root| {
-        let mut chart = horizontal(root, title, unit, &labels, max)?;
+        let mut chart = horizontal(root, title, unit, &labels, x)?;
         chart.draw_series(items.iter().enumerate().map(|(i, b)| {
             Rectangle::new(
-                [(0.0, band(i, n).0), (b.value, band(i, n).1)],
+                [(x.lo, band(i, n).0), (x.at(b.value), band(i, n).1)],
                 color.mix(0.75).filled(),
             )
         }))?;
@@ -196,9 +296,9 @@ pub fn bars(title: &str, unit: &str, items: &[Bar], color: RGBColor) -> String {
             b.interval.map(|(lo, hi)| {
                 ErrorBar::new_horizontal(
                     SegmentValue::CenterOf(n - 1 - i),
-                    lo,
-                    b.value,
-                    hi,
+                    x.at(lo),
+                    x.at(b.value),
+                    x.at(hi),
                     BLACK.filled(),
                     8,
                 )
@@ -217,42 +317,44 @@ fn stacked(title: &str, unit: &str, labels: &[String], series: &[(&str, RGBColor
             .map(|(_, _, v)| v.get(i).copied().unwrap_or(0.0))
             .sum::<f64>()
     };
-    let max = (0..n).map(total).fold(0.0f64, f64::max) * 1.05;
     if n == 0 {
         return no_data(title);
     }
-    svg(title, 560, 90 + 22 * n as u32, |root| {
-        let mut chart = horizontal(root, title, unit, labels, max)?;
+    let x = Axis {
+        log: false,
+        lo: 0.0,
+        hi: ((0..n).map(total).fold(0.0f64, f64::max) * 1.05).max(1e-9),
+    };
+    let chart = svg(title, 560, 70 + 22 * n as u32, |root| {
+        let mut chart = horizontal(root, title, unit, labels, x)?;
         let mut start = vec![0.0f64; n];
-        for (name, color, values) in series {
+        for (_, color, values) in series {
             let color = *color;
             let begin = start.clone();
-            chart
-                .draw_series((0..n).map(|i| {
-                    let v = values.get(i).copied().unwrap_or(0.0);
-                    Rectangle::new(
-                        [(begin[i], band(i, n).0), (begin[i] + v, band(i, n).1)],
-                        color.filled(),
-                    )
-                }))?
-                .label(*name)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled()));
+            chart.draw_series((0..n).map(|i| {
+                let v = values.get(i).copied().unwrap_or(0.0);
+                Rectangle::new(
+                    [(begin[i], band(i, n).0), (begin[i] + v, band(i, n).1)],
+                    color.filled(),
+                )
+            }))?;
             for (s, v) in start.iter_mut().zip(values) {
                 *s += v;
             }
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::LowerRight)
-            .draw()?;
         Ok(())
-    })
+    });
+    let names: Vec<(&str, RGBColor)> = series.iter().map(|(name, c, _)| (*name, *c)).collect();
+    format!("{chart}{}", legend(&names))
 }
 
-/// Lines over runs: one series per name, x = run number.
-fn trend(title: &str, series: &[(String, Vec<(i64, f64)>)]) -> String {
+/// Lines over runs: one series per name, x = run number, labelled by the
+/// run's date (and commit) from `labels`.
+fn trend(
+    title: &str,
+    series: &[(String, Vec<(i64, f64)>)],
+    labels: &std::collections::BTreeMap<i64, String>,
+) -> String {
     if series.iter().all(|(_, p)| p.is_empty()) {
         return no_data(title);
     }
@@ -264,39 +366,64 @@ fn trend(title: &str, series: &[(String, Vec<(i64, f64)>)]) -> String {
         .fold(0.0f64, f64::max)
         .max(1e-9)
         * 1.1;
-    svg(title, 560, 300, |root| {
+    let chart = svg(title, 560, 300, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", 16))
             .margin(8)
-            .x_label_area_size(28)
+            .margin_right(72)
+            .x_label_area_size(40)
             .y_label_area_size(50)
             .build_cartesian_2d(lo..hi.max(lo + 1), 0f64..max)?;
-        chart.configure_mesh().x_desc("run").y_desc("ms").draw()?;
-        for (k, (name, points)) in series.iter().enumerate() {
-            let color = Palette99::pick(k).to_rgba();
-            chart
-                .draw_series(LineSeries::new(points.iter().copied(), color.stroke_width(2)))?
-                .label(name.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], color.stroke_width(2)));
+        chart
+            .configure_mesh()
+            .x_labels(labels.len().clamp(2, 6))
+            .x_label_formatter(&|run| labels.get(run).cloned().unwrap_or_default())
+            .x_desc("run (date, commit)")
+            .y_desc("ms")
+            .draw()?;
+        for (k, (_, points)) in series.iter().enumerate() {
+            let color = PALETTE[k % PALETTE.len()];
+            chart.draw_series(LineSeries::new(points.iter().copied(), color.stroke_width(2)))?;
             chart.draw_series(points.iter().map(|p| Circle::new(*p, 3, color.filled())))?;
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()?;
         Ok(())
-    })
+    });
+    let names: Vec<(&str, RGBColor)> = series
+        .iter()
+        .enumerate()
+        .map(|(k, (name, _))| (name.as_str(), PALETTE[k % PALETTE.len()]))
+        .collect();
+    format!("{chart}{}", legend(&names))
 }
 
-const PHASE_COLORS: [RGBColor; 3] = [
-    RGBColor(0x44, 0x77, 0xaa),
-    RGBColor(0xee, 0x99, 0x33),
-    RGBColor(0x22, 0x88, 0x33),
+/// Okabe and Ito's colour-blind-safe palette (its yellow left out: too pale on white).
+const PALETTE: [RGBColor; 7] = [
+    RGBColor(0x00, 0x72, 0xb2),
+    RGBColor(0xe6, 0x9f, 0x00),
+    RGBColor(0x00, 0x9e, 0x73),
+    RGBColor(0xcc, 0x79, 0xa7),
+    RGBColor(0x56, 0xb4, 0xe9),
+    RGBColor(0xd5, 0x5e, 0x00),
+    RGBColor(0x00, 0x00, 0x00),
 ];
+const PHASE_COLORS: [RGBColor; 3] = [PALETTE[0], PALETTE[1], PALETTE[2]];
 
-/// The page of a run, sweep, check, compat, wasi, corpus, merge or perf report.
+/// A legend below a chart, in HTML (never over the bars or lines).
+fn legend(items: &[(&str, RGBColor)]) -> String {
+    html! {
+        p style="font-size:12px;margin:0 0 0 150px" {
+            @for (name, c) in items {
+                span style=(format!("display:inline-block;width:10px;height:10px;margin:0 4px 0 10px;background:rgb({},{},{})", c.0, c.1, c.2)) {}
+                (name)
+            }
+        }
+    }
+    .into_string()
+}
+
+/// The page of a run, sweep, check, compat, wasi, corpus, merge or perf
+/// report: everything `summary.md` says (rendered from the same Markdown, so
+/// the page is its superset), then the charts.
 pub fn render(report: &Report) -> String {
     let env = &report.envelope;
     let mut page = Page::new(
@@ -310,110 +437,39 @@ pub fn render(report: &Report) -> String {
         env.timing.wall_ms as f64 / 1000.0,
         env.tool.version
     ));
-    page.h2("Engines");
-    let rows: Vec<Vec<String>> = env
-        .engines
-        .iter()
-        .map(|e| {
-            let t = report.timings.get(&e.name);
-            vec![
-                e.name.clone(),
-                e.version.clone(),
-                t.map_or(String::new(), |t| t.cases.to_string()),
-                report
-                    .summary
-                    .skipped
-                    .get(&e.name)
-                    .copied()
-                    .unwrap_or(0)
-                    .to_string(),
-            ]
-        })
-        .collect();
-    page.table(&["engine", "version", "cases run", "skipped"], &rows);
-    for u in &env.unavailable {
-        page.p(&format!("{} not run: {}", u.engine, u.reason));
-    }
-    let s = &report.summary;
-    page.h2("Summary");
-    page.table(
-        &[
-            "cases",
-            "agreed",
-            "diverged",
-            "inconclusive",
-            "findings",
-            "known",
-            "calls",
-            "returned",
-        ],
-        &[vec![
-            s.cases.to_string(),
-            s.agreed.to_string(),
-            s.diverged.to_string(),
-            s.inconclusive.to_string(),
-            s.unique_findings.to_string(),
-            s.known_findings.to_string(),
-            s.calls.to_string(),
-            s.calls_returned.to_string(),
-        ]],
-    );
-    page.h2(&format!("Findings ({})", report.findings.len()));
-    if report.findings.is_empty() {
-        page.p("No divergence: every engine agreed.");
-    } else {
-        let rows: Vec<Vec<String>> = report
-            .findings
-            .iter()
-            .map(|f| {
-                vec![
-                    f.signature.clone(),
-                    f.kind.to_string(),
-                    f.blamed.join(", "),
-                    f.step.clone(),
-                    f.count.to_string(),
-                    f.known
-                        .clone()
-                        .map_or("new".to_string(), |k| format!("known: {k}")),
-                    format!("wasmgate repro {}", f.minimized.as_ref().unwrap_or(&f.bundle)),
-                ]
-            })
-            .collect();
-        page.table(
-            &[
-                "signature",
-                "kind",
-                "blamed",
-                "at",
-                "cases",
-                "status",
-                "repro (from the report folder)",
-            ],
-            &rows,
-        );
-    }
+    page.markdown(&report.to_markdown());
+    leads(&mut page, "case", &report.leads);
     if report.perf.is_none() && !report.timings.is_empty() {
-        page.h2("Engine time per phase");
-        // In the report's engine order.
+        page.h2("Engine time per phase, per case run");
+        // In the report's engine order; each engine's sums divided by the
+        // cases it ran (engines that skip a feature run fewer).
         let timed: Vec<(&String, &super::model::EngineTimings)> = env
             .engines
             .iter()
             .filter_map(|e| report.timings.get_key_value(&e.name))
+            .filter(|(_, t)| t.cases > 0)
             .collect();
         let labels: Vec<String> = timed.iter().map(|(name, _)| (*name).clone()).collect();
         let phase = |pick: fn(&crate::execute::Timings) -> u64| -> Vec<f64> {
-            timed.iter().map(|(_, t)| pick(&t.timings) as f64 / 1e3).collect()
+            timed
+                .iter()
+                .map(|(_, t)| pick(&t.timings) as f64 / 1e3 / t.cases as f64)
+                .collect()
         };
         let series: Vec<(&str, RGBColor, Vec<f64>)> = vec![
             ("compile", PHASE_COLORS[0], phase(|t| t.compile_us)),
             ("instantiate", PHASE_COLORS[1], phase(|t| t.instantiate_us)),
             ("execute", PHASE_COLORS[2], phase(|t| t.execute_us)),
         ];
-        page.charts(&[stacked("Engine time, summed over cases", "ms", &labels, &series)]);
+        page.charts(&[stacked(
+            "Engine time per case run",
+            "ms per case",
+            &labels,
+            &series,
+        )]);
     }
-    leads(&mut page, "case", &report.leads);
     if let Some(perf) = &report.perf {
-        perf_sections(&mut page, perf);
+        perf_charts(&mut page, perf);
     }
     page.finish()
 }
@@ -439,7 +495,8 @@ fn leads(page: &mut Page, case: &str, leads: &[super::perf::PerfLead]) {
     page.table(&[case, "engine", "share vs usual", "distance", "repro"], &rows);
 }
 
-fn perf_sections(page: &mut Page, perf: &PerfInfo) {
+/// The perf report's charts (its tables are in the Markdown above them).
+fn perf_charts(page: &mut Page, perf: &PerfInfo) {
     let engines = perf.engines();
     page.h2("Execute time per workload (median, 95 % interval)");
     page.p(&format!(
@@ -487,78 +544,25 @@ fn perf_sections(page: &mut Page, perf: &PerfInfo) {
         })
         .collect();
     page.charts(&[stacked("Compile, instantiate, execute", "ms", &engines, &series)]);
-    let rows: Vec<Vec<String>> = perf
-        .cells
-        .iter()
-        .map(|c| {
-            vec![
-                c.workload.clone(),
-                c.engine.clone(),
-                c.clock.clone(),
-                super::perf::ms(&c.compile),
-                super::perf::ms(&c.instantiate),
-                super::perf::ms(&c.execute),
-                format!("{:.1}", c.memory_bytes as f64 / (1u64 << 20) as f64),
-                c.peak_rss_bytes
-                    .map_or("—".into(), |b| format!("{:.0}", b as f64 / (1u64 << 20) as f64)),
-            ]
-        })
-        .collect();
-    page.table(
-        &[
-            "workload",
-            "engine",
-            "clock",
-            "compile ms",
-            "instantiate ms",
-            "execute ms",
-            "memory MiB",
-            "peak RSS MiB",
-        ],
-        &rows,
-    );
-    if let Some(b) = &perf.baseline {
-        page.h2(&format!("Against baseline {} ({})", b.name, b.created_at));
-        page.p(&format!(
-            "A phase fails the gate when it is confidently more than {:.0} % slower: the one-sided test against the threshold is significant at {:.1e} (Welch on log times; 0.05 over {} comparisons). Phases under {} ms in the baseline (pooled: geometric mean) are reported, not gated.",
-            perf.threshold * 100.0,
-            perf.alpha,
-            perf.comparisons.len(),
-            perf.gate_floor_ms
-        ));
-        let rows: Vec<Vec<String>> = perf
-            .comparisons
-            .iter()
-            .map(|c| {
-                let flag = if c.fails() { "✗ " } else { "" };
-                vec![
-                    c.workload.clone(),
-                    c.engine.clone(),
-                    c.phase.to_string(),
-                    format!("{flag}{}", c.describe()),
-                    format!("{:.3}", c.ratio.ratio),
-                    format!("{:.1e}", c.ratio.p_value),
-                ]
-            })
-            .collect();
-        page.table(&["workload", "engine", "phase", "change", "ratio", "p"], &rows);
-    }
-    if !perf.failures.is_empty() {
-        page.h2("Measurements that failed");
-        let rows: Vec<Vec<String>> = perf
-            .failures
-            .iter()
-            .map(|f| vec![f.workload.clone(), f.engine.clone(), f.reason.clone()])
-            .collect();
-        page.table(&["workload", "engine", "why"], &rows);
-    }
-    leads(page, "workload", &perf.leads);
     let runs: std::collections::BTreeSet<i64> = perf.trend.iter().map(|t| t.run).collect();
     if runs.len() >= 2 {
         page.h2(&format!(
             "Trend over the last {} runs (execute median)",
             runs.len()
         ));
+        // A run is named by its date, and its commit where the history has one.
+        let run_labels: std::collections::BTreeMap<i64, String> = perf
+            .trend
+            .iter()
+            .map(|t| {
+                let day = t.started_at.get(..10).unwrap_or(&t.started_at).to_string();
+                let commit = t
+                    .git_commit
+                    .as_deref()
+                    .map(|c| format!(" {}", c.get(..7).unwrap_or(c)));
+                (t.run, format!("{day}{}", commit.unwrap_or_default()))
+            })
+            .collect();
         let charts: Vec<String> = perf
             .workloads
             .iter()
@@ -576,7 +580,7 @@ fn perf_sections(page: &mut Page, perf: &PerfInfo) {
                     })
                     .filter(|(_, p): &(String, Vec<(i64, f64)>)| !p.is_empty())
                     .collect();
-                trend(&w.name, &series)
+                trend(&w.name, &series, &run_labels)
             })
             .collect();
         page.charts(&charts);

@@ -284,20 +284,21 @@ impl PerfInfo {
         );
         let _ = writeln!(
             md,
-            "| workload | engine | clock | compile | instantiate | execute | memory |"
+            "| workload | engine | clock | compile | instantiate | execute | memory | peak RSS |"
         );
-        let _ = writeln!(md, "|---|---|---|---:|---:|---:|---:|");
+        let _ = writeln!(md, "|---|---|---|---:|---:|---:|---:|---:|");
         for c in &self.cells {
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
                 c.workload,
                 c.engine,
                 c.clock,
                 ms(&c.compile),
                 ms(&c.instantiate),
                 ms(&c.execute),
-                mib(c.memory_bytes)
+                mib(c.memory_bytes),
+                c.peak_rss_bytes.map_or("—".into(), mib)
             );
         }
         if let Some(b) = &self.baseline {
