@@ -336,6 +336,7 @@ fn measure(opts: RunOpts) -> Result<i32> {
     // Quiet: what failed the gate and the closing summary only.
     if !quiet {
         println!("{}", info.table());
+        println!("{}", textwrap_plain(&info.legend().replace('`', "")));
     }
     for f in &info.failures {
         println!("measurement failed: {} on {}: {}", f.engine, f.workload, f.reason);
@@ -370,4 +371,23 @@ fn measure(opts: RunOpts) -> Result<i32> {
     super::run::print_summary(&report, &out, quiet);
     report.check_compared_something(&out)?;
     Ok(report.envelope.gate.exit_code)
+}
+
+/// Text wrapped at 100 columns for the terminal.
+fn textwrap_plain(text: &str) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.len() + 1 + word.len() > 100 {
+            out.push_str(&line);
+            out.push('\n');
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push_str(&line);
+    out
 }

@@ -232,32 +232,77 @@ impl PerfInfo {
         engines_of(&self.cells)
     }
 
+    /// Per workload, the fastest execute wall time (the one clock every
+    /// engine has) and each engine's ratio to it.
+    fn wall_ratio(&self, c: &PerfCell) -> String {
+        let fastest = self
+            .cells
+            .iter()
+            .filter(|o| o.workload == c.workload && o.execute_wall.samples > 0)
+            .map(|o| o.execute_wall.median_ns)
+            .fold(f64::INFINITY, f64::min);
+        if c.execute_wall.samples == 0 || !fastest.is_finite() || fastest <= 0.0 {
+            return "—".into();
+        }
+        let r = c.execute_wall.median_ns / fastest;
+        if r <= 1.0 + 1e-9 {
+            "1.00× (fastest)".into()
+        } else {
+            format!("{r:.2}×")
+        }
+    }
+
+    /// What the table's columns are: units, samples, intervals and clocks.
+    pub fn legend(&self) -> String {
+        format!(
+            "Medians in ms with their 95 % interval, of {} rounds after {} warm-up, engines interleaved. \
+             `clock` is what compile, instantiate and `execute CPU` were timed with: `cpu` (the engine \
+             process's CPU time) or `wall` where the host has no CPU clock (jsc, browsers: their CPU \
+             column is empty). `execute wall` is timed the same way on every engine, so the ratio to \
+             the fastest (×) compares them. JavaScript engines' execute includes the optimising \
+             compiles they run while executing (jsc-omg's OMG, V8's TurboFan tier-up).",
+            self.reps, self.warmup
+        )
+    }
+
     /// The table printed after a run: per workload and engine, the median of
-    /// each phase with its interval, and the change against the baseline.
+    /// each phase with its interval, execute in both clocks with the ratio to
+    /// the fastest, and the change against the baseline.
     pub fn table(&self) -> String {
         let mut table = Table::new();
         table.load_preset(UTF8_FULL_CONDENSED);
         let mut header = vec![
             "workload",
             "engine",
-            "compile",
-            "instantiate",
-            "execute",
+            "clock",
+            "compile ms",
+            "instantiate ms",
+            "execute CPU ms",
+            "execute wall ms",
+            "× fastest",
             "memory",
         ];
         if self.baseline.is_some() {
             header.push("execute vs baseline");
         }
         table.set_header(header);
+        let right = |text: String| Cell::new(text).set_alignment(CellAlignment::Right);
         for w in &self.workloads {
             for c in self.cells.iter().filter(|c| c.workload == w.name) {
                 let mut row = vec![
                     Cell::new(&w.name),
                     Cell::new(&c.engine),
-                    Cell::new(ms(&c.compile)).set_alignment(CellAlignment::Right),
-                    Cell::new(ms(&c.instantiate)).set_alignment(CellAlignment::Right),
-                    Cell::new(ms(&c.execute)).set_alignment(CellAlignment::Right),
-                    Cell::new(mib(c.memory_bytes)).set_alignment(CellAlignment::Right),
+                    Cell::new(&c.clock),
+                    right(ms(&c.compile)),
+                    right(ms(&c.instantiate)),
+                    right(if c.clock == "cpu" {
+                        ms(&c.execute)
+                    } else {
+                        "—".into()
+                    }),
+                    right(ms(&c.execute_wall)),
+                    right(self.wall_ratio(c)),
+                    right(mib(c.memory_bytes)),
                 ];
                 if self.baseline.is_some() {
                     let cmp = self.comparisons.iter().find(|x| {
@@ -277,26 +322,28 @@ impl PerfInfo {
 
     /// The Markdown section of the summary.
     pub fn markdown(&self, md: &mut String) {
+        let _ = writeln!(md, "## Performance\n\n{}\n", self.legend());
         let _ = writeln!(
             md,
-            "## Performance\n\n{} rounds per engine × workload after {} warm-up, engines interleaved; medians with 95 % intervals (ms).\n",
-            self.reps, self.warmup
+            "| workload | engine | clock | compile ms | instantiate ms | execute CPU ms | execute wall ms | × fastest | memory | peak RSS |"
         );
-        let _ = writeln!(
-            md,
-            "| workload | engine | clock | compile | instantiate | execute | memory | peak RSS |"
-        );
-        let _ = writeln!(md, "|---|---|---|---:|---:|---:|---:|---:|");
+        let _ = writeln!(md, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|");
         for c in &self.cells {
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 c.workload,
                 c.engine,
                 c.clock,
                 ms(&c.compile),
                 ms(&c.instantiate),
-                ms(&c.execute),
+                if c.clock == "cpu" {
+                    ms(&c.execute)
+                } else {
+                    "—".into()
+                },
+                ms(&c.execute_wall),
+                self.wall_ratio(c),
                 mib(c.memory_bytes),
                 c.peak_rss_bytes.map_or("—".into(), mib)
             );
