@@ -23,6 +23,11 @@
 //! - `return_call`: a tail-recursive sum whose depth is the operand (up to
 //!   2^20 calls: without tail calls the stack overflows) and a tail call
 //!   passing a number of each type through.
+//! - `wide-arithmetic` (where engines have it: wasmtime, wasmer's Cranelift,
+//!   wasmi): `i64.add128`/`i64.sub128` of every pair of i64 boundaries as the
+//!   low halves (the carry and borrow) with high halves 0, -1 and MAX, and
+//!   `i64.mul_wide_s`/`i64.mul_wide_u` of every boundary pair (the high half
+//!   of a 128-bit product).
 
 use super::case::{Call, TestCase};
 use super::profile::Profile;
@@ -234,6 +239,45 @@ fn items() -> Vec<Item> {
         wat,
         calls,
     });
+
+    let i64s = operands(I64);
+    let highs = [Val::I64(0), Val::I64(-1), Val::I64(i64::MAX)];
+    let mut calls = Vec::new();
+    for (k, a) in i64s.iter().enumerate() {
+        for (j, b) in i64s.iter().enumerate() {
+            let (ha, hb) = (highs[k % 3], highs[(j + k) % 3]);
+            for export in ["add128", "sub128"] {
+                calls.push(Call {
+                    export: export.into(),
+                    args: vec![*a, ha, *b, hb],
+                    results: vec![I64, I64],
+                    expect: None,
+                });
+            }
+            for export in ["mul_wide_s", "mul_wide_u"] {
+                calls.push(Call {
+                    export: export.into(),
+                    args: vec![*a, *b],
+                    results: vec![I64, I64],
+                    expect: None,
+                });
+            }
+        }
+    }
+    out.push(Item {
+        name: "wide-arithmetic",
+        wat: r#"(module
+  (func (export "add128") (param i64 i64 i64 i64) (result i64 i64)
+    (i64.add128 (local.get 0) (local.get 1) (local.get 2) (local.get 3)))
+  (func (export "sub128") (param i64 i64 i64 i64) (result i64 i64)
+    (i64.sub128 (local.get 0) (local.get 1) (local.get 2) (local.get 3)))
+  (func (export "mul_wide_s") (param i64 i64) (result i64 i64)
+    (i64.mul_wide_s (local.get 0) (local.get 1)))
+  (func (export "mul_wide_u") (param i64 i64) (result i64 i64)
+    (i64.mul_wide_u (local.get 0) (local.get 1))))"#
+            .into(),
+        calls,
+    });
     out
 }
 
@@ -242,7 +286,14 @@ pub fn cases(keep: impl Fn(&str) -> bool) -> Result<Vec<TestCase>> {
     items()
         .into_iter()
         .filter(|item| keep(item.name))
-        .map(|item| item.case(Profile::Wasm3.features()))
+        .map(|item| {
+            let mut features = Profile::Wasm3.features();
+            // Not in the profile (few engines have it): this item only.
+            if item.name == "wide-arithmetic" {
+                features.push(wasmgate_runners::Feature::WideArithmetic);
+            }
+            item.case(features)
+        })
         .collect()
 }
 
@@ -253,9 +304,9 @@ mod tests {
     #[test]
     fn every_item_is_valid_wasm3_and_calls_its_own_exports() {
         let cases = cases(|_| true).unwrap();
-        assert_eq!(cases.len(), 7);
+        assert_eq!(cases.len(), 8);
         for c in &cases {
-            crate::source::module_info::validate(&c.wasm, &Profile::Wasm3.features()).unwrap();
+            crate::source::module_info::validate(&c.wasm, c.features.as_ref().unwrap()).unwrap();
             let info = crate::source::module_info::inspect(&c.wasm).unwrap();
             assert!(!c.calls.is_empty());
             for call in &c.calls {
