@@ -17,6 +17,7 @@
 //! for every case they reach: `i32.eqz` feeding `select`, and `i32.eq`/`i32.ne`
 //! with a zero operand feeding `select`. The sweep still tries both.
 
+pub use crate::source::edge_values::Allowed;
 use crate::source::edge_values::{F32S, F64S, I32S, I64S, Ty};
 use crate::source::edge_wasm3::{Checks, Wasm3};
 use rand_chacha::ChaCha8Rng;
@@ -374,29 +375,6 @@ fn convert(rng: &mut ChaCha8Rng, x: V, saturating: bool) -> Option<(I<'static>, 
             _ => (I::F64Nearest, V::F64(a.round_ties_even())),
         },
     })
-}
-
-/// What a seed's modules may use besides the MVP.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Allowed {
-    pub sign_extension: bool,
-    pub saturating: bool,
-    /// WebAssembly 3.0 checks ([`crate::source::edge_wasm3`]): GC's i31, casts
-    /// and arrays; exceptions with the module's tags; the ends of memories
-    /// (when memory64 or several memories are on).
-    pub gc: bool,
-    pub exceptions: bool,
-    pub memories: bool,
-    /// A tail-call chain function added to the module.
-    pub tail_call: bool,
-    /// `memory.copy` between memories (besides `memories`).
-    pub bulk_memory: bool,
-}
-
-impl Allowed {
-    pub fn wasm3(&self) -> bool {
-        self.gc || self.exceptions || self.memories || self.tail_call
-    }
 }
 
 /// Plants self-checking operations, drawing from their own random stream.

@@ -1,6 +1,7 @@
 //! Boundary values per scalar type — the constants that edge snippets
 //! ([`crate::source::edges`]) and self-checking edge operations
-//! ([`crate::source::edge_ops`]) put into operations — and the four types.
+//! ([`crate::source::edge_ops`]) put into operations — the four types, and
+//! what a seed's modules may use besides the MVP ([`Allowed`]).
 
 use wasm_encoder::ValType;
 
@@ -123,5 +124,28 @@ impl Ty {
             Ty::I32 | Ty::F32 => 32,
             _ => 64,
         }
+    }
+}
+
+/// What a seed's modules may use besides the MVP.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Allowed {
+    pub sign_extension: bool,
+    pub saturating: bool,
+    /// WebAssembly 3.0 checks ([`crate::source::edge_wasm3`]): GC's i31, casts
+    /// and arrays; exceptions with the module's tags; the ends of memories
+    /// (when memory64 or several memories are on).
+    pub gc: bool,
+    pub exceptions: bool,
+    pub memories: bool,
+    /// A tail-call chain function added to the module.
+    pub tail_call: bool,
+    /// `memory.copy` between memories (besides `memories`).
+    pub bulk_memory: bool,
+}
+
+impl Allowed {
+    pub fn wasm3(&self) -> bool {
+        self.gc || self.exceptions || self.memories || self.tail_call
     }
 }

@@ -129,7 +129,7 @@ impl Wasm3 {
     }
 
     /// What `wasm` offers, given which 3.0 features its seed has.
-    pub(crate) fn scan(wasm: &[u8], allowed: crate::source::edge_ops::Allowed) -> Wasm3 {
+    pub(crate) fn scan(wasm: &[u8], allowed: crate::source::edge_values::Allowed) -> Wasm3 {
         let (gc, exceptions, memories) = (allowed.gc, allowed.exceptions, allowed.memories);
         use wasmparser::{CompositeInnerType, Payload, StorageType, TypeRef};
         let mut out = Wasm3 {

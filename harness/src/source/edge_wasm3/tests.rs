@@ -54,7 +54,7 @@ fn checks(n: u32, seed: u64, traps: bool) -> (Vec<u8>, Wasm3) {
     // What the module offers, read from its types, memories and tags.
     let mut head = Module::new();
     head.section(&types).section(&memories).section(&tags);
-    let all = crate::source::edge_ops::Allowed {
+    let all = crate::source::edge_values::Allowed {
         gc: true,
         exceptions: true,
         memories: true,
