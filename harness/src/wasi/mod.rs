@@ -45,18 +45,6 @@ pub fn observations(runs: &[EngineRuns], case: usize) -> Vec<WasiObserved> {
         .collect()
 }
 
-/// Bytes as text, or `base64:…` when they are not UTF-8.
-pub fn text_of(bytes: &[u8]) -> String {
-    use base64::Engine as _;
-    match std::str::from_utf8(bytes) {
-        Ok(text) if !text.starts_with("base64:") => text.to_string(),
-        _ => format!(
-            "base64:{}",
-            base64::engine::general_purpose::STANDARD.encode(bytes)
-        ),
-    }
-}
-
 /// What every runtime did in a run they agreed on (the first one's output).
 fn agreed_run(
     run: u64,
@@ -74,8 +62,8 @@ fn agreed_run(
         case: case.to_string(),
         exit,
         failed,
-        stdout: text_of(&output.stdout),
-        stderr: text_of(&output.stderr),
+        stdout: wasmgate_runners::wasi::lossless_text(&output.stdout),
+        stderr: wasmgate_runners::wasi::lossless_text(&output.stderr),
     }
 }
 

@@ -153,19 +153,26 @@ pub struct WasiOutput {
     pub run_us: u64,
 }
 
+/// Bytes as text when they are UTF-8 (and do not start `base64:`), else as
+/// `base64:…` — how outputs are written in reports and bundles.
+pub fn lossless_text(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    match std::str::from_utf8(bytes) {
+        Ok(text) if !text.starts_with("base64:") => text.to_string(),
+        _ => format!(
+            "base64:{}",
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        ),
+    }
+}
+
 /// Bytes as text when they are UTF-8, else as `base64:…`.
 mod lossless {
     use base64::Engine as _;
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        match std::str::from_utf8(bytes) {
-            Ok(text) if !text.starts_with("base64:") => s.serialize_str(text),
-            _ => s.serialize_str(&format!(
-                "base64:{}",
-                base64::engine::general_purpose::STANDARD.encode(bytes)
-            )),
-        }
+        s.serialize_str(&super::lossless_text(bytes))
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
