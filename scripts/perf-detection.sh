@@ -9,6 +9,8 @@
 # interval on log times, Bonferroni over the comparisons).
 # Usage: scripts/perf-detection.sh [RUNS]   (default 20)
 #   ENGINE=wasmtime-cranelift  SLOWDOWNS="5 10 15 20"  WORKLOADS=fib,sieve,…  REPS=40
+#   PHASE=compile (slows that phase instead of execute: slow:ENGINE:PCT@compile;
+#   with WORKLOADS=codegen, the built-in workload whose compile is over the gate floor)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-20}
@@ -16,6 +18,9 @@ engine=${ENGINE:-wasmi}
 slowdowns=${SLOWDOWNS:-"5 10 15 20"}
 workloads=${WORKLOADS:-}
 reps=${REPS:-}
+phase=${PHASE:-execute}
+at=""
+[ "$phase" != execute ] && at="@$phase"
 wasmgate=${WASMGATE:-target/release/wasmgate}
 [ -x "$wasmgate" ] || cargo build --release --quiet
 tmp=$(mktemp -d)
@@ -43,16 +48,16 @@ rate() {
   echo "$flagged"
 }
 
-slow=$(rate "slow:$engine:25" "$runs")
+slow=$(rate "slow:$engine:25$at" "$runs")
 aa=$(rate "$engine" "$runs")
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", 100 * a / b }'; }
-echo "slow:$engine:25 flagged $slow of $runs ($(pct "$slow" "$runs") %; target >= 95 %)"
+echo "slow:$engine:25$at flagged $slow of $runs ($(pct "$slow" "$runs") %; target >= 95 %)"
 echo "A/A $engine flagged $aa of $runs ($(pct "$aa" "$runs") %; target <= 5 %)"
 smallest=""
 half=$(( (runs + 1) / 2 ))
 for pct in $slowdowns; do
-  hit=$(rate "slow:$engine:$pct" "$half")
-  printf 'slow:%s:%s flagged %d of %d\n' "$engine" "$pct" "$hit" "$half"
+  hit=$(rate "slow:$engine:$pct$at" "$half")
+  printf 'slow:%s:%s%s flagged %d of %d\n' "$engine" "$pct" "$at" "$hit" "$half"
   if [ -z "$smallest" ] && [ $((hit * 100)) -ge $((half * 95)) ]; then smallest=$pct; fi
 done
 if [ -z "$smallest" ] && [ $((slow * 100)) -ge $((runs * 95)) ]; then smallest=25; fi

@@ -208,6 +208,88 @@ fn a_slowed_engine_fails_against_its_baseline_and_an_a_a_run_passes() {
     assert!(md.contains("Against baseline `b`"), "{md}");
 }
 
+/// A compile-time regression fails the gate like an execute one: the
+/// built-in `codegen` workload (250 functions) compiles for milliseconds,
+/// and `slow:ENGINE:PCT@compile` slows only that phase. The floor is 0 so
+/// the verdict does not hang on how fast this machine compiles.
+#[test]
+fn a_slower_compile_fails_against_the_baseline_and_only_compile_is_blamed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("baselines");
+    let base = [
+        "--workload",
+        "codegen",
+        "--baseline-dir",
+        s(&dir),
+        "--gate-floor",
+        "0",
+        "--threshold",
+        "50",
+    ];
+    let o = perf(
+        tmp.path(),
+        "base",
+        &[&["--engines", "wasmi", "--save-baseline", "b"], &base[..]].concat(),
+    );
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let o = perf(
+        tmp.path(),
+        "slow",
+        &[
+            &["--engines", "slow:wasmi:300@compile", "--baseline", "b"],
+            &base[..],
+        ]
+        .concat(),
+    );
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("regression: codegen compile on slow:wasmi:300@compile"),
+        "{out}"
+    );
+    let r = report(&tmp.path().join("slow"));
+    let failed: Vec<&serde_json::Value> = r["perf"]["comparisons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["change"] == "regressed")
+        .collect();
+    assert!(!failed.is_empty());
+    assert!(
+        failed.iter().all(|c| c["phase"] == "compile"),
+        "only compile was slowed: {failed:?}"
+    );
+    assert!(
+        failed
+            .iter()
+            .any(|c| c["workload"] == "codegen" && c["gated"] == true),
+        "{failed:?}"
+    );
+    // Without -q the table's last column names the failed phase.
+    let o = wasmgate(&[
+        "perf",
+        "--workload",
+        "codegen",
+        "--reps",
+        "4",
+        "--no-history",
+        "--out",
+        s(&tmp.path().join("table")),
+        "--engines",
+        "slow:wasmi:300@compile",
+        "--baseline",
+        "b",
+        "--baseline-dir",
+        s(&dir),
+        "--gate-floor",
+        "0",
+        "--threshold",
+        "50",
+    ]);
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("✗ compile: "), "{}", stdout(&o));
+}
+
 #[test]
 fn the_history_keeps_every_run_and_shows_the_trend() {
     let tmp = tempfile::tempdir().unwrap();

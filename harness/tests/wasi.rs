@@ -502,7 +502,7 @@ fn the_committed_programs_rebuild_byte_identically() {
             "vectors/check/textlib/build.sh",
             "textlib.wasm and textlib-1.0.wasm rebuild byte-identically",
         ),
-        ("vectors/bench/build.sh", "10 workloads rebuild byte-identically"),
+        ("vectors/bench/build.sh", "11 workloads rebuild byte-identically"),
     ] {
         rebuilds(script, says);
     }

@@ -130,7 +130,8 @@ pub struct EngineOpts {
     /// Engines to run, comma-separated (default: every engine in this build).
     /// `mutant:ENGINE:OP`, `crash:ENGINE:OP` and `hang:ENGINE:OP` add a
     /// fault-injecting copy of ENGINE; `slow:ENGINE:PCT` one whose measured
-    /// execute phase is PCT % slower (`wasmgate perf`).
+    /// execute phase is PCT % slower (`@compile` or `@instantiate` after PCT
+    /// slows that phase instead; `wasmgate perf`).
     #[arg(long, env = "WASMGATE_ENGINES", value_delimiter = ',')]
     pub engines: Vec<String>,
     /// Add an engine that speaks the line protocol of runners/PROTOCOL.md,

@@ -60,7 +60,7 @@ fn build(spec: &str) -> Result<Arc<dyn Engine>, BuildError> {
 /// Builds the engine `spec` names: a registry name, `NAME=COMMAND` for an
 /// engine speaking the line protocol, or a fault-injecting
 /// `mutant:ENGINE:OP`, `crash:ENGINE:OP` or `hang:ENGINE:OP`, or a slowed
-/// `slow:ENGINE:PCT` (`wasmgate perf`).
+/// `slow:ENGINE:PCT[@PHASE]` (`wasmgate perf`).
 pub fn resolve(spec: &str) -> Result<Arc<dyn Engine>> {
     build(spec).map_err(|e| anyhow!("{e}"))
 }

@@ -1,12 +1,13 @@
-//! `slow:ENGINE:PCT`: fault injection for the performance gate, as `mutant:`
-//! is for the correctness gate. Under `wasmgate perf` the engine's execute
-//! phase is made PCT % slower: after each measured call the wrapper spins
-//! (burning CPU, so CPU time and wall time both grow) for PCT % of the time
-//! the call took, on the clock the sample is judged by, and the sample counts
+//! `slow:ENGINE:PCT[@PHASE]`: fault injection for the performance gate, as
+//! `mutant:` is for the correctness gate. Under `wasmgate perf` one phase of
+//! the engine (execute unless `@compile` or `@instantiate` names another) is
+//! made PCT % slower: after each measured run the wrapper spins (burning
+//! CPU, so CPU time and wall time both grow) for PCT % of the time that
+//! phase took, on the clock the sample is judged by, and the phase counts
 //! the spin. The spin ends by the process's CPU time when the engine reports
 //! CPU time: a spin timed by the wall clock adds less CPU time the busier the
-//! machine is, and the injected slowdown would depend on the load. Everything else — compile,
-//! instantiate, results, ordinary runs — is ENGINE's own.
+//! machine is, and the injected slowdown would depend on the load. Everything else — the
+//! other phases, results, ordinary runs — is ENGINE's own.
 
 use anyhow::{Result, anyhow, bail};
 use std::sync::Arc;
@@ -16,19 +17,37 @@ use wasmgate_runners::{Compiled, Engine, EngineInfo, Failure, Session, Val, ValT
 /// The prefix that selects a slowed engine.
 pub const PREFIX: &str = "slow:";
 
-/// An engine whose measured execute phase is slower by a fixed share.
+/// The phase a slowed engine is slowed in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Slowed {
+    Compile,
+    Instantiate,
+    Execute,
+}
+
+/// An engine with one measured phase slower by a fixed share.
 pub struct SlowEngine {
     inner: Arc<dyn Engine>,
     percent: f64,
+    phase: Slowed,
     info: EngineInfo,
 }
 
 impl SlowEngine {
-    /// Parses `slow:ENGINE:PCT`, building ENGINE with `build`.
+    /// Parses `slow:ENGINE:PCT[@PHASE]`, building ENGINE with `build`.
     pub fn parse(spec: &str, build: impl Fn(&str) -> Result<Arc<dyn Engine>>) -> Result<Self> {
         let rest = spec.strip_prefix(PREFIX).unwrap_or(spec);
-        let Some((inner, pct)) = rest.rsplit_once(':') else {
-            bail!("slowed engine `{spec}` must look like slow:ENGINE:PCT, e.g. slow:wasmi:25");
+        let Some((inner, slowdown)) = rest.rsplit_once(':') else {
+            bail!("slowed engine `{spec}` must look like slow:ENGINE:PCT[@PHASE], e.g. slow:wasmi:25");
+        };
+        let (pct, phase) = match slowdown.split_once('@') {
+            None => (slowdown, Slowed::Execute),
+            Some((pct, "compile")) => (pct, Slowed::Compile),
+            Some((pct, "instantiate")) => (pct, Slowed::Instantiate),
+            Some((pct, "execute")) => (pct, Slowed::Execute),
+            Some((_, other)) => bail!(
+                "`{other}` in `{spec}` is not a phase: slow:ENGINE:PCT@PHASE takes compile, instantiate or execute"
+            ),
         };
         let percent: f64 = pct
             .trim_end_matches('%')
@@ -38,15 +57,21 @@ impl SlowEngine {
             .ok_or_else(|| anyhow!("`{pct}` in `{spec}` is not a slowdown in percent (0 < PCT <= 10000)"))?;
         let inner = build(inner)?;
         let info = EngineInfo {
-            name: format!("{PREFIX}{}:{pct}", inner.info().name),
+            name: format!("{PREFIX}{}:{slowdown}", inner.info().name),
             version: inner.info().version.clone(),
             features: inner.info().features.clone(),
         };
-        Ok(SlowEngine { inner, percent, info })
+        Ok(SlowEngine {
+            inner,
+            percent,
+            phase,
+            info,
+        })
     }
 }
 
-/// The engine a (possibly slowed) engine name measures: `slow:wasmi:25` → `wasmi`.
+/// The engine a (possibly slowed) engine name measures: `slow:wasmi:25` and
+/// `slow:wasmi:25@compile` → `wasmi`.
 /// A baseline taken on `wasmi` is what `slow:wasmi:25` is compared with.
 pub fn measured_name(name: &str) -> &str {
     name.strip_prefix(PREFIX)
@@ -100,15 +125,20 @@ impl Engine for SlowEngine {
         results: &[ValType],
     ) -> Result<Sample, Failure> {
         let mut sample = self.inner.measure(wasm, export, args, results)?;
-        let took = sample.execute.cpu_ns.unwrap_or(sample.execute.wall_ns);
+        let phase = match self.phase {
+            Slowed::Compile => &mut sample.compile,
+            Slowed::Instantiate => &mut sample.instantiate,
+            Slowed::Execute => &mut sample.execute,
+        };
+        let took = phase.cpu_ns.unwrap_or(phase.wall_ns);
         let start = Mark::now();
         spin(
             (took as f64 * self.percent / 100.0) as u64,
-            sample.execute.cpu_ns.is_some(),
+            phase.cpu_ns.is_some(),
         );
         let extra = start.elapsed();
-        sample.execute.wall_ns += extra.wall_ns;
-        if let Some(cpu) = sample.execute.cpu_ns.as_mut() {
+        phase.wall_ns += extra.wall_ns;
+        if let Some(cpu) = phase.cpu_ns.as_mut() {
             *cpu += extra.cpu_ns.unwrap_or(extra.wall_ns);
         }
         Ok(sample)
@@ -118,6 +148,25 @@ impl Engine for SlowEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_slowed_phase_is_named_after_the_percentage_and_measures_its_engine() {
+        let build = |name: &str| crate::execute::engines::resolve(name);
+        let slow = SlowEngine::parse("slow:wasmi:40@compile", build).unwrap();
+        assert_eq!(slow.phase, Slowed::Compile);
+        assert_eq!(slow.info().name, "slow:wasmi:40@compile");
+        assert_eq!(measured_name(&slow.info().name), "wasmi");
+        assert_eq!(
+            SlowEngine::parse("slow:wasmi:40", build).unwrap().phase,
+            Slowed::Execute
+        );
+        let e = SlowEngine::parse("slow:wasmi:40@link", build).err().unwrap();
+        assert!(
+            e.to_string()
+                .contains("`link` in `slow:wasmi:40@link` is not a phase"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn a_cpu_timed_spin_adds_its_whole_share_of_cpu_time_however_busy_the_machine_is() {

@@ -265,6 +265,35 @@ impl PerfInfo {
         )
     }
 
+    /// A cell's change against the baseline, for the table: every phase
+    /// that is gated (over the floor) or failed, else execute's.
+    fn against_baseline(&self, c: &PerfCell) -> String {
+        let of_cell: Vec<&PerfComparison> = self
+            .comparisons
+            .iter()
+            .filter(|x| x.engine == c.engine && x.workload == c.workload)
+            .collect();
+        let mut shown: Vec<&PerfComparison> =
+            of_cell.iter().copied().filter(|x| x.gated || x.fails()).collect();
+        if shown.is_empty() {
+            shown = of_cell
+                .into_iter()
+                .filter(|x| x.phase == Phase::Execute)
+                .collect();
+        }
+        if shown.is_empty() {
+            return "—".into();
+        }
+        shown
+            .iter()
+            .map(|x| {
+                let flag = if x.fails() { "✗ " } else { "" };
+                format!("{flag}{}: {}", x.phase, x.describe())
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     /// The table printed after a run: per workload and engine, the median of
     /// each phase with its interval, execute in both clocks with the ratio to
     /// the fastest, and the change against the baseline.
@@ -283,7 +312,7 @@ impl PerfInfo {
             "memory",
         ];
         if self.baseline.is_some() {
-            header.push("execute vs baseline");
+            header.push("vs baseline");
         }
         table.set_header(header);
         let right = |text: String| Cell::new(text).set_alignment(CellAlignment::Right);
@@ -305,14 +334,7 @@ impl PerfInfo {
                     right(mib(c.memory_bytes)),
                 ];
                 if self.baseline.is_some() {
-                    let cmp = self.comparisons.iter().find(|x| {
-                        x.engine == c.engine && x.workload == c.workload && x.phase == Phase::Execute
-                    });
-                    let text = cmp.map_or("—".to_string(), |x| {
-                        let flag = if x.fails() { "✗ " } else { "" };
-                        format!("{flag}{}", x.describe())
-                    });
-                    row.push(Cell::new(text));
+                    row.push(Cell::new(self.against_baseline(c)));
                 }
                 table.add_row(row);
             }

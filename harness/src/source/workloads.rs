@@ -61,7 +61,7 @@ fn default_export() -> String {
 /// The built-in workloads, shipped inside the binary so `perf` runs from any
 /// folder: the manifest and every module it names, as in `vectors/bench/`.
 const BUILT_IN_MANIFEST: &str = include_str!("../../../vectors/bench/workloads.toml");
-const BUILT_IN_MODULES: [(&str, &[u8]); 10] = [
+const BUILT_IN_MODULES: [(&str, &[u8]); 11] = [
     ("fib.wasm", include_bytes!("../../../vectors/bench/fib.wasm")),
     ("sieve.wasm", include_bytes!("../../../vectors/bench/sieve.wasm")),
     (
@@ -89,6 +89,10 @@ const BUILT_IN_MODULES: [(&str, &[u8]); 10] = [
     (
         "memcopy.wasm",
         include_bytes!("../../../vectors/bench/memcopy.wasm"),
+    ),
+    (
+        "codegen.wasm",
+        include_bytes!("../../../vectors/bench/codegen.wasm"),
     ),
 ];
 
