@@ -160,6 +160,18 @@ fn a_mistyped_option_keeps_its_tip_on_the_one_error_line() {
         line,
         "error: unexpected argument '--seed' found (tip: a similar argument exists: '--seeds')"
     );
+    // A command clap finds nothing close to still gets a tip.
+    let o = common::wasmgate(&["rn"]);
+    assert_eq!(
+        common::usage_error(&o),
+        "error: unrecognized subcommand 'rn' (tip: did you mean 'run'?)"
+    );
+    let o = common::wasmgate(&["frobnicate"]);
+    let line = common::usage_error(&o);
+    assert!(
+        line.starts_with("error: unrecognized subcommand 'frobnicate' (tip: the commands are run, "),
+        "{line}"
+    );
 }
 
 /// `wasmgate completions SHELL` prints a completion script made from the same

@@ -152,6 +152,35 @@ enum Command {
     BrowserBridge(bridge::Opts),
 }
 
+/// For an unknown subcommand clap finds nothing close to (`rn`): the
+/// commands starting with it or within an edit per three letters of it (at
+/// least one), else all of them.
+fn subcommand_tip(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::InvalidSubcommand {
+        return None;
+    }
+    let Some(ContextValue::String(given)) = e.get(ContextKind::InvalidSubcommand) else {
+        return None;
+    };
+    let names: Vec<String> = Cli::command()
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .map(|c| c.get_name().to_string())
+        .collect();
+    let edits = (given.chars().count() / 3).max(1);
+    let close: Vec<String> = names
+        .iter()
+        .filter(|n| n.starts_with(given.as_str()) || strsim::damerau_levenshtein(given, n) <= edits)
+        .map(|n| format!("'{n}'"))
+        .collect();
+    Some(if close.is_empty() {
+        format!("the commands are {}", names.join(", "))
+    } else {
+        format!("did you mean {}?", close.join(" or "))
+    })
+}
+
 /// Parses arguments, runs the subcommand and returns the process exit code.
 pub fn main() -> i32 {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -170,10 +199,14 @@ pub fn main() -> i32 {
                 .lines()
                 .find(|l| !l.trim().is_empty())
                 .unwrap_or("error: bad usage");
-            let tips: Vec<&str> = text
+            let mut tips: Vec<String> = text
                 .lines()
                 .filter_map(|l| l.trim().strip_prefix("tip: "))
+                .map(str::to_string)
                 .collect();
+            if tips.is_empty() {
+                tips.extend(subcommand_tip(&e));
+            }
             if tips.is_empty() {
                 eprintln!("{first}");
             } else {

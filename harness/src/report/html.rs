@@ -11,6 +11,7 @@ use super::perf::PerfInfo;
 use crate::compare::perf::{PHASES, Phase};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// A page being written: its title and gate, then its parts in order.
 pub struct Page {
@@ -309,7 +310,7 @@ pub fn bars(title: &str, unit: &str, items: &[Bar], color: RGBColor) -> String {
 }
 
 /// Stacked horizontal bars: per label, one segment per series.
-fn stacked(title: &str, unit: &str, labels: &[String], series: &[(&str, RGBColor, Vec<f64>)]) -> String {
+pub fn stacked(title: &str, unit: &str, labels: &[String], series: &[(&str, RGBColor, Vec<f64>)]) -> String {
     let n = labels.len();
     let total = |i: usize| {
         series
@@ -323,7 +324,8 @@ fn stacked(title: &str, unit: &str, labels: &[String], series: &[(&str, RGBColor
     let x = Axis {
         log: false,
         lo: 0.0,
-        hi: ((0..n).map(total).fold(0.0f64, f64::max) * 1.05).max(1e-9),
+        // Room right of the longest bar for its total.
+        hi: ((0..n).map(total).fold(0.0f64, f64::max) * 1.15).max(1e-9),
     };
     let chart = svg(title, 560, 70 + 22 * n as u32, |root| {
         let mut chart = horizontal(root, title, unit, labels, x)?;
@@ -342,6 +344,18 @@ fn stacked(title: &str, unit: &str, labels: &[String], series: &[(&str, RGBColor
                 *s += v;
             }
         }
+        // Each bar's total at its end, so a short one is still read.
+        chart.draw_series((0..n).map(|i| {
+            Text::new(
+                if start[i].fract() == 0.0 {
+                    format!(" {:.0}", start[i])
+                } else {
+                    format!(" {}", x.label(start[i]))
+                },
+                (start[i], SegmentValue::CenterOf(n - 1 - i)),
+                TextStyle::from(("sans-serif", 11).into_font()).pos(Pos::new(HPos::Left, VPos::Center)),
+            )
+        }))?;
         Ok(())
     });
     let names: Vec<(&str, RGBColor)> = series.iter().map(|(name, c, _)| (*name, *c)).collect();
@@ -360,12 +374,9 @@ fn trend(
     }
     let xs = series.iter().flat_map(|(_, p)| p.iter().map(|(x, _)| *x));
     let (lo, hi) = xs.fold((i64::MAX, i64::MIN), |(a, b), x| (a.min(x), b.max(x)));
-    let max = series
-        .iter()
-        .flat_map(|(_, p)| p.iter().map(|(_, y)| *y))
-        .fold(0.0f64, f64::max)
-        .max(1e-9)
-        * 1.1;
+    // A log axis when the series span more than 10× (as the bars do), so a
+    // slow engine's line does not flatten the others into the floor.
+    let y = Axis::of(series.iter().flat_map(|(_, p)| p.iter().map(|(_, y)| *y)));
     let chart = svg(title, 560, 300, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", 16))
@@ -373,18 +384,22 @@ fn trend(
             .margin_right(72)
             .x_label_area_size(40)
             .y_label_area_size(50)
-            .build_cartesian_2d(lo..hi.max(lo + 1), 0f64..max)?;
+            .build_cartesian_2d(lo..hi.max(lo + 1), y.lo..y.hi)?;
         chart
             .configure_mesh()
             .x_labels(labels.len().clamp(2, 6))
             .x_label_formatter(&|run| labels.get(run).cloned().unwrap_or_default())
+            // On a log axis, one label per decade.
+            .y_labels(if y.log { (y.hi - y.lo) as usize + 1 } else { 8 })
+            .y_label_formatter(&|v| y.label(*v))
             .x_desc("run (date, commit)")
-            .y_desc("ms")
+            .y_desc(if y.log { "ms (log scale)" } else { "ms" })
             .draw()?;
         for (k, (_, points)) in series.iter().enumerate() {
             let color = PALETTE[k % PALETTE.len()];
-            chart.draw_series(LineSeries::new(points.iter().copied(), color.stroke_width(2)))?;
-            chart.draw_series(points.iter().map(|p| Circle::new(*p, 3, color.filled())))?;
+            let placed: Vec<(i64, f64)> = points.iter().map(|(x, v)| (*x, y.at(*v))).collect();
+            chart.draw_series(LineSeries::new(placed.iter().copied(), color.stroke_width(2)))?;
+            chart.draw_series(placed.iter().map(|p| Circle::new(*p, 3, color.filled())))?;
         }
         Ok(())
     });
