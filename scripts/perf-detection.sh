@@ -10,7 +10,8 @@
 # Usage: scripts/perf-detection.sh [RUNS]   (default 20)
 #   ENGINE=wasmtime-cranelift  SLOWDOWNS="5 10 15 20"  WORKLOADS=fib,sieve,…  REPS=40
 #   PHASE=compile (slows that phase instead of execute: slow:ENGINE:PCT@compile;
-#   with WORKLOADS=codegen, the built-in workload whose compile is over the gate floor)
+#   with WORKLOADS=codegen, the built-in workload whose compile is over the gate
+#   floor; compile gates from COMPILE_FLOOR ms, default 0)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-20}
@@ -28,6 +29,7 @@ trap 'rm -rf "$tmp"' EXIT
 common=(--no-history --baseline-dir "$tmp/baselines" -q)
 [ -n "$workloads" ] && common+=(--workload "$workloads")
 [ -n "$reps" ] && common+=(--reps "$reps")
+[ "$phase" = compile ] && common+=(--compile-gate-floor "${COMPILE_FLOOR:-0}")
 perf() { "$wasmgate" perf "${common[@]}" "$@" >"$tmp/out.txt" 2>"$tmp/err.txt"; }
 
 perf --engines "$engine" --save-baseline base --out "$tmp/r" \

@@ -162,6 +162,25 @@ fn figures_in_the_readme_and_the_book_are_what_the_tool_says() {
         wasmgate_harness::report::REPORT_SCHEMA_VERSION.to_string(),
         "the schema changelog's first entry is not the current schema version"
     );
+    // Wherever the README or the book writes a report's version, it is this one.
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let stated: Vec<&str> = [book.as_str(), readme.as_str()]
+        .iter()
+        .flat_map(|text| text.split("schema_version: ").skip(1))
+        .map(|rest| {
+            rest.split(|c: char| !c.is_ascii_digit())
+                .next()
+                .unwrap_or_default()
+        })
+        .collect();
+    assert!(!stated.is_empty(), "the book states the report's schema_version");
+    for v in stated {
+        assert_eq!(
+            v,
+            wasmgate_harness::report::REPORT_SCHEMA_VERSION.to_string(),
+            "a page says `schema_version: {v}`"
+        );
+    }
     let o = common::wasmgate(&["engines", "--json"]);
     let engines: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
     let table = std::fs::read_to_string(root().join("docs/src/engines.md")).unwrap();

@@ -208,9 +208,10 @@ fn a_slowed_engine_fails_against_its_baseline_and_an_a_a_run_passes() {
     assert!(md.contains("Against baseline `b`"), "{md}");
 }
 
-/// A compile-time regression fails the gate like an execute one: the
+/// Compile phases are compared but gate only with `--compile-gate-floor`:
+/// then a compile-time regression fails the gate like an execute one. The
 /// built-in `codegen` workload (250 functions) compiles for milliseconds,
-/// and `slow:ENGINE:PCT@compile` slows only that phase. The floor is 0 so
+/// and `slow:ENGINE:PCT@compile` slows only that phase. The floors are 0 so
 /// the verdict does not hang on how fast this machine compiles.
 #[test]
 fn a_slower_compile_fails_against_the_baseline_and_only_compile_is_blamed() {
@@ -226,18 +227,46 @@ fn a_slower_compile_fails_against_the_baseline_and_only_compile_is_blamed() {
         "--threshold",
         "50",
     ];
+    let gated = [&base[..], &["--compile-gate-floor", "0"]].concat();
     let o = perf(
         tmp.path(),
         "base",
         &[&["--engines", "wasmi", "--save-baseline", "b"], &base[..]].concat(),
     );
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    // By default the slower compile is reported, not gated.
+    let o = perf(
+        tmp.path(),
+        "reported",
+        &[
+            &["--engines", "slow:wasmi:300@compile", "--baseline", "b"],
+            &base[..],
+        ]
+        .concat(),
+    );
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let r = report(&tmp.path().join("reported"));
+    let compile: Vec<&serde_json::Value> = r["perf"]["comparisons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["phase"] == "compile")
+        .collect();
+    assert!(
+        compile.iter().all(|c| c["gated"] == false)
+            && compile
+                .iter()
+                .any(|c| c["workload"] == "codegen" && c["change"] == "regressed"),
+        "{compile:?}"
+    );
+    let md = std::fs::read_to_string(tmp.path().join("reported/summary.md")).unwrap();
+    assert!(md.contains("compile phases are reported, not gated"), "{md}");
     let o = perf(
         tmp.path(),
         "slow",
         &[
             &["--engines", "slow:wasmi:300@compile", "--baseline", "b"],
-            &base[..],
+            &gated[..],
         ]
         .concat(),
     );
@@ -282,6 +311,8 @@ fn a_slower_compile_fails_against_the_baseline_and_only_compile_is_blamed() {
         "--baseline-dir",
         s(&dir),
         "--gate-floor",
+        "0",
+        "--compile-gate-floor",
         "0",
         "--threshold",
         "50",
@@ -447,6 +478,14 @@ fn bad_inputs_get_one_error_line_and_the_history_is_never_truncated() {
     assert!(e.contains("takes 1 argument"), "{e}");
     let e = usage_error(&perf(tmp.path(), "r", &["--engines", "slow:wasmi:fast"]));
     assert!(e.contains("not a slowdown in percent"), "{e}");
+    let e = usage_error(&perf(tmp.path(), "r", &["--engines", "slow:wasmi:25@link"]));
+    assert!(e.contains("`link` in `slow:wasmi:25@link` is not a phase"), "{e}");
+    let e = usage_error(&perf(
+        tmp.path(),
+        "r",
+        &["--engines", "wasmi,wasmtime-cranelift", "--compile-gate-floor=-3"],
+    ));
+    assert!(e.contains("--compile-gate-floor -3 is not a duration"), "{e}");
     let e = usage_error(&perf(tmp.path(), "r", &["--engines", "wasmi"]));
     assert!(e.contains("give two engines or more"), "{e}");
 

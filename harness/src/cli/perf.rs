@@ -15,8 +15,9 @@ use std::time::{Duration, Instant, SystemTime};
 pub struct Opts {
     #[command(subcommand)]
     command: Option<Sub>,
+    /// Boxed: the options of a measuring run are the largest of any command.
     #[command(flatten)]
-    run: RunOpts,
+    run: Box<RunOpts>,
 }
 
 #[derive(clap::Subcommand, Debug)]
@@ -65,6 +66,15 @@ struct RunOpts {
     /// machine whatever the engine does. 0 gates everything.
     #[arg(long, value_name = "MS", default_value_t = 2.0, env = "WASMGATE_GATE_FLOOR")]
     gate_floor: f64,
+    /// Compile phases gate only when their baseline time is at least this
+    /// many milliseconds (default: never). Compiling is heavy on memory and
+    /// caches, and on a shared machine its time shifts by up to 1.8× between
+    /// runs, baselines included, whatever the engine does: measured there,
+    /// the gate on a 50–160 ms compile caught a 25 % slowdown in 30–55 % of
+    /// runs and cried wolf in up to 10 %. Check a machine with
+    /// scripts/perf-detection.sh (PHASE=compile) before relying on it.
+    #[arg(long, value_name = "MS", env = "WASMGATE_COMPILE_GATE_FLOOR")]
+    compile_gate_floor: Option<f64>,
     /// Save this run's samples as baseline NAME (reports/baselines/NAME.json, or a path).
     #[arg(long, value_name = "NAME", env = "WASMGATE_SAVE_BASELINE")]
     save_baseline: Option<String>,
@@ -114,7 +124,7 @@ struct HistoryOpts {
 pub fn run(opts: Opts) -> Result<i32> {
     match opts.command {
         Some(Sub::History(h)) => show_history(h),
-        None => measure(opts.run),
+        None => measure(*opts.run),
     }
 }
 
@@ -185,6 +195,11 @@ fn measure(opts: RunOpts) -> Result<i32> {
             "--gate-floor {} is not a duration in milliseconds",
             opts.gate_floor
         );
+    }
+    if let Some(floor) = opts.compile_gate_floor
+        && !(floor.is_finite() && floor >= 0.0)
+    {
+        bail!("--compile-gate-floor {floor} is not a duration in milliseconds");
     }
     let workloads: Vec<Workload> = match &opts.wasm {
         Some(path) => {
@@ -292,8 +307,13 @@ fn measure(opts: RunOpts) -> Result<i32> {
     );
     let mut info = perf::info(&plan, threshold, &workloads, cells, failures);
     info.gate_floor_ms = opts.gate_floor;
+    info.compile_gate_floor_ms = opts.compile_gate_floor;
     if let Some((b, reference)) = &base {
-        let (comparisons, alpha) = perf::compare(&info.cells, &b.cells, threshold, opts.gate_floor * 1e6);
+        let floors = perf::Floors {
+            ns: opts.gate_floor * 1e6,
+            compile_ns: opts.compile_gate_floor.map(|ms| ms * 1e6),
+        };
+        let (comparisons, alpha) = perf::compare(&info.cells, &b.cells, threshold, &floors);
         info.comparisons = comparisons;
         info.alpha = alpha;
         info.baseline = Some(reference.clone());

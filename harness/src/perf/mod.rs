@@ -225,19 +225,36 @@ struct Pool {
     log_base: Vec<f64>,
 }
 
+/// The baseline times from which comparisons gate.
+pub struct Floors {
+    /// Every phase: shorter baseline times are reported, not gated.
+    pub ns: f64,
+    /// Compile phases gate only from this baseline time; `None`: never.
+    pub compile_ns: Option<f64>,
+}
+
+impl Floors {
+    /// Whether a comparison of `phase` whose baseline time is `base_ns` gates.
+    fn gates(&self, phase: Phase, base_ns: f64) -> bool {
+        base_ns >= self.ns
+            && (phase != Phase::Compile || self.compile_ns.is_some_and(|floor| base_ns >= floor))
+    }
+}
+
 /// Every phase of every cell against the baseline's cell of the same
 /// workload and measured engine, and per engine and phase all workloads
 /// pooled ([`perf::pooled`]). The significance level is 0.05 over the number
 /// of comparisons (Bonferroni), so a run's false alarms stay rare. A
-/// comparison whose baseline time is under `floor_ns` (for a pooled one: the
+/// comparison whose baseline time is under the floor (for a pooled one: the
 /// geometric mean over the workloads) is reported but does not gate: phases
 /// that short move by tens of percent from one run to the next on a shared
-/// machine (allocation, page faults, caches), whatever the engine does.
+/// machine (allocation, page faults, caches), whatever the engine does; nor
+/// does a compile phase, unless its own floor is given and reached.
 pub fn compare(
     cells: &[PerfCell],
     base: &[PerfCell],
     threshold: f64,
-    floor_ns: f64,
+    floors: &Floors,
 ) -> (Vec<PerfComparison>, f64) {
     let mut out = Vec::new();
     let mut pools: Vec<Pool> = Vec::new();
@@ -265,7 +282,7 @@ pub fn compare(
                 phase,
                 clock: c.clock.clone(),
                 change: Change::NoDifference,
-                gated: b.estimate(phase).median_ns >= floor_ns,
+                gated: floors.gates(phase, b.estimate(phase).median_ns),
                 ratio: r,
             });
             let (mn, mb) = (c.estimate(phase).median_ns, b.estimate(phase).median_ns);
@@ -304,7 +321,7 @@ pub fn compare(
                 phase: p.phase,
                 clock: p.clock,
                 change: Change::NoDifference,
-                gated: typical >= floor_ns,
+                gated: floors.gates(p.phase, typical),
                 ratio: r,
             });
         }
@@ -403,6 +420,7 @@ pub fn info(
         warmup: plan.warmup,
         threshold,
         gate_floor_ms: 0.0,
+        compile_gate_floor_ms: None,
         alpha: 0.05,
         leads: leads(workloads, &cells),
         workloads: listed(workloads),
