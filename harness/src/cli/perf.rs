@@ -190,16 +190,16 @@ fn measure(opts: RunOpts) -> Result<i32> {
         );
     }
     let threshold = opts.threshold / 100.0;
-    if !(opts.gate_floor.is_finite() && opts.gate_floor >= 0.0) {
-        bail!(
-            "--gate-floor {} is not a duration in milliseconds",
-            opts.gate_floor
-        );
-    }
-    if let Some(floor) = opts.compile_gate_floor
-        && !(floor.is_finite() && floor >= 0.0)
-    {
-        bail!("--compile-gate-floor {floor} is not a duration in milliseconds");
+    let floors = [
+        ("--gate-floor", Some(opts.gate_floor)),
+        ("--compile-gate-floor", opts.compile_gate_floor),
+    ];
+    for (flag, ms) in floors {
+        if let Some(ms) = ms
+            && !(ms.is_finite() && ms >= 0.0)
+        {
+            bail!("{flag} {ms} is not a duration in milliseconds");
+        }
     }
     let workloads: Vec<Workload> = match &opts.wasm {
         Some(path) => {
